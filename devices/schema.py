@@ -1,0 +1,252 @@
+"""The wire schema: MQTT topics and event payloads, decoded and validated.
+
+Pure functions of (bytes, receive time). Everything refused carries a reason from
+``Reason`` so that it becomes a dead letter the operator can read and the metrics can count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final
+
+import orjson
+
+from devices.kinds import KINDS
+
+MAX_PAYLOAD_BYTES: Final = 16 * 1024
+MAX_BATCH: Final = 500
+MAX_AHEAD: Final = timedelta(minutes=5)
+MAX_BEHIND: Final = timedelta(days=7)
+_SEQ_MAX: Final = 2**63 - 1
+DEVICE_ID_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+_KNOWN_FIELDS: Final = frozenset({"ts", "seq", "kind", "value", "battery", "rssi"})
+
+
+class Reason(StrEnum):
+    """Why a message was refused (a dead letter's ``reason``)."""
+
+    BAD_TOPIC = "bad_topic"
+    TOO_LARGE = "too_large"
+    NOT_JSON = "not_json"
+    BAD_SHAPE = "bad_shape"
+    UNKNOWN_KIND = "unknown_kind"
+    BAD_VALUE = "bad_value"
+    BAD_FIELD = "bad_field"
+    UNKNOWN_DEVICE = "unknown_device"
+    BAD_STATUS = "bad_status"
+
+
+class Channel(StrEnum):
+    EVENTS = "events"
+    STATUS = "status"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    device_id: str
+    channel: Channel
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One validated event, ready to store."""
+
+    device_id: str
+    ts: datetime
+    kind: str
+    received_at: datetime
+    seq: int | None = None
+    value: float | None = None
+    battery: int | None = None
+    rssi: int | None = None
+    flags: tuple[str, ...] = ()
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    reason: Reason
+    detail: str
+    payload: bytes
+
+
+@dataclass(slots=True)
+class Decoded:
+    events: list[Event] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+
+
+class _Invalid(Exception):  # noqa: N818 - internal control flow, never escapes this module
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def events_topic(root: str, device_id: str) -> str:
+    return f"{root}/dev/{device_id}/events"
+
+
+def status_topic(root: str, device_id: str) -> str:
+    return f"{root}/dev/{device_id}/status"
+
+
+def cmd_topic(root: str, device_id: str) -> str:
+    return f"{root}/dev/{device_id}/cmd"
+
+
+def parse_topic(topic: str, root: str) -> Topic | None:
+    """``{root}/dev/{device_id}/{events|status}`` → Topic, anything else → None."""
+    prefix = root + "/dev/"
+    if not topic.startswith(prefix):
+        return None
+    device_id, sep, channel = topic[len(prefix) :].partition("/")
+    if not sep or not DEVICE_ID_RE.fullmatch(device_id):
+        return None
+    try:
+        return Topic(device_id, Channel(channel))
+    except ValueError:
+        return None
+
+
+def decode_status(payload: bytes) -> bool | None:
+    """``online`` → True, ``offline`` → False (bare or as a JSON string), else None."""
+    text = payload.strip().strip(b'"').lower()
+    if text == b"online":
+        return True
+    if text == b"offline":
+        return False
+    return None
+
+
+def decode_events(device_id: str, payload: bytes, received_at: datetime) -> Decoded:
+    """Decode one ``…/events`` payload: an event object or an array of up to 500.
+
+    A bad item of an array is refused alone; the good ones are kept.
+    """
+    out = Decoded()
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        detail = f"payload is {len(payload)} bytes, the limit is {MAX_PAYLOAD_BYTES}"
+        out.refusals.append(Refusal(Reason.TOO_LARGE, detail, payload))
+        return out
+    try:
+        doc = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        out.refusals.append(Refusal(Reason.NOT_JSON, f"not JSON: {exc}", payload))
+        return out
+    if type(doc) is dict:
+        items: list[Any] = [doc]
+    elif type(doc) is list and 0 < len(doc) <= MAX_BATCH:
+        items = doc
+    else:
+        detail = f"expected an event object or an array of 1 to {MAX_BATCH} of them"
+        out.refusals.append(Refusal(Reason.BAD_SHAPE, detail, payload))
+        return out
+    for index, item in enumerate(items):
+        try:
+            out.events.append(_event(device_id, item, received_at))
+        except _Invalid as bad:
+            detail = bad.detail if len(items) == 1 else f"item {index}: {bad.detail}"
+            raw = payload if len(items) == 1 else orjson.dumps(item)
+            out.refusals.append(Refusal(bad.reason, detail, raw))
+    return out
+
+
+def _event(device_id: str, item: Any, received_at: datetime) -> Event:
+    if type(item) is not dict:
+        raise _Invalid(Reason.BAD_SHAPE, "an event must be a JSON object")
+    raw_kind = item.get("kind")
+    rule = KINDS.get(raw_kind) if type(raw_kind) is str else None
+    if rule is None:
+        raise _Invalid(Reason.UNKNOWN_KIND, f"unknown kind {raw_kind!r}"[:200])
+    kind = str(raw_kind)
+    value = _value(kind, rule, item.get("value"))
+    ts, flags, extra = _timestamp(item.get("ts"), received_at)
+    for key, field_value in item.items():
+        if key not in _KNOWN_FIELDS:
+            if extra is None:
+                extra = {}
+            extra[key] = field_value
+    return Event(
+        device_id=device_id,
+        ts=ts,
+        kind=kind,
+        received_at=received_at,
+        seq=_seq(item.get("seq")),
+        value=value,
+        battery=_bounded_int(item.get("battery"), "battery", 0, 100),
+        rssi=_bounded_int(item.get("rssi"), "rssi", -200, 0),
+        flags=flags,
+        extra=extra,
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) is int or type(value) is float
+
+
+def _value(kind: str, rule: str | tuple[float, float], value: Any) -> float | None:
+    if isinstance(rule, tuple):
+        if not _is_number(value):
+            raise _Invalid(Reason.BAD_VALUE, f"{kind} needs a numeric value")
+        low, high = rule
+        if not low <= value <= high:
+            raise _Invalid(Reason.BAD_VALUE, f"{kind} value {value} is outside {low}..{high}")
+        return float(value)
+    if rule == "none":
+        if value is None or type(value) is bool or _is_number(value):
+            return None if value is None else float(value)
+        raise _Invalid(Reason.BAD_VALUE, f"{kind} takes no value, or a number")
+    if value is None and rule == "one":
+        return 1.0
+    if type(value) is bool:
+        value = int(value)
+    if value == 1 or (value == 0 and rule == "flag"):
+        return float(value)
+    expected = "1 or 0" if rule == "flag" else "1"
+    raise _Invalid(Reason.BAD_VALUE, f"{kind} value must be {expected}, not {value!r}"[:200])
+
+
+def _timestamp(
+    raw: Any, received_at: datetime
+) -> tuple[datetime, tuple[str, ...], dict[str, Any] | None]:
+    if raw is None:
+        return received_at, (), None
+    if type(raw) is str:
+        try:
+            ts = datetime.fromisoformat(raw)
+        except ValueError:
+            raise _Invalid(Reason.BAD_FIELD, f"ts {raw[:64]!r} is not ISO 8601") from None
+        if ts.tzinfo is None:
+            raise _Invalid(Reason.BAD_FIELD, "ts needs a UTC offset, e.g. +08:00")
+    elif _is_number(raw):
+        try:
+            ts = datetime.fromtimestamp(raw, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise _Invalid(Reason.BAD_FIELD, f"ts {raw} is not a valid epoch time") from None
+    else:
+        raise _Invalid(Reason.BAD_FIELD, "ts must be an ISO 8601 string or epoch seconds")
+    if ts - received_at > MAX_AHEAD or received_at - ts > MAX_BEHIND:
+        return received_at, ("clock_skew",), {"device_ts": raw}
+    return ts, (), None
+
+
+def _seq(raw: Any) -> int | None:
+    if raw is None:
+        return None
+    if type(raw) is not int or not 0 <= raw <= _SEQ_MAX:
+        raise _Invalid(Reason.BAD_FIELD, "seq must be a whole number from 0 to 2^63-1")
+    return int(raw)
+
+
+def _bounded_int(raw: Any, name: str, low: int, high: int) -> int | None:
+    if raw is None:
+        return None
+    if not _is_number(raw) or not low <= raw <= high:
+        raise _Invalid(Reason.BAD_FIELD, f"{name} must be a number from {low} to {high}")
+    rounded: int = round(raw)
+    return rounded

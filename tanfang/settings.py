@@ -1,0 +1,87 @@
+"""The one settings object: every setting is a ``TANFANG_*`` environment variable (or ``.env``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_TOKENS = frozenset({"", "changethis", "admin", "secret", "token"})
+
+
+class Settings(BaseSettings):
+    """Validated at start; insecure defaults are refused outside the demo."""
+
+    model_config = SettingsConfigDict(env_prefix="TANFANG_", env_file=".env", extra="ignore")
+
+    mqtt_url: str | None = None
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
+    mqtt_client_id: str = "tanfang-gateway"
+    mqtt_session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
+    mqtt_receive_maximum: int = Field(default=10000, ge=1, le=65535)
+    shared_group: str | None = None
+    database_url: str | None = None
+    database_pool_max: int = Field(default=10, ge=2)
+    topic_root: str = "tanfang/v1"
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=0, le=65535)
+    admin_token: str | None = None
+    webhook_url: str | None = None
+    timezone: str = "Asia/Shanghai"
+
+    batch_max_rows: int = Field(default=5000, ge=1)
+    batch_max_ms: int = Field(default=50, ge=1)
+    partition_days_ahead: int = Field(default=3, ge=1)
+    event_retention_days: int = Field(default=400, ge=8)
+
+    demo: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("topic_root")
+    @classmethod
+    def _clean_root(cls, value: str) -> str:
+        value = value.strip("/")
+        if not value or any(c in value for c in "+#"):
+            raise ValueError("topic root must be non-empty and hold no MQTT wildcards")
+        return value
+
+    @model_validator(mode="after")
+    def _secure_outside_demo(self) -> Settings:
+        if not self.demo and self.admin_token is not None and self.admin_token in INSECURE_TOKENS:
+            raise ValueError("TANFANG_ADMIN_TOKEN is a well-known value; choose a random one")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_production(self) -> None:
+        """Raise when a setting that production needs is missing (not called by the demo)."""
+        missing = [
+            name
+            for name, value in (
+                ("TANFANG_MQTT_URL", self.mqtt_url),
+                ("TANFANG_DATABASE_URL", self.database_url),
+                ("TANFANG_ADMIN_TOKEN", self.admin_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError("missing required settings: " + ", ".join(missing))
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong."""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

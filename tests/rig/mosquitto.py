@@ -1,0 +1,80 @@
+"""A real Mosquitto broker on a free port, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.rig.ports import free_port, wait_for_port
+
+# Shipped Mosquitto keeps 1000 queued and 20 in-flight messages per client and then drops:
+# a gateway that lags behind a burst would lose events. See docs/deploy.md.
+CONFIG = """\
+listener {port} 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages {max_queued}
+max_queued_bytes 0
+max_inflight_messages {max_inflight}
+max_keepalive 600
+log_dest stderr
+log_type error
+log_type warning
+"""
+
+
+class MosquittoMissingError(RuntimeError):
+    pass
+
+
+@dataclass
+class Mosquitto:
+    port: int
+    process: subprocess.Popen[bytes]
+    workdir: Path
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def find_mosquitto() -> str:
+    for candidate in (shutil.which("mosquitto"), "/usr/sbin/mosquitto"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise MosquittoMissingError(
+        "the mosquitto broker is not installed: `make test` installs it with apt-get, "
+        "or set TANFANG_TEST_MQTT_URL to a broker"
+    )
+
+
+def start_mosquitto(*, max_queued: int = 2_000_000, max_inflight: int = 0) -> Mosquitto:
+    binary = find_mosquitto()
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="tanfang-mosquitto-"))
+    conf = workdir / "mosquitto.conf"
+    text = CONFIG.format(port=port, max_queued=max_queued, max_inflight=max_inflight)
+    if os.geteuid() == 0:
+        # Mosquitto drops root for the "mosquitto" user unless told which user to be.
+        text += "user root\n"
+    conf.write_text(text)
+    process = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port("127.0.0.1", port)
+    except TimeoutError:
+        process.kill()
+        raise
+    return Mosquitto(port=port, process=process, workdir=workdir)
