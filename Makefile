@@ -1,0 +1,65 @@
+# Tanfang — the commands a developer needs. `make help` lists them.
+#
+# Everything runs from a private toolchain: uv (pinned) lives in .uv/, the project and its
+# dev tools in .venv/, both made from uv.lock by `make install`.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+UV_STAMP := .uv/.uv-$(UV_VERSION)
+INSTALLED := .venv/.tanfang-installed
+PYTEST_ARGS ?=
+
+# Use the Python we were given, never one that uv downloads.
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install demo test lint bench clean
+
+help:
+	@echo "make demo    everything on this machine (broker, database, gateway, API, simulated homes)"
+	@echo "make test    the test suite against a real Mosquitto and PostgreSQL it starts itself"
+	@echo "make lint    ruff check, ruff format --check, mypy --strict"
+	@echo "make bench   the ingest benchmark (bench/ingest.py)"
+	@echo "make install .venv with the project and its dev tools, from uv.lock"
+	@echo "make clean   remove .venv, .uv and caches"
+
+install: $(INSTALLED)
+
+# uv in a venv of its own, so that no system package manager is touched.
+$(UV_STAMP):
+	@PYTHON="$(PYTHON)" UV_VERSION="$(UV_VERSION)" scripts/bootstrap-uv.sh
+	@touch $@
+
+# Re-synced only when the project's requirements change; the stamp lives in .venv so that
+# deleting .venv is enough to force a fresh install.
+$(INSTALLED): pyproject.toml uv.lock $(UV_STAMP)
+	@python_path="$$($(PYTHON) -c 'import sys; print(sys.executable)')"; \
+	$(UV) sync --frozen --python "$$python_path" \
+	|| { echo "uv sync failed; trying again from uv's cache only (offline)"; \
+	     $(UV) sync --frozen --offline --python "$$python_path"; }
+	@touch $@
+
+demo: install
+	.venv/bin/tanfang demo
+
+test: install
+	scripts/ensure-test-services.sh
+	@rc=0; .venv/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that counts as a failure"; fi; \
+	exit $$rc
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+bench: install
+	scripts/ensure-test-services.sh --bench
+	.venv/bin/python bench/ingest.py
+
+clean:
+	rm -rf .venv .uv .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
