@@ -1,0 +1,91 @@
+"""Running the real gateway (``python -m gateway``) as a child process, and its memory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Gateway:
+    process: subprocess.Popen[bytes]
+    log: Path
+    started: float  # epoch seconds, just before the process was spawned
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout_s: float = 20.0) -> int:
+        """SIGTERM (a clean shutdown keeps the session), SIGKILL if it does not exit."""
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
+def start_gateway(command: Sequence[str], settings: Mapping[str, str], log: Path) -> Gateway:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANFANG_")}
+    env.update(settings)
+    sink = log.open("ab")
+    started = time.time()
+    process = subprocess.Popen(
+        list(command),
+        cwd=_ROOT,
+        env=env,
+        stdout=sink,
+        stderr=subprocess.STDOUT,
+    )
+    sink.close()
+    return Gateway(process, log, started)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident set (VmHWM) of the process and its children, in MiB."""
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        total += _status_kib(current, "VmHWM")
+        stack += _children(current)
+    return total / 1024

@@ -1,0 +1,282 @@
+"""Ingest benchmark: the gateway against the broker's own limit, on this machine.
+
+Starts a private Mosquitto and PostgreSQL, registers the fleet, and lets the burst of events
+queue in the broker for two persistent sessions while their subscribers are down, so that the
+publisher is never what is measured. Then it times, one after the other:
+
+(a) ``mosquitto_sub`` (C, QoS 1) draining its session — the broker's limit here;
+(b) the gateway (``python -m gateway``) draining its session into PostgreSQL, each message
+    acknowledged after its batch commits — first receive to last commit;
+(c) publish→commit lag at a steady rate into the running gateway.
+
+It checks that nothing was lost or stored twice, reads the gateway's peak RSS, prints a table
+and, last, one JSON line. Run: ``make bench`` or ``python bench/ingest.py --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import secrets
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg
+
+from bench import _bare, _db
+from bench._db import Conn
+from bench._gateway import Gateway, peak_rss_mib, start_gateway
+from bench._mqtt import RawPublisher
+from bench._report import Figures, json_line, percentile, table
+from bench._workload import PROBE_DEVICE, Workload
+from store.migrate import migrate_url
+from tests.rig.mosquitto import start_mosquitto
+from tests.rig.postgres import start_postgres
+
+ROOT = "bench/v1"
+GATEWAY_CLIENT = "tanfang-bench-gateway"
+BARE_CLIENT = "tanfang-bench-bare"
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Options:
+    events: int
+    devices: int
+    protocol: str
+    lag_rate: float
+    lag_seconds: float
+    gateway: bool
+    gateway_command: list[str]
+
+
+def parse_args(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=200_000, help="burst size (200000)")
+    parser.add_argument("--devices", type=int, default=10_000, help="fleet size (10000)")
+    parser.add_argument("--protocol", choices=["5", "3.1.1"], default="5")
+    parser.add_argument("--lag-rate", type=float, default=5_000, help="events/s (5000)")
+    parser.add_argument("--lag-seconds", type=float, default=20, help="duration (20)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for the smoke test")
+    parser.add_argument(
+        "--no-gateway", action="store_true", help="publisher and mosquitto_sub only"
+    )
+    parser.add_argument(
+        "--gateway-command",
+        default=f"{shlex.quote(sys.executable)} -m gateway",
+        help="how to run one gateway process (default: this Python, -m gateway)",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.events, args.devices = min(args.events, 3_000), min(args.devices, 200)
+        args.lag_rate, args.lag_seconds = min(args.lag_rate, 500), min(args.lag_seconds, 3)
+    if args.events < 1 or args.devices < 1:
+        parser.error("--events and --devices must be positive")
+    return Options(
+        args.events,
+        args.devices,
+        args.protocol,
+        args.lag_rate,
+        args.lag_seconds,
+        not args.no_gateway,
+        shlex.split(args.gateway_command),
+    )
+
+
+@dataclass
+class Rig:
+    mqtt_url: str
+    database_url: str
+    workdir: Path
+    protocol: str
+    gateway_command: list[str]
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    @property
+    def topic(self) -> str:
+        return f"{ROOT}/dev/+/events"
+
+    def gateway_settings(self) -> dict[str, str]:
+        return {
+            "TANFANG_MQTT_URL": self.mqtt_url,
+            "TANFANG_DATABASE_URL": self.database_url,
+            "TANFANG_TOPIC_ROOT": ROOT,
+            "TANFANG_MQTT_CLIENT_ID": GATEWAY_CLIENT,
+            "TANFANG_MQTT_PROTOCOL": self.protocol,
+            "TANFANG_ADMIN_TOKEN": self.admin_token,
+        }
+
+    def start_gateway(self) -> Gateway:
+        log = self.workdir / "gateway.log"
+        return start_gateway(self.gateway_command, self.gateway_settings(), log)
+
+
+def set_up(opts: Options, stack: ExitStack) -> Rig:
+    broker = start_mosquitto()
+    stack.callback(broker.stop)
+    pg = start_postgres()
+    stack.callback(pg.stop)
+    _db.enable_commit_timestamps(pg)
+    url = _db.create_database(pg, "bench")
+    asyncio.run(migrate_url(url))
+    _db.register_fleet(url, opts.devices)
+    workdir = Path(tempfile.mkdtemp(prefix="tanfang-bench-"))
+    stack.callback(shutil.rmtree, workdir, True)
+    return Rig(broker.url, url, workdir, opts.protocol, opts.gateway_command)
+
+
+def _fail(gateway: Gateway, why: str) -> BenchError:
+    gateway.stop()
+    return BenchError(f"{why}; the gateway's log ends with:\n{gateway.log_tail()}")
+
+
+def prime_gateway_session(rig: Rig, conn: Conn) -> float:
+    """Start the gateway until it is subscribed (a probe event is stored), then stop it.
+
+    Returns the seconds from spawn to the first stored probe.
+    """
+    gateway = rig.start_gateway()
+    topic = f"{ROOT}/dev/{PROBE_DEVICE}/events".encode()
+    end = time.monotonic() + 90
+    with RawPublisher(rig.mqtt_url, "tanfang-bench-probe") as publisher:
+        seq = 0
+        while _db.count_probe_rows(conn) == 0:
+            if not gateway.alive():
+                raise _fail(gateway, "the gateway exited while starting")
+            if time.monotonic() > end:
+                raise _fail(gateway, "no probe event was stored within 90 s")
+            seq += 1
+            stamp = datetime.now(UTC).isoformat()
+            payload = f'{{"ts":"{stamp}","seq":{seq},"kind":"motion"}}'.encode()
+            publisher.publish([(topic, payload)])
+            time.sleep(0.3)  # probe interval; the loop is bounded by the deadline
+    subscribed = time.time() - gateway.started
+    gateway.stop()
+    return subscribed
+
+
+def publish_burst(opts: Options, rig: Rig, workload: Workload) -> float:
+    """Publish the burst while both subscribers are down; returns the publish rate."""
+    start = datetime.now(UTC) - timedelta(seconds=5)
+    messages = workload.burst(opts.events, 1, start)
+    with RawPublisher(rig.mqtt_url, "tanfang-bench-publisher") as publisher:
+        return publisher.publish(messages).rate
+
+
+def measure_bare(opts: Options, rig: Rig, figures: Figures) -> None:
+    result = _bare.drain(
+        rig.mqtt_url,
+        rig.topic,
+        BARE_CLIENT,
+        opts.protocol,
+        opts.events,
+        rig.workdir / "bare.out",
+        timeout_s=max(60.0, opts.events / 2_000),
+    )
+    figures.bare_eps, figures.bare_received = result.eps, result.received
+    if result.received != opts.events:
+        figures.notes.append(f"mosquitto_sub received {result.received} of {opts.events}")
+
+
+def measure_drain(opts: Options, rig: Rig, conn: Conn, figures: Figures) -> Gateway:
+    """Start the gateway on its queued session and time until every row is committed."""
+    gateway = rig.start_gateway()
+    deadline = max(60.0, opts.events / 2_000)
+    seen, seen_at = _db.wait_for_rows(conn, opts.events, deadline)
+    if not gateway.alive():
+        raise _fail(gateway, "the gateway exited during the drain")
+    window = _db.drain_window(conn, max_seq=math.ceil(opts.events / opts.devices))
+    if seen < opts.events:
+        figures.notes.append(f"drain: only {seen} of {opts.events} rows after {deadline:.0f} s")
+    if window.seconds > 0:
+        figures.gateway_eps = window.rows / window.seconds
+        figures.gateway_drain_s = window.seconds
+    figures.gateway_eps_wall = seen / (seen_at - gateway.started)
+    return gateway
+
+
+def measure_lag(
+    opts: Options,
+    rig: Rig,
+    workload: Workload,
+    conn: Conn,
+    figures: Figures,
+) -> int:
+    """Publish at a steady rate into the running gateway; returns how many were published."""
+    first_seq = math.ceil(opts.events / opts.devices) + 1
+    with RawPublisher(rig.mqtt_url, "tanfang-bench-paced") as publisher:
+        stats = publisher.publish_paced(
+            opts.lag_rate, opts.lag_seconds, lambda i, now: workload.paced(i, now, first_seq)
+        )
+    if stats.seconds > opts.lag_seconds * 1.1:
+        figures.notes.append(f"lag phase: the publisher fell behind ({stats.rate:.0f}/s)")
+    _db.wait_for_rows(conn, opts.events + stats.messages, 60)
+    lag = _db.lag_samples(conn)
+    figures.lag_rate, figures.lag_events = opts.lag_rate, lag.rows
+    figures.lag_p50_ms = percentile(lag.commit_ms, 50)
+    figures.lag_p99_ms = percentile(lag.commit_ms, 99)
+    figures.lag_max_ms = lag.commit_ms[-1] if lag.commit_ms else None
+    figures.receive_lag_p50_ms = percentile(lag.receive_ms, 50)
+    figures.receive_lag_p99_ms = percentile(lag.receive_ms, 99)
+    return stats.messages
+
+
+def verify(conn: Conn, published: int, figures: Figures) -> None:
+    counts = _db.tally(conn)
+    figures.lost = max(0, published - counts.distinct)
+    figures.duplicated = counts.rows - counts.distinct
+    figures.dead_letters, figures.clock_skew_flags = counts.dead_letters, counts.flagged
+
+
+def run(opts: Options, stack: ExitStack) -> Figures:
+    began = time.perf_counter()
+    figures = Figures(opts.events, opts.devices, opts.protocol)
+    rig = set_up(opts, stack)
+    workload = Workload(ROOT, opts.devices)
+    conn = stack.enter_context(psycopg.connect(rig.database_url, autocommit=True))
+    _bare.create_session(rig.mqtt_url, rig.topic, BARE_CLIENT, opts.protocol)
+    if opts.gateway:
+        figures.subscribe_s = prime_gateway_session(rig, conn)
+    figures.publish_eps = publish_burst(opts, rig, workload)
+    measure_bare(opts, rig, figures)
+    if opts.gateway:
+        gateway = measure_drain(opts, rig, conn, figures)
+        stack.callback(gateway.stop)
+        published = opts.events + measure_lag(opts, rig, workload, conn, figures)
+        figures.rss_mib = peak_rss_mib(gateway.pid)
+        gateway.stop()
+        verify(conn, published, figures)
+    figures.run_s = time.perf_counter() - began
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse_args(argv)
+    try:
+        with ExitStack() as stack:
+            figures = run(opts, stack)
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    print(table(figures))
+    print(json_line(figures), flush=True)
+    ok = not opts.gateway or (figures.lost == 0 and figures.duplicated == 0)
+    return 0 if ok else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
