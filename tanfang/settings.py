@@ -36,6 +36,16 @@ class Settings(BaseSettings):
     batch_max_ms: int = Field(default=50, ge=1)
     partition_days_ahead: int = Field(default=3, ge=1)
     event_retention_days: int = Field(default=400, ge=8)
+    # Ingest gateway (docs/ingest.md).
+    mqtt_keepalive_s: int = Field(default=60, ge=5)
+    ingest_writers: int = Field(default=2, ge=1, le=16)
+    dead_letter_batch_max: int = Field(default=1000, ge=1)
+    registry_reload_s: float = Field(default=300.0, gt=0)
+    shutdown_grace_s: float = Field(default=20.0, gt=0)
+    # Care (docs/care.md): from this day of the month, class B/C elders not yet visited
+    # this month get a check-in prompt on their Ping An Tong button.
+    checkin_prompt_day: int = Field(default=20, ge=1, le=31)
+    checkin_prompt_interval_s: float = Field(default=60.0, gt=0)
 
     demo: bool = False
 

@@ -1,0 +1,227 @@
+"""The ingest write path: one transaction per batch of events, dead letters and status changes.
+
+Events go through a per-connection temporary staging table with binary COPY, then into
+``events`` with ``ON CONFLICT (device_id, ts, seq) DO NOTHING``, so that a redelivered or
+repeated event is stored once. The device rows (last seen, battery, signal, online) and the
+dead letters of the same batch are written in the same transaction: the batch is either
+wholly committed or not at all, and the gateway acknowledges its MQTT messages only after.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import TupleRow
+
+from devices.schema import Event
+
+Conn = AsyncConnection[TupleRow]
+
+_STAGE = sql.Identifier("tanfang_ingest_stage")
+
+# ON COMMIT DELETE ROWS empties the table at the end of every batch's transaction, so a
+# batch never sees the rows of the one before, even after a failed commit.
+_CREATE_STAGE = sql.SQL(
+    "CREATE TEMPORARY TABLE IF NOT EXISTS {} ("
+    " device_id text NOT NULL, ts timestamptz NOT NULL, seq bigint, kind text NOT NULL,"
+    " value double precision, battery smallint, rssi smallint, flags text[] NOT NULL,"
+    " extra text, elder_id text, received_at timestamptz NOT NULL"
+    ") ON COMMIT DELETE ROWS"
+).format(_STAGE)
+
+_EVENT_COLUMNS = (
+    "device_id",
+    "ts",
+    "seq",
+    "kind",
+    "value",
+    "battery",
+    "rssi",
+    "flags",
+    "extra",
+    "elder_id",
+    "received_at",
+)
+_EVENT_TYPES = (
+    "text",
+    "timestamptz",
+    "int8",
+    "text",
+    "float8",
+    "int2",
+    "int2",
+    "text[]",
+    "text",
+    "text",
+    "timestamptz",
+)
+
+_COPY_STAGE = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+    _STAGE, sql.SQL(", ").join(map(sql.Identifier, _EVENT_COLUMNS))
+)
+
+_INSERT_EVENTS = sql.SQL(
+    "INSERT INTO events (device_id, ts, seq, kind, value, battery, rssi, flags, extra,"
+    " elder_id, received_at)"
+    " SELECT device_id, ts, seq, kind, value, battery, rssi, flags, extra::jsonb,"
+    " elder_id, received_at FROM {}"
+    " ON CONFLICT (device_id, ts, seq) DO NOTHING"
+    " RETURNING device_id, ts, seq"
+).format(_STAGE)
+
+# Battery and signal follow the newest event of the batch that carries them, and only when
+# that event is not older than what the row already shows (a late redelivery must not
+# overwrite a fresher reading).
+_UPDATE_DEVICES = sql.SQL(
+    "UPDATE devices d SET"
+    " last_seen = GREATEST(d.last_seen, s.last_ts),"
+    " battery = CASE WHEN d.last_seen IS NULL OR s.last_ts >= d.last_seen"
+    "   THEN COALESCE(s.battery, d.battery) ELSE d.battery END,"
+    " rssi = CASE WHEN d.last_seen IS NULL OR s.last_ts >= d.last_seen"
+    "   THEN COALESCE(s.rssi, d.rssi) ELSE d.rssi END,"
+    " online = true,"
+    " status = 'online',"
+    " status_changed_at = CASE WHEN d.status = 'online' THEN d.status_changed_at"
+    "   ELSE s.last_received END"
+    " FROM (SELECT device_id, max(ts) AS last_ts, max(received_at) AS last_received,"
+    "   (array_agg(battery ORDER BY ts DESC) FILTER (WHERE battery IS NOT NULL))[1] AS battery,"
+    "   (array_agg(rssi ORDER BY ts DESC) FILTER (WHERE rssi IS NOT NULL))[1] AS rssi"
+    "   FROM {} GROUP BY device_id) s"
+    " WHERE d.id = s.device_id"
+).format(_STAGE)
+
+_UPDATE_STATUS = sql.SQL(
+    "UPDATE devices d SET"
+    " online = s.online,"
+    " status = CASE WHEN s.online THEN 'online' ELSE 'offline' END,"
+    " status_changed_at = CASE WHEN d.online IS NOT DISTINCT FROM s.online"
+    "   AND d.status_changed_at IS NOT NULL THEN d.status_changed_at ELSE s.at END"
+    " FROM unnest(%s::text[], %s::boolean[], %s::timestamptz[]) AS s(id, online, at)"
+    " WHERE d.id = s.id"
+)
+
+_COPY_DEAD = sql.SQL(
+    "COPY dead_letters (received_at, topic, device_id, reason, detail, payload, payload_size)"
+    " FROM STDIN (FORMAT BINARY)"
+)
+_DEAD_TYPES = ("timestamptz", "text", "text", "text", "text", "bytea", "int4")
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A refused message (or item of one), as stored: the payload is already cut."""
+
+    received_at: datetime
+    topic: str
+    device_id: str | None
+    reason: str
+    detail: str
+    payload: bytes
+    payload_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    device_id: str
+    online: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What one committed batch changed. ``stored`` holds the indexes (into the batch's
+    events) of the events that were new; the others were already stored."""
+
+    stored: list[int]
+
+
+_staged: weakref.WeakSet[Conn] = weakref.WeakSet()
+
+
+async def _ensure_stage(conn: Conn) -> None:
+    if conn not in _staged:
+        # Committed on its own so that a failed batch cannot roll the table back.
+        await conn.execute(_CREATE_STAGE)
+        await conn.commit()
+        _staged.add(conn)
+
+
+def event_row(event: Event, elder_id: str | None, extra_json: str | None) -> tuple[object, ...]:
+    return (
+        event.device_id,
+        event.ts,
+        event.seq,
+        event.kind,
+        event.value,
+        event.battery,
+        event.rssi,
+        list(event.flags),
+        extra_json,
+        elder_id,
+        event.received_at,
+    )
+
+
+async def write_batch(
+    conn: Conn,
+    events: Sequence[Event],
+    rows: Sequence[tuple[object, ...]],
+    dead_letters: Sequence[DeadLetter],
+    statuses: Sequence[StatusChange],
+) -> WriteResult:
+    """Write one batch in one transaction. ``rows`` are ``event_row`` of ``events``.
+
+    The caller has removed repeats of one (device_id, ts, seq) within the batch, so each
+    returned key names exactly one event.
+    """
+    stored: list[int] = []
+    if rows:
+        await _ensure_stage(conn)
+    async with conn.transaction():
+        if rows:
+            stored = await _write_events(conn, events, rows)
+        if dead_letters:
+            await _write_dead_letters(conn, dead_letters)
+        if statuses:
+            await conn.execute(
+                _UPDATE_STATUS,
+                (
+                    [s.device_id for s in statuses],
+                    [s.online for s in statuses],
+                    [s.at for s in statuses],
+                ),
+            )
+    return WriteResult(stored=stored)
+
+
+async def _write_events(
+    conn: Conn, events: Sequence[Event], rows: Sequence[tuple[object, ...]]
+) -> list[int]:
+    async with conn.cursor() as cur:
+        async with cur.copy(_COPY_STAGE) as copy:
+            copy.set_types(list(_EVENT_TYPES))
+            for row in rows:
+                await copy.write_row(row)
+        await cur.execute(_INSERT_EVENTS)
+        inserted = {(d, ts, seq) for d, ts, seq in await cur.fetchall()}
+        await cur.execute(_UPDATE_DEVICES)
+    if len(inserted) == len(events):
+        return list(range(len(events)))
+    # A NULL seq never conflicts (NULLs are distinct in the unique index), so such an
+    # event is always new.
+    return [
+        i for i, e in enumerate(events) if e.seq is None or (e.device_id, e.ts, e.seq) in inserted
+    ]
+
+
+async def _write_dead_letters(conn: Conn, dead_letters: Sequence[DeadLetter]) -> None:
+    async with conn.cursor() as cur, cur.copy(_COPY_DEAD) as copy:
+        copy.set_types(list(_DEAD_TYPES))
+        for d in dead_letters:
+            await copy.write_row(
+                (d.received_at, d.topic, d.device_id, d.reason, d.detail, d.payload, d.payload_size)
+            )

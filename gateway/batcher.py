@@ -1,0 +1,181 @@
+"""Batches of decoded messages, cut at N rows or T milliseconds, whichever comes first.
+
+Every message handler appends what it decoded to the open batch and awaits that batch's
+``done`` future: the MQTT acknowledgement is sent only when the batch is committed. A batch
+holding a critical kind is cut at once and handed to ``on_critical`` so that it is committed
+on its own, without queueing behind batches that are already waiting for a writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from devices.ingest_repo import DeadLetter, StatusChange
+from devices.kinds import CRITICAL_KINDS
+from devices.schema import Event
+from gateway import metrics
+
+
+class NotAcknowledgedError(Exception):
+    """The message's batch was not committed (shutdown, or the session it came on is gone):
+    the message must not be acknowledged, so that the broker delivers it again."""
+
+
+class Batch:
+    """What one transaction will write. Only the event loop's thread touches it."""
+
+    __slots__ = (
+        "critical",
+        "dead",
+        "done",
+        "elder_ids",
+        "events",
+        "keys",
+        "received",
+        "statuses",
+    )
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.elder_ids: list[str | None] = []
+        self.dead: list[DeadLetter] = []
+        self.statuses: dict[str, StatusChange] = {}
+        # (device_id, ts, seq) of the batch's events: a repeat within one batch is dropped
+        # here, so that RETURNING tells exactly which events were new.
+        self.keys: set[tuple[str, object, int]] = set()
+        # time.time() of each message's receipt, for the ingest lag histogram.
+        self.received: list[float] = []
+        self.critical = False
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.events or self.dead or self.statuses)
+
+    def status_list(self) -> list[StatusChange]:
+        return list(self.statuses.values())
+
+
+class Batcher:
+    """Collects messages into batches and hands full or due batches to the writers."""
+
+    def __init__(
+        self,
+        *,
+        max_rows: int,
+        max_ms: int,
+        max_dead_letters: int,
+        on_critical: Callable[[Batch], None],
+    ) -> None:
+        self._max_rows = max_rows
+        self._max_s = max_ms / 1000
+        self._max_dead = max_dead_letters
+        self._on_critical = on_critical
+        self._current: Batch | None = None
+        self._ready: deque[Batch] = deque()
+        self._wake = asyncio.Event()
+        self._closing = False
+        self.pending_rows = 0
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    @property
+    def depth(self) -> int:
+        """Events waiting for a writer (the open batch and cut ones)."""
+        return self.pending_rows
+
+    def _open(self) -> Batch:
+        batch = self._current
+        if batch is None:
+            if self._closing:
+                raise NotAcknowledgedError("the gateway is stopping")
+            batch = self._current = Batch()
+            asyncio.get_running_loop().call_later(self._max_s, self._due, batch)
+        return batch
+
+    def add_events(
+        self, events: Sequence[Event], elder_id: str | None, received: float
+    ) -> asyncio.Future[None]:
+        batch = self._open()
+        batch.received.append(received)
+        keys = batch.keys
+        before = len(batch.events)
+        critical = False
+        for event in events:
+            if event.seq is not None:
+                key = (event.device_id, event.ts, event.seq)
+                if key in keys:
+                    metrics.EVENTS_DUPLICATE.inc()
+                    continue
+                keys.add(key)
+            batch.events.append(event)
+            batch.elder_ids.append(elder_id)
+            if event.kind in CRITICAL_KINDS:
+                critical = True
+        self.pending_rows += len(batch.events) - before
+        if critical:
+            batch.critical = True
+            self._cut(batch)
+            self._on_critical(batch)
+        elif len(batch.events) >= self._max_rows:
+            self._queue(batch)
+        return batch.done
+
+    def add_dead_letter(self, letter: DeadLetter) -> asyncio.Future[None]:
+        batch = self._open()
+        if len(batch.dead) < self._max_dead:
+            batch.dead.append(letter)
+        else:
+            # A flood of bad input: the message is still acknowledged with its batch, but
+            # its dead letter is only counted, so memory and the table stay bounded.
+            metrics.DEAD_LETTERS_DROPPED.inc()
+        return batch.done
+
+    def add_status(self, change: StatusChange) -> asyncio.Future[None]:
+        batch = self._open()
+        # The last word of a batch about a device is the one that counts.
+        batch.statuses.pop(change.device_id, None)
+        batch.statuses[change.device_id] = change
+        return batch.done
+
+    def _due(self, batch: Batch) -> None:
+        if batch is self._current:
+            self._queue(batch)
+
+    def _cut(self, batch: Batch) -> None:
+        if batch is self._current:
+            self._current = None
+
+    def _queue(self, batch: Batch) -> None:
+        self._cut(batch)
+        self._ready.append(batch)
+        self._wake.set()
+
+    def taken(self, batch: Batch) -> None:
+        """A writer is done with ``batch`` (committed or given up)."""
+        self.pending_rows -= len(batch)
+
+    async def next_batch(self) -> Batch | None:
+        """The next batch to write; None once closing and nothing is left."""
+        while True:
+            if self._ready:
+                return self._ready.popleft()
+            if self._closing:
+                return None
+            self._wake.clear()
+            await self._wake.wait()
+
+    def close(self) -> None:
+        """Take no more messages; what is held is queued for the writers."""
+        self._closing = True
+        if self._current is not None and not self._current.empty:
+            self._queue(self._current)
+        self._current = None
+        self._wake.set()

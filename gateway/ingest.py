@@ -1,0 +1,146 @@
+"""One MQTT message in: topic and payload decoded, registry checked, handed to the batcher.
+
+The transport calls ``Ingest.handle`` and acknowledges the message when it returns; it
+returns only once everything the message produced (events, dead letters, a status change)
+is committed. The hot path makes no database round trip and logs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import orjson
+
+from devices.ingest_repo import DeadLetter, StatusChange
+from devices.registry import Registry
+from devices.schema import Channel, Event, Reason, decode_events, decode_status, parse_topic
+from gateway import metrics
+from gateway.batcher import Batcher
+
+DEAD_LETTER_PAYLOAD_MAX = 4096
+
+_REFUSED = {reason: metrics.EVENTS_REFUSED.labels(reason=reason.value) for reason in Reason}
+_RECEIVED = metrics.EVENTS_RECEIVED
+
+
+class Ingest:
+    def __init__(self, root: str, registry: Registry, batcher: Batcher) -> None:
+        self._root = root
+        self._registry = registry
+        self._batcher = batcher
+
+    async def handle(self, topic: str, payload: bytes) -> None:
+        """Decode and batch one message; return when its batch is committed."""
+        futures = self._accept(topic, payload, datetime.now(UTC))
+        # The large payload of a refused message is not kept alive while the batch waits.
+        del payload
+        if len(futures) == 1:
+            await asyncio.shield(futures[0])
+        else:
+            await asyncio.gather(*(asyncio.shield(f) for f in set(futures)))
+
+    def _accept(
+        self, topic: str, payload: bytes, received_at: datetime
+    ) -> list[asyncio.Future[None]]:
+        parsed = parse_topic(topic, self._root)
+        if parsed is None:
+            detail = f"topic is not {self._root}/dev/<device id>/events or /status"
+            return [
+                self._dead(
+                    received_at, topic, None, Reason.BAD_TOPIC, detail=detail, payload=payload
+                )
+            ]
+        device_id = parsed.device_id
+        entry = self._registry.get(device_id)
+        if entry is None:
+            detail = "device is not registered"
+            return [
+                self._dead(
+                    received_at,
+                    topic,
+                    device_id,
+                    Reason.UNKNOWN_DEVICE,
+                    detail=detail,
+                    payload=payload,
+                )
+            ]
+        if parsed.channel is Channel.STATUS:
+            online = decode_status(payload)
+            if online is None:
+                detail = 'status must be "online" or "offline"'
+                return [
+                    self._dead(
+                        received_at,
+                        topic,
+                        device_id,
+                        Reason.BAD_STATUS,
+                        detail=detail,
+                        payload=payload,
+                    )
+                ]
+            return [self._batcher.add_status(StatusChange(device_id, online, received_at))]
+        decoded = decode_events(device_id, payload, received_at)
+        events = decoded.events
+        futures = [
+            self._dead(received_at, topic, device_id, r.reason, detail=r.detail, payload=r.payload)
+            for r in decoded.refusals
+        ]
+        if events:
+            events = self._storable(events, topic, futures)
+        if events:
+            _RECEIVED.inc(len(events))
+            # Last, so that this future is of the batch that a critical event may cut now.
+            futures.append(
+                self._batcher.add_events(events, entry.elder_id, received_at.timestamp())
+            )
+        return futures
+
+    def _storable(
+        self, events: list[Event], topic: str, futures: list[asyncio.Future[None]]
+    ) -> list[Event]:
+        """PostgreSQL's jsonb refuses the NUL character: such an event is a dead letter here
+        rather than a failed batch later."""
+        if all(e.extra is None for e in events):
+            return events
+        kept: list[Event] = []
+        for event in events:
+            if event.extra is not None:
+                dumped = orjson.dumps(event.extra, default=str)
+                if b"\\u0000" in dumped:
+                    detail = "extra fields hold a NUL character"
+                    futures.append(
+                        self._dead(
+                            event.received_at,
+                            topic,
+                            event.device_id,
+                            Reason.BAD_FIELD,
+                            detail=detail,
+                            payload=dumped,
+                        )
+                    )
+                    continue
+            kept.append(event)
+        return kept
+
+    def _dead(
+        self,
+        received_at: datetime,
+        topic: str,
+        device_id: str | None,
+        reason: Reason,
+        *,
+        detail: str,
+        payload: bytes,
+    ) -> asyncio.Future[None]:
+        _REFUSED[reason].inc()
+        letter = DeadLetter(
+            received_at=received_at,
+            topic=topic,
+            device_id=device_id,
+            reason=reason.value,
+            detail=detail,
+            payload=bytes(payload[:DEAD_LETTER_PAYLOAD_MAX]),
+            payload_size=len(payload),
+        )
+        return self._batcher.add_dead_letter(letter)

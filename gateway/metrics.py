@@ -1,0 +1,41 @@
+"""Prometheus metrics of ingest, in the default registry (the API serves them at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_RECEIVED = Counter(
+    "tanfang_events_received", "Events decoded from MQTT messages (before storing)"
+)
+EVENTS_STORED = Counter("tanfang_events_stored", "Events committed to the events table")
+EVENTS_DUPLICATE = Counter(
+    "tanfang_events_duplicate",
+    "Events already stored (a redelivery or a repeat of the same device, ts and seq)",
+)
+EVENTS_REFUSED = Counter(
+    "tanfang_events_refused", "Messages or items refused as dead letters, by reason", ["reason"]
+)
+DEAD_LETTERS_DROPPED = Counter(
+    "tanfang_dead_letters_dropped",
+    "Dead letters not stored because a flood of bad input exceeded the per-batch cap",
+)
+BATCH_ROWS = Histogram(
+    "tanfang_batch_rows",
+    "Events per committed batch",
+    buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000),
+)
+INGEST_LAG = Histogram(
+    "tanfang_ingest_lag_seconds",
+    "Commit time minus the time the gateway received the message",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+DEVICE_LAG = Histogram(
+    "tanfang_ingest_device_lag_seconds",
+    "Commit time minus the event's device timestamp",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600),
+)
+BATCH_FAILURES = Counter(
+    "tanfang_batch_failures", "Batch commits that failed and were retried", ["error"]
+)
+MQTT_CONNECTED = Gauge("tanfang_mqtt_connected", "1 while the gateway's MQTT session is up")
+REGISTRY_DEVICES = Gauge("tanfang_registry_devices", "Devices in the gateway's registry")

@@ -1,0 +1,172 @@
+"""The ingest gateway as one object: ``Gateway(settings).run(stop)``.
+
+Start: migrate, detect the server's features, make the event partitions ahead, load the
+device registry, start the writers, connect and subscribe (then ``ready`` is set).
+Stop: refuse new messages (they stay unacknowledged, so the broker keeps them for the next
+session), commit what is held, let the acknowledgements go out, disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from typing import Any
+
+from devices.registry import Registry
+from gateway import metrics
+from gateway.batcher import NotAcknowledgedError
+from gateway.ingest import Ingest
+from gateway.mqtt import MqttSession
+from gateway.sinks import EventSink
+from gateway.upkeep import Upkeep
+from gateway.writer import Writer
+from store.features import detect
+from store.migrate import migrate_url
+from store.pool import Pool, open_pool
+from tanfang.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+
+class Gateway:
+    """MQTT in, PostgreSQL out. ``pool`` is used when given (and then not closed here)."""
+
+    def __init__(
+        self, settings: Settings, pool: Pool | None = None, *, sinks: Sequence[EventSink] = ()
+    ) -> None:
+        self.settings = settings
+        self._pool = pool
+        self._sinks = list(sinks)
+        self.registry = Registry()
+        self._session: MqttSession | None = None
+        self._writer: Writer | None = None
+        self._running = False
+
+    @property
+    def healthy(self) -> dict[str, object]:
+        """State for ``/healthz``: quick, no I/O."""
+        session, writer = self._session, self._writer
+        last = writer.last_commit if writer else None
+        return {
+            "running": self._running,
+            "broker": {
+                "connected": bool(session and session.connected),
+                "subscribed": bool(session and session.subscribed.is_set()),
+                "inflight": session.inflight if session else 0,
+            },
+            "database": {"failing": bool(writer and writer.failing)},
+            "last_commit": datetime.fromtimestamp(last, UTC).isoformat() if last else None,
+            "queue_depth": writer.batcher.depth if writer else 0,
+            "registry_devices": len(self.registry),
+        }
+
+    def health(self) -> dict[str, object]:
+        """The same as ``healthy``, for the API's ``HealthSource`` protocol."""
+        return self.healthy
+
+    async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+        settings = self.settings
+        if not settings.database_url or not settings.mqtt_url:
+            raise SettingsError("the gateway needs TANFANG_MQTT_URL and TANFANG_DATABASE_URL")
+        await migrate_url(settings.database_url)
+        loop = asyncio.get_running_loop()
+        previous_handler = loop.get_exception_handler()
+        loop.set_exception_handler(_quiet_not_acknowledged(previous_handler))
+        try:
+            async with AsyncExitStack() as stack:
+                pool = self._pool
+                if pool is None:
+                    pool = await stack.enter_async_context(
+                        open_pool(settings.database_url, max_size=settings.database_pool_max)
+                    )
+                self._running = True
+                await self._serve(pool, settings.database_url, stop, ready)
+        finally:
+            self._running = False
+            loop.set_exception_handler(previous_handler)
+
+    async def _serve(
+        self, pool: Pool, url: str, stop: asyncio.Event, ready: asyncio.Event | None
+    ) -> None:
+        settings = self.settings
+        async with pool.connection() as conn:
+            features = await detect(conn)
+        upkeep = Upkeep(
+            pool,
+            features,
+            days_ahead=settings.partition_days_ahead,
+            retention_days=settings.event_retention_days,
+        )
+        await upkeep.ensure()
+        writer = self._writer = Writer(
+            pool,
+            max_rows=settings.batch_max_rows,
+            max_ms=settings.batch_max_ms,
+            max_dead_letters=settings.dead_letter_batch_max,
+            writers=settings.ingest_writers,
+            sinks=self._sinks,
+        )
+        ingest = Ingest(settings.topic_root, self.registry, writer.batcher)
+        session = self._session = MqttSession(settings, ingest.handle)
+        background = asyncio.Event()  # stops the registry and upkeep after the writers
+        async with asyncio.TaskGroup() as group:
+            group.create_task(
+                self.registry.run(url, background, reload_s=settings.registry_reload_s),
+                name="gateway-registry",
+            )
+            group.create_task(upkeep.run(background), name="gateway-upkeep")
+            writing = group.create_task(writer.run(), name="gateway-writers")
+            try:
+                await _first(self.registry.loaded.wait(), stop)
+                if not stop.is_set() and await session.connect(stop):
+                    metrics.REGISTRY_DEVICES.set_function(lambda: len(self.registry))
+                    await _first(session.subscribed.wait(), stop)
+                    if ready is not None and session.subscribed.is_set():
+                        ready.set()
+                    log.info("gateway ready: %s devices registered", len(self.registry))
+                    await stop.wait()
+            finally:
+                await self._shutdown(session, writer, writing)
+                background.set()
+
+    async def _shutdown(
+        self, session: MqttSession, writer: Writer, writing: asyncio.Task[None]
+    ) -> None:
+        writer.batcher.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(writing), timeout=self.settings.shutdown_grace_s)
+        except TimeoutError:
+            log.warning("writers did not finish within the shutdown grace period")
+        await session.drain(grace_s=2.0)
+        await session.disconnect()
+        log.info("gateway stopped")
+
+
+async def _first(awaitable: Coroutine[Any, Any, object], stop: asyncio.Event) -> None:
+    """Wait for ``awaitable`` or until ``stop`` is set. A failing background task of the
+    task group cancels this wait, and the group raises its error."""
+    waiting = asyncio.ensure_future(awaitable)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+        stopping.cancel()
+
+
+def _quiet_not_acknowledged(previous: Any) -> Any:
+    """gmqtt reports a handler's exception through the loop's exception handler; a message
+    left unacknowledged on purpose is not an error worth a traceback."""
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), NotAcknowledgedError):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    return handler

@@ -1,0 +1,68 @@
+"""Event partitions made ahead (at start and hourly) and expired ones dropped (daily)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from psycopg_pool import PoolTimeout
+
+from store.features import Features
+from store.partitions import drop_expired, ensure_partitions
+from store.pool import Pool
+
+log = logging.getLogger(__name__)
+
+ENSURE_EVERY = timedelta(hours=1)
+DROP_EVERY = timedelta(days=1)
+_RETRY_S = 60.0
+
+
+class Upkeep:
+    def __init__(
+        self,
+        pool: Pool,
+        features: Features,
+        *,
+        days_ahead: int,
+        retention_days: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._pool = pool
+        self._features = features
+        self._days_ahead = days_ahead
+        self._retention_days = retention_days
+        self._clock = clock
+        self._last_drop: datetime | None = None
+
+    async def ensure(self) -> list[str]:
+        async with self._pool.connection() as conn:
+            return await ensure_partitions(conn, self._features, self._clock(), self._days_ahead)
+
+    async def once(self) -> None:
+        """Make the partitions ahead; drop the expired ones when a day has passed."""
+        created = await self.ensure()
+        if created:
+            log.info("created %s event partitions", len(created))
+        now = self._clock()
+        if self._last_drop is None or now - self._last_drop >= DROP_EVERY:
+            async with self._pool.connection() as conn:
+                dropped = await drop_expired(conn, self._features, now, self._retention_days)
+            self._last_drop = now
+            if dropped:
+                log.info("dropped %s expired event partitions", len(dropped))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            wait = ENSURE_EVERY.total_seconds()
+            try:
+                await self.once()
+            except (psycopg.Error, PoolTimeout) as exc:
+                log.error("partition upkeep failed, retrying in %.0fs: %s", _RETRY_S, exc)
+                wait = _RETRY_S
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait)

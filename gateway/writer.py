@@ -1,0 +1,221 @@
+"""Writers: commit batches, release their MQTT acknowledgements, feed the post-commit sinks.
+
+A failed commit is retried with backoff for as long as the gateway runs: the messages of
+the batch stay unacknowledged meanwhile, and the broker's receive window stops delivery when
+it is full, so a database outage pauses ingest instead of losing or dropping anything. Only
+when the gateway is stopping is a failing batch given up: its messages are then never
+acknowledged and the broker delivers them again to the next session.
+
+A batch the database refuses as data (a value PostgreSQL will not take) cannot succeed by
+retrying; it is split until the refused events are found, and those become dead letters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import orjson
+import psycopg
+from psycopg_pool import PoolTimeout
+
+from devices.ingest_repo import DeadLetter, WriteResult, event_row, write_batch
+from devices.schema import Event, Reason
+from gateway import metrics
+from gateway.batcher import Batch, Batcher, NotAcknowledgedError
+from gateway.sinks import CommittedBatch, EventSink
+from store.pool import Pool
+
+log = logging.getLogger(__name__)
+
+_RETRY_FIRST_S = 0.1
+_RETRY_MAX_S = 5.0
+
+
+def _rows(events: Sequence[Event], elder_ids: Sequence[str | None]) -> list[tuple[object, ...]]:
+    dumps = orjson.dumps
+    return [
+        event_row(e, elder, None if e.extra is None else dumps(e.extra).decode())
+        for e, elder in zip(events, elder_ids, strict=True)
+    ]
+
+
+class Writer:
+    """``writers`` tasks take due batches in turn; critical batches get a task of their own."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        *,
+        max_rows: int,
+        max_ms: int,
+        max_dead_letters: int,
+        writers: int = 2,
+        sinks: Sequence[EventSink] = (),
+    ) -> None:
+        self._pool = pool
+        self._writers = writers
+        self._sinks = list(sinks)
+        self._critical: set[asyncio.Task[None]] = set()
+        self.batcher = Batcher(
+            max_rows=max_rows,
+            max_ms=max_ms,
+            max_dead_letters=max_dead_letters,
+            on_critical=self._spawn_critical,
+        )
+        self.last_commit: float | None = None
+        self.failing = False
+
+    async def run(self) -> None:
+        """Write batches until the batcher is closed and everything it held is written."""
+        async with asyncio.TaskGroup() as group:
+            for n in range(self._writers):
+                group.create_task(self._loop(), name=f"ingest-writer-{n}")
+        while self._critical:
+            await asyncio.gather(*self._critical)
+
+    async def _loop(self) -> None:
+        while (batch := await self.batcher.next_batch()) is not None:
+            await self.commit(batch)
+
+    def _spawn_critical(self, batch: Batch) -> None:
+        task = asyncio.create_task(self.commit(batch), name="ingest-critical")
+        self._critical.add(task)
+        task.add_done_callback(self._critical.discard)
+
+    async def commit(self, batch: Batch) -> None:
+        """Commit ``batch``, then release its messages' acknowledgements and call the sinks."""
+        try:
+            result = await self._commit_with_retry(batch)
+        except NotAcknowledgedError as exc:
+            if not batch.done.done():
+                batch.done.set_exception(exc)
+                batch.done.exception()  # retrieved: handlers that were cancelled never will
+            return
+        finally:
+            self.batcher.taken(batch)
+        committed_at = time.time()
+        self.last_commit = committed_at
+        batch.done.set_result(None)
+        self._observe(batch, result, committed_at)
+        if self._sinks and (result.stored or batch.statuses):
+            await self._feed_sinks(batch, result, committed_at)
+
+    async def _commit_with_retry(self, batch: Batch) -> WriteResult:
+        delay = _RETRY_FIRST_S
+        while True:
+            try:
+                result = await self._write(batch)
+            except psycopg.DataError as exc:
+                log.warning("database refused a batch's data (%s); isolating", exc.sqlstate)
+                metrics.BATCH_FAILURES.labels(error="data").inc()
+                return await self._isolate(batch)
+            except (psycopg.Error, PoolTimeout) as exc:
+                metrics.BATCH_FAILURES.labels(error=type(exc).__name__).inc()
+                if self.batcher.closing:
+                    raise NotAcknowledgedError("stopping with a batch that cannot commit") from exc
+                if not self.failing:
+                    log.error("batch commit failed, retrying until it succeeds: %s", exc)
+                self.failing = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _RETRY_MAX_S)
+            else:
+                if self.failing:
+                    log.info("batch commits succeed again")
+                self.failing = False
+                return result
+
+    async def _write(self, batch: Batch) -> WriteResult:
+        rows = _rows(batch.events, batch.elder_ids)
+        async with self._pool.connection() as conn:
+            return await write_batch(conn, batch.events, rows, batch.dead, batch.status_list())
+
+    async def _isolate(self, batch: Batch) -> WriteResult:
+        """Store what the database takes; refused events become dead letters."""
+        stored: list[int] = []
+        refused: list[DeadLetter] = []
+        await self._bisect(batch, list(range(len(batch.events))), stored, refused)
+        dead = [*batch.dead, *refused]
+        async with self._pool.connection() as conn:
+            try:
+                await write_batch(conn, [], [], dead, batch.status_list())
+            except psycopg.DataError:
+                metrics.DEAD_LETTERS_DROPPED.inc(len(dead))
+                await write_batch(conn, [], [], [], batch.status_list())
+        stored.sort()
+        return WriteResult(stored=stored)
+
+    async def _bisect(
+        self, batch: Batch, part: list[int], stored: list[int], refused: list[DeadLetter]
+    ) -> None:
+        events = [batch.events[i] for i in part]
+        elders = [batch.elder_ids[i] for i in part]
+        try:
+            async with self._pool.connection() as conn:
+                result = await write_batch(conn, events, _rows(events, elders), [], [])
+        except psycopg.DataError as exc:
+            if len(part) == 1:
+                refused.append(_refused_by_database(events[0], exc))
+                metrics.EVENTS_REFUSED.labels(reason=Reason.BAD_FIELD.value).inc()
+                return
+            middle = len(part) // 2
+            await self._bisect(batch, part[:middle], stored, refused)
+            await self._bisect(batch, part[middle:], stored, refused)
+            return
+        stored.extend(part[i] for i in result.stored)
+
+    def _observe(self, batch: Batch, result: WriteResult, committed_at: float) -> None:
+        metrics.EVENTS_STORED.inc(len(result.stored))
+        duplicates = len(batch.events) - len(result.stored)
+        if duplicates:
+            metrics.EVENTS_DUPLICATE.inc(duplicates)
+        if batch.events:
+            metrics.BATCH_ROWS.observe(len(batch.events))
+        lag = metrics.INGEST_LAG.observe
+        for received in batch.received:
+            lag(committed_at - received)
+        device_lag = metrics.DEVICE_LAG.observe
+        events = batch.events
+        for i in result.stored:
+            device_lag(committed_at - events[i].ts.timestamp())
+
+    async def _feed_sinks(self, batch: Batch, result: WriteResult, committed_at: float) -> None:
+        if len(result.stored) == len(batch.events):
+            events: Sequence[Event] = batch.events
+            elders: Sequence[str | None] = batch.elder_ids
+        else:
+            events = [batch.events[i] for i in result.stored]
+            elders = [batch.elder_ids[i] for i in result.stored]
+        committed = CommittedBatch(
+            events=events,
+            elder_ids=elders,
+            statuses=batch.status_list(),
+            committed_at=datetime.fromtimestamp(committed_at, UTC),
+            critical=batch.critical,
+        )
+        for sink in self._sinks:
+            try:
+                await sink.handle(committed)
+            except Exception:
+                # A sink is a plug-in: its failure must not stop ingest. The events are
+                # stored; the sink is expected to recover from the database.
+                log.exception("post-commit sink %s failed", type(sink).__name__)
+
+
+def _refused_by_database(event: Event, exc: psycopg.Error) -> DeadLetter:
+    payload = orjson.dumps(
+        {"ts": event.ts.isoformat(), "seq": event.seq, "kind": event.kind, "extra": event.extra},
+        default=str,
+    )
+    return DeadLetter(
+        received_at=event.received_at,
+        topic="",
+        device_id=event.device_id,
+        reason=Reason.BAD_FIELD.value,
+        detail=f"refused by the database ({exc.sqlstate})",
+        payload=payload[:4096],
+        payload_size=len(payload),
+    )

@@ -1,0 +1,129 @@
+"""Helpers for ingest tests: registering devices, publishing through the real broker,
+running a gateway in the test's loop, and polling the database with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as paho
+import psycopg
+from paho.mqtt.enums import CallbackAPIVersion
+
+from gateway.service import Gateway
+from tanfang.settings import Settings
+
+T = TypeVar("T")
+
+DEADLINE_S = 15.0
+
+
+async def poll(
+    probe: Callable[[], Awaitable[T]],
+    until: Callable[[T], bool],
+    *,
+    deadline_s: float = DEADLINE_S,
+    what: str = "condition",
+) -> T:
+    """Call ``probe`` until ``until(result)`` holds; fail after the deadline."""
+    end = time.monotonic() + deadline_s
+    while True:
+        result = await probe()
+        if until(result):
+            return result
+        if time.monotonic() > end:
+            raise AssertionError(f"{what} not reached within {deadline_s}s; last: {result!r}")
+        await asyncio.sleep(0.02)
+
+
+async def fetch(url: str, query: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("SET TIME ZONE 'UTC'")
+        cur = await conn.execute(query, tuple(params))
+        return await cur.fetchall()
+
+
+async def scalar(url: str, query: str, params: Iterable[Any] = ()) -> Any:
+    rows = await fetch(url, query, params)
+    return rows[0][0]
+
+
+async def register(url: str, devices: Iterable[str], elder_id: str = "KP-1") -> None:
+    """An elder and her devices, written straight to the tables (the API is not under test)."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(
+            "INSERT INTO elders (id, name) VALUES (%s, 'test elder') ON CONFLICT DO NOTHING",
+            (elder_id,),
+        )
+        for device_id in devices:
+            await conn.execute(
+                "INSERT INTO devices (id, type, elder_id) VALUES (%s, 'motion_sensor', %s)",
+                (device_id, elder_id),
+            )
+
+
+class Publisher:
+    """A paho-mqtt client (the devices' library) that waits for each PUBACK."""
+
+    def __init__(self, mqtt_url: str, *, client_id: str | None = None) -> None:
+        parts = urlsplit(mqtt_url)
+        self.client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or f"test-pub-{uuid.uuid4().hex[:8]}",
+            protocol=paho.MQTTv311,
+        )
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(0)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 1883
+
+    def will(self, topic: str, payload: bytes) -> None:
+        self.client.will_set(topic, payload, qos=1, retain=True)
+
+    def connect(self) -> None:
+        self.client.connect(self._host, self._port, keepalive=60)
+        self.client.loop_start()
+
+    def publish(
+        self, topic: str, payload: bytes | str, *, retain: bool = False, wait: bool = True
+    ) -> paho.MQTTMessageInfo:
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        if wait:
+            info.wait_for_publish(timeout=DEADLINE_S)
+            assert info.is_published(), f"no PUBACK for {topic}"
+        return info
+
+    def drop(self) -> None:
+        """Close the socket without DISCONNECT, as a device losing power would."""
+        self.client.loop_stop()
+        sock = self.client.socket()
+        if sock is not None:
+            sock.close()
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@asynccontextmanager
+async def running_gateway(settings: Settings, **changes: Any) -> AsyncIterator[Gateway]:
+    """A gateway in the test's event loop, ready (subscribed) when entered."""
+    gateway = Gateway(settings.model_copy(update={"batch_max_ms": 20, **changes}))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(gateway.run(stop, ready), name="test-gateway")
+    waiting = asyncio.create_task(ready.wait())
+    await asyncio.wait({task, waiting}, timeout=DEADLINE_S, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    if task.done():
+        task.result()  # raises the gateway's error
+    assert ready.is_set(), "gateway not ready in time"
+    try:
+        yield gateway
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=DEADLINE_S)
