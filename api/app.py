@@ -1,0 +1,92 @@
+"""The FastAPI application: ``create_app`` is the composition root's one entry point."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+from typing import Final
+
+from fastapi import APIRouter, FastAPI
+
+from api import errors
+from api.health import BrokerProbe, HealthSource
+from api.metrics import MetricsMiddleware
+from api.routes import dead_letters, devices, elders, ops, tokens
+from api.state import AppState
+from store.migrate import migrate_url
+from store.pool import Pool, open_pool
+from tanfang.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+API_PREFIX: Final = "/api/v1"
+
+_TAGS: Final = [
+    {"name": "elders", "description": "The one-person-one-file record (一人一檔)."},
+    {"name": "devices", "description": "The fleet, and each device's stored events."},
+    {"name": "dead letters", "description": "Messages the gateway refused, with the reason."},
+    {"name": "tokens", "description": "API tokens and their roles (admin only)."},
+    {"name": "operations", "description": "Health and metrics, without authentication."},
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    pool: Pool | None = None,
+    health: HealthSource | None = None,
+    clock: Callable[[], datetime] = _now,
+) -> FastAPI:
+    """The API. Without ``pool``, the lifespan migrates ``settings.database_url`` and opens
+    (and at the end closes) a pool of its own; a given pool is used as it is and left open.
+    ``health`` reports the broker connection of a gateway in the same process; without it,
+    ``/healthz`` checks the broker of ``settings.mqtt_url`` itself."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            opened = pool
+            if opened is None:
+                opened = await stack.enter_async_context(_own_pool(settings))
+            app.state.tanfang = AppState(
+                settings=settings,
+                pool=opened,
+                health=health,
+                probe=BrokerProbe(settings.mqtt_url),
+                clock=clock,
+            )
+            yield
+
+    app = FastAPI(
+        title="Tanfang",
+        summary="Sensors and Ping An Tong buttons watching over elders who live alone.",
+        version="0.1.0",
+        openapi_tags=_TAGS,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(MetricsMiddleware)
+    app.include_router(ops.router)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (elders, devices, dead_letters, tokens):
+        api.include_router(module.router)
+    app.include_router(api)
+    return app
+
+
+@asynccontextmanager
+async def _own_pool(settings: Settings) -> AsyncIterator[Pool]:
+    url = settings.database_url
+    if not url:
+        raise SettingsError("TANFANG_DATABASE_URL is required to run the API")
+    applied = await migrate_url(url)
+    if applied:
+        log.info("api start: applied migrations %s", applied)
+    async with open_pool(url, max_size=settings.database_pool_max) as opened:
+        yield opened

@@ -1,0 +1,146 @@
+"""``/api/v1/elders``: the one-person-one-file record (一人一檔)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Body, HTTPException, Path, Query, status
+
+from api.auth import ElderReader, ElderWriter, Principal, Role
+from api.masking import elder_public
+from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, encode_cursor
+from api.params import plain_text
+from api.state import AppState, StateDep
+from care import repo
+from care.models import ELDER_ID_PATTERN, Elder, ElderCreate, ElderPublic, ElderUpdate
+
+router = APIRouter(prefix="/elders", tags=["elders"])
+
+ElderIdPath = Annotated[str, Path(pattern=ELDER_ID_PATTERN, description="The elder's file id")]
+# With a category filter the rows are classified here, so they are read in larger batches.
+_CATEGORY_SCAN_BATCH: Final = 200
+_NOT_FOUND: Final = "no such elder"
+_OTHER_TOWN: Final = "this elder belongs to another town"
+
+
+class CategoryFilter(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    NONE = "none"
+
+
+def _check_town(principal: Principal, town: str | None) -> None:
+    if not principal.may_see_town(town):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, _OTHER_TOWN)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ElderPublic,
+    responses={409: {"description": "an elder with this id is already on file"}},
+)
+async def create_elder(
+    elder: Annotated[ElderCreate, Body()], principal: ElderWriter, state: StateDep
+) -> ElderPublic:
+    """Open an elder's file. Town staff may file elders of their own town only."""
+    _check_town(principal, elder.town)
+    try:
+        async with state.connection() as conn:
+            stored = await repo.insert_elder(conn, elder)
+    except repo.DuplicateElderError:
+        raise HTTPException(status.HTTP_409_CONFLICT, "an elder with this id is on file") from None
+    return elder_public(stored, state.today(), masked=False)
+
+
+@router.get("/{elder_id}", response_model=ElderPublic)
+async def get_elder(elder_id: ElderIdPath, principal: ElderReader, state: StateDep) -> ElderPublic:
+    """One file, with name, phone and address shown to roles that may see them."""
+    async with state.connection() as conn:
+        elder = await repo.get_elder(conn, elder_id)
+    if elder is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    _check_town(principal, elder.town)
+    return elder_public(elder, state.today(), masked=not principal.sees_identity)
+
+
+@router.patch("/{elder_id}", response_model=ElderPublic)
+async def update_elder(
+    elder_id: ElderIdPath,
+    changes: Annotated[ElderUpdate, Body()],
+    principal: ElderWriter,
+    state: StateDep,
+) -> ElderPublic:
+    """Change some fields of a file; fields not sent stay as they are."""
+    fields = changes.changes()
+    if "town" in fields:
+        _check_town(principal, str(fields["town"]))
+    async with state.connection() as conn:
+        current = await repo.get_elder(conn, elder_id)
+        if current is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+        _check_town(principal, current.town)
+        updated = await repo.update_elder(conn, elder_id, fields)
+    if updated is None:  # deleted between the two statements
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    return elder_public(updated, state.today(), masked=False)
+
+
+@router.get("", response_model=Page[ElderPublic])
+async def list_elders(
+    *,
+    principal: ElderReader,
+    state: StateDep,
+    cursor: CursorDep,
+    town: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    category: Annotated[
+        CategoryFilter | None, Query(description="A, B, C, or `none` (not classified)")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="part of the id, name, village or phone"),
+    ] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[ElderPublic]:
+    """Files in id order, identity fields masked. Town staff see their own town only."""
+    town, q = plain_text(town, "town"), plain_text(q, "q")
+    if principal.role is Role.TOWN_STAFF:
+        if town is not None and town != principal.town:
+            return Page[ElderPublic](items=[], next_cursor=None)
+        town = principal.town
+    found = await _scan(state, town=town, q=q, category=category, after=cursor, limit=limit)
+    more = len(found) > limit
+    items = found[:limit]
+    return Page[ElderPublic](items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
+
+
+async def _scan(
+    state: AppState,
+    *,
+    town: str | None,
+    q: str | None,
+    category: CategoryFilter | None,
+    after: str | None,
+    limit: int,
+) -> list[ElderPublic]:
+    """Up to ``limit + 1`` matching files after ``after``. The category is computed, not
+    stored, so with a category filter the files are classified batch by batch."""
+    today = state.today()
+    batch = limit + 1 if category is None else max(_CATEGORY_SCAN_BATCH, limit + 1)
+    found: list[ElderPublic] = []
+    async with state.connection() as conn:
+        while True:
+            rows: list[Elder] = list(
+                await repo.list_elders(conn, town=town, q=q, after=after, limit=batch)
+            )
+            for elder in rows:
+                shown = elder_public(elder, today, masked=True)
+                if category is None or (shown.category or "none") == category:
+                    found.append(shown)
+                    if len(found) > limit:
+                        return found
+            if len(rows) < batch:
+                return found
+            after = rows[-1].id

@@ -1,0 +1,200 @@
+"""The elder's file (一人一檔): what is stored, what a client sends, what it gets back.
+
+``ElderCreate`` / ``ElderUpdate`` are what a client may send, ``Elder`` is the stored record,
+``ElderPublic`` is what the API answers (the record plus its category).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+ELDER_ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
+_EARLIEST_BIRTH: Final = date(1880, 1, 1)
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL text holds neither NUL nor lone surrogates; refuse them here, as a 422,
+    # rather than let the database refuse them later.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_storable)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
+LongText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_storable)]
+Phone = Annotated[
+    str, Field(min_length=3, max_length=32, pattern=r"^[0-9+() -]+$"), AfterValidator(_storable)
+]
+ElderId = Annotated[str, Field(pattern=ELDER_ID_PATTERN)]
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+class LivingArrangement(StrEnum):
+    ALONE = "alone"
+    EMPTY_NEST = "empty_nest"
+    LEFT_BEHIND = "left_behind"
+    WITH_FAMILY = "with_family"
+
+
+class DisabilityLevel(StrEnum):
+    NONE = "none"
+    MILD = "mild"
+    SEVERE = "severe"
+
+
+class Category(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+def _not_future_birth(value: date | None) -> date | None:
+    if value is None:
+        return value
+    # A day of slack: "today" in UTC may still be yesterday in the town's zone.
+    if value > datetime.now(UTC).date():
+        raise ValueError("birth_date is in the future")
+    if value < _EARLIEST_BIRTH:
+        raise ValueError("birth_date is implausibly early")
+    return value
+
+
+BirthDate = Annotated[date, AfterValidator(_not_future_birth)]
+AlertMinutes = Annotated[int, Field(ge=5, le=7 * 24 * 60)]
+
+
+class _ElderFields(BaseModel):
+    """Fields a client may set, besides ``id``; shared by create and the stored record."""
+
+    model_config = ConfigDict(use_enum_values=True, extra="forbid")
+
+    name: Name
+    gender: Gender | None = None
+    birth_date: BirthDate | None = None
+    town: ShortText
+    village: ShortText | None = None
+    address: LongText | None = None
+    phone: Phone | None = None
+    living_arrangement: LivingArrangement = LivingArrangement.ALONE
+    incapacitated: bool = False
+    dementia: bool = False
+    disability_level: DisabilityLevel = DisabilityLevel.NONE
+    low_income: bool = False
+    family_planning_special: bool = False
+    couple_with_dependent: bool = False
+    cares_for_dependent_child: bool = False
+    category_override: Category | None = None
+    visit_consent: bool = True
+    inactivity_alert_after_minutes: AlertMinutes | None = None
+
+
+class ElderCreate(_ElderFields):
+    """A new file; the id is the town's own (e.g. ``KP-000123``)."""
+
+    id: ElderId
+
+
+# Fields whose column is NOT NULL: a PATCH may change them but not set them to null.
+NOT_NULL_FIELDS: Final = frozenset(
+    {
+        "name",
+        "town",
+        "living_arrangement",
+        "incapacitated",
+        "dementia",
+        "disability_level",
+        "low_income",
+        "family_planning_special",
+        "couple_with_dependent",
+        "cares_for_dependent_child",
+        "visit_consent",
+    }
+)
+
+
+class ElderUpdate(BaseModel):
+    """A partial change: only the fields sent are changed; ``null`` clears optional ones."""
+
+    model_config = ConfigDict(use_enum_values=True, extra="forbid")
+
+    name: Name | None = None
+    gender: Gender | None = None
+    birth_date: BirthDate | None = None
+    town: ShortText | None = None
+    village: ShortText | None = None
+    address: LongText | None = None
+    phone: Phone | None = None
+    living_arrangement: LivingArrangement | None = None
+    incapacitated: bool | None = None
+    dementia: bool | None = None
+    disability_level: DisabilityLevel | None = None
+    low_income: bool | None = None
+    family_planning_special: bool | None = None
+    couple_with_dependent: bool | None = None
+    cares_for_dependent_child: bool | None = None
+    category_override: Category | None = None
+    visit_consent: bool | None = None
+    inactivity_alert_after_minutes: AlertMinutes | None = None
+
+    @field_validator(*sorted(NOT_NULL_FIELDS), mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Only runs for values actually sent, so an omitted field stays "unchanged".
+        if value is None:
+            raise ValueError("may be changed but not set to null")
+        return value
+
+    def changes(self) -> dict[str, object]:
+        """The fields the client sent, ready to store."""
+        return self.model_dump(exclude_unset=True)
+
+
+class Elder(BaseModel):
+    """The stored record, read back as it is (rows may predate today's validation rules)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str
+    gender: str | None
+    birth_date: date | None
+    town: str | None
+    village: str | None
+    address: str | None
+    phone: str | None
+    living_arrangement: str
+    incapacitated: bool
+    dementia: bool
+    disability_level: str
+    low_income: bool
+    family_planning_special: bool
+    couple_with_dependent: bool
+    cares_for_dependent_child: bool
+    category_override: str | None
+    visit_consent: bool
+    inactivity_alert_after_minutes: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ElderPublic(Elder):
+    """What the API answers: the record, its category on the day asked, and whether the
+    identity fields (name, phone, address) are masked (lists, and roles that may not see them).
+    """
+
+    category: Category | None
+    category_reason: str
+    masked: bool = False

@@ -1,0 +1,115 @@
+"""SQL of the elders' files. Callers own the transaction (the connection's context)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import psycopg
+from psycopg import AsyncConnection, sql
+from psycopg.rows import TupleRow, dict_row
+
+from care.models import Elder, ElderCreate
+from store.errors import StoreError
+
+Conn = AsyncConnection[TupleRow]
+
+_COLUMNS: Final = tuple(Elder.model_fields)
+_SELECT: Final = sql.SQL("SELECT {} FROM elders").format(
+    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
+)
+_RETURNING: Final = sql.SQL(" RETURNING {}").format(
+    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
+)
+_WRITABLE: Final = frozenset(ElderCreate.model_fields)
+
+
+class DuplicateElderError(StoreError):
+    """An elder with this id is already on file."""
+
+
+async def insert_elder(conn: Conn, elder: ElderCreate) -> Elder:
+    values = elder.model_dump()
+    query = sql.SQL("INSERT INTO elders ({}) VALUES ({})").format(
+        sql.SQL(", ").join(map(sql.Identifier, values)),
+        sql.SQL(", ").join(map(sql.Placeholder, values)),
+    )
+    try:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(query + _RETURNING, values)
+            row = await cur.fetchone()
+    except psycopg.errors.UniqueViolation as exc:
+        raise DuplicateElderError(elder.id) from exc
+    assert row is not None
+    return Elder.model_validate(row)
+
+
+async def get_elder(conn: Conn, elder_id: str) -> Elder | None:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_SELECT + sql.SQL(" WHERE id = %s"), (elder_id,))
+        row = await cur.fetchone()
+    return None if row is None else Elder.model_validate(row)
+
+
+async def elder_exists(conn: Conn, elder_id: str) -> bool:
+    cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM elders WHERE id = %s)", (elder_id,))
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+async def update_elder(conn: Conn, elder_id: str, changes: Mapping[str, object]) -> Elder | None:
+    """Apply ``changes`` (field → new value); None when there is no such elder."""
+    unknown = set(changes) - _WRITABLE
+    if unknown or "id" in changes:
+        raise ValueError(f"not changeable: {sorted(unknown | ({'id'} & set(changes)))}")
+    if not changes:
+        return await get_elder(conn, elder_id)
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder(name)) for name in changes
+    )
+    query = sql.SQL("UPDATE elders SET {}, updated_at = now() WHERE id = {}").format(
+        assignments, sql.Placeholder("_id")
+    )
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query + _RETURNING, {**changes, "_id": elder_id})
+        row = await cur.fetchone()
+    return None if row is None else Elder.model_validate(row)
+
+
+async def list_elders(
+    conn: Conn,
+    *,
+    town: str | None = None,
+    q: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> Sequence[Elder]:
+    """Elders in id order after the id ``after`` (keyset), optionally of one town and
+    matching ``q`` (a case-insensitive part of the id, name, village or phone)."""
+    where: list[sql.Composable] = []
+    params: dict[str, object] = {"limit": limit}
+    if town is not None:
+        where.append(sql.SQL("town = %(town)s"))
+        params["town"] = town
+    if after is not None:
+        where.append(sql.SQL("id > %(after)s"))
+        params["after"] = after
+    if q:
+        where.append(
+            sql.SQL(
+                "(id ILIKE %(q)s OR name ILIKE %(q)s OR village ILIKE %(q)s OR phone ILIKE %(q)s)"
+            )
+        )
+        params["q"] = "%" + _escape_like(q) + "%"
+    query = _SELECT
+    if where:
+        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+    query += sql.SQL(" ORDER BY id LIMIT %(limit)s")
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        rows = await cur.fetchall()
+    return [Elder.model_validate(row) for row in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,117 @@
+"""The fleet as the API sees it: devices, their stored events, and dead letters.
+
+``DeviceCreate`` / ``DeviceUpdate`` are what a client may send; ``DevicePublic``,
+``EventPublic`` and ``DeadLetterPublic`` are what it gets back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Final
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from devices.kinds import DeviceType
+
+DEVICE_ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
+ELDER_ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
+# Dead-letter payloads are shown up to this many bytes.
+PAYLOAD_SHOWN_BYTES: Final = 1024
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL text holds neither NUL nor lone surrogates: a 422 here, not a database error.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    return value
+
+
+DeviceId = Annotated[str, Field(pattern=DEVICE_ID_PATTERN)]
+ElderRef = Annotated[str, Field(pattern=ELDER_ID_PATTERN)]
+Room = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_storable)]
+HeartbeatSeconds = Annotated[int, Field(ge=10, le=7 * 24 * 3600)]
+
+
+class DeviceCreate(BaseModel):
+    """A device to register. Without ``elder_id`` it is registered but not yet installed."""
+
+    model_config = ConfigDict(use_enum_values=True, extra="forbid")
+
+    id: DeviceId
+    type: DeviceType
+    elder_id: ElderRef | None = None
+    room: Room | None = None
+    heartbeat_interval_s: HeartbeatSeconds = 300
+
+
+class DeviceUpdate(BaseModel):
+    """A partial change: only the fields sent change; ``null`` clears ``elder_id``/``room``."""
+
+    model_config = ConfigDict(use_enum_values=True, extra="forbid")
+
+    type: DeviceType | None = None
+    elder_id: ElderRef | None = None
+    room: Room | None = None
+    heartbeat_interval_s: HeartbeatSeconds | None = None
+
+    @field_validator("type", "heartbeat_interval_s", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be changed but not set to null")
+        return value
+
+    def changes(self) -> dict[str, object]:
+        return self.model_dump(exclude_unset=True)
+
+
+class DevicePublic(BaseModel):
+    """A registered device and what the gateway last knew of it. ``online`` is null when no
+    status was ever received (unknown, not offline)."""
+
+    id: str
+    type: str
+    elder_id: str | None
+    room: str | None
+    heartbeat_interval_s: int
+    online: bool | None
+    last_seen: datetime | None
+    battery: int | None
+    rssi: int | None
+    status: str
+    status_changed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventPublic(BaseModel):
+    """One stored event of a device."""
+
+    ts: datetime
+    kind: str
+    value: float | None
+    seq: int | None
+    battery: int | None
+    rssi: int | None
+    flags: list[str]
+    extra: dict[str, Any]
+    received_at: datetime
+
+
+class DeadLetterPublic(BaseModel):
+    """A refused message. ``payload`` is its first KiB as text (bytes that are not UTF-8
+    shown as U+FFFD); ``payload_size`` is the size of the whole payload in bytes."""
+
+    id: int
+    received_at: datetime
+    topic: str
+    device_id: str | None
+    reason: str
+    detail: str | None
+    payload: str
+    payload_size: int
+    payload_truncated: bool
