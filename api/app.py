@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Final
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from api import errors
 from api.health import BrokerProbe, HealthSource
@@ -73,10 +73,8 @@ def create_app(
     errors.install(app)
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops.router)
-    api = APIRouter(prefix=API_PREFIX)
     for module in (elders, devices, dead_letters, tokens):
-        api.include_router(module.router)
-    app.include_router(api)
+        app.include_router(module.router, prefix=API_PREFIX)
     return app
 
 

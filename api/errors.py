@@ -8,8 +8,8 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.routing import BaseRoute
 
+from api.metrics import route_template
 from store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -22,19 +22,13 @@ def field_error(loc: tuple[str | int, ...], message: str, value: object) -> Requ
     )
 
 
-def route_template(request: Request) -> str:
-    """The matched route's path template (``/api/v1/elders/{elder_id}``), never the raw path."""
-    route = request.scope.get("route")
-    return route.path if isinstance(route, BaseRoute) and hasattr(route, "path") else "unmatched"
-
-
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     # One line per failed request, without the driver's message: it may quote row values.
     sqlstate = getattr(exc, "sqlstate", None)
     log.warning(
         "database unavailable: %s %s: %s (sqlstate %s)",
         request.method,
-        route_template(request),
+        route_template(request.scope),
         type(exc).__name__,
         sqlstate,
     )

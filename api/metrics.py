@@ -24,6 +24,20 @@ LATENCY: Final = Histogram(
 )
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's full path template (``/api/v1/elders/{elder_id}``), never the raw
+    path with its ids; ``unmatched`` when no route matched."""
+    route = scope.get("route")
+    template = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
+    if not isinstance(template, str) or not template:
+        return "unmatched"
+    # FastAPI hands over the included route itself, whose path lacks the include prefix:
+    # the prefix is what the request path holds before the template's own segments.
+    parts = str(scope.get("path", "")).rstrip("/").split("/")
+    depth = template.count("/")
+    return "/".join(parts[: max(len(parts) - depth, 0)]) + template
+
+
 class MetricsMiddleware:
     """Counts every HTTP request by its route template, so ids never become label values."""
 
@@ -46,8 +60,6 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
-            label = template or "unmatched"
+            label = route_template(scope)
             REQUESTS.labels(scope["method"], label, str(status)).inc()
             LATENCY.labels(scope["method"], label).observe(time.perf_counter() - started)

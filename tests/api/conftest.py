@@ -74,4 +74,4 @@ def elder_body(elder_id: str, **fields: Any) -> dict[str, Any]:
 async def execute(database_url: str, query: str, params: tuple[Any, ...] = ()) -> None:
     """Write rows directly, as the gateway would."""
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
-        await conn.execute(query, params)  # type: ignore[arg-type]
+        await conn.execute(query, params)

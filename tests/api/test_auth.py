@@ -69,9 +69,7 @@ async def test_revoked_token_answers_401(
     assert (await client.delete("/api/v1/tokens/999999", headers=admin)).status_code == 404
 
 
-async def test_only_admin_manages_tokens(
-    client: httpx.AsyncClient, make_token: TokenMaker
-) -> None:
+async def test_only_admin_manages_tokens(client: httpx.AsyncClient, make_token: TokenMaker) -> None:
     operator = bearer(await make_token("operator"))
     assert (await client.get("/api/v1/tokens", headers=operator)).status_code == 403
     made = await client.post(

@@ -1,0 +1,110 @@
+"""/healthz, /metrics, the OpenAPI document, and a database gone mid-flight."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+from fastapi import FastAPI
+
+from api.app import create_app
+from api.health import BrokerProbe
+from store.pool import Pool
+from tanfang.settings import Settings
+from tests.rig.ports import free_port
+from tests.rig.services import Services
+
+
+class FakeGateway:
+    def __init__(self, connected: bool) -> None:
+        self.connected = connected
+
+    def health(self) -> Mapping[str, object]:
+        return {"broker": {"connected": self.connected, "session_present": True}}
+
+
+async def _get(app: FastAPI, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        return await client.get(path, headers=headers)
+
+
+async def test_healthz_is_ok_when_database_and_broker_answer(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["connected"] is True
+    assert body["broker"]["connected"] is True
+    assert body["broker"]["checked_by"] == "api"
+
+
+async def test_healthz_is_degraded_but_200_when_the_broker_is_unreachable(
+    settings: Settings,
+) -> None:
+    closed = settings.model_copy(update={"mqtt_url": f"mqtt://127.0.0.1:{free_port()}"})
+    response = await _get(create_app(closed), "/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["broker"]["connected"] is False
+
+
+async def test_healthz_reports_the_broker_state_of_a_gateway_in_process(
+    settings: Settings, pool: Pool
+) -> None:
+    app = create_app(settings, pool=pool, health=FakeGateway(connected=False))
+    response = await _get(app, "/healthz")
+    assert response.json()["status"] == "degraded"
+    assert response.json()["broker"] == {
+        "checked_by": "gateway",
+        "connected": False,
+        "session_present": True,
+    }
+    assert not pool.closed  # a pool handed in is left open
+
+
+async def test_database_gone_gives_503_on_healthz_and_requests(
+    client: httpx.AsyncClient, admin: dict[str, str], services: Services, database_url: str
+) -> None:
+    services.drop_database(database_url)
+    health = await client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["status"] == "down"
+    response = await client.get("/api/v1/elders", headers=admin)
+    assert response.status_code == 503
+    assert response.json() == {"detail": "database unavailable, try again shortly"}
+
+
+async def test_metrics_counts_requests_by_route_template(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    await client.get("/api/v1/elders/KP-404", headers=admin)
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert "tanfang_api_requests_total{" in text
+    assert 'route="/api/v1/elders/{elder_id}",status="404"' in text
+    assert "KP-404" not in text
+    assert "tanfang_api_request_duration_seconds_bucket" in text
+
+
+async def test_openapi_lists_the_routes_with_tags(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert "/api/v1/devices/{device_id}/events" in spec["paths"]
+    assert {"elders", "devices", "dead letters", "tokens"} <= {t["name"] for t in spec["tags"]}
+    assert "ElderCreate" in spec["components"]["schemas"]
+    assert (await client.get("/docs")).status_code == 200
+
+
+async def test_broker_probe_caches_its_answer_for_its_ttl(mqtt_url: str) -> None:
+    now = [0.0]
+    probe = BrokerProbe(mqtt_url, ttl_s=5.0, clock=lambda: now[0])
+    first = await probe.check()
+    assert first["connected"] is True
+    assert "@" not in str(first["address"])
+    assert await probe.check() is first
+    now[0] = 6.0
+    assert await probe.check() is not first
