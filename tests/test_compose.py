@@ -1,0 +1,319 @@
+"""docker-compose.yml and the Mosquitto configs we ship: checked without a Docker engine.
+
+The compose file is read as YAML and held to what the deploy docs promise; the shipped
+Mosquitto config is started for real with the test rig's Mosquitto binary.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+import yaml
+from paho.mqtt.enums import CallbackAPIVersion
+
+from tanfang.settings import Settings
+from tests.rig.mosquitto import CONFIG as RIG_CONFIG
+from tests.rig.mosquitto import MosquittoMissingError, find_mosquitto, start_mosquitto
+from tests.rig.ports import free_port, wait_for_port
+
+REPO = Path(__file__).resolve().parent.parent
+COMPOSE = REPO / "docker-compose.yml"
+ENV_EXAMPLE = REPO / "deploy" / "env.example"
+MOSQUITTO_CONF = REPO / "deploy" / "mosquitto.conf"
+TANFANG_COMMANDS = {"serve", "gateway", "api", "db"}
+SETTING_NAMES = {f"TANFANG_{name.upper()}" for name in Settings.model_fields}
+# Mosquitto's shipped defaults, which drop messages for a subscriber that lags.
+DEFAULT_MAX_QUEUED = 1000
+DEFAULT_MAX_INFLIGHT = 20
+VARIABLE = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    return doc
+
+
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = compose["services"]
+    return found
+
+
+def tanfang_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: svc for name, svc in services(compose).items() if "build" in svc}
+
+
+def example_env() -> dict[str, str]:
+    values: dict[str, str] = {}
+    for raw in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error}, enough for our file."""
+
+    def one(match: re.Match[str]) -> str:
+        name, op, arg = match.group(1), match.group(2), match.group(3)
+        value = env.get(name)
+        if value:
+            return value
+        if op and op.endswith("-"):
+            return arg
+        if op and op.endswith("?"):
+            raise KeyError(f"{name}: {arg}")
+        return ""
+
+    return VARIABLE.sub(one, text)
+
+
+def mosquitto_options(text: str) -> dict[str, list[str]]:
+    options: dict[str, list[str]] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition(" ")
+            options.setdefault(key, []).append(value.strip())
+    return options
+
+
+def fenced_blocks(markdown: str) -> list[str]:
+    """The contents of the markdown's fenced code blocks."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            if current is None:
+                current = []
+            else:
+                blocks.append("\n".join(current))
+                current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def assert_limits_raised(text: str, where: str) -> None:
+    options = mosquitto_options(text)
+    queued = [int(v) for v in options.get("max_queued_messages", [])]
+    inflight = [int(v) for v in options.get("max_inflight_messages", [])]
+    assert queued, f"{where} leaves max_queued_messages at Mosquitto's {DEFAULT_MAX_QUEUED}"
+    assert inflight, f"{where} leaves max_inflight_messages at Mosquitto's {DEFAULT_MAX_INFLIGHT}"
+    assert all(q == 0 or q >= 100 * DEFAULT_MAX_QUEUED for q in queued), where
+    # 0 means no limit; otherwise the gateway's MQTT 5 receive maximum must fit.
+    receive_maximum = Settings.model_fields["mqtt_receive_maximum"].default
+    assert all(i == 0 or i >= receive_maximum for i in inflight), where
+
+
+# --- the compose file ----------------------------------------------------------------------
+
+
+def test_compose_has_broker_database_migrations_gateway_and_api(compose: dict[str, Any]) -> None:
+    assert set(services(compose)) == {"mosquitto", "db", "migrate", "gateway", "api"}
+    commands = {name: svc["command"] for name, svc in tanfang_services(compose).items()}
+    assert commands == {"migrate": ["db", "migrate"], "gateway": ["gateway"], "api": ["api"]}
+    assert all(cmd[0] in TANFANG_COMMANDS for cmd in commands.values())
+
+
+def test_every_image_is_pinned_to_a_major_version(compose: dict[str, Any]) -> None:
+    for name, svc in services(compose).items():
+        image = svc["image"]
+        _, _, tag = image.rpartition(":")
+        assert tag != "latest", f"{name}: {image} floats"
+        assert re.search(r"\d", tag), f"{name}: {image} names no version"
+    assert services(compose)["mosquitto"]["image"] == "eclipse-mosquitto:2"
+    assert services(compose)["db"]["image"].startswith("timescale/timescaledb:")
+
+
+def test_tanfang_services_are_built_from_the_deploy_dockerfile(compose: dict[str, Any]) -> None:
+    for name, svc in tanfang_services(compose).items():
+        build = svc["build"]
+        assert (REPO / build["context"] / build["dockerfile"]).is_file(), name
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    assert "uv.lock" in dockerfile
+    assert 'ENTRYPOINT ["tanfang"]' in dockerfile
+
+
+def test_tanfang_services_are_configured_only_by_settings_that_exist(
+    compose: dict[str, Any],
+) -> None:
+    for name, svc in tanfang_services(compose).items():
+        names = set(svc["environment"])
+        assert names <= SETTING_NAMES, f"{name}: unknown settings {names - SETTING_NAMES}"
+        assert {"TANFANG_MQTT_URL", "TANFANG_DATABASE_URL", "TANFANG_ADMIN_TOKEN"} <= names
+
+
+def test_tanfang_services_wait_for_a_healthy_database_and_the_migration(
+    compose: dict[str, Any],
+) -> None:
+    all_services = services(compose)
+    assert "healthcheck" in all_services["db"]
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in all_services["db"]["volumes"])
+    for name, svc in tanfang_services(compose).items():
+        assert svc["depends_on"]["db"]["condition"] == "service_healthy", name
+    for name in ("gateway", "api"):
+        migrate = all_services[name]["depends_on"]["migrate"]
+        assert migrate["condition"] == "service_completed_successfully"
+
+
+def test_the_gateway_keeps_a_fixed_client_id_for_its_persistent_session(
+    compose: dict[str, Any],
+) -> None:
+    gateway = services(compose)["gateway"]["environment"]
+    assert gateway["TANFANG_MQTT_CLIENT_ID"]
+    assert services(compose)["api"]["environment"]["TANFANG_API_HOST"] == "0.0.0.0"
+
+
+def test_the_example_env_fills_every_variable_and_gives_valid_settings(
+    compose: dict[str, Any],
+) -> None:
+    env = example_env()
+    used = {m.group(1) for m in VARIABLE.finditer(COMPOSE.read_text(encoding="utf-8"))}
+    assert used <= set(env), f"not in deploy/env.example: {used - set(env)}"
+    env["TANFANG_ADMIN_TOKEN"] = "k3Zt9w1Qx-7hTfLr0aVbq2YpNc"
+    filled = yaml.safe_load(interpolate(COMPOSE.read_text(encoding="utf-8"), env))
+    for name, svc in tanfang_services(filled).items():
+        values = {
+            key.removeprefix("TANFANG_").lower(): val for key, val in svc["environment"].items()
+        }
+        settings = Settings(**values, _env_file=None)  # type: ignore[call-arg]
+        settings.require_production()
+        assert "@db:5432/" in str(settings.database_url), name
+        assert "@mosquitto:1883" in str(settings.mqtt_url), name
+
+
+def test_a_missing_secret_stops_compose_with_a_message() -> None:
+    env = example_env()
+    del env["POSTGRES_PASSWORD"]
+    with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):
+        interpolate(COMPOSE.read_text(encoding="utf-8"), env)
+
+
+# --- Mosquitto configs ---------------------------------------------------------------------
+
+
+def test_the_compose_broker_mounts_the_shipped_config(compose: dict[str, Any]) -> None:
+    volumes = services(compose)["mosquitto"]["volumes"]
+    assert "./deploy/mosquitto.conf:/mosquitto/config/mosquitto.conf:ro" in volumes
+
+
+def test_every_mosquitto_config_we_ship_or_start_raises_both_limits() -> None:
+    assert_limits_raised(MOSQUITTO_CONF.read_text(encoding="utf-8"), "deploy/mosquitto.conf")
+    defaults = inspect.signature(start_mosquitto).parameters
+    rig = RIG_CONFIG.format(
+        port=1883,
+        max_queued=defaults["max_queued"].default,
+        max_inflight=defaults["max_inflight"].default,
+    )
+    assert_limits_raised(rig, "tests/rig/mosquitto.py")
+    deploy_doc = REPO / "docs" / "deploy.md"
+    blocks = fenced_blocks(deploy_doc.read_text(encoding="utf-8"))
+    broker_blocks = [b for b in blocks if re.search(r"^listener ", b, re.M)]
+    assert broker_blocks, "docs/deploy.md shows the broker config"
+    for block in broker_blocks:
+        assert_limits_raised(block, "a config in docs/deploy.md")
+
+
+@pytest.fixture
+def shipped_broker(tmp_path: Path) -> Iterator[tuple[int, str]]:
+    """Mosquitto running deploy/mosquitto.conf, with paths and port moved under tmp_path."""
+    try:
+        binary = find_mosquitto()
+    except MosquittoMissingError:
+        if os.environ.get("TANFANG_TEST_MQTT_URL"):
+            pytest.skip("no mosquitto binary; the tests use TANFANG_TEST_MQTT_URL")
+        raise
+    passwd_tool = shutil.which("mosquitto_passwd")
+    if passwd_tool is None:
+        pytest.skip("mosquitto_passwd is not installed")
+    password = "s3cret-gw"
+    passwd = tmp_path / "passwd"
+    subprocess.run([passwd_tool, "-b", "-c", str(passwd), "tanfang-gateway", password], check=True)
+    port = free_port()
+    text = MOSQUITTO_CONF.read_text(encoding="utf-8")
+    text = text.replace("listener 1883", f"listener {port} 127.0.0.1")
+    text = text.replace("/mosquitto/config/passwd", str(passwd))
+    text = text.replace("/mosquitto/data/", f"{tmp_path}/")
+    text = text.replace("log_dest stdout", "log_dest stderr")
+    if os.geteuid() == 0:
+        text += "user root\n"
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(text, encoding="utf-8")
+    log = tmp_path / "mosquitto.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen([binary, "-c", str(conf)], stderr=log_file)
+    try:
+        try:
+            wait_for_port("127.0.0.1", port, deadline_s=15)
+        except TimeoutError:
+            pytest.fail(
+                f"mosquitto refused deploy/mosquitto.conf: {log.read_text(encoding='utf-8')}"
+            )
+        yield port, password
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def connect_result(port: int, username: str | None, password: str | None) -> int:
+    """The CONNACK reason code the broker answers (0 = accepted)."""
+    answers: list[int] = []
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+    if username is not None:
+        client.username_pw_set(username, password)
+    client.on_connect = lambda _c, _u, _f, reason, _p: answers.append(reason.value)
+    client.connect("127.0.0.1", port)
+    deadline = time.monotonic() + 10
+    try:
+        while not answers and time.monotonic() < deadline:
+            client.loop(timeout=0.1)
+    finally:
+        client.disconnect()
+    assert answers, "the broker never answered CONNECT"
+    return answers[0]
+
+
+def test_the_shipped_broker_config_starts_and_admits_only_known_users(
+    shipped_broker: tuple[int, str],
+) -> None:
+    port, password = shipped_broker
+    assert connect_result(port, "tanfang-gateway", password) == 0
+    assert connect_result(port, None, None) != 0
+    assert connect_result(port, "tanfang-gateway", "wrong") != 0
+
+
+# --- docker compose itself, where it is installed ------------------------------------------
+
+
+def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("docker is not installed")
+    probe = subprocess.run([docker, "compose", "version"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("the docker compose plugin is not installed")
+    shutil.copy(COMPOSE, tmp_path / "docker-compose.yml")
+    shutil.copytree(REPO / "deploy", tmp_path / "deploy")
+    shutil.copy(ENV_EXAMPLE, tmp_path / ".env")
+    (tmp_path / "deploy" / "mosquitto.passwd").touch()
+    result = subprocess.run(
+        [docker, "compose", "config", "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,154 @@
+"""Settings: TANFANG_* environment variables and .env, validated at start."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from tanfang.settings import Settings, SettingsError
+
+REPO = Path(__file__).resolve().parent.parent
+GOOD_TOKEN = "k3Zt9w1Qx-7hTfLr0aVbq2YpNc"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No TANFANG_* variable and no .env of the developer's leak into these tests."""
+    for name in list(os.environ):
+        if name.startswith("TANFANG_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_are_those_of_the_contract() -> None:
+    settings = Settings()
+    assert settings.mqtt_url is None
+    assert settings.database_url is None
+    assert settings.mqtt_protocol == "5"
+    assert settings.shared_group is None
+    assert settings.topic_root == "tanfang/v1"
+    assert (settings.api_host, settings.api_port) == ("127.0.0.1", 8000)
+    assert settings.admin_token is None
+    assert settings.webhook_url is None
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.tz.key == "Asia/Shanghai"
+
+
+def test_tanfang_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANFANG_MQTT_URL", "mqtt://gw:secret@broker:1883")
+    monkeypatch.setenv("TANFANG_MQTT_PROTOCOL", "3.1.1")
+    monkeypatch.setenv("TANFANG_SHARED_GROUP", "tanfang")
+    monkeypatch.setenv("TANFANG_API_PORT", "9001")
+    monkeypatch.setenv("TANFANG_TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("TANFANG_BATCH_MAX_ROWS", "250")
+    settings = Settings()
+    assert settings.mqtt_url == "mqtt://gw:secret@broker:1883"
+    assert settings.mqtt_protocol == "3.1.1"
+    assert settings.shared_group == "tanfang"
+    assert settings.api_port == 9001
+    assert settings.tz.key == "Europe/Berlin"
+    assert settings.batch_max_rows == 250
+
+
+def test_a_dot_env_file_in_the_working_directory_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text(
+        "# comments and foreign keys are fine: docker compose reads this file too\n"
+        "POSTGRES_PASSWORD=not-ours\n"
+        "TANFANG_DATABASE_URL=postgresql://tanfang@db/tanfang\n"
+        f"TANFANG_ADMIN_TOKEN={GOOD_TOKEN}\n"
+        "TANFANG_API_PORT=8080\n",
+        encoding="utf-8",
+    )
+    settings = Settings()
+    assert settings.database_url == "postgresql://tanfang@db/tanfang"
+    assert settings.admin_token == GOOD_TOKEN
+    assert settings.api_port == 8080
+    monkeypatch.setenv("TANFANG_API_PORT", "8081")
+    assert Settings().api_port == 8081, "the environment overrides .env"
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "asia/nowhere", "../etc/passwd", ""])
+def test_an_unknown_time_zone_is_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    monkeypatch.setenv("TANFANG_TIMEZONE", zone)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    message = str(caught.value)
+    assert "timezone" in message
+    assert "unknown time zone" in message
+
+
+@pytest.mark.parametrize("root", ["tanfang/+/v1", "tanfang/#", "+", "", "///"])
+def test_a_topic_root_with_wildcards_or_nothing_is_refused(
+    monkeypatch: pytest.MonkeyPatch, root: str
+) -> None:
+    monkeypatch.setenv("TANFANG_TOPIC_ROOT", root)
+    with pytest.raises(ValidationError, match="topic root"):
+        Settings()
+
+
+def test_a_topic_root_loses_its_outer_slashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANFANG_TOPIC_ROOT", "/town/tanfang/v1/")
+    assert Settings().topic_root == "town/tanfang/v1"
+
+
+@pytest.mark.parametrize("token", ["changethis", "admin", "secret", "token", ""])
+def test_a_well_known_admin_token_is_refused_outside_the_demo(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN", token)
+    with pytest.raises(ValidationError, match="TANFANG_ADMIN_TOKEN"):
+        Settings()
+    monkeypatch.setenv("TANFANG_DEMO", "true")
+    assert Settings().admin_token == token
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field"),
+    [
+        ("TANFANG_API_PORT", "70000", "api_port"),
+        ("TANFANG_API_PORT", "http", "api_port"),
+        ("TANFANG_MQTT_PROTOCOL", "4", "mqtt_protocol"),
+        ("TANFANG_BATCH_MAX_ROWS", "0", "batch_max_rows"),
+        ("TANFANG_EVENT_RETENTION_DAYS", "3", "event_retention_days"),
+    ],
+)
+def test_out_of_range_values_are_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, field: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert field in str(caught.value)
+
+
+def test_production_needs_both_urls_and_the_admin_token() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings().require_production()
+    for name in ("TANFANG_MQTT_URL", "TANFANG_DATABASE_URL", "TANFANG_ADMIN_TOKEN"):
+        assert name in str(caught.value)
+    Settings(
+        mqtt_url="mqtt://broker:1883",
+        database_url="postgresql://db/tanfang",
+        admin_token=GOOD_TOKEN,
+    ).require_production()
+
+
+def test_the_shipped_example_env_refuses_to_start_until_its_token_is_changed(
+    tmp_path: Path,
+) -> None:
+    example = (REPO / "deploy" / "env.example").read_text(encoding="utf-8")
+    (tmp_path / ".env").write_text(example, encoding="utf-8")
+    with pytest.raises(ValidationError, match="TANFANG_ADMIN_TOKEN"):
+        Settings()
+    (tmp_path / ".env").write_text(
+        example.replace("=changethis", f"={GOOD_TOKEN}"), encoding="utf-8"
+    )
+    settings = Settings()
+    assert settings.admin_token == GOOD_TOKEN
