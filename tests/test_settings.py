@@ -152,3 +152,13 @@ def test_the_shipped_example_env_refuses_to_start_until_its_token_is_changed(
     )
     settings = Settings()
     assert settings.admin_token == GOOD_TOKEN
+
+
+def test_the_configuration_page_names_every_setting() -> None:
+    page = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = [
+        f"TANFANG_{name.upper()}"
+        for name in Settings.model_fields
+        if f"`TANFANG_{name.upper()}`" not in page
+    ]
+    assert missing == [], f"docs/configuration.md does not explain {missing}"
