@@ -1,0 +1,41 @@
+"""Who read or changed which elder's file, and when (records of access under the Personal
+Information Protection Law; the plan asks that the elders' privacy be protected).
+
+The log is append-only: no API route edits it and the database refuses UPDATE, DELETE and
+TRUNCATE on it (migration 0010). Entries name the token, never the elder's name or phone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from pydantic import BaseModel
+
+READ: Final = "read"
+LIST: Final = "list"
+CREATE: Final = "create"
+UPDATE: Final = "update"
+EXPORT: Final = "export"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The caller as the audit log and the file's history name them."""
+
+    name: str  # "admin" or "token:<id>"
+    role: str
+    town: str | None = None
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    entity: str
+    entity_id: str | None
+    town: str | None
+    detail: dict[str, Any] | None

@@ -1,0 +1,60 @@
+"""SQL of the audit log and of the actor that the file's history trigger records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow, dict_row
+from psycopg.types.json import Jsonb
+
+from care.audit import Actor, AuditEntry
+
+Conn = AsyncConnection[TupleRow]
+
+
+async def record(
+    conn: Conn,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    *,
+    town: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (actor, role, action, entity, entity_id, town, detail)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (
+            actor.name,
+            actor.role,
+            action,
+            entity,
+            entity_id,
+            town,
+            None if detail is None else Jsonb(dict(detail)),
+        ),
+    )
+
+
+async def entries(
+    conn: Conn, entity: str, entity_id: str | None, *, limit: int = 100
+) -> list[AuditEntry]:
+    """The newest entries about one thing (or every thing of a kind), newest first."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT id, at, actor, role, action, entity, entity_id, town, detail FROM audit_log"
+            " WHERE entity = %s AND (%s::text IS NULL OR entity_id = %s)"
+            " ORDER BY at DESC, id DESC LIMIT %s",
+            (entity, entity_id, entity_id, limit),
+        )
+        rows = await cur.fetchall()
+    return [AuditEntry.model_validate(row) for row in rows]
+
+
+async def set_actor(conn: Conn, actor: Actor) -> None:
+    """Name the caller for the rest of this transaction: the elders' history trigger writes
+    it into every change."""
+    await conn.execute("SELECT set_config('tanfang.actor', %s, true)", (actor.name,))

@@ -1,0 +1,69 @@
+"""SQL of check-in prompts: who could be prompted today, and the once-a-day claim."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import TupleRow, class_row
+
+from care.compliance_repo import category_sql
+from care.month import Month, day_start
+from care.prompts import PromptCandidate
+
+Conn = AsyncConnection[TupleRow]
+
+_CANDIDATES: Final = sql.SQL(
+    "SELECT d.id AS device_id, e.id AS elder_id, {category} AS category, e.visit_consent,"
+    " EXISTS (SELECT 1 FROM visits AS v WHERE v.elder_id = e.id AND NOT v.refused"
+    "   AND v.visited_at >= %(month_start)s AND v.visited_at < %(month_end)s)"
+    "   AS visited_this_month,"
+    " EXISTS (SELECT 1 FROM visits AS v WHERE v.elder_id = e.id AND NOT v.refused"
+    "   AND v.visited_at >= %(day_start)s AND v.visited_at < %(day_end)s)"
+    "   AS checked_in_today,"
+    " EXISTS (SELECT 1 FROM watch_periods AS w WHERE w.starts_on <= %(on)s"
+    "   AND w.ends_on >= %(on)s AND (w.town IS NULL OR w.town = e.town)) AS under_watch,"
+    " EXISTS (SELECT 1 FROM checkin_prompts AS p WHERE p.device_id = d.id"
+    "   AND p.day = %(on)s) AS prompted_today"
+    " FROM devices AS d JOIN elders AS e ON e.id = d.elder_id"
+    " WHERE d.type = 'sos_button' AND e.visit_consent"
+    " AND {category} IN ('B', 'C')"
+    " ORDER BY d.id"
+)
+
+
+async def candidates(conn: Conn, month: Month, today: date, tz: ZoneInfo) -> list[PromptCandidate]:
+    """Ping An Tong buttons of class B/C elders who accept visits, with what the rule
+    needs to decide (care.prompts.should_prompt). "Checked in today" is any visit today."""
+    month_start, month_end = month.bounds(tz)
+    params = {
+        "month_start": month_start,
+        "month_end": month_end,
+        "day_start": day_start(today, tz),
+        "day_end": day_start(date.fromordinal(today.toordinal() + 1), tz),
+        "on": today,
+    }
+    async with conn.cursor(row_factory=class_row(PromptCandidate)) as cur:
+        await cur.execute(_CANDIDATES.format(category=category_sql()), params)
+        return await cur.fetchall()
+
+
+async def claim(
+    conn: Conn, device_id: str, *, elder_id: str, day: date, now: datetime, prompt_id: str
+) -> bool:
+    """Take the day's prompt of this device; False when another round or gateway has it."""
+    cur = await conn.execute(
+        "INSERT INTO checkin_prompts (device_id, day, elder_id, prompt_id, sent_at)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (device_id, day) DO NOTHING",
+        (device_id, day, elder_id, prompt_id, now),
+    )
+    return cur.rowcount == 1
+
+
+async def release(conn: Conn, device_id: str, day: date) -> None:
+    """Give back a claim whose prompt could not be sent."""
+    await conn.execute(
+        "DELETE FROM checkin_prompts WHERE device_id = %s AND day = %s", (device_id, day)
+    )

@@ -1,0 +1,127 @@
+"""SQL of visits, and of check-ins turned into online visits. Callers own the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Final
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import TupleRow, dict_row
+
+from care.visits import Visit, VisitCreate
+
+Conn = AsyncConnection[TupleRow]
+
+_COLUMNS: Final = (
+    "id", "elder_id", "method", "visited_at", "visitor", "findings", "refused", "follow_up",
+    "follow_up_notes", "source", "source_device_id", "source_event_ts", "recorded_by",
+    "recorded_at",
+)  # fmt: skip
+_COLUMN_LIST: Final = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
+
+
+async def insert_visit(conn: Conn, visit: VisitCreate, day: date, recorded_by: str) -> Visit:
+    """Store a visit recorded by a person; ``day`` is its local day."""
+    query = sql.SQL(
+        "INSERT INTO visits (elder_id, method, visited_at, visit_day, visitor, findings,"
+        " refused, follow_up, follow_up_notes, source, recorded_by)"
+        " VALUES (%(elder_id)s, %(method)s, %(visited_at)s, %(day)s, %(visitor)s, %(findings)s,"
+        " %(refused)s, %(follow_up)s, %(follow_up_notes)s, 'manual', %(recorded_by)s)"
+        " RETURNING {}"
+    ).format(_COLUMN_LIST)
+    params = {**visit.model_dump(), "day": day, "recorded_by": recorded_by}
+    params["follow_up"] = list(params["follow_up"])
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        row = await cur.fetchone()
+    assert row is not None
+    return Visit.model_validate(row)
+
+
+async def list_visits(
+    conn: Conn,
+    elder_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    before_id: int | None = None,
+    limit: int = 500,
+) -> list[Visit]:
+    """The elder's visits in [start, end), newest first (then by id, for paging)."""
+    where = [sql.SQL("elder_id = %(elder_id)s")]
+    if start is not None:
+        where.append(sql.SQL("visited_at >= %(start)s"))
+    if end is not None:
+        where.append(sql.SQL("visited_at < %(end)s"))
+    if before_id is not None:
+        where.append(
+            sql.SQL("(visited_at, id) < (SELECT visited_at, id FROM visits WHERE id = %(before)s)")
+        )
+    query = sql.SQL(
+        "SELECT {} FROM visits WHERE {} ORDER BY visited_at DESC, id DESC LIMIT {}"
+    ).format(_COLUMN_LIST, sql.SQL(" AND ").join(where), sql.Literal(limit))
+    params = {"elder_id": elder_id, "start": start, "end": end, "before": before_id}
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        rows = await cur.fetchall()
+    return [Visit.model_validate(row) for row in rows]
+
+
+async def evidence_of(conn: Conn, visit_id: int) -> list[tuple[str, datetime]]:
+    """The check-in presses (device, event time) behind an online visit, first first."""
+    cur = await conn.execute(
+        "SELECT device_id, event_ts FROM visit_evidence WHERE visit_id = %s"
+        " ORDER BY event_ts, device_id",
+        (visit_id,),
+    )
+    return [(row[0], row[1]) for row in await cur.fetchall()]
+
+
+async def record_checkins(
+    conn: Conn, presses: Sequence[tuple[str, str | None, datetime, date]]
+) -> int:
+    """Turn check-in presses (device id, elder id if known, event time, local day) into
+    online visits; an unknown elder is looked up in the devices table.
+
+    One visit per elder per local day, the earliest press being its source (a press that
+    arrives late but happened earlier takes the place); every press is kept as evidence.
+    Presses of devices without an elder are skipped. Idempotent: a redelivered press
+    changes nothing. Returns how many visits were made or moved to an earlier press."""
+    if not presses:
+        return 0
+    columns = tuple(list(column) for column in zip(*presses, strict=True))
+    cur = await conn.execute(_UPSERT_CHECKIN_VISITS, columns)
+    changed = cur.rowcount
+    await conn.execute(_INSERT_EVIDENCE, columns)
+    return max(changed, 0)
+
+
+_PRESSES: Final = sql.SQL(
+    "WITH presses AS ("
+    " SELECT coalesce(p.elder_id, d.elder_id) AS elder_id, p.device_id, p.ts, p.day"
+    " FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::date[])"
+    " AS p (device_id, elder_id, ts, day)"
+    " LEFT JOIN devices AS d ON d.id = p.device_id"
+    " WHERE coalesce(p.elder_id, d.elder_id) IS NOT NULL)"
+)
+_UPSERT_CHECKIN_VISITS: Final = sql.SQL(
+    "{presses}, firsts AS ("
+    " SELECT DISTINCT ON (elder_id, day) elder_id, device_id, ts, day FROM presses"
+    " ORDER BY elder_id, day, ts, device_id)"
+    " INSERT INTO visits (elder_id, method, visited_at, visit_day, visitor, source,"
+    " source_device_id, source_event_ts, recorded_by)"
+    " SELECT elder_id, 'online', ts, day, NULL, 'checkin', device_id, ts, 'device'"
+    " FROM firsts"
+    " ON CONFLICT (elder_id, visit_day) WHERE source = 'checkin' DO UPDATE"
+    " SET visited_at = EXCLUDED.visited_at, source_device_id = EXCLUDED.source_device_id,"
+    " source_event_ts = EXCLUDED.source_event_ts"
+    " WHERE EXCLUDED.visited_at < visits.visited_at"
+).format(presses=_PRESSES)
+_INSERT_EVIDENCE: Final = sql.SQL(
+    "{presses} INSERT INTO visit_evidence (visit_id, device_id, event_ts)"
+    " SELECT v.id, p.device_id, p.ts FROM presses AS p"
+    " JOIN visits AS v ON v.elder_id = p.elder_id AND v.visit_day = p.day"
+    " AND v.source = 'checkin'"
+    " ON CONFLICT (device_id, event_ts) DO NOTHING"
+).format(presses=_PRESSES)
