@@ -12,6 +12,7 @@ UV := .uv/bin/uv
 UV_STAMP := .uv/.uv-$(UV_VERSION)
 INSTALLED := .venv/.tanfang-installed
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 # Use the Python we were given, never one that uv downloads.
 export UV_PYTHON_DOWNLOADS := never
@@ -43,7 +44,7 @@ $(INSTALLED): pyproject.toml uv.lock $(UV_STAMP)
 	@touch $@
 
 demo: install
-	.venv/bin/tanfang demo
+	.venv/bin/tanfang demo $(DEMO_ARGS)
 
 test: install
 	scripts/ensure-test-services.sh
