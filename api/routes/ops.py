@@ -15,6 +15,7 @@ from typing import Final
 
 import psycopg
 from fastapi import APIRouter
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.responses import Response
@@ -37,6 +38,11 @@ _DATABASE_TIMEOUT_S: Final = 2.0
 async def healthz(state: StateDep) -> JSONResponse:
     database = await _database(state)
     broker = await _broker(state)
+    body: dict[str, object] = {"database": database, "broker": broker}
+    if state.health is not None:
+        # Whatever else the gateway reports (queue depth, last commit, …) rides along.
+        reported = state.health.health()
+        body["gateway"] = {key: value for key, value in reported.items() if key != "broker"}
     if not database["connected"]:
         status, code = "down", 503
     elif broker.get("connected") is True or broker.get("configured") is False:
@@ -44,7 +50,7 @@ async def healthz(state: StateDep) -> JSONResponse:
     else:
         status, code = "degraded", 200
     return JSONResponse(
-        {"status": status, "database": database, "broker": broker},
+        jsonable_encoder({"status": status, **body}),
         status_code=code,
         headers={"Cache-Control": "no-store"},
     )

@@ -20,7 +20,10 @@ class FakeGateway:
         self.connected = connected
 
     def health(self) -> Mapping[str, object]:
-        return {"broker": {"connected": self.connected, "session_present": True}}
+        return {
+            "broker": {"connected": self.connected, "session_present": True},
+            "queue_depth": 3,
+        }
 
 
 async def _get(app: FastAPI, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -62,6 +65,7 @@ async def test_healthz_reports_the_broker_state_of_a_gateway_in_process(
         "connected": False,
         "session_present": True,
     }
+    assert response.json()["gateway"] == {"queue_depth": 3}
     assert not pool.closed  # a pool handed in is left open
 
 
