@@ -24,7 +24,7 @@ system_pg_bindir() {
             return 0
         fi
     fi
-    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
+    for dir in $(printf "%s\n" /usr/lib/postgresql/*/bin | sort -rV); do
         if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then
             echo "$dir"
             return 0
