@@ -1,0 +1,109 @@
+"""Check-ins become online visits: one per elder per local day, the earliest press the
+source, the others evidence, and nothing twice under redelivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from care.online_visits import CheckinVisits
+from devices.schema import Event
+from store.pool import Pool
+from tests.care.conftest import Conn, add_device, add_elder
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def press(device: str, at: datetime, kind: str = "checkin") -> Event:
+    return Event(device_id=device, ts=at, kind=kind, received_at=at)
+
+
+@dataclass(frozen=True)
+class Batch:
+    events: list[Event]
+    elder_ids: list[str | None]
+
+
+async def online_visits(conn: Conn) -> list[tuple[str, datetime, str, str]]:
+    cur = await conn.execute(
+        "SELECT elder_id, visited_at, source_device_id, visit_day::text FROM visits"
+        " WHERE source = 'checkin' ORDER BY elder_id, visited_at"
+    )
+    return list(await cur.fetchall())
+
+
+async def evidence(conn: Conn) -> int:
+    cur = await conn.execute("SELECT count(*) FROM visit_evidence")
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_presses_of_one_day_make_one_online_visit_with_the_rest_as_evidence(
+    conn: Conn, pool: Pool
+) -> None:
+    await add_elder(conn, "KP-1")
+    await add_device(conn, "pat-1", "KP-1")
+    await add_device(conn, "pat-2", "KP-1")
+    first = datetime(2026, 5, 3, 8, 0, tzinfo=TZ)
+    sink = CheckinVisits(pool, TZ)
+    await sink.handle_events([press("pat-1", first), press("pat-2", first + timedelta(hours=3))])
+    await sink.handle_events([press("pat-1", first + timedelta(hours=6))])
+    assert await online_visits(conn) == [("KP-1", first, "pat-1", "2026-05-03")]
+    assert await evidence(conn) == 3
+
+
+async def test_redelivered_batch_records_nothing_twice(conn: Conn, pool: Pool) -> None:
+    await add_elder(conn, "KP-1")
+    await add_device(conn, "pat-1", "KP-1")
+    at = datetime(2026, 5, 3, 8, 0, tzinfo=TZ)
+    sink = CheckinVisits(pool, TZ)
+    batch = Batch([press("pat-1", at)], ["KP-1"])
+    await sink.handle(batch)
+    await sink.handle(batch)
+    assert len(await online_visits(conn)) == 1
+    assert await evidence(conn) == 1
+
+
+async def test_an_earlier_press_arriving_late_becomes_the_source(conn: Conn, pool: Pool) -> None:
+    await add_elder(conn, "KP-1")
+    await add_device(conn, "pat-1", "KP-1")
+    sink = CheckinVisits(pool, TZ)
+    late = datetime(2026, 5, 3, 18, 0, tzinfo=TZ)
+    early = datetime(2026, 5, 3, 7, 0, tzinfo=TZ)
+    await sink.handle_events([press("pat-1", late)])
+    await sink.handle_events([press("pat-1", early)])
+    [(_, visited_at, _, _)] = await online_visits(conn)
+    assert visited_at == early
+    assert await evidence(conn) == 2
+
+
+async def test_local_day_not_utc_day_decides_one_a_day(conn: Conn, pool: Pool) -> None:
+    await add_elder(conn, "KP-1")
+    await add_device(conn, "pat-1", "KP-1")
+    sink = CheckinVisits(pool, TZ)
+    evening = datetime(2026, 5, 3, 23, 30, tzinfo=TZ)  # 15:30 UTC on the 3rd
+    after_midnight = datetime(2026, 5, 3, 16, 30, tzinfo=UTC)  # 00:30 on the 4th locally
+    await sink.handle_events([press("pat-1", evening), press("pat-1", after_midnight)])
+    days = [row[3] for row in await online_visits(conn)]
+    assert days == ["2026-05-03", "2026-05-04"]
+
+
+async def test_other_kinds_and_unassigned_devices_make_no_visit(conn: Conn, pool: Pool) -> None:
+    await add_elder(conn, "KP-1")
+    await add_device(conn, "pat-1", "KP-1")
+    await add_device(conn, "pat-free", None)
+    at = datetime(2026, 5, 3, 8, 0, tzinfo=TZ)
+    sink = CheckinVisits(pool, TZ)
+    await sink.handle_events([press("pat-1", at, "sos"), press("pat-free", at)])
+    await sink.handle(Batch([press("pat-free", at)], [None]))
+    assert await online_visits(conn) == []
+
+
+async def test_elder_given_by_the_batch_wins_over_a_lookup(conn: Conn, pool: Pool) -> None:
+    await add_elder(conn, "KP-1")
+    await add_device(conn, "pat-1", None)
+    at = datetime(2026, 5, 3, 8, 0, tzinfo=TZ)
+    await CheckinVisits(pool, TZ).handle(Batch([press("pat-1", at)], ["KP-1"]))
+    assert [row[0] for row in await online_visits(conn)] == ["KP-1"]

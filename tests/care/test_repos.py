@@ -1,0 +1,139 @@
+"""The care repositories against the real database: history and audit are append-only,
+contacts come back in the plan's order, compliance is one query, the report counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from care import audit_repo, compliance_repo, contacts_repo, history_repo, report
+from care.audit import Actor
+from care.contacts import ContactCreate
+from care.month import Month
+from tests.care.conftest import Conn, add_elder, add_visit
+
+TZ = ZoneInfo("Asia/Shanghai")
+MAY = Month(2026, 5)
+ACTOR = Actor("token:7", "town_staff", "赤坎鎮")
+
+
+def at(day: int, month: int = 5, hour: int = 10) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=TZ)
+
+
+async def test_every_change_of_a_file_is_kept_with_who_made_it(conn: Conn) -> None:
+    await add_elder(conn, "KP-1")
+    async with conn.transaction():
+        await audit_repo.set_actor(conn, ACTOR)
+        await conn.execute("UPDATE elders SET phone = '13800000000' WHERE id = 'KP-1'")
+    await conn.execute("UPDATE elders SET updated_at = now() WHERE id = 'KP-1'")  # no change
+    changes = await history_repo.history(conn, "KP-1")
+    assert [c.operation for c in changes] == ["update", "insert"]
+    assert changes[0].changed_by == "token:7"
+    assert changes[0].changes["phone"].after == "13800000000"
+    assert changes[1].changed_by == "system"
+
+
+async def test_audit_log_and_history_refuse_update_and_delete(conn: Conn) -> None:
+    await add_elder(conn, "KP-1")
+    await audit_repo.record(conn, ACTOR, "read", "elder", "KP-1", town="赤坎鎮")
+    [entry] = await audit_repo.entries(conn, "elder", "KP-1")
+    assert (entry.actor, entry.action) == ("token:7", "read")
+    for statement in (
+        "UPDATE audit_log SET actor = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "DELETE FROM elder_history",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            await conn.execute(statement)  # type: ignore[arg-type]
+
+
+async def test_contacts_come_back_in_the_emergency_order(conn: Conn) -> None:
+    await add_elder(conn, "KP-1")
+    for name, relation in (("甲", "village_staff"), ("乙", "relative"), ("丙", "child")):
+        contact = ContactCreate(name=name, phone="13800000000", relation=relation)  # type: ignore[arg-type]
+        await contacts_repo.add_contact(conn, "KP-1", contact, "admin")
+    got = await contacts_repo.list_contacts(conn, "KP-1")
+    assert [c.name for c in got] == ["丙", "乙", "甲"]
+    assert await contacts_repo.has_contacts(conn, "KP-1")
+    assert not await contacts_repo.has_contacts(conn, "KP-2")
+
+
+async def test_compliance_reads_one_elder_month_in_one_query(conn: Conn) -> None:
+    await add_elder(conn, "KP-1", birth_date=date(1950, 1, 1))
+    await add_visit(conn, "KP-1", at(2, 1), "in_home")
+    await add_visit(conn, "KP-1", at(3), "online")
+    await add_visit(conn, "KP-1", at(20, 6), "in_home")  # weeks after the month: not read
+    await conn.execute(
+        "INSERT INTO watch_periods (town, starts_on, ends_on, reason, min_visits_per_week)"
+        " VALUES (NULL, '2026-05-01', '2026-05-05', '勞動節', 1)"
+    )
+    found = await compliance_repo.elder_month(conn, "KP-1", MAY, TZ)
+    assert found is not None
+    assert found.elder.id == "KP-1"
+    assert found.last_in_home_at == at(2, 1)
+    assert [v.method for v in found.visits] == ["online"]
+    assert [w.reason for w in found.watch] == ["勞動節"]
+    assert await compliance_repo.elder_month(conn, "KP-404", MAY, TZ) is None
+
+
+async def test_monthly_report_counts_classes_visits_rates_and_refusals(conn: Conn) -> None:
+    await add_elder(conn, "A1", birth_date=date(1940, 1, 1), contact_person="李")  # A, 80+
+    await add_elder(conn, "B1", birth_date=date(1960, 1, 1), cares_for_dependent_child=True,
+                    living_arrangement="with_family")  # fmt: skip
+    await add_elder(conn, "C1", birth_date=date(1960, 1, 1), visit_consent=False)
+    await add_elder(conn, "N1", birth_date=date(1960, 1, 1), living_arrangement="with_family")
+    await add_elder(conn, "S1", town="水口鎮", birth_date=date(1960, 1, 1))
+    await add_visit(conn, "A1", at(5), "in_home")
+    await add_visit(conn, "B1", at(6), "online", source="checkin")
+    await add_visit(conn, "B1", at(1, 1), "in_home")
+    await add_visit(conn, "C1", at(7), "in_home", refused=True)
+    await add_visit(conn, "S1", at(8), "phone")
+    await add_visit(conn, "S1", datetime(2026, 4, 30, 16, 30, tzinfo=UTC), "video")  # 1 May local
+    got = await report.monthly_report(conn, MAY, None, date(2026, 6, 15), TZ)
+    towns = {row["town"]: row for row in got.towns}
+    chikan = towns["赤坎鎮"]
+    assert (chikan["on_file"], chikan["class_a"], chikan["class_b"], chikan["class_c"]) == (
+        3, 1, 1, 1,
+    )  # fmt: skip
+    assert chikan["not_served"] == 1
+    assert chikan["visited"] == 2
+    assert chikan["monthly_visit_rate"] == round(2 / 3, 4)
+    assert chikan["compliant"] == 2
+    assert chikan["online_from_devices"] == 1
+    assert (chikan["refusing_elders"], chikan["refused_visits"]) == (1, 1)
+    assert chikan["with_contact_person"] == 1
+    assert towns["水口鎮"]["visits_total"] == 2
+    assert got.total["on_file"] == 4
+    assert got.total["visited"] == 3
+    assert got.total["alerts_sos"] == 0
+    only = await report.monthly_report(conn, MAY, "水口鎮", date(2026, 6, 15), TZ)
+    assert [row["town"] for row in only.towns] == ["水口鎮"]
+
+
+def test_csv_has_a_bom_and_chinese_headings() -> None:
+    built = report.build(
+        MAY, None, date(2026, 5, 31), [{"town": "赤坎鎮", "on_file": 4, "visited": 3}], {}
+    )
+    text = report.to_csv(built).decode("utf-8")
+    assert text.startswith("\ufeff鎮街,建檔人數,A類人數")
+    assert "月探訪率" in text
+    assert "75.0%" in text
+    assert text.splitlines()[-1].startswith("合計,4,")
+
+
+def test_xlsx_is_a_workbook_with_the_table() -> None:
+    import io
+    import zipfile
+
+    built = report.build(MAY, None, date(2026, 5, 31), [{"town": "赤坎鎮", "on_file": 4}], {})
+    with zipfile.ZipFile(io.BytesIO(report.to_xlsx(built))) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        assert "xl/workbook.xml" in book.namelist()
+    assert "月探訪率" in sheet
+    assert "赤坎鎮" in sheet
+    assert '<c r="B3"><v>4</v></c>' in sheet
