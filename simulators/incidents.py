@@ -1,0 +1,396 @@
+"""Incidents laid over a normal day, each with its ground truth (truth.jsonl).
+
+An incident changes what the elder does (a fall ends their day on the floor until someone
+comes), and writes what a detector should find: the alert type of the contract, when it
+began and ended, and which device(s) carry the evidence.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from simulators import codes
+from simulators.clock import DAY, iso, local_date
+from simulators.routine import DayPlan, HomeState
+from simulators.track import HOUR, MIN, Track
+from simulators.world import Home
+
+# Chance per household per day (× --incident-rate). Falls, SOS and device trouble are
+# frequent enough that a month of 1 000 homes holds dozens of each.
+RATES: Final[dict[str, float]] = {
+    "fall": 1 / 300,
+    "illness": 1 / 700,
+    "not_returning": 1 / 1500,
+    "night_wandering": 0.0,  # per persona: Persona.wander_p
+    "heat": 1 / 60,  # on summer days only
+    "smoke": 1 / 500,
+    "gas": 1 / 900,
+    "sos": 1 / 150,
+    "decline": 1 / 2500,
+    "offline": 1 / 250,
+    "drain": 1 / 600,
+    "stuck": 1 / 700,
+    "skew": 1 / 900,
+    "malformed": 1 / 300,
+}
+KINDS: Final = tuple(RATES)
+FAULTS: Final = frozenset({"offline", "drain", "stuck", "skew", "malformed"})
+
+
+@dataclass(slots=True)
+class Fault:
+    """A device misbehaving from ``start`` to ``end``; applied to the event arrays."""
+
+    kind: str  # offline | drain | stuck | skew | malformed
+    device: int
+    start: float
+    end: float
+    param: float = 0.0  # drain: battery % at start; skew: seconds; stuck: interval s
+    rate: float = 0.0  # drain: % per day
+    raw: list[tuple[float, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Forced:
+    """A scenario-file incident: this home, this kind, at this time."""
+
+    home: int
+    kind: str
+    at: float
+
+
+def _truth(
+    plan: DayPlan,
+    home: Home,
+    kind: str,
+    start: float,
+    end: float | None = None,
+    devices: list[int] | None = None,
+    note: str | None = None,
+) -> None:
+    record: dict[str, Any] = {"elder_id": home.elder_id, "type": kind, "start": iso(start)}
+    if end is not None:
+        record["end"] = iso(end)
+    if devices:
+        record["_devices"] = devices  # device indices, named by the generator
+    if note:
+        record["note"] = note
+    plan.truth.append(record)
+
+
+def blank(track: Track, t0: float, t1: float, label: str) -> None:
+    """The person is not doing their usual things from ``t0`` to ``t1``."""
+    segs = []
+    for a, b, device, rate in track.segs:
+        if b <= t0 or a >= t1:
+            segs.append((a, b, device, rate))
+            continue
+        if a < t0:
+            segs.append((a, t0, device, rate))
+        if b > t1:
+            segs.append((t1, b, device, rate))
+    track.segs = segs
+    track.points = [p for p in track.points if not t0 <= p[0] < t1]
+    where = [w for w in track.where if w[1] <= t0 or w[0] >= t1]
+    where += [(a, t0, r) for a, b, r in track.where if a < t0 < b]
+    where += [(t1, b, r) for a, b, r in track.where if a < t1 < b]
+    where.append((t0, t1, label))
+    track.where = sorted(where)
+
+
+def room_at(track: Track, t: float) -> str | None:
+    for a, b, room in track.where:
+        if a <= t < b:
+            return room
+    return None
+
+
+def carried(plan: DayPlan, home: Home, state: HomeState, rng: random.Random) -> None:
+    """Yesterday's incident still going on: lying still, in hospital, not back home."""
+    me = plan.me
+    if state.still_until > plan.start:
+        arrivals = [a for a, _ in plan.visits if a > plan.start]
+        found = min([state.still_until, *arrivals])
+        state.still_until = 0.0
+        blank(me, plan.start, min(found, plan.end), "still")
+        _rescue(plan, home, state, rng, found, state.still_room)
+    elif state.absent_until > plan.start:
+        back = state.absent_until
+        blank(me, plan.start, min(back, plan.end), "away")
+        plan.visits = [v for v in plan.visits if v[0] >= back]
+        plan.others = [o for o in plan.others if not o.segs or o.segs[0][0] >= back]
+        if back < plan.end:
+            me.door(back)
+
+
+def _rescue(
+    plan: DayPlan, home: Home, state: HomeState, rng: random.Random, found: float, room: str
+) -> None:
+    """Found at ``found``: helpers come in, and the elder spends a few days in hospital."""
+    if found >= plan.end:
+        state.still_until, state.still_room = found, room
+        return
+    plan.others = [o for o in plan.others if not o.segs or o.segs[0][0] < found]
+    helper = Track(plan.me.roles, rng, cursor=found)
+    helper.door(found)
+    helper.stay("entrance", 1, 1.0)
+    helper.stay(room, helper.minutes(15, 35), 1.2)
+    helper.door(helper.cursor)
+    plan.others.append(helper)
+    back = helper.cursor + rng.uniform(1.0, 3.0) * DAY
+    blank(plan.me, found, plan.end, "away")
+    state.absent_until = back
+    _truth(plan, home, "away", helper.cursor, back, note="taken to hospital")
+
+
+def _home_time(plan: DayPlan, rng: random.Random, rooms: tuple[str, ...]) -> float | None:
+    """A random moment when the elder is awake at home in one of ``rooms``."""
+    spans = [(a, b) for a, b, r in plan.me.where if r in rooms and b - a > 2 * MIN]
+    if not spans:
+        return None
+    a, b = rng.choice(spans)
+    return a + rng.random() * (b - a)
+
+
+def _pick_time(
+    plan: DayPlan, rng: random.Random, at: float | None, rooms: tuple[str, ...]
+) -> float | None:
+    if at is not None:
+        return at if room_at(plan.me, at) in rooms else None
+    return _home_time(plan, rng, rooms)
+
+
+ROOMS_AWAKE: Final = ("bedroom", "living_room", "kitchen", "bathroom", "entrance")
+
+
+def fall(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None) -> None:
+    t = _pick_time(plan, rng, at, ROOMS_AWAKE)
+    if t is None:
+        return
+    room = room_at(plan.me, t) or "bathroom"
+    detector: int | None = None
+    if "fall" in home.roles and room == "bathroom" and rng.random() < 0.93:
+        detector = home.roles["fall"]
+    elif plan.wear and plan.wear[0] <= t < plan.wear[1] and rng.random() < 0.85:
+        detector = home.roles["wear"]
+    if detector is not None:
+        plan.me.points.append((round(t + rng.uniform(2, 15), 3), detector, codes.FALL, 1.0))
+        _truth(plan, home, "fall", t, devices=[detector], note=f"fall in the {room}")
+    alone = home.occupants == 1
+    helpers = [a for a, _ in plan.visits if a > t + 10 * MIN]
+    found = t + (rng.uniform(10, 40) * MIN if not alone else rng.uniform(2.5, 10) * HOUR)
+    found = min([found, *helpers])
+    blank(plan.me, t, min(found, plan.end), "still")
+    if alone:
+        _truth(plan, home, "inactivity", t, found, note=f"lying on the {room} floor after a fall")
+    _rescue(plan, home, state, rng, found, room)
+
+
+def illness(
+    plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None
+) -> None:
+    if home.occupants > 1 or math.isnan(plan.wake) or room_at(plan.me, plan.wake) is None:
+        return
+    t = plan.wake if at is None else max(at, plan.start)
+    helpers = [a for a, _ in plan.visits if a > t + 30 * MIN]
+    found = min([t + rng.uniform(3.0, 10.0) * HOUR, *helpers])
+    blank(plan.me, t, min(found, plan.end), "still")
+    if "pir:bedroom" in home.roles:
+        plan.me.segs.append((t, min(found, plan.end), home.roles["pir:bedroom"], 0.01))
+    _truth(plan, home, "inactivity", t, found, note="sudden illness: stays in bed")
+    _rescue(plan, home, state, rng, found, "bedroom")
+
+
+def not_returning(
+    plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None
+) -> None:
+    midnight = plan.start - 3 * HOUR
+    t = at if at is not None else midnight + rng.uniform(15.0, 18.5) * HOUR
+    if home.occupants > 1 or room_at(plan.me, t) in (None, "away", "sleep", "still"):
+        return
+    blank(plan.me, t, plan.end, "away")
+    plan.me.door(t)
+    back = midnight + DAY + rng.uniform(7.0, 11.0) * HOUR
+    state.absent_until = back
+    expected = max(plan.bedtime, t + HOUR) if not math.isnan(plan.bedtime) else t + 4 * HOUR
+    _truth(plan, home, "inactivity", expected, back, [home.roles["door"]],
+           note="went out and did not come home at night")  # fmt: skip
+
+
+def night_wandering(
+    plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None
+) -> None:
+    if at is None:
+        at = plan.end - rng.uniform(1.0, 3.0) * HOUR  # between midnight and 02:00
+    if room_at(plan.me, at) != "sleep":
+        return
+    out = Track(plan.me.roles, rng, scale=plan.me.scale, cursor=at)
+    out.act(at, "bed", codes.BED, 0.0)
+    out.stay("bedroom", out.minutes(0.5, 2), 0.9)
+    out.stay("living_room", out.minutes(0.5, 3), 0.9)
+    door_at = out.cursor
+    out.go_out(out.cursor + rng.uniform(15, 90) * MIN)
+    back = out.cursor
+    out.stay("bedroom", out.minutes(1, 3), 0.9)
+    out.act(out.cursor, "bed", codes.BED, 1.0)
+    if out.cursor >= plan.end:
+        return
+    blank(plan.me, at, out.cursor, "wandering")
+    plan.me.segs += out.segs
+    plan.me.points += out.points
+    _truth(plan, home, "night_wandering", door_at, back, [home.roles["door"]],
+           note="left the home at night")  # fmt: skip
+
+
+def heat(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None) -> None:
+    if "env" not in home.roles:
+        return
+    midnight = plan.start - 3 * HOUR
+    start = at if at is not None else midnight + rng.uniform(11.5, 13.5) * HOUR
+    end = start + rng.uniform(3.5, 6.0) * HOUR
+    plan.heat = (start, end, rng.uniform(35.8, 38.5))
+    _truth(plan, home, "abnormal_temperature", start, end, [home.roles["env"]],
+           note="indoor heat: fan broken in a hot spell")  # fmt: skip
+
+
+def alarm(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind: str) -> None:
+    if kind not in home.roles:
+        return
+    t = _pick_time(plan, rng, at, ("kitchen",) if at is None else ROOMS_AWAKE)
+    if t is None:
+        return
+    end = t + (rng.uniform(2, 8) if kind == "smoke" else rng.uniform(10, 40)) * MIN
+    device = home.roles[kind]
+    code = codes.SMOKE if kind == "smoke" else codes.GAS
+    plan.me.points += [(round(t, 3), device, code, 1.0), (round(end, 3), device, code, 0.0)]
+    note = "burnt pot on the stove" if kind == "smoke" else "gas left open"
+    _truth(plan, home, kind, t, end, [device], note=note)
+
+
+def sos(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None) -> None:
+    t = _pick_time(plan, rng, at, ROOMS_AWAKE)
+    if t is None or "sos" not in home.roles:
+        return
+    device = home.roles["sos"]
+    plan.me.points.append((round(t, 3), device, codes.SOS, math.nan))
+    if rng.random() < 0.4:
+        end = t + rng.uniform(8, 60)
+        plan.me.points.append((round(end, 3), device, codes.CANCEL, math.nan))
+        _truth(plan, home, "sos", t, end, [device], note="pressed by mistake, cancelled")
+        return
+    helper = Track(plan.me.roles, rng, cursor=t + rng.uniform(12, 40) * MIN)
+    arrive = helper.cursor
+    helper.door(arrive)
+    helper.stay(room_at(plan.me, t) or "living_room", helper.minutes(20, 50), 1.1)
+    helper.door(helper.cursor)
+    plan.others.append(helper)
+    _truth(plan, home, "sos", t, arrive, [device], note="called for help: felt dizzy")
+
+
+def decline(
+    plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None
+) -> None:
+    if state.decline_start is not None:
+        return
+    state.decline_start = at if at is not None else plan.end
+    _truth(plan, home, "activity_drop", state.decline_start,
+           note="slow decline: less activity, more night-time restlessness over weeks")  # fmt: skip
+
+
+def fault(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind: str) -> None:
+    roles = sorted(home.roles)
+    if kind == "drain":
+        roles = [r for r in roles if not r.startswith(("plug", "gas", "fall"))]
+    elif kind == "stuck":
+        roles = [r for r in roles if r.startswith("pir:")]
+    role = rng.choice(roles)
+    device = home.roles[role]
+    start = at if at is not None else plan.start + rng.random() * DAY
+    note = ""
+    if kind == "offline":
+        item = Fault(kind, device, start, start + rng.uniform(2, 30) * HOUR)
+        _truth(plan, home, "device_offline", start, item.end, [device], note=f"{role} offline")
+    elif kind == "drain":
+        item = Fault(kind, device, start, start + 9 * DAY, rate=rng.uniform(12, 30))
+        note = "battery drains within days"  # truth is written by the generator
+    elif kind == "stuck":
+        item = Fault(kind, device, start, start + rng.uniform(3, 20) * HOUR, rng.uniform(58, 75))
+        note = "motion sensor stuck: fires without anyone there"
+    elif kind == "skew":
+        shift = rng.choice((rng.uniform(1, 12) * HOUR, -rng.uniform(8, 12) * DAY))
+        item = Fault(kind, device, start, start + rng.uniform(6, 48) * HOUR, shift)
+        note = f"clock skew {shift / HOUR:+.1f} h"
+    else:
+        item = Fault(kind, device, start, start)
+        times = sorted(start + rng.uniform(0, 4) * HOUR for _ in range(rng.randint(1, 4)))
+        item.raw = [(t, rng.choice(GARBAGE)) for t in times]
+        item.end = times[-1]
+        note = "malformed payloads"
+    plan.faults.append(item)
+    if kind != "offline":
+        _truth(plan, home, "device_fault", item.start, item.end, [device], note=note)
+
+
+GARBAGE: Final = (
+    '{"kind": "motion", "value": 1, "ts": "2026-',
+    "\x00\x17\xfe",
+    '{"kind": "teleport", "value": 1}',
+    '{"kind": "temperature", "value": "hot"}',
+    '{"kind": "door", "value": 7}',
+    "[]",
+    "AT+CSQ\r\n+CSQ: 21,99",
+)
+
+
+def apply(
+    plan: DayPlan,
+    home: Home,
+    state: HomeState,
+    rng: random.Random,
+    rate: float,
+    forced: list[Forced],
+) -> None:
+    """Lay yesterday's ongoing incident, forced ones, and random ones over ``plan``."""
+    carried(plan, home, state, rng)
+    busy = state.still_until > plan.start or state.absent_until > plan.start
+    chosen: list[tuple[str, float | None]] = [(f.kind, f.at) for f in forced]
+    month = local_date(plan.start).month
+    for kind in KINDS:
+        chance = RATES[kind] * rate
+        if kind == "night_wandering":
+            chance = home.persona.wander_p * rate
+        elif kind == "heat" and month not in (6, 7, 8, 9):
+            chance = 0.0
+        if chance > 0 and rng.random() < chance:
+            chosen.append((kind, None))
+    for kind, at in chosen:
+        person_incident = kind not in FAULTS and kind not in ("heat", "decline")
+        if busy and person_incident:
+            continue
+        _dispatch(plan, home, state, rng, kind, at)
+        busy = busy or state.absent_until > plan.start
+
+
+def _dispatch(
+    plan: DayPlan, home: Home, state: HomeState, rng: random.Random, kind: str, at: float | None
+) -> None:
+    if kind in FAULTS:
+        fault(plan, home, rng, at, kind)
+    elif kind in ("smoke", "gas"):
+        alarm(plan, home, rng, at, kind)
+    else:
+        HANDLERS[kind](plan, home, state, rng, at)
+
+
+HANDLERS: Final = {
+    "fall": fall,
+    "illness": illness,
+    "not_returning": not_returning,
+    "night_wandering": night_wandering,
+    "heat": heat,
+    "sos": sos,
+    "decline": decline,
+}

@@ -1,0 +1,279 @@
+"""A normal day of one household: the elder's routine, the partner's, and the visitors'.
+
+A plan day runs 03:00 → 03:00 local. Incidents (``incidents.py``) are laid over the normal
+day afterwards, so that a fall cuts a real day short rather than an invented one.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulators import codes
+from simulators.clock import DAY, local_date
+from simulators.personas import Persona
+from simulators.track import HOUR, MIN, Point, Seg, Track
+from simulators.world import Home
+
+
+@dataclass(slots=True)
+class HomeState:
+    """What a household carries from one day into the next."""
+
+    absent_until: float = 0.0  # in hospital / not back home
+    still_until: float = 0.0  # lying on the floor or ill in bed, found at this time
+    still_room: str = "bedroom"
+    decline_start: float | None = None
+
+    def decline(self, t: float) -> float:
+        """1.0 when well; falls towards 0.55 over weeks once a decline has begun."""
+        if self.decline_start is None or t < self.decline_start:
+            return 1.0
+        return max(0.55, 1.0 - 0.018 * (t - self.decline_start) / DAY)
+
+
+@dataclass(slots=True)
+class DayPlan:
+    home: int
+    start: float
+    end: float
+    me: Track  # the elder on file
+    others: list[Track] = field(default_factory=list)  # partner, carers, family
+    wake: float = math.nan
+    bedtime: float = math.nan
+    trips: int = 0
+    outings: list[tuple[float, float]] = field(default_factory=list)
+    visits: list[tuple[float, float]] = field(default_factory=list)
+    wear: tuple[float, float] | None = None  # wearable worn from, to
+    heat: tuple[float, float, float] | None = None  # start, end, peak °C
+    truth: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[Any] = field(default_factory=list)  # incidents.Fault
+
+    def segs(self) -> list[Seg]:
+        return self.me.segs + [s for track in self.others for s in track.segs]
+
+    def points(self) -> list[Point]:
+        return self.me.points + [p for track in self.others for p in track.points]
+
+    def busy(self) -> list[tuple[float, float]]:
+        """When the elder cannot press a button: asleep, out, or unable to move."""
+        spans: list[tuple[float, float]] = []
+        for a, b, room in sorted(self.me.where):
+            if room not in ("away", "still", "sleep"):
+                continue
+            if spans and a - spans[-1][1] < 15 * MIN:  # a night trip does not wake them up
+                spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+            else:
+                spans.append((a, b))
+        return spans
+
+
+def season_shift(month: int) -> float:
+    """Earlier up in the Guangdong summer, later in the winter cold."""
+    return {6: -0.25, 7: -0.3, 8: -0.25, 12: 0.25, 1: 0.35, 2: 0.25}.get(month, 0.0)
+
+
+def plan_day(home: Home, start: float, state: HomeState, rng: random.Random) -> DayPlan:
+    """The normal day of ``home`` for the plan day beginning at ``start`` (03:00 local)."""
+    persona = home.persona
+    date = local_date(start)
+    midnight = start - 3 * HOUR
+    weekend = date.weekday() >= 5
+    shift = season_shift(date.month) + (0.2 if weekend else 0.0)
+    decline = state.decline(start)
+    me = Track(home.roles, rng, scale=home.activity * persona.mobility * decline, cursor=start)
+    plan = DayPlan(home=home.index, start=start, end=start + DAY, me=me)
+    wake = midnight + (persona.wake_h + home.wake_shift_h + shift) * HOUR
+    wake += rng.gauss(0.0, persona.wake_sd_h) * HOUR
+    bed = midnight + (persona.sleep_h + home.sleep_shift_h) * HOUR
+    bed += rng.gauss(0.0, persona.sleep_sd_h) * HOUR
+    wake = min(max(wake, start + 0.75 * HOUR), start + 7.5 * HOUR)
+    bed = min(max(bed, wake + 11 * HOUR), plan.end - 1.5 * HOUR)
+    plan.wake, plan.bedtime = wake, bed
+    trips_mean = persona.night_trips + (1.0 - decline) * 3.0
+    restless = persona.restless * (1.0 + (1.0 - decline) * 4.0)
+    night = (plan.end - bed) + (wake - start)
+    morning_trips = _poisson(rng, trips_mean * (wake - start) / night)
+    evening_trips = _poisson(rng, trips_mean * (plan.end - bed) / night)
+    if persona.key == "bed_bound":
+        _bed_bound_day(plan, wake, bed, restless)
+    else:
+        plan.trips += me.sleep(wake, morning_trips, restless)
+        _awake_day(plan, home, rng, wake, bed, decline, weekend)
+        me.go("bedroom", bed, 0.6)
+        me.act(bed, "bed", codes.BED, 1.0)
+        plan.trips += me.sleep(plan.end, evening_trips, restless)
+    if persona.couple:
+        plan.others.append(_partner(home, plan, rng))
+    for index in range(persona.carer_visits):
+        _carer(plan, rng, midnight + (8.0, 12.0, 17.5)[index] * HOUR)
+    if rng.random() < (persona.family_visit_p if weekend else persona.family_visit_p / 6):
+        _family(plan, rng, midnight + rng.uniform(10.5, 15.5) * HOUR)
+    return plan
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def _awake_day(
+    plan: DayPlan,
+    home: Home,
+    rng: random.Random,
+    wake: float,
+    bed: float,
+    decline: float,
+    weekend: bool,
+) -> None:
+    persona, me = home.persona, plan.me
+    midnight = plan.start - 3 * HOUR
+    summer = local_date(plan.start).month in (5, 6, 7, 8, 9)
+    me.act(wake, "bed", codes.BED, 0.0)
+    me.stay("bedroom", me.minutes(3, 9), 0.8)
+    me.bathroom(me.minutes(6, 13))
+    me.water(me.cursor, rng.uniform(1.5, 4))
+    _meal(me, persona, rng, breakfast=True)
+    if rng.random() < persona.checkin_p:
+        me.act(me.cursor + rng.uniform(1, 40) * MIN, "sos", codes.CHECKIN)
+    if "wear" in home.roles and rng.random() < 0.85:
+        plan.wear = (me.cursor, bed - 20 * MIN)
+    outing_p = persona.outing_p * decline * (0.75 if weekend else 1.0)
+    if rng.random() < outing_p:
+        leave = max(me.cursor + 5 * MIN, midnight + rng.gauss(8.0, 0.6) * HOUR)
+        _fill(me, persona, rng, leave)
+        back = leave + rng.uniform(1.0, 3.5) * HOUR * (0.6 + 0.4 * persona.mobility)
+        me.go_out(min(back, midnight + 11.4 * HOUR))
+        plan.outings.append((leave, me.cursor))
+        me.stay("kitchen", me.minutes(3, 8), 0.9)
+    _fill(me, persona, rng, midnight + rng.gauss(11.4, 0.3) * HOUR)
+    _meal(me, persona, rng)
+    if rng.random() < persona.nap_p + (0.1 if summer else 0.0):
+        nap = max(me.cursor + 10 * MIN, midnight + rng.gauss(13.0, 0.3) * HOUR)
+        _fill(me, persona, rng, nap)
+        me.act(nap, "bed", codes.BED, 1.0)
+        me.go("bedroom", nap + rng.uniform(35, 100) * MIN, 0.04)
+        me.act(me.cursor, "bed", codes.BED, 0.0)
+    if rng.random() < persona.afternoon_out_p * decline and me.cursor < midnight + 15 * HOUR:
+        leave = midnight + rng.uniform(15.0, 16.0) * HOUR
+        _fill(me, persona, rng, leave)
+        me.go_out(leave + rng.uniform(0.75, 2.0) * HOUR)
+        plan.outings.append((leave, me.cursor))
+    _fill(me, persona, rng, midnight + rng.gauss(17.6, 0.3) * HOUR)
+    _meal(me, persona, rng)
+    shower_at = bed - rng.uniform(45, 80) * MIN
+    _fill(me, persona, rng, shower_at, tv=True)
+    if summer or rng.random() < 0.55:
+        me.stay("bathroom", me.minutes(12, 22), 0.7)
+        me.water(me.cursor, rng.uniform(30, 48))
+    _fill(me, persona, rng, bed - 8 * MIN, tv=True)
+
+
+def _meal(me: Track, persona: Persona, rng: random.Random, breakfast: bool = False) -> None:
+    """Cook (or heat up what the carer left), eat, wash up."""
+    cook = me.minutes(8, 18) if breakfast else me.minutes(20, 40)
+    if not persona.cooks:
+        cook = me.minutes(4, 9)
+    start = me.cursor
+    me.stay("kitchen", cook, 0.9)
+    me.kettle(start + rng.uniform(1, 4) * MIN)
+    if persona.cooks and not breakfast:
+        me.rice_cooker(start + rng.uniform(2, 6) * MIN, rng.uniform(25, 35))
+    me.water(start + cook * MIN * 0.6, rng.uniform(2, 6))
+    me.stay("living_room" if rng.random() < 0.6 else "kitchen", me.minutes(12, 25), 0.3)
+    if not breakfast:
+        me.stay("kitchen", me.minutes(5, 10), 0.8)
+        me.water(me.cursor, rng.uniform(4, 9))
+
+
+def _fill(me: Track, persona: Persona, rng: random.Random, until: float, tv: bool = False) -> None:
+    """Free time until ``until``: sitting, TV, chores, and a bathroom visit every few hours."""
+    since_bathroom = 0.0
+    while me.cursor < until - 2 * MIN:
+        if since_bathroom > rng.uniform(100, 200):
+            me.bathroom(me.minutes(3, 7))
+            since_bathroom = 0.0
+            continue
+        pick = rng.random()
+        start = me.cursor
+        if tv or pick < 0.45:
+            me.go("living_room", min(until, start + me.minutes(25, 70) * MIN), 0.15)
+            if tv or rng.random() < 0.5:
+                me.tv(start, me.cursor)
+        elif pick < 0.75 * persona.mobility + 0.45 * (1 - persona.mobility):
+            me.go("living_room", min(until, start + me.minutes(20, 50) * MIN), 0.25)
+        else:
+            room = rng.choice(("kitchen", "bedroom", "living_room", "kitchen"))
+            me.go(room, min(until, start + me.minutes(8, 30) * MIN), 0.8)
+        since_bathroom += (me.cursor - start) / MIN
+
+
+def _bed_bound_day(plan: DayPlan, wake: float, bed: float, restless: float) -> None:
+    """In bed nearly all day; the carer sits them up in the living room for a while."""
+    me, rng = plan.me, plan.me.rng
+    me.go("bedroom", wake, 0.02 * restless, "sleep")
+    me.go("bedroom", plan.start + 9.5 * HOUR + rng.uniform(-0.5, 0.5) * HOUR, 0.06)
+    up = me.cursor
+    me.act(up, "bed", codes.BED, 0.0)
+    me.go("living_room", up + rng.uniform(1.0, 2.0) * HOUR, 0.08)
+    me.go("bedroom", me.cursor + 2 * MIN, 0.5)
+    me.act(me.cursor, "bed", codes.BED, 1.0)
+    me.go("bedroom", bed, 0.05)
+    me.go("bedroom", plan.end, 0.02 * restless, "sleep")
+
+
+def _partner(home: Home, plan: DayPlan, rng: random.Random) -> Track:
+    """The other half of a couple: out with the elder, or (dependent) sitting at home."""
+    pirs = {role: device for role, device in home.roles.items() if role.startswith("pir:")}
+    dependent = home.persona.partner_dependent
+    # Only motion: the partner's appliance use would double the elder's.
+    partner = Track(pirs, rng, scale=0.25 if dependent else 0.9, cursor=plan.start)
+    partner.go("bedroom", plan.wake + rng.uniform(-20, 40) * MIN, 0.02, "sleep")
+    bedtime = plan.bedtime + rng.uniform(-20, 30) * MIN
+    for leave, back in [] if dependent else plan.outings:
+        if leave > partner.cursor:
+            _fill(partner, home.persona, rng, leave)
+            partner.go("away", back, 0.0)
+    while partner.cursor < bedtime - 5 * MIN:
+        if dependent:
+            partner.go("living_room", min(bedtime, partner.cursor + 3 * HOUR), 0.3)
+            partner.stay("bathroom", partner.minutes(4, 9), 0.6)
+        else:
+            _fill(partner, home.persona, rng, bedtime)
+    partner.go("bedroom", plan.end, 0.02, "sleep")
+    return partner
+
+
+def _visitor(plan: DayPlan, rng: random.Random, arrive: float) -> Track:
+    visitor = Track(plan.me.roles, rng, cursor=arrive)
+    visitor.door(arrive)
+    plan.others.append(visitor)
+    return visitor
+
+
+def _carer(plan: DayPlan, rng: random.Random, arrive: float) -> None:
+    carer = _visitor(plan, rng, arrive + rng.uniform(-20, 20) * MIN)
+    carer.stay("kitchen", carer.minutes(15, 30), 1.0)
+    carer.kettle(carer.cursor - 10 * MIN)
+    carer.stay("bedroom", carer.minutes(8, 15), 1.0)
+    carer.stay("bathroom", carer.minutes(5, 10), 1.0)
+    carer.water(carer.cursor, rng.uniform(8, 15))
+    carer.stay("living_room", carer.minutes(5, 10), 1.0)
+    carer.door(carer.cursor)
+    plan.visits.append((arrive, carer.cursor))
+
+
+def _family(plan: DayPlan, rng: random.Random, arrive: float) -> None:
+    guest = _visitor(plan, rng, arrive)
+    leave = arrive + rng.uniform(1.5, 3.5) * HOUR
+    while guest.cursor < leave:
+        guest.stay(
+            rng.choice(("living_room", "living_room", "kitchen")), guest.minutes(10, 40), 1.2
+        )
+    guest.door(guest.cursor)
+    plan.visits.append((arrive, guest.cursor))

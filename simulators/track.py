@@ -1,0 +1,117 @@
+"""One person's day as room stays (which drive the motion sensors) and actions (door, bed,
+appliances, button presses), built forward in time with a cursor."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+from simulators import codes
+
+NAN = math.nan
+MIN = 60.0
+HOUR = 3600.0
+
+# A room stay: (start, end, motion sensor device index, PIR firings per minute).
+Seg = tuple[float, float, int, float]
+# An action: (time, device index, kind code, value or NaN).
+Point = tuple[float, int, int, float]
+
+
+@dataclass(slots=True)
+class Track:
+    roles: dict[str, int]
+    rng: random.Random
+    scale: float = 1.0  # how much this person moves (persona, decline)
+    cursor: float = 0.0
+    room: str = "bedroom"
+    segs: list[Seg] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+    # Where the person was, for incidents and plots: (start, end, room); room "away" = out.
+    where: list[tuple[float, float, str]] = field(default_factory=list)
+
+    def go(self, room: str, until: float, rate: float, label: str | None = None) -> None:
+        """Stay in ``room`` from the cursor until ``until``, moving ``rate`` per minute."""
+        if until <= self.cursor:
+            return
+        device = self.roles.get("pir:" + room)
+        if device is not None and rate > 0 and room != "away":
+            self.segs.append((self.cursor, until, device, rate * self.scale))
+        self.where.append((self.cursor, until, label or room))
+        self.cursor = until
+        self.room = room
+
+    def stay(self, room: str, minutes: float, rate: float) -> None:
+        self.go(room, self.cursor + minutes * MIN, rate)
+
+    def act(self, t: float, role: str, kind: int, value: float = NAN) -> None:
+        device = self.roles.get(role)
+        if device is not None:
+            self.points.append((round(t, 3), device, kind, value))
+
+    def minutes(self, low: float, high: float) -> float:
+        return self.rng.uniform(low, high)
+
+    # --- small routines shared by every persona ---------------------------------------
+
+    def door(self, t: float) -> None:
+        self.act(t, "door", codes.DOOR, 1.0)
+        self.act(t + self.rng.uniform(4.0, 20.0), "door", codes.DOOR, 0.0)
+
+    def water(self, t: float, litres: float) -> None:
+        self.act(t, "water", codes.WATER, round(max(0.1, litres), 1))
+
+    def kettle(self, t: float) -> None:
+        self.act(t, "plug:kettle", codes.POWER, float(round(self.rng.gauss(1850, 60))))
+        self.act(t + self.rng.uniform(140, 240), "plug:kettle", codes.POWER, 0.0)
+
+    def rice_cooker(self, t: float, minutes: float) -> None:
+        self.act(t, "plug:kettle", codes.POWER, float(round(self.rng.gauss(650, 25))))
+        warm = t + minutes * MIN
+        self.act(warm, "plug:kettle", codes.POWER, float(round(self.rng.uniform(38, 52))))
+        self.act(warm + self.rng.uniform(20, 45) * MIN, "plug:kettle", codes.POWER, 0.0)
+
+    def tv(self, start: float, end: float) -> None:
+        if "plug:tv" not in self.roles or end - start < 5 * MIN:
+            return
+        base = self.rng.uniform(80, 120)
+        t = start
+        while t < end:  # smart plugs report every 15 min while a load draws power
+            self.act(t, "plug:tv", codes.POWER, round(base + self.rng.uniform(-3, 3), 1))
+            t += 15 * MIN + self.rng.uniform(-5, 5)
+        self.act(end, "plug:tv", codes.POWER, 0.5)
+
+    def bathroom(self, minutes: float, flush: bool = True) -> None:
+        self.stay("bathroom", minutes, 0.9)
+        if flush:
+            self.water(self.cursor - self.rng.uniform(5, 40), self.rng.uniform(4.5, 6.5))
+
+    def go_out(self, until: float) -> None:
+        """Leave through the entrance now, come back at ``until``."""
+        self.stay("entrance", self.minutes(0.5, 2), 1.0)
+        self.door(self.cursor)
+        self.go("away", until, 0.0)
+        self.door(self.cursor)
+        self.stay("entrance", self.minutes(0.5, 2), 1.0)
+
+    def sleep(self, until: float, trips: int, restless: float) -> int:
+        """In bed until ``until`` with ``trips`` bathroom trips; returns the trips made."""
+        span = until - self.cursor - 40 * MIN
+        if span <= 0:
+            self.go("bedroom", until, 0.02 * restless, "sleep")
+            return 0
+        times = sorted(self.cursor + 20 * MIN + self.rng.random() * span for _ in range(trips))
+        made = 0
+        for when in times:
+            if when <= self.cursor + 5 * MIN:
+                continue
+            self.go("bedroom", when, 0.02 * restless, "sleep")
+            self.act(when, "bed", codes.BED, 0.0)
+            self.stay("bedroom", self.minutes(0.3, 1.2), 0.8)
+            self.bathroom(self.minutes(2.5, 7))
+            self.stay("bedroom", self.minutes(0.5, 1.5), 0.8)
+            self.act(self.cursor, "bed", codes.BED, 1.0)
+            made += 1
+        self.go("bedroom", until, 0.02 * restless, "sleep")
+        return made
