@@ -32,6 +32,14 @@ _TAGS: Final = [
 ]
 
 
+# Answers every /api/v1 route may give, for the OpenAPI document.
+_COMMON_RESPONSES: Final[dict[int | str, dict[str, object]]] = {
+    401: {"description": "missing, unknown or revoked bearer token"},
+    403: {"description": "the token's role may not do this (or another town's elder)"},
+    503: {"description": "the database is unavailable"},
+}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -74,7 +82,7 @@ def create_app(
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops.router)
     for module in (elders, devices, dead_letters, tokens):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
     return app
 
 

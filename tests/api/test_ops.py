@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
 from api.health import BrokerProbe
 from store.pool import Pool
-from tanfang.settings import Settings
+from tanfang.settings import Settings, SettingsError
 from tests.rig.ports import free_port
 from tests.rig.services import Services
 
@@ -112,3 +113,21 @@ async def test_broker_probe_caches_its_answer_for_its_ttl(mqtt_url: str) -> None
     assert await probe.check() is first
     now[0] = 6.0
     assert await probe.check() is not first
+
+
+async def test_lifespan_migrates_an_empty_database_before_serving(
+    settings: Settings, empty_database_url: str, admin_token: str
+) -> None:
+    fresh = settings.model_copy(update={"database_url": empty_database_url})
+    response = await _get(
+        create_app(fresh), "/api/v1/devices", {"Authorization": f"Bearer {admin_token}"}
+    )
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "next_cursor": None}
+
+
+async def test_lifespan_without_a_database_url_refuses_to_start(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"database_url": None}))
+    with pytest.raises(SettingsError, match="TANFANG_DATABASE_URL"):
+        async with app.router.lifespan_context(app):
+            pass
