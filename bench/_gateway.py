@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -58,6 +60,26 @@ def start_gateway(command: Sequence[str], settings: Mapping[str, str], log: Path
     )
     sink.close()
     return Gateway(process, log, started)
+
+
+def attach_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """Sample ``pid`` with py-spy (collapsed stacks, idle frames left out) until stopped."""
+    binary = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if binary is None:
+        raise FileNotFoundError("py-spy is not installed (uv add --group dev py-spy)")
+    cmd = [binary, "record", "--pid", str(pid), "--rate", "200", "--format", "raw"]
+    cmd += ["--output", str(out), "--nonblocking"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes]) -> None:
+    """SIGINT makes py-spy write what it sampled."""
+    profiler.send_signal(signal.SIGINT)
+    try:
+        profiler.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        profiler.kill()
+        profiler.wait()
 
 
 def _children(pid: int) -> list[int]:

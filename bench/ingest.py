@@ -36,7 +36,13 @@ import psycopg
 
 from bench import _bare, _db
 from bench._db import Conn
-from bench._gateway import Gateway, peak_rss_mib, start_gateway
+from bench._gateway import (
+    Gateway,
+    attach_profiler,
+    peak_rss_mib,
+    start_gateway,
+    stop_profiler,
+)
 from bench._mqtt import RawPublisher
 from bench._report import Figures, json_line, percentile, table
 from bench._workload import PROBE_DEVICE, Workload
@@ -62,6 +68,7 @@ class Options:
     lag_seconds: float
     gateway: bool
     gateway_command: list[str]
+    py_spy: Path | None = None
 
 
 def parse_args(argv: list[str] | None) -> Options:
@@ -80,6 +87,12 @@ def parse_args(argv: list[str] | None) -> Options:
         default=f"{shlex.quote(sys.executable)} -m gateway",
         help="how to run one gateway process (default: this Python, -m gateway)",
     )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="OUT",
+        help="profile the gateway during the drain with py-spy; collapsed stacks to OUT",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.events, args.devices = min(args.events, 3_000), min(args.devices, 200)
@@ -87,13 +100,14 @@ def parse_args(argv: list[str] | None) -> Options:
     if args.events < 1 or args.devices < 1:
         parser.error("--events and --devices must be positive")
     return Options(
-        args.events,
-        args.devices,
-        args.protocol,
-        args.lag_rate,
-        args.lag_seconds,
-        not args.no_gateway,
-        shlex.split(args.gateway_command),
+        events=args.events,
+        devices=args.devices,
+        protocol=args.protocol,
+        lag_rate=args.lag_rate,
+        lag_seconds=args.lag_seconds,
+        gateway=not args.no_gateway,
+        gateway_command=shlex.split(args.gateway_command),
+        py_spy=args.py_spy,
     )
 
 
@@ -195,8 +209,12 @@ def measure_bare(opts: Options, rig: Rig, figures: Figures) -> None:
 def measure_drain(opts: Options, rig: Rig, conn: Conn, figures: Figures) -> Gateway:
     """Start the gateway on its queued session and time until every row is committed."""
     gateway = rig.start_gateway()
+    profiler = attach_profiler(gateway.pid, opts.py_spy) if opts.py_spy else None
     deadline = max(60.0, opts.events / 2_000)
     seen, seen_at = _db.wait_for_rows(conn, opts.events, deadline)
+    if profiler is not None:
+        stop_profiler(profiler)
+        figures.notes.append(f"py-spy sampled the gateway during the drain: {opts.py_spy}")
     if not gateway.alive():
         raise _fail(gateway, "the gateway exited during the drain")
     window = _db.drain_window(conn, max_seq=math.ceil(opts.events / opts.devices))
