@@ -13,7 +13,18 @@ from fastapi import FastAPI
 from api import errors
 from api.health import BrokerProbe, HealthSource
 from api.metrics import MetricsMiddleware
-from api.routes import dead_letters, devices, elders, ops, tokens
+from api.routes import (
+    compliance,
+    contacts,
+    dead_letters,
+    devices,
+    elders,
+    ops,
+    reports,
+    tokens,
+    visits,
+    watch_periods,
+)
 from api.state import AppState
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
@@ -29,6 +40,10 @@ _TAGS: Final = [
     {"name": "dead letters", "description": "Messages the gateway refused, with the reason."},
     {"name": "tokens", "description": "API tokens and their roles (admin only)."},
     {"name": "operations", "description": "Health and metrics, without authentication."},
+    {"name": "contacts", "description": "Emergency contacts (緊急聯系人) in the plan's order."},
+    {"name": "visits", "description": "Visit records, compliance and the due list."},
+    {"name": "watch periods", "description": "Heightened watch (加密探訪)."},
+    {"name": "reports", "description": "The monthly statistics table (探訪關愛服務情況統計表)."},
 ]
 
 
@@ -81,7 +96,8 @@ def create_app(
     errors.install(app)
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops.router)
-    for module in (elders, devices, dead_letters, tokens):
+    care = (contacts, visits, compliance, watch_periods, reports)
+    for module in (elders, devices, dead_letters, tokens, *care):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
     return app
 

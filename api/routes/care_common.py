@@ -9,11 +9,12 @@ from fastapi import HTTPException, Path, Query, status
 
 from api.auth import Principal
 from api.errors import field_error
-from care import audit_repo
+from care import audit, audit_repo, repo
 from care.audit import Actor
-from care.models import ELDER_ID_PATTERN
+from care.models import ELDER_ID_PATTERN, Elder
 from care.month import Month
-from store.pool import Pool  # noqa: F401  (re-exported type for the routes' signatures)
+
+Conn = audit_repo.Conn
 
 ElderIdPath = Annotated[str, Path(pattern=ELDER_ID_PATTERN, description="The elder's file id")]
 MonthQuery = Annotated[
@@ -42,8 +43,15 @@ def check_town(principal: Principal, town: str | None) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, OTHER_TOWN)
 
 
-async def elder_town(conn: audit_repo.Conn, elder_id: str) -> tuple[bool, str | None]:
-    """(exists, town) of an elder's file."""
-    cur = await conn.execute("SELECT town FROM elders WHERE id = %s", (elder_id,))
-    row = await cur.fetchone()
-    return (row is not None, None if row is None else row[0])
+async def readable_elder(
+    conn: Conn, principal: Principal, elder_id: str, *, what: str, write: bool = False
+) -> Elder:
+    """The elder's file when the caller may see it (404 / 403 otherwise); the access is
+    written to the audit log in the caller's transaction."""
+    elder = await repo.get_elder(conn, elder_id)
+    if elder is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    check_town(principal, elder.town)
+    action = audit.UPDATE if write else audit.READ
+    await audit_repo.record(conn, actor_of(principal), action, what, elder_id, town=elder.town)
+    return elder

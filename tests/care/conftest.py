@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
 Conn = AsyncConnection[TupleRow]
@@ -31,9 +31,11 @@ async def add_elder(conn: Conn, elder_id: str, **fields: Any) -> None:
         "created_at": datetime(2020, 1, 1, tzinfo=UTC),
     }
     values.update(fields)
-    columns = ", ".join(values)
-    holes = ", ".join(f"%({k})s" for k in values)
-    await conn.execute(f"INSERT INTO elders ({columns}) VALUES ({holes})", values)  # type: ignore[arg-type]
+    query = sql.SQL("INSERT INTO elders ({}) VALUES ({})").format(
+        sql.SQL(", ").join(map(sql.Identifier, values)),
+        sql.SQL(", ").join(map(sql.Placeholder, values)),
+    )
+    await conn.execute(query, values)
 
 
 async def add_device(

@@ -49,7 +49,7 @@ async def test_audit_log_and_history_refuse_update_and_delete(conn: Conn) -> Non
         "DELETE FROM elder_history",
     ):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            await conn.execute(statement)  # type: ignore[arg-type]
+            await conn.execute(statement)
 
 
 async def test_contacts_come_back_in_the_emergency_order(conn: Conn) -> None:
