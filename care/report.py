@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+import orjson
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 
@@ -180,3 +181,28 @@ def to_text(report: MonthlyReport) -> str:
         figures = "".join(str(row[index]).rjust(width) for row in rows[1:])
         lines.append(f"{title}\t{figures}")
     return "\n".join(lines) + "\n"
+
+
+FORMATS: Final = ("table", "json", "csv", "xlsx")
+
+
+def render(table: MonthlyReport, fmt: str) -> bytes:
+    """The table in one of ``FORMATS``."""
+    if fmt == "json":
+        return orjson.dumps(to_json(table), option=orjson.OPT_INDENT_2) + b"\n"
+    if fmt == "csv":
+        return to_csv(table)
+    if fmt == "xlsx":
+        return to_xlsx(table)
+    if fmt == "table":
+        return to_text(table).encode("utf-8")
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+
+
+async def report_from_url(
+    database_url: str, month: Month, town: str | None, today: date, tz: ZoneInfo
+) -> MonthlyReport:
+    """For the ``tanfang report monthly`` command: one connection, one report."""
+    async with await AsyncConnection.connect(database_url) as conn:
+        await conn.execute("SET TIME ZONE 'UTC'")
+        return await monthly_report(conn, month, town, today, tz)
