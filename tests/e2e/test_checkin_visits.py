@@ -1,0 +1,94 @@
+"""End to end: Ping An Tong check-in presses published to the real broker go through the
+real gateway, become online visits (one a day, the rest evidence), and the monthly report
+counts them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+import psycopg
+
+from care import report
+from care.month import Month
+from care.online_visits import CheckinVisits
+from devices.schema import events_topic
+from gateway.service import Gateway
+from store.pool import Pool
+from tanfang.settings import Settings
+from tests.gateway.helpers import DEADLINE_S, Publisher, fetch, poll
+
+
+@asynccontextmanager
+async def gateway_with_checkins(settings: Settings, pool: Pool) -> AsyncIterator[Gateway]:
+    sink = CheckinVisits(pool, settings.tz)
+    gateway = Gateway(settings.model_copy(update={"batch_max_ms": 20}), pool, sinks=[sink])
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(gateway.run(stop, ready), name="e2e-gateway")
+    waiting = asyncio.create_task(ready.wait())
+    await asyncio.wait({task, waiting}, timeout=DEADLINE_S, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    if task.done():
+        task.result()
+    assert ready.is_set(), "gateway not ready in time"
+    try:
+        yield gateway
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=DEADLINE_S)
+
+
+async def test_checkin_presses_through_broker_and_gateway_become_counted_online_visits(
+    settings: Settings, pool: Pool, database_url: str, mqtt_url: str
+) -> None:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute(
+            "INSERT INTO elders (id, name, town, birth_date, living_arrangement)"
+            " VALUES ('KP-9', '陳', '赤坎鎮', '1956-03-01', 'alone')"
+        )
+        await conn.execute(
+            "INSERT INTO devices (id, type, elder_id) VALUES ('pat-9', 'sos_button', 'KP-9')"
+        )
+    tz = settings.tz
+    now = datetime.now(tz)
+    # Two presses in the same local day (the second a minute later) and their redelivery.
+    first, second = now - timedelta(seconds=5), now - timedelta(seconds=4)
+    if first.date() != second.date():
+        first, second = second, second + timedelta(milliseconds=500)
+    presses = [
+        {"ts": first.isoformat(), "seq": 1, "kind": "checkin"},
+        {"ts": second.isoformat(), "seq": 2, "kind": "checkin"},
+    ]
+    async with gateway_with_checkins(settings, pool):
+        publisher = Publisher(mqtt_url)
+        publisher.connect()
+        try:
+            topic = events_topic(settings.topic_root, "pat-9")
+            publisher.publish(topic, json.dumps(presses[0]))
+            publisher.publish(topic, json.dumps(presses[1]))
+            publisher.publish(topic, json.dumps(presses))  # redelivered as a batch
+            evidence = await poll(
+                lambda: fetch(database_url, "SELECT count(*) FROM visit_evidence"),
+                lambda rows: rows[0][0] == 2,
+                what="two check-ins kept as evidence",
+            )
+        finally:
+            publisher.close()
+    assert evidence == [(2,)]
+    visits = await fetch(
+        database_url,
+        "SELECT elder_id, method, source, source_device_id, source_event_ts FROM visits",
+    )
+    assert len(visits) == 1
+    elder_id, method, source, device, event_ts = visits[0]
+    assert (elder_id, method, source, device) == ("KP-9", "online", "checkin", "pat-9")
+    assert abs((event_ts - first).total_seconds()) < 0.01
+    async with pool.connection() as conn:
+        table = await report.monthly_report(conn, Month.of(first.date()), None, now.date(), tz)
+    assert table.total["visited"] == 1
+    assert table.total["visits_online"] == 1
+    assert table.total["online_from_devices"] == 1
+    assert table.total["monthly_visit_rate"] == 1.0
