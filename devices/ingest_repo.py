@@ -70,8 +70,8 @@ _INSERT_EVENTS = sql.SQL(
     " SELECT device_id, ts, seq, kind, value, battery, rssi, flags, extra::jsonb,"
     " elder_id, received_at FROM {}"
     " ON CONFLICT (device_id, ts, seq) DO NOTHING"
-    " RETURNING device_id, ts, seq"
 ).format(_STAGE)
+_INSERT_EVENTS_RETURNING = sql.SQL("{} RETURNING device_id, ts, seq").format(_INSERT_EVENTS)
 
 # Battery and signal follow the newest event of the batch that carries them, and only when
 # that event is not older than what the row already shows (a late redelivery must not
@@ -133,10 +133,11 @@ class StatusChange:
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """What one committed batch changed. ``stored`` holds the indexes (into the batch's
-    events) of the events that were new; the others were already stored."""
+    """What one committed batch changed: ``stored`` events were new (the others were
+    already stored). ``new`` lists their indexes into the batch's events, when asked for."""
 
-    stored: list[int]
+    stored: int
+    new: list[int] | None = None
 
 
 _staged: weakref.WeakSet[Conn] = weakref.WeakSet()
@@ -172,18 +173,21 @@ async def write_batch(
     rows: Sequence[tuple[object, ...]],
     dead_letters: Sequence[DeadLetter],
     statuses: Sequence[StatusChange],
+    *,
+    which: bool = False,
 ) -> WriteResult:
     """Write one batch in one transaction. ``rows`` are ``event_row`` of ``events``.
 
-    The caller has removed repeats of one (device_id, ts, seq) within the batch, so each
-    returned key names exactly one event.
+    With ``which``, the result tells which events were new (RETURNING costs the database
+    a fifth more time, so only when someone needs it). The caller has removed repeats of
+    one (device_id, ts, seq) within the batch, so each returned key names one event.
     """
-    stored: list[int] = []
+    result = WriteResult(stored=0, new=[] if which else None)
     if rows:
         await _ensure_stage(conn)
     async with conn.transaction():
         if rows:
-            stored = await _write_events(conn, events, rows)
+            result = await _write_events(conn, events, rows, which)
         if dead_letters:
             await _write_dead_letters(conn, dead_letters)
         if statuses:
@@ -195,27 +199,33 @@ async def write_batch(
                     [s.at for s in statuses],
                 ),
             )
-    return WriteResult(stored=stored)
+    return result
 
 
 async def _write_events(
-    conn: Conn, events: Sequence[Event], rows: Sequence[tuple[object, ...]]
-) -> list[int]:
+    conn: Conn, events: Sequence[Event], rows: Sequence[tuple[object, ...]], which: bool
+) -> WriteResult:
     async with conn.cursor() as cur:
         async with cur.copy(_COPY_STAGE) as copy:
             copy.set_types(list(_EVENT_TYPES))
             for row in rows:
                 await copy.write_row(row)
-        await cur.execute(_INSERT_EVENTS)
+        if not which:
+            await cur.execute(_INSERT_EVENTS)
+            stored = cur.rowcount
+            await cur.execute(_UPDATE_DEVICES)
+            return WriteResult(stored=stored)
+        await cur.execute(_INSERT_EVENTS_RETURNING)
         inserted = {(d, ts, seq) for d, ts, seq in await cur.fetchall()}
         await cur.execute(_UPDATE_DEVICES)
     if len(inserted) == len(events):
-        return list(range(len(events)))
+        return WriteResult(stored=len(events), new=list(range(len(events))))
     # A NULL seq never conflicts (NULLs are distinct in the unique index), so such an
     # event is always new.
-    return [
+    new = [
         i for i, e in enumerate(events) if e.seq is None or (e.device_id, e.ts, e.seq) in inserted
     ]
+    return WriteResult(stored=len(new), new=new)
 
 
 async def _write_dead_letters(conn: Conn, dead_letters: Sequence[DeadLetter]) -> None:

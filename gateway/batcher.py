@@ -34,6 +34,7 @@ class Batch:
         "events",
         "keys",
         "received",
+        "received_events",
         "statuses",
     )
 
@@ -47,6 +48,7 @@ class Batch:
         self.keys: set[tuple[str, object, int]] = set()
         # time.time() of each message's receipt, for the ingest lag histogram.
         self.received: list[float] = []
+        self.received_events = 0
         self.critical = False
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -105,6 +107,7 @@ class Batcher:
     ) -> asyncio.Future[None]:
         batch = self._open()
         batch.received.append(received)
+        batch.received_events += len(events)
         keys = batch.keys
         before = len(batch.events)
         critical = False
@@ -152,6 +155,7 @@ class Batcher:
     def _cut(self, batch: Batch) -> None:
         if batch is self._current:
             self._current = None
+            metrics.EVENTS_RECEIVED.inc(batch.received_events)
 
     def _queue(self, batch: Batch) -> None:
         self._cut(batch)

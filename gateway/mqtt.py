@@ -1,13 +1,18 @@
 """The gateway's MQTT session (gmqtt): persistent, QoS 1, acknowledged after commit.
 
-gmqtt with ``optimistic_acknowledgement=False`` sends a QoS 1 message's PUBACK when the
-``on_message`` coroutine returns, and sends none when it raises. The handler returns only
-after the message's batch is committed, so an acknowledged event is always a stored one.
+Every QoS 1 message is handed to the ingest handler, which returns the future of the batch
+that holds it; the PUBACK is sent when that future is done, and only if it succeeded, so an
+acknowledged event is always a stored one. A batch that is not committed (a stopping
+gateway) leaves its messages unacknowledged: the broker delivers them again.
 
-A PUBACK names a packet id of one connection. After a reconnect, a handler that started on
-the old connection must not acknowledge on the new one: if the broker lost the session, the
-same id may name another message. Such a handler raises instead; the broker redelivers the
-message and the idempotent insert stores it once.
+(gmqtt's own way, ``optimistic_acknowledgement=False``, acknowledges when an ``on_message``
+coroutine returns: one task per message. The same guarantee without the task, and with the
+acknowledgements of a batch in one socket write, measured about a third less CPU.)
+
+A PUBACK names a packet id of one connection. Ids held for a connection that is gone are
+dropped, never sent on the next one: if the broker lost the session, the same id may name
+another message. The broker redelivers those messages and the idempotent insert stores
+each once.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import contextlib
 import logging
 import random
 import ssl
-from collections.abc import Awaitable, Callable
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -32,8 +38,11 @@ from tanfang.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[str, bytes], Awaitable[None]]
+# Takes one message; the returned future is done when everything it produced is committed.
+Handler = Callable[[str, bytes], "asyncio.Future[Any]"]
 
+# PUBACK with reason "success" in its short form, valid in MQTT 3.1.1 and 5.
+_PUBACK = struct.Struct("!BBH")
 _BACKOFF_FIRST_S = 0.5
 _BACKOFF_MAX_S = 30.0
 _CONNECT_TIMEOUT_S = 30.0
@@ -89,13 +98,30 @@ class _Backoff:
 
 
 class _Client(gmqtt.Client):  # type: ignore[misc]  # gmqtt is untyped
-    """gmqtt reconnects after a fixed delay; this makes the delay grow on each attempt."""
+    """gmqtt whose reconnect delay grows on each attempt, and whose reading can be paused."""
 
     backoff: _Backoff
 
     async def reconnect(self, delay: bool = False) -> None:
         self.reconnect_delay = self.backoff.next()
         await super().reconnect(delay=delay)
+
+    def reading(self, on: bool) -> None:
+        """Pause or resume reading the socket (gmqtt has no flow control of its own)."""
+        transport = getattr(self._connection, "_transport", None)
+        if transport is None or transport.is_closing():
+            return
+        if on:
+            transport.resume_reading()
+        else:
+            transport.pause_reading()
+
+    def send_acks(self, mids: list[int]) -> None:
+        """PUBACK (success) for these packet ids, in one socket write."""
+        connection = self._connection
+        if connection is None or connection.is_closing():
+            return  # the broker delivers them again on the next connection
+        connection.send_package(b"".join([_PUBACK.pack(0x40, 2, mid) for mid in mids]))
 
 
 class MqttSession:
@@ -107,11 +133,18 @@ class MqttSession:
         self._settings = settings
         self._address = parse_url(settings.mqtt_url)
         self._handler = handler
-        self._generation = 0
         self._inflight = 0
+        self._waiting: dict[asyncio.Future[Any], list[int]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
         self._pending_subs: set[int] = set()
+        # Mosquitto does not always hold to the receive maximum a client asks for (with
+        # max_inflight_messages 0 it sends the whole queue at once); reading is paused at
+        # this many unacknowledged messages, so memory stays bounded whatever the broker.
+        self._high = settings.mqtt_receive_maximum
+        self._low = max(1, self._high // 2)
+        self._paused = False
+        self._closing = False
         self.subscribed = asyncio.Event()
         self.connected = False
         self._client = self._make_client()
@@ -135,12 +168,16 @@ class MqttSession:
             **props,
         )
         client.backoff = _Backoff()
+        client._acks = []
         if self._address.username is not None:
             client.set_auth_credentials(self._address.username, self._address.password)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
+        # gmqtt has no hook for "acknowledge later"; its handler's method is replaced on this
+        # instance (checked against gmqtt 0.8, the locked version; the kill -9 test guards it).
+        client._package_handler._handle_qos_1_publish_packet = self._on_qos1
         return client
 
     async def connect(self, stop: asyncio.Event) -> bool:
@@ -172,26 +209,27 @@ class MqttSession:
         return False
 
     async def drain(self, grace_s: float) -> None:
-        """Wait until every handler has returned (its PUBACK is then written)."""
+        """Wait until every batch holding a message has been released (acknowledged)."""
         try:
             await asyncio.wait_for(self._idle.wait(), timeout=grace_s)
         except TimeoutError:
             log.warning("%s messages were still being handled at shutdown", self._inflight)
-        # One more turn of the loop: gmqtt writes the PUBACK in the handler's done-callback.
-        await asyncio.sleep(0)
 
     async def disconnect(self) -> None:
+        self._closing = True
         if self.connected or self._client._connection is not None:
             await self._client.disconnect()
         self.connected = False
         metrics.MQTT_CONNECTED.set(0)
 
     def _on_connect(self, client: _Client, flags: int, rc: int, properties: Any) -> None:
-        self._generation += 1
+        self._forget_unacknowledged()
         self.connected = True
         client.backoff.reset()
         metrics.MQTT_CONNECTED.set(1)
         log.info("MQTT connected (session present: %s)", bool(flags))
+        if self._paused:
+            client.reading(on=False)
         # Subscribing again on a resumed session is harmless and covers a session that the
         # broker kept without our subscriptions (or a changed shared group).
         self._pending_subs.clear()
@@ -208,26 +246,55 @@ class MqttSession:
             self.subscribed.set()
 
     def _on_disconnect(self, client: _Client, packet: Any, exc: Any = None) -> None:
-        if self.connected:
+        if self.connected and not self._closing:
             log.warning("MQTT connection lost; reconnecting")
+        self._forget_unacknowledged()
         self.connected = False
         metrics.MQTT_CONNECTED.set(0)
+
+    def _on_qos1(self, mid: int, payload: bytes, topic: str, properties: Any) -> None:
+        """Every QoS 1 PUBLISH: batch it, and PUBACK it when its batch is committed.
+
+        Replaces gmqtt's handling of QoS 1 (a task per message that acknowledges when the
+        coroutine returns): the same guarantee, with the acknowledgements of one batch sent
+        together and no task per message.
+        """
+        try:
+            committed = self._handler(topic, payload)
+        except NotAcknowledgedError:
+            return  # stopping: the broker keeps the message for the next session
+        mids = self._waiting.get(committed)
+        if mids is None:
+            mids = self._waiting[committed] = []
+            committed.add_done_callback(self._release)
+            self._idle.clear()
+        mids.append(mid)
+        self._inflight += 1
+        if self._inflight >= self._high and not self._paused:
+            self._paused = True
+            self._client.reading(on=False)
+
+    def _release(self, committed: asyncio.Future[Any]) -> None:
+        mids = self._waiting.pop(committed)
+        self._inflight -= len(mids)
+        if not committed.cancelled() and committed.exception() is None and mids:
+            self._client.send_acks(mids)
+        if self._paused and self._inflight <= self._low:
+            self._paused = False
+            self._client.reading(on=True)
+        if not self._waiting:
+            self._idle.set()
+
+    def _forget_unacknowledged(self) -> None:
+        """Packet ids name messages of one connection: the ids held for a connection that is
+        gone are dropped (the broker delivers those messages again)."""
+        for mids in self._waiting.values():
+            self._inflight -= len(mids)
+            mids.clear()
 
     async def _on_message(
         self, client: _Client, topic: str, payload: bytes, qos: int, properties: Any
     ) -> int:
-        generation = self._generation
-        self._inflight += 1
-        self._idle.clear()
-        handling = self._handler(topic, payload)
-        # Only the handler holds the payload from here: a refused large one is freed early.
-        del payload
-        try:
-            await handling
-        finally:
-            self._inflight -= 1
-            if not self._inflight:
-                self._idle.set()
-        if generation != self._generation:
-            raise NotAcknowledgedError("received on a connection that is gone")
+        """QoS 0 (and 2, which the subscription never grants): gmqtt's own path."""
+        await self._handler(topic, payload)
         return 0

@@ -99,7 +99,8 @@ class Writer:
             self.batcher.taken(batch)
         committed_at = time.time()
         self.last_commit = committed_at
-        batch.done.set_result(None)
+        if not batch.done.done():  # cancelled only when the loop itself is torn down
+            batch.done.set_result(None)
         self._observe(batch, result, committed_at)
         if self._sinks and (result.stored or batch.statuses):
             await self._feed_sinks(batch, result, committed_at)
@@ -131,7 +132,9 @@ class Writer:
     async def _write(self, batch: Batch) -> WriteResult:
         rows = _rows(batch.events, batch.elder_ids)
         async with self._pool.connection() as conn:
-            return await write_batch(conn, batch.events, rows, batch.dead, batch.status_list())
+            return await write_batch(
+                conn, batch.events, rows, batch.dead, batch.status_list(), which=bool(self._sinks)
+            )
 
     async def _isolate(self, batch: Batch) -> WriteResult:
         """Store what the database takes; refused events become dead letters."""
@@ -146,7 +149,7 @@ class Writer:
                 metrics.DEAD_LETTERS_DROPPED.inc(len(dead))
                 await write_batch(conn, [], [], [], batch.status_list())
         stored.sort()
-        return WriteResult(stored=stored)
+        return WriteResult(stored=len(stored), new=stored)
 
     async def _bisect(
         self, batch: Batch, part: list[int], stored: list[int], refused: list[DeadLetter]
@@ -155,7 +158,7 @@ class Writer:
         elders = [batch.elder_ids[i] for i in part]
         try:
             async with self._pool.connection() as conn:
-                result = await write_batch(conn, events, _rows(events, elders), [], [])
+                result = await write_batch(conn, events, _rows(events, elders), [], [], which=True)
         except psycopg.DataError as exc:
             if len(part) == 1:
                 refused.append(_refused_by_database(events[0], exc))
@@ -165,11 +168,11 @@ class Writer:
             await self._bisect(batch, part[:middle], stored, refused)
             await self._bisect(batch, part[middle:], stored, refused)
             return
-        stored.extend(part[i] for i in result.stored)
+        stored.extend(part[i] for i in result.new or ())
 
     def _observe(self, batch: Batch, result: WriteResult, committed_at: float) -> None:
-        metrics.EVENTS_STORED.inc(len(result.stored))
-        duplicates = len(batch.events) - len(result.stored)
+        metrics.EVENTS_STORED.inc(result.stored)
+        duplicates = len(batch.events) - result.stored
         if duplicates:
             metrics.EVENTS_DUPLICATE.inc(duplicates)
         if batch.events:
@@ -179,16 +182,17 @@ class Writer:
             lag(committed_at - received)
         device_lag = metrics.DEVICE_LAG.observe
         events = batch.events
-        for i in result.stored:
-            device_lag(committed_at - events[i].ts.timestamp())
+        for event in events if result.new is None else (events[i] for i in result.new):
+            device_lag(committed_at - event.ts.timestamp())
 
     async def _feed_sinks(self, batch: Batch, result: WriteResult, committed_at: float) -> None:
-        if len(result.stored) == len(batch.events):
+        new = result.new or []
+        if len(new) == len(batch.events):
             events: Sequence[Event] = batch.events
             elders: Sequence[str | None] = batch.elder_ids
         else:
-            events = [batch.events[i] for i in result.stored]
-            elders = [batch.elder_ids[i] for i in result.stored]
+            events = [batch.events[i] for i in new]
+            elders = [batch.elder_ids[i] for i in new]
         committed = CommittedBatch(
             events=events,
             elder_ids=elders,
