@@ -1,0 +1,3 @@
+from tanfang.cli import main
+
+main()

@@ -1,0 +1,119 @@
+"""``tanfang demo``: broker, database, gateway, API and simulated homes on one machine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import threading
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from store.migrate import migrate_url
+from tanfang import runtime
+from tanfang.embedded import embedded_broker, embedded_database, pick_port
+from tanfang.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    households: int = 30
+    speed: float = 60.0
+    duration_s: float | None = None
+    seed: int = 7
+
+
+async def _demo_settings(stack: AsyncExitStack) -> Settings:
+    """The user's settings, with embedded services for the URLs that are not set."""
+    base = Settings(demo=True)
+    update: dict[str, object] = {
+        "admin_token": base.admin_token or secrets.token_urlsafe(24),
+        "api_port": pick_port(base.api_host, base.api_port),
+    }
+    if not base.mqtt_url:
+        update["mqtt_url"] = await stack.enter_async_context(embedded_broker())
+        update["mqtt_protocol"] = "3.1.1"  # all the embedded broker speaks
+    if not base.database_url:
+        update["database_url"] = await stack.enter_async_context(embedded_database())
+    return base.model_copy(update=update)
+
+
+def _banner(settings: Settings, options: DemoOptions) -> str:
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    return "\n".join(
+        [
+            "",
+            "Tanfang demo is running.",
+            f"  API          {api}/api/v1   (OpenAPI: {api}/docs)",
+            f"  health       {api}/healthz",
+            f"  metrics      {api}/metrics",
+            f"  admin token  {settings.admin_token}",
+            f"  MQTT broker  {settings.mqtt_url}  (topic root {settings.topic_root})",
+            f"  database     {settings.database_url}",
+            f"  homes        {options.households} simulated, {options.speed:g}x real time",
+            "Press Ctrl-C to stop.",
+            "",
+        ]
+    )
+
+
+async def run_demo(options: DemoOptions) -> None:
+    stop = asyncio.Event()
+    runtime.install_stop_signals(stop)
+    homes_stop = threading.Event()
+    homes: list[asyncio.Task[None]] = []
+    async with AsyncExitStack() as stack:
+        settings = await _demo_settings(stack)
+        assert settings.database_url is not None
+        await migrate_url(settings.database_url)
+
+        async def started() -> None:
+            homes.append(await _start_homes(settings, options, homes_stop))
+            print(_banner(settings, options), flush=True)
+            if options.duration_s is not None:
+                asyncio.get_running_loop().call_later(options.duration_s, stop.set)
+
+        try:
+            await runtime.run(settings, gateway=True, api=True, stop=stop, api_started=started)
+        finally:
+            homes_stop.set()
+            await asyncio.gather(*homes, return_exceptions=True)
+
+
+async def _start_homes(
+    settings: Settings, options: DemoOptions, homes_stop: threading.Event
+) -> asyncio.Task[None]:
+    """Register the simulated homes through the API, then let them live in a thread."""
+    from simulators.live import run_live
+    from simulators.register import register_world
+    from simulators.world import build_world
+
+    start = datetime.now(UTC)
+    world = build_world(options.households, options.seed, start)
+    api_url = f"http://{settings.api_host}:{settings.api_port}"
+    token, mqtt_url = settings.admin_token, settings.mqtt_url
+    assert token is not None
+    assert mqtt_url is not None
+    await asyncio.to_thread(register_world, world, api_url, token)
+
+    def live() -> None:
+        try:
+            run_live(
+                world,
+                mqtt_url=mqtt_url,
+                topic_root=settings.topic_root,
+                protocol=settings.mqtt_protocol,
+                speed=options.speed,
+                stop=homes_stop,
+                duration_s=None,
+                start=start,
+            )
+        except Exception:
+            log.exception("the simulated homes stopped")
+            raise
+
+    log.info("simulated homes: %d registered and publishing", options.households)
+    return asyncio.create_task(asyncio.to_thread(live), name="simulated-homes")

@@ -1,0 +1,96 @@
+"""Running the gateway and the API, alone or together, until asked to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+
+import uvicorn
+
+from api.health import HealthSource
+from tanfang.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, minus its own signal handling: the process's stop event rules."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def serve_api(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    health: HealthSource | None = None,
+    started: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Serve the HTTP API on settings.api_host:api_port until ``stop`` is set."""
+    from api.app import create_app
+
+    app = create_app(settings, health=health)
+    config = uvicorn.Config(
+        app,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve(), name="api-server")
+    stopping = asyncio.create_task(stop.wait(), name="api-stop")
+    while not server.started and not serving.done():
+        await asyncio.wait({serving, stopping}, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            break
+    if server.started and started is not None:
+        await started()
+    await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stopping.cancel()
+    await serving
+    if not stop.is_set() and not server.started:
+        raise RuntimeError(f"the API could not listen on {settings.api_host}:{settings.api_port}")
+
+
+async def run(
+    settings: Settings,
+    *,
+    gateway: bool,
+    api: bool,
+    stop: asyncio.Event,
+    api_started: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Run the parts asked for side by side; when one ends with an error, stop them all."""
+    from gateway.service import Gateway
+
+    gw = Gateway(settings) if gateway else None
+    async with asyncio.TaskGroup() as group:
+        if gw is not None:
+            group.create_task(_until_stopped(gw.run(stop), stop), name="gateway")
+        if api:
+            group.create_task(
+                _until_stopped(serve_api(settings, stop, health=gw, started=api_started), stop),
+                name="api",
+            )
+
+
+async def _until_stopped(work: Awaitable[None], stop: asyncio.Event) -> None:
+    try:
+        await work
+    except BaseException:
+        stop.set()
+        raise
