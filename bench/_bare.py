@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import resource
 import shutil
 import subprocess
 import time
@@ -46,6 +47,7 @@ def create_session(url: str, topic: str, client_id: str, protocol: str) -> None:
 class BareResult:
     received: int
     wall_s: float  # process start to exit
+    cpu_s: float  # user + system CPU time of mosquitto_sub
     drain_s: float  # first message to last, as stamped by mosquitto_sub
 
     @property
@@ -63,11 +65,14 @@ def drain(
     """
     cmd = [*_base_cmd(url, topic, client_id, protocol), "-C", str(count), "-F", "%U"]
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     # On timeout fewer than `count` arrived: that is reported from the count below.
     with out.open("wb") as sink, contextlib.suppress(subprocess.TimeoutExpired):
         subprocess.run(cmd, check=False, stdout=sink, stderr=subprocess.DEVNULL, timeout=timeout_s)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     stamps = out.read_bytes().split()
     if len(stamps) < 2:
-        return BareResult(len(stamps), wall, 0.0)
-    return BareResult(len(stamps), wall, float(stamps[-1]) - float(stamps[0]))
+        return BareResult(len(stamps), wall, cpu, 0.0)
+    return BareResult(len(stamps), wall, cpu, float(stamps[-1]) - float(stamps[0]))

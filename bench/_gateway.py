@@ -82,6 +82,24 @@ def stop_profiler(profiler: subprocess.Popen[bytes]) -> None:
         profiler.wait()
 
 
+def cpu_seconds(pid: int, *, tree: bool = False) -> float:
+    """User + system CPU time used so far by the process (and, with ``tree``, by its live
+    descendants and the children it has reaped); 0 when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    fields = stat.rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if tree:
+        ticks += int(fields[13]) + int(fields[14])
+    seconds = ticks / os.sysconf("SC_CLK_TCK")
+    if tree:
+        seconds += sum(cpu_seconds(child, tree=True) for child in _children(pid))
+    return seconds
+
+
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):

@@ -27,6 +27,10 @@ class Figures:
     gateway_eps: float | None = None
     gateway_eps_wall: float | None = None
     gateway_drain_s: float | None = None
+    bare_cpu_us: float | None = None
+    gateway_cpu_us: float | None = None
+    broker_cpu_us: float | None = None
+    database_cpu_us: float | None = None
     subscribe_s: float | None = None
     lag_rate: float | None = None
     lag_events: int | None = None
@@ -71,6 +75,10 @@ class Figures:
             "lag_events": self.lag_events,
             "receive_lag_p99_ms": rnd(self.receive_lag_p99_ms),
             "dead_letters": self.dead_letters,
+            "bare_cpu_us_per_event": rnd(self.bare_cpu_us),
+            "gateway_cpu_us_per_event": rnd(self.gateway_cpu_us),
+            "broker_cpu_us_per_event": rnd(self.broker_cpu_us),
+            "database_cpu_us_per_event": rnd(self.database_cpu_us),
             "run_s": rnd(self.run_s),
         }
 
@@ -90,6 +98,13 @@ def table(f: Figures) -> str:
         ("(b) gateway drain, committed", _fmt(f.gateway_eps, " events/s")),
         ("    … including process start-up", _fmt(f.gateway_eps_wall, " events/s")),
         ("ratio (b)/(a)", _fmt(f.ratio, "", 3)),
+        ("    CPU per event, mosquitto_sub", _fmt(f.bare_cpu_us, " µs", 1)),
+        (
+            "    CPU per event during (b)",
+            f"gateway {_fmt(f.gateway_cpu_us, ' µs', 1)}"
+            f"  broker {_fmt(f.broker_cpu_us, ' µs', 1)}"
+            f"  PostgreSQL {_fmt(f.database_cpu_us, ' µs', 1)}",
+        ),
         (
             f"(c) lag publish→commit at {_fmt(f.lag_rate)}/s",
             f"p50 {_fmt(f.lag_p50_ms, ' ms', 1)}  p99 {_fmt(f.lag_p99_ms, ' ms', 1)}"

@@ -39,6 +39,7 @@ from bench._db import Conn
 from bench._gateway import (
     Gateway,
     attach_profiler,
+    cpu_seconds,
     peak_rss_mib,
     start_gateway,
     stop_profiler,
@@ -69,6 +70,7 @@ class Options:
     gateway: bool
     gateway_command: list[str]
     py_spy: Path | None = None
+    gateway_env: tuple[tuple[str, str], ...] = ()
 
 
 def parse_args(argv: list[str] | None) -> Options:
@@ -93,7 +95,17 @@ def parse_args(argv: list[str] | None) -> Options:
         metavar="OUT",
         help="profile the gateway during the drain with py-spy; collapsed stacks to OUT",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="TANFANG_X=V",
+        help="a gateway setting for this run, e.g. TANFANG_BATCH_MAX_ROWS=2000 (repeatable)",
+    )
     args = parser.parse_args(argv)
+    overrides = tuple(tuple(item.split("=", 1)) for item in args.set)
+    if any(len(o) != 2 or not o[0].startswith("TANFANG_") for o in overrides):
+        parser.error("--set takes TANFANG_NAME=VALUE")
     if args.quick:
         args.events, args.devices = min(args.events, 3_000), min(args.devices, 200)
         args.lag_rate, args.lag_seconds = min(args.lag_rate, 500), min(args.lag_seconds, 3)
@@ -108,6 +120,7 @@ def parse_args(argv: list[str] | None) -> Options:
         gateway=not args.no_gateway,
         gateway_command=shlex.split(args.gateway_command),
         py_spy=args.py_spy,
+        gateway_env=overrides,
     )
 
 
@@ -118,6 +131,9 @@ class Rig:
     workdir: Path
     protocol: str
     gateway_command: list[str]
+    gateway_env: tuple[tuple[str, str], ...]
+    broker_pid: int
+    postmaster_pid: int
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @property
@@ -132,6 +148,7 @@ class Rig:
             "TANFANG_MQTT_CLIENT_ID": GATEWAY_CLIENT,
             "TANFANG_MQTT_PROTOCOL": self.protocol,
             "TANFANG_ADMIN_TOKEN": self.admin_token,
+            **dict(self.gateway_env),
         }
 
     def start_gateway(self) -> Gateway:
@@ -150,7 +167,17 @@ def set_up(opts: Options, stack: ExitStack) -> Rig:
     _db.register_fleet(url, opts.devices)
     workdir = Path(tempfile.mkdtemp(prefix="tanfang-bench-"))
     stack.callback(shutil.rmtree, workdir, True)
-    return Rig(broker.url, url, workdir, opts.protocol, opts.gateway_command)
+    postmaster = int((pg.datadir / "postmaster.pid").read_text().split()[0])
+    return Rig(
+        broker.url,
+        url,
+        workdir,
+        opts.protocol,
+        opts.gateway_command,
+        opts.gateway_env,
+        broker.process.pid,
+        postmaster,
+    )
 
 
 def _fail(gateway: Gateway, why: str) -> BenchError:
@@ -202,6 +229,8 @@ def measure_bare(opts: Options, rig: Rig, figures: Figures) -> None:
         timeout_s=max(60.0, opts.events / 2_000),
     )
     figures.bare_eps, figures.bare_received = result.eps, result.received
+    if result.received:
+        figures.bare_cpu_us = result.cpu_s / result.received * 1e6
     if result.received != opts.events:
         figures.notes.append(f"mosquitto_sub received {result.received} of {opts.events}")
 
@@ -209,9 +238,17 @@ def measure_bare(opts: Options, rig: Rig, figures: Figures) -> None:
 def measure_drain(opts: Options, rig: Rig, conn: Conn, figures: Figures) -> Gateway:
     """Start the gateway on its queued session and time until every row is committed."""
     gateway = rig.start_gateway()
+    # From the first stored row on, CPU time and samples are ingest, not start-up.
+    first_rows, _ = _db.wait_for_rows(conn, 1, 60, poll_s=0.02)
+    pids = (gateway.pid, rig.broker_pid, rig.postmaster_pid)
+    cpu_before = [cpu_seconds(pid, tree=True) for pid in pids]
     profiler = attach_profiler(gateway.pid, opts.py_spy) if opts.py_spy else None
     deadline = max(60.0, opts.events / 2_000)
     seen, seen_at = _db.wait_for_rows(conn, opts.events, deadline)
+    if seen > first_rows:
+        used = [cpu_seconds(pid, tree=True) - b for pid, b in zip(pids, cpu_before, strict=True)]
+        per_event = [u / (seen - first_rows) * 1e6 for u in used]
+        figures.gateway_cpu_us, figures.broker_cpu_us, figures.database_cpu_us = per_event
     if profiler is not None:
         stop_profiler(profiler)
         figures.notes.append(f"py-spy sampled the gateway during the drain: {opts.py_spy}")
