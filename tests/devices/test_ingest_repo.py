@@ -1,0 +1,81 @@
+"""The write path against the real PostgreSQL: one transaction per batch, idempotent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from devices.ingest_repo import DeadLetter, StatusChange, event_row, write_batch
+from devices.schema import Event
+from store.pool import Pool
+from tests.gateway.helpers import fetch, register
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def event(seq: int | None, *, ts: datetime = NOW, **fields: Any) -> Event:
+    return Event(device_id="d1", ts=ts, kind="motion", received_at=NOW, seq=seq, **fields)
+
+
+def rows(events: list[Event], elder: str | None = "KP-1") -> list[tuple[object, ...]]:
+    return [event_row(e, elder, None) for e in events]
+
+
+async def test_events_are_stored_once_and_the_result_says_which_were_new(
+    pool: Pool, database_url: str
+) -> None:
+    await register(database_url, ["d1"])
+    first = [event(1), event(2)]
+    async with pool.connection() as conn:
+        assert (await write_batch(conn, first, rows(first), [], [])).stored == 2
+        again = [event(2), event(3), event(None)]
+        result = await write_batch(conn, again, rows(again), [], [], which=True)
+    assert (result.stored, result.new) == (2, [1, 2])
+    stored = await fetch(database_url, "SELECT seq, elder_id FROM events ORDER BY seq")
+    assert stored == [(1, "KP-1"), (2, "KP-1"), (3, "KP-1"), (None, "KP-1")]
+
+
+async def test_the_device_row_follows_the_newest_event_of_the_batch(
+    pool: Pool, database_url: str
+) -> None:
+    await register(database_url, ["d1"])
+    batch = [
+        event(1, ts=NOW - timedelta(minutes=1), battery=80, rssi=-50),
+        event(2, battery=70),
+        event(3, ts=NOW - timedelta(minutes=2), battery=99, rssi=-30),
+    ]
+    async with pool.connection() as conn:
+        await write_batch(conn, batch, rows(batch), [], [])
+    device = await fetch(
+        database_url, "SELECT last_seen, battery, rssi, online, status FROM devices"
+    )
+    assert device == [(NOW, 70, -50, True, "online")]
+
+
+async def test_status_changes_set_online_and_the_time_of_the_change(
+    pool: Pool, database_url: str
+) -> None:
+    await register(database_url, ["d1"])
+    later = NOW + timedelta(minutes=5)
+    async with pool.connection() as conn:
+        await write_batch(conn, [], [], [], [StatusChange("d1", False, NOW)])
+        await write_batch(conn, [], [], [], [StatusChange("d1", False, later)])
+        state = await fetch(database_url, "SELECT online, status, status_changed_at FROM devices")
+        assert state == [(False, "offline", NOW)], "a repeated status is not a change"
+        await write_batch(conn, [], [], [], [StatusChange("d1", True, later)])
+    state = await fetch(database_url, "SELECT online, status, status_changed_at FROM devices")
+    assert state == [(True, "online", later)]
+
+
+async def test_dead_letters_are_stored_with_their_reason_and_payload(
+    pool: Pool, database_url: str
+) -> None:
+    letter = DeadLetter(NOW, "t/dev/x/events", "x", "unknown_device", "not registered", b"{}", 2)
+    async with pool.connection() as conn:
+        await write_batch(conn, [], [], [letter], [])
+    stored = await fetch(
+        database_url,
+        "SELECT received_at, topic, device_id, reason, detail, payload, payload_size"
+        " FROM dead_letters",
+    )
+    assert stored == [(NOW, "t/dev/x/events", "x", "unknown_device", "not registered", b"{}", 2)]
