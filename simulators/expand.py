@@ -139,12 +139,12 @@ def heart_rate(world: World, plans: list[DayPlan], rng: np.random.Generator, out
         out.add(t, device, codes.HEART_RATE, np.round(rng.normal(74.0, 6.0, t.size)))
 
 
-def heartbeats(t: F64, dev: I32, interval: F64, start: float, end: float, out: Columns) -> None:
+def heartbeats(t: F64, dev: I32, interval: F64, start: float, end: float, out: Columns) -> None:  # noqa: PLR0917
     """A heartbeat at the end of every interval-long slot in which a device sent nothing."""
     n_devices = interval.size
     phase = (np.arange(n_devices) * 0.7548776662 % 1.0) * interval
     first = np.floor((start - phase) / interval).astype(np.int64)
-    slots = int(math.ceil((end - start) / float(interval.min()))) + 1
+    slots = math.ceil((end - start) / float(interval.min())) + 1
     k = first[:, None] + np.arange(slots)[None, :]
     when = phase[:, None] + (k + 1) * interval[:, None]
     devs = np.broadcast_to(np.arange(n_devices)[:, None], when.shape)

@@ -104,6 +104,6 @@ def _event_time(event: Any) -> float | None:
             return datetime.fromisoformat(ts).timestamp()
         except ValueError:
             return None
-    if type(ts) in (int, float):
+    if isinstance(ts, int | float) and not isinstance(ts, bool):
         return float(ts)
     return None

@@ -102,6 +102,10 @@ class Generator:
         expand.heart_rate(world, plans, rng_np, cols)
         truth = [record for plan in plans for record in plan.truth]
         for plan in plans:
+            elder = world.homes[plan.home].elder_id
+            truth += [{"elder_id": elder, "type": "away", "start": iso(a), "end": iso(b),
+                       "note": "out of the home"} for a, b in plan.away()]  # fmt: skip
+        for plan in plans:
             for fault in plan.faults:
                 self._add_fault(fault, truth)
         side: list[str] = []

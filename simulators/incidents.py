@@ -62,7 +62,7 @@ class Forced:
     at: float
 
 
-def _truth(
+def _truth(  # noqa: PLR0917 - internal, called in one place
     plan: DayPlan,
     home: Home,
     kind: str,
@@ -119,14 +119,14 @@ def carried(plan: DayPlan, home: Home, state: HomeState, rng: random.Random) -> 
         _rescue(plan, home, state, rng, found, state.still_room)
     elif state.absent_until > plan.start:
         back = state.absent_until
-        blank(me, plan.start, min(back, plan.end), "away")
+        blank(me, plan.start, min(back, plan.end), "hospital")
         plan.visits = [v for v in plan.visits if v[0] >= back]
         plan.others = [o for o in plan.others if not o.segs or o.segs[0][0] >= back]
         if back < plan.end:
             me.door(back)
 
 
-def _rescue(
+def _rescue(  # noqa: PLR0917 - internal, called in one place
     plan: DayPlan, home: Home, state: HomeState, rng: random.Random, found: float, room: str
 ) -> None:
     """Found at ``found``: helpers come in, and the elder spends a few days in hospital."""
@@ -141,7 +141,7 @@ def _rescue(
     helper.door(helper.cursor)
     plan.others.append(helper)
     back = helper.cursor + rng.uniform(1.0, 3.0) * DAY
-    blank(plan.me, found, plan.end, "away")
+    blank(plan.me, found, plan.end, "hospital")
     state.absent_until = back
     _truth(plan, home, "away", helper.cursor, back, note="taken to hospital")
 
@@ -176,14 +176,14 @@ def fall(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: fl
         detector = home.roles["fall"]
     elif plan.wear and plan.wear[0] <= t < plan.wear[1] and rng.random() < 0.85:
         detector = home.roles["wear"]
-    if detector is not None:
-        plan.me.points.append((round(t + rng.uniform(2, 15), 3), detector, codes.FALL, 1.0))
-        _truth(plan, home, "fall", t, devices=[detector], note=f"fall in the {room}")
     alone = home.occupants == 1
     helpers = [a for a, _ in plan.visits if a > t + 10 * MIN]
     found = t + (rng.uniform(10, 40) * MIN if not alone else rng.uniform(2.5, 10) * HOUR)
     found = min([found, *helpers])
     blank(plan.me, t, min(found, plan.end), "still")
+    if detector is not None:
+        plan.me.points.append((round(t + rng.uniform(2, 15), 3), detector, codes.FALL, 1.0))
+        _truth(plan, home, "fall", t, devices=[detector], note=f"fall in the {room}")
     if alone:
         _truth(plan, home, "inactivity", t, found, note=f"lying on the {room} floor after a fall")
     _rescue(plan, home, state, rng, found, room)
@@ -209,9 +209,16 @@ def not_returning(
 ) -> None:
     midnight = plan.start - 3 * HOUR
     t = at if at is not None else midnight + rng.uniform(15.0, 18.5) * HOUR
-    if home.occupants > 1 or room_at(plan.me, t) in (None, "away", "sleep", "still"):
+    if home.occupants > 1 or room_at(plan.me, t) in (
+        None,
+        "away",
+        "sleep",
+        "still",
+        "hospital",
+        "missing",
+    ):
         return
-    blank(plan.me, t, plan.end, "away")
+    blank(plan.me, t, plan.end, "missing")
     plan.me.door(t)
     back = midnight + DAY + rng.uniform(7.0, 11.0) * HOUR
     state.absent_until = back
@@ -231,9 +238,8 @@ def night_wandering(
     out.act(at, "bed", codes.BED, 0.0)
     out.stay("bedroom", out.minutes(0.5, 2), 0.9)
     out.stay("living_room", out.minutes(0.5, 3), 0.9)
-    door_at = out.cursor
     out.go_out(out.cursor + rng.uniform(15, 90) * MIN)
-    back = out.cursor
+    door_at, back = [p[0] for p in out.points if p[2] == codes.DOOR and p[3] == 1.0][:2]
     out.stay("bedroom", out.minutes(1, 3), 0.9)
     out.act(out.cursor, "bed", codes.BED, 1.0)
     if out.cursor >= plan.end:
@@ -345,7 +351,7 @@ GARBAGE: Final = (
 )
 
 
-def apply(
+def apply(  # noqa: PLR0917 - internal, called in one place
     plan: DayPlan,
     home: Home,
     state: HomeState,
@@ -374,7 +380,7 @@ def apply(
         busy = busy or state.absent_until > plan.start
 
 
-def _dispatch(
+def _dispatch(  # noqa: PLR0917 - internal, called in one place
     plan: DayPlan, home: Home, state: HomeState, rng: random.Random, kind: str, at: float | None
 ) -> None:
     if kind in FAULTS:

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import IO
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from devices.kinds import DeviceType
@@ -80,7 +81,7 @@ def run_live(
 
 
 class _Runner:
-    def __init__(
+    def __init__(  # noqa: PLR0917 - internal, called in one place
         self,
         world: World,
         url: str,
@@ -146,7 +147,7 @@ class _Runner:
         self.stats.wall_s = time.monotonic() - wall0
         return self.stats
 
-    def _loop(self, stop: threading.Event, chunks: queue.Queue[Chunk | None], wall0: float,
+    def _loop(self, stop: threading.Event, chunks: queue.Queue[Chunk | None], wall0: float,  # noqa: PLR0917
               start: float, end: float, bounded: bool) -> None:  # fmt: skip
         chunk: Chunk | None = None
         pos = 0
@@ -253,7 +254,7 @@ def answer_time(world: World, device: int, command: dict[str, object], now: floa
                 busy: dict[int, list[tuple[float, float]]]) -> float | None:  # fmt: skip
     """When (simulated epoch s) the elder presses "I am fine" for this prompt, or None."""
     home = world.homes[world.devices[device].home]
-    rng = random.Random(f"tanfang-prompt:{world.seed}:{device}:{command.get('id')}:{now:.0f}")
+    rng = random.Random(f"tanfang-prompt:{world.seed}:{device}:{command.get('id')}")
     if rng.random() >= home.persona.prompt_answer_p:
         return None  # forgot, did not hear, could not reach the button
     when = now + rng.lognormvariate(5.2, 0.6)  # about three minutes
@@ -288,7 +289,7 @@ def _slice(chunk: Chunk, i: int, j: int) -> Chunk:
     return _reorder(chunk, slice(i, j))
 
 
-def _reorder(chunk: Chunk, rows: slice | np.ndarray) -> Chunk:  # type: ignore[type-arg]
+def _reorder(chunk: Chunk, rows: slice | npt.NDArray[np.intp]) -> Chunk:
     return Chunk(
         start=chunk.start, end=chunk.end, t=chunk.t[rows], dev=chunk.dev[rows],
         code=chunk.code[rows], value=chunk.value[rows], shift=chunk.shift[rows],

@@ -7,6 +7,7 @@ could not take everything at once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import selectors
 import ssl
@@ -153,10 +154,8 @@ class Links:
             self.selector.modify(sock, selectors.EVENT_READ, number)
 
     def _unwatch(self, sock: Any) -> None:
-        try:
+        with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(sock)
-        except (KeyError, ValueError):
-            pass
 
     def _connected(self, number: int, reason: Any) -> None:
         if getattr(reason, "is_failure", False):

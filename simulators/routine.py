@@ -57,11 +57,15 @@ class DayPlan:
     def points(self) -> list[Point]:
         return self.me.points + [p for track in self.others for p in track.points]
 
+    def away(self) -> list[tuple[float, float]]:
+        """Ordinary outings (not incidents): context that must raise no alert."""
+        return [(a, b) for a, b, room in self.me.where if room == "away" and b - a >= 10 * MIN]
+
     def busy(self) -> list[tuple[float, float]]:
         """When the elder cannot press a button: asleep, out, or unable to move."""
         spans: list[tuple[float, float]] = []
         for a, b, room in sorted(self.me.where):
-            if room not in ("away", "still", "sleep"):
+            if room not in ("away", "still", "sleep", "hospital", "missing"):
                 continue
             if spans and a - spans[-1][1] < 15 * MIN:  # a night trip does not wake them up
                 spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
@@ -122,7 +126,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
-def _awake_day(
+def _awake_day(  # noqa: PLR0917 - internal, called in one place
     plan: DayPlan,
     home: Home,
     rng: random.Random,

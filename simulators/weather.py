@@ -49,4 +49,6 @@ def indoor(
     base = MEAN_C[month - 1] + anomaly * 0.7 + (1.5 if month in (12, 1, 2) else 0.0)
     temp = np.maximum(base + 1.8 * daily + offset + noise * 0.3, 9.0)
     humid = MEAN_RH[month - 1] - 6.0 * daily + noise * 2.0 - anomaly
-    return np.round(temp, 1), np.round(np.clip(humid, 30.0, 98.0))
+    temp_out: npt.NDArray[np.float64] = np.round(temp, 1).astype(np.float64)
+    humid_out: npt.NDArray[np.float64] = np.round(np.clip(humid, 30.0, 98.0)).astype(np.float64)
+    return temp_out, humid_out

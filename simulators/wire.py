@@ -6,6 +6,7 @@ bytes with numpy, the rest from small tables of pre-built fragments.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -120,7 +121,7 @@ class Wire:
         if code >= codes.ONLINE:
             return ""
         text = _KIND_PART[code]
-        if code not in _NO_VALUE and value == value:
+        if code not in _NO_VALUE and not math.isnan(value):
             shown = int(value) if value == int(value) else round(value, 3)
             text += f',"value":{shown}'
         if len(self._kv) < 200_000:

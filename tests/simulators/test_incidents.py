@@ -1,0 +1,149 @@
+"""Injected incidents leave the evidence their truth line promises, and nothing else does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from simulators.clock import parse_iso_or_epoch
+from simulators.generator import Generator
+from simulators.incidents import Forced
+from simulators.world import World, build_world
+from tests.simulators.helpers import START, file_run, lines
+
+
+def _single_home_with(role: str) -> tuple[World, int]:
+    world = build_world(60, 21, START)
+    for home in world.homes:
+        if role in home.roles and home.occupants == 1 and home.persona.key == "active_alone":
+            return world, home.index
+    raise AssertionError(f"no single home with {role}")
+
+
+def _bathroom_time(world: World, home: int) -> float:
+    """A moment of day 2 when the elder is in the bathroom, from the normal plan."""
+    begin = START.timestamp()
+    gen = Generator(world, begin, begin + 2 * 86400, incident_rate=0.0, keep_plans=True)
+    chunks = list(gen.chunks())
+    plan = chunks[1].plans[home]
+    spans = [(a, b) for a, b, room in plan.me.where if room == "bathroom" and a > plan.wake + 3600]
+    a, b = spans[0]
+    return (a + b) / 2
+
+
+def _events_of(text: str, devices: set[str]) -> list[tuple[float, str, float]]:
+    out = []
+    for line in lines(text):
+        if line["device_id"] in devices and "event" in line:
+            event = line["event"]
+            out.append(
+                (parse_iso_or_epoch(event["ts"]) or 0.0, event["kind"], event.get("value", 0.0))
+            )
+    return out
+
+
+def test_a_fall_where_a_radar_watches_sends_a_fall_event_then_no_movement_until_found() -> None:
+    world, home = _single_home_with("fall")
+    at = _bathroom_time(world, home)
+    text, truth = file_run(world, 3, rate=0.0, forced=[Forced(home, "fall", at)])
+    radar = world.devices[world.homes[home].roles["fall"]].id
+    elder = world.homes[home].elder_id
+    falls = [r for r in truth if r["type"] == "fall" and r["elder_id"] == elder]
+    assert len(falls) == 1
+    assert falls[0]["device_ids"] == [radar]
+    still = next(r for r in truth if r["type"] == "inactivity" and r["elder_id"] == elder)
+    start, end = parse_iso_or_epoch(still["start"]) or 0, parse_iso_or_epoch(still["end"]) or 0
+    assert abs(start - at) < 1
+    assert end - start >= 2 * 3600
+    mine = {d.id for d in world.devices if d.home == home}
+    events = _events_of(text, mine)
+    assert any(k == "fall" and at <= t <= at + 30 for t, k, _ in events)
+    moving = [t for t, k, _ in events if k in ("motion", "door", "bed", "water", "power")]
+    assert not [t for t in moving if start + 60 < t < end - 5]
+    assert [t for t in moving if end - 5 <= t < end + 3600], "helpers come in when found"
+
+
+def test_heat_stress_truth_window_is_where_the_sensor_reads_35_or_more() -> None:
+    world, home = _single_home_with("env")
+    at = START.timestamp() + 36 * 3600  # 12:00 on day 2
+    text, truth = file_run(world, 3, rate=0.0, forced=[Forced(home, "heat", at)])
+    record = next(r for r in truth if r["type"] == "abnormal_temperature")
+    a, b = parse_iso_or_epoch(record["start"]) or 0, parse_iso_or_epoch(record["end"]) or 0
+    temps = [
+        (t, v) for t, k, v in _events_of(text, set(record["device_ids"])) if k == "temperature"
+    ]
+    inside = [v for t, v in temps if a <= t < b]
+    outside = [v for t, v in temps if not a - 1 <= t < b + 1]
+    assert inside
+    assert min(inside) >= 35.0
+    assert outside
+    assert max(outside) < 35.0
+
+
+def test_malformed_payloads_appear_as_raw_lines_of_the_faulty_device() -> None:
+    world, home = _single_home_with("env")
+    at = START.timestamp() + 30 * 3600
+    text, truth = file_run(world, 2, rate=0.0, forced=[Forced(home, "malformed", at)])
+    record = next(r for r in truth if r["type"] == "device_fault")
+    raws = [line for line in lines(text) if "raw" in line]
+    assert raws
+    assert {r["device_id"] for r in raws} == set(record["device_ids"])
+
+
+def test_an_offline_device_says_so_and_is_silent_until_it_returns() -> None:
+    world, home = _single_home_with("env")
+    at = START.timestamp() + 30 * 3600
+    text, truth = file_run(world, 3, rate=0.0, forced=[Forced(home, "offline", at)])
+    record = next(r for r in truth if r["type"] == "device_offline")
+    (device,) = record["device_ids"]
+    a, b = parse_iso_or_epoch(record["start"]) or 0, parse_iso_or_epoch(record["end"]) or 0
+    assert not [t for t, _, _ in _events_of(text, {device}) if a <= t < b]
+    statuses = [
+        line["status"]
+        for line in lines(text)
+        if line.get("device_id") == device and "status" in line
+    ]
+    assert statuses == ["online", "offline", "online", "offline"]  # start, fault, back, power-off
+
+
+def test_night_wandering_opens_the_door_at_night_within_the_truth_window() -> None:
+    world = build_world(40, 4, START)
+    home = next(h.index for h in world.homes if h.occupants == 1 and h.persona.key != "bed_bound")
+    at = START.timestamp() + 24 * 3600 + 1.5 * 3600  # 01:30 on day 2
+    text, truth = file_run(world, 3, rate=0.0, forced=[Forced(home, "night_wandering", at)])
+    record = next(r for r in truth if r["type"] == "night_wandering")
+    a, b = parse_iso_or_epoch(record["start"]) or 0, parse_iso_or_epoch(record["end"]) or 0
+    doors = [t for t, k, v in _events_of(text, set(record["device_ids"])) if k == "door" and v == 1]
+    assert [t for t in doors if a - 5 <= t <= a + 5]
+    assert [t for t in doors if b - 5 <= t <= b + 5]
+
+
+def test_sos_press_is_on_the_wire_at_the_truth_start() -> None:
+    world, home = _single_home_with("sos")
+    at = _bathroom_time(world, home)
+    text, truth = file_run(world, 3, rate=0.0, forced=[Forced(home, "sos", at)])
+    record = next(r for r in truth if r["type"] == "sos")
+    start = parse_iso_or_epoch(record["start"]) or 0
+    presses = [t for t, k, _ in _events_of(text, set(record["device_ids"])) if k == "sos"]
+    assert presses
+    assert abs(presses[0] - start) <= 3.0
+
+
+@pytest.mark.parametrize("start", [START, datetime(2026, 1, 12, tzinfo=START.tzinfo)])
+def test_a_month_of_random_incidents_names_only_known_types_elders_and_devices(
+    start: datetime,
+) -> None:
+    world = build_world(40, 9, start)
+    _, truth = file_run(world, 30, rate=3.0, start=start)
+    types = {r["type"] for r in truth}
+    known = {"sos", "fall", "smoke", "gas", "inactivity", "night_wandering", "abnormal_temperature",
+             "activity_drop", "device_offline", "battery_low", "away", "device_fault"}  # fmt: skip
+    assert types <= known
+    assert {"sos", "fall", "inactivity", "device_offline", "away", "device_fault"} <= types
+    elders, devices = {h.elder_id for h in world.homes}, set(world.device_ids())
+    for record in truth:
+        assert record["elder_id"] in elders
+        assert set(record.get("device_ids", [])) <= devices
+        if "end" in record:
+            assert record["end"] >= record["start"]

@@ -1,0 +1,110 @@
+"""The routine model: a week's statistics per persona fall in stated ranges."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from simulators import codes
+from simulators.clock import local_hour
+from simulators.generator import Generator
+from simulators.world import build_world
+from tests.simulators.helpers import START, WINTER
+
+# persona → (wake hour range, night trips per night range)
+RANGES = {
+    "active_alone": ((5.3, 6.8), (0.6, 1.5)),
+    "empty_nest_couple": ((5.4, 7.0), (0.8, 1.8)),
+    "old_alone_80": ((4.9, 6.3), (1.5, 2.6)),
+    "couple_dependent": ((5.3, 6.8), (1.3, 2.5)),
+    "incapacitated": ((6.0, 7.6), (1.5, 2.8)),
+    "bed_bound": ((6.0, 7.6), (0.0, 0.0)),
+    "dementia": ((5.5, 7.5), (1.8, 3.2)),
+}
+
+
+def _week(start: datetime) -> dict[str, dict[str, float]]:
+    world = build_world(90, 11, start)
+    gen = Generator(world, start.timestamp(), start.timestamp() + 7 * 86400,
+                    incident_rate=0.0, keep_plans=True)  # fmt: skip
+    wake: dict[str, list[float]] = defaultdict(list)
+    trips: dict[str, list[int]] = defaultdict(list)
+    events: Counter[str] = Counter()
+    motion: Counter[str] = Counter()
+    home_of = np.array([d.home for d in world.devices])
+    for chunk in gen.chunks():
+        for plan in chunk.plans:
+            key = world.homes[plan.home].persona.key
+            wake[key].append(local_hour(plan.wake))
+            trips[key].append(plan.trips)
+        for counter, rows in (
+            (events, chunk.code < codes.ONLINE),
+            (motion, chunk.code == codes.MOTION),
+        ):
+            homes, counts = np.unique(home_of[chunk.dev[rows]], return_counts=True)
+            for home, count in zip(homes.tolist(), counts.tolist(), strict=True):
+                counter[world.homes[home].persona.key] += count
+    people = Counter(home.persona.key for home in world.homes)
+    return {
+        key: {
+            "wake": statistics.mean(wake[key]),
+            "wake_sd": statistics.stdev(wake[key]),
+            "trips": statistics.mean(trips[key]),
+            "events": events[key] / people[key] / 7,
+            "motion": motion[key] / people[key] / 7,
+        }
+        for key in people
+    }
+
+
+@pytest.fixture(scope="module")
+def summer() -> dict[str, dict[str, float]]:
+    return _week(START)
+
+
+@pytest.fixture(scope="module")
+def winter() -> dict[str, dict[str, float]]:
+    return _week(WINTER)
+
+
+def test_every_persona_appears_in_a_world_of_ninety_homes(
+    summer: dict[str, dict[str, float]],
+) -> None:
+    assert set(summer) == set(RANGES)
+
+
+@pytest.mark.parametrize("persona", sorted(RANGES))
+def test_wake_time_and_night_trips_fall_in_the_personas_range(
+    summer: dict[str, dict[str, float]], persona: str
+) -> None:
+    (wake_lo, wake_hi), (trips_lo, trips_hi) = RANGES[persona]
+    stats = summer[persona]
+    assert wake_lo <= stats["wake"] <= wake_hi
+    assert trips_lo <= stats["trips"] <= trips_hi
+    assert 350 <= stats["events"] <= 1000, "messages a day per home"
+
+
+def test_dementia_wakes_irregularly_and_others_keep_their_hours(
+    summer: dict[str, dict[str, float]],
+) -> None:
+    assert summer["dementia"]["wake_sd"] >= 0.7
+    for persona in ("active_alone", "old_alone_80", "empty_nest_couple"):
+        assert summer[persona]["wake_sd"] <= 0.8
+
+
+def test_bed_bound_elders_move_far_less_and_couples_more(
+    summer: dict[str, dict[str, float]],
+) -> None:
+    assert summer["bed_bound"]["motion"] < 0.7 * summer["active_alone"]["motion"]
+    assert summer["empty_nest_couple"]["motion"] > 1.3 * summer["active_alone"]["motion"]
+
+
+def test_winter_mornings_start_later_than_summer_ones(
+    summer: dict[str, dict[str, float]], winter: dict[str, dict[str, float]]
+) -> None:
+    for persona in ("active_alone", "old_alone_80"):
+        assert 0.3 <= winter[persona]["wake"] - summer[persona]["wake"] <= 1.0

@@ -1,0 +1,69 @@
+"""Households, elder files and device kits: complete, valid on the wire, stable per seed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from devices.kinds import DeviceType
+from devices.schema import DEVICE_ID_RE
+from simulators.clock import parse_duration
+from simulators.names import TOWNS
+from simulators.world import build_world
+from tests.simulators.helpers import START
+
+
+def test_same_seed_gives_the_same_people_and_device_ids() -> None:
+    a, b = build_world(30, 7, START), build_world(30, 7, START)
+    assert json.dumps(a.homes_json()) == json.dumps(b.homes_json())
+    assert (
+        build_world(5, 7, START).device_ids()
+        == a.device_ids()[: len(build_world(5, 7, START).devices)]
+    )
+    assert build_world(30, 8, START).device_ids() != a.device_ids()
+
+
+def test_homes_json_has_the_contract_shape_and_valid_ids() -> None:
+    doc = build_world(50, 3, START).homes_json()
+    elders = {e["id"]: e for e in doc["elders"]}
+    assert len(elders) == 50
+    assert set(doc["contacts"]) == set(elders)
+    for elder in elders.values():
+        assert elder["town"] in TOWNS
+        assert elder["village"] in TOWNS[elder["town"]]
+        assert elder["living_arrangement"] in ("alone", "empty_nest", "left_behind", "with_family")
+        assert elder["disability_level"] in ("none", "mild", "severe")
+    ids = [d["id"] for d in doc["devices"]]
+    assert len(ids) == len(set(ids))
+    for device in doc["devices"]:
+        assert DEVICE_ID_RE.fullmatch(device["id"])
+        assert device["elder_id"] in elders
+        assert DeviceType(device["type"])
+        assert set(device) == {"id", "type", "elder_id", "room", "heartbeat_interval_s"}
+    for contacts in doc["contacts"].values():
+        assert contacts[-1]["relation"] == "village_staff"
+        assert all(c["phone"].isdigit() and len(c["phone"]) == 11 for c in contacts)
+
+
+def test_every_home_has_the_core_kit_and_some_have_fall_radars_or_wearables() -> None:
+    world = build_world(200, 5, START)
+    types = {d.type for d in world.devices}
+    assert types == set(DeviceType)
+    for home in world.homes:
+        assert {"pir:bedroom", "pir:bathroom", "door", "bed", "sos", "env", "smoke"} <= set(
+            home.roles
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("20s", 20), ("5m", 300), ("2h", 7200), ("7d", 604800), ("90", 90), ("1.5h", 5400)],
+)
+def test_durations_accept_units_and_plain_seconds(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+def test_a_duration_without_a_known_unit_is_refused() -> None:
+    with pytest.raises(ValueError):
+        parse_duration("3 weeks")
