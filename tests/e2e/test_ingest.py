@@ -238,3 +238,21 @@ async def test_a_critical_event_is_committed_before_the_batch_timer(
         publisher.publish(events_topic(topic_root), b'{"kind": "sos", "seq": 1}')
         await poll(lambda: count(database_url), lambda n: n == 1, deadline_s=5)
         assert gateway.healthy["last_commit"] is not None
+
+
+async def test_mqtt_3_1_1_sessions_store_events_too(
+    settings: Settings, database_url: str, topic_root: str, publisher: Publisher
+) -> None:
+    await register(database_url, [DEVICE])
+    async with running_gateway(settings, mqtt_protocol="3.1.1", shared_group=None):
+        publisher.publish(events_topic(topic_root), b'{"kind": "motion", "seq": 5}')
+        await poll(lambda: count(database_url), lambda n: n == 1)
+
+
+async def test_a_shared_subscription_group_receives_the_events(
+    settings: Settings, database_url: str, topic_root: str, publisher: Publisher
+) -> None:
+    await register(database_url, [DEVICE])
+    async with running_gateway(settings, shared_group="tanfang"):
+        publisher.publish(events_topic(topic_root), b'{"kind": "motion", "seq": 6}')
+        await poll(lambda: count(database_url), lambda n: n == 1)
