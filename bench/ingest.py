@@ -53,7 +53,9 @@ from tests.rig.postgres import start_postgres
 
 ROOT = "bench/v1"
 GATEWAY_CLIENT = "tanfang-bench-gateway"
-BARE_CLIENT = "tanfang-bench-bare"
+# Two baseline sessions queue the same burst: one is drained before the gateway's drain and
+# one after, so that a change of load on the machine during the run shows, and averages out.
+BARE_CLIENTS = ("tanfang-bench-bare-1", "tanfang-bench-bare-2")
 
 
 class BenchError(RuntimeError):
@@ -73,7 +75,7 @@ class Options:
     gateway_env: tuple[tuple[str, str], ...] = ()
 
 
-def parse_args(argv: list[str] | None) -> Options:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000, help="burst size (200000)")
     parser.add_argument("--devices", type=int, default=10_000, help="fleet size (10000)")
@@ -102,6 +104,11 @@ def parse_args(argv: list[str] | None) -> Options:
         metavar="TANFANG_X=V",
         help="a gateway setting for this run, e.g. TANFANG_BATCH_MAX_ROWS=2000 (repeatable)",
     )
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> Options:
+    parser = _parser()
     args = parser.parse_args(argv)
     overrides = tuple(tuple(item.split("=", 1)) for item in args.set)
     if any(len(o) != 2 or not o[0].startswith("TANFANG_") for o in overrides):
@@ -218,17 +225,17 @@ def publish_burst(opts: Options, rig: Rig, workload: Workload) -> float:
         return publisher.publish(messages).rate
 
 
-def measure_bare(opts: Options, rig: Rig, figures: Figures) -> None:
+def measure_bare(opts: Options, rig: Rig, client_id: str, figures: Figures) -> None:
     result = _bare.drain(
         rig.mqtt_url,
         rig.topic,
-        BARE_CLIENT,
+        client_id,
         opts.protocol,
         opts.events,
-        rig.workdir / "bare.out",
+        rig.workdir / f"{client_id}.out",
         timeout_s=max(60.0, opts.events / 2_000),
     )
-    figures.bare_eps, figures.bare_received = result.eps, result.received
+    figures.bare_runs.append(result.eps)
     if result.received:
         figures.bare_cpu_us = result.cpu_s / result.received * 1e6
     if result.received != opts.events:
@@ -303,14 +310,17 @@ def run(opts: Options, stack: ExitStack) -> Figures:
     rig = set_up(opts, stack)
     workload = Workload(ROOT, opts.devices)
     conn = stack.enter_context(psycopg.connect(rig.database_url, autocommit=True))
-    _bare.create_session(rig.mqtt_url, rig.topic, BARE_CLIENT, opts.protocol)
+    for client_id in BARE_CLIENTS:
+        _bare.create_session(rig.mqtt_url, rig.topic, client_id, opts.protocol)
     if opts.gateway:
         figures.subscribe_s = prime_gateway_session(rig, conn)
     figures.publish_eps = publish_burst(opts, rig, workload)
-    measure_bare(opts, rig, figures)
+    measure_bare(opts, rig, BARE_CLIENTS[0], figures)
     if opts.gateway:
         gateway = measure_drain(opts, rig, conn, figures)
         stack.callback(gateway.stop)
+    measure_bare(opts, rig, BARE_CLIENTS[1], figures)
+    if opts.gateway:
         published = opts.events + measure_lag(opts, rig, workload, conn, figures)
         figures.rss_mib = peak_rss_mib(gateway.pid)
         gateway.stop()
