@@ -296,5 +296,7 @@ class MqttSession:
         self, client: _Client, topic: str, payload: bytes, qos: int, properties: Any
     ) -> int:
         """QoS 0 (and 2, which the subscription never grants): gmqtt's own path."""
-        await self._handler(topic, payload)
+        # QoS 0 is never redelivered: while stopping, it is dropped like any QoS 0.
+        with contextlib.suppress(NotAcknowledgedError):
+            await self._handler(topic, payload)
         return 0
