@@ -21,7 +21,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- The plan's classes A/B/C; the same rules, in the same order, as care.category.classify
--- (tests/care/test_category_sql.py compares the two over generated files).
+-- (tests/care/test_category_sql.py compares the two over every combination of fields).
+-- "At least N years old on on_day" is "born on or before on_day minus N years": the same
+-- rule as tanfang_age, but a comparison with a constant, so the report classifying 100 000
+-- elders computes no age per row.
 CREATE FUNCTION tanfang_care_category(
     override text, birth date, living text, incapacitated boolean, disability text,
     low_income boolean, family_planning_special boolean, couple_with_dependent boolean,
@@ -31,15 +34,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN override IN ('A', 'B', 'C') THEN override
         WHEN birth IS NULL OR birth > on_day THEN NULL
-        WHEN tanfang_age(birth, on_day) < 60 THEN NULL
+        WHEN birth > (on_day - interval '60 years')::date THEN NULL
         WHEN incapacitated THEN 'A'
-        WHEN tanfang_age(birth, on_day) >= 80
+        WHEN birth <= (on_day - interval '80 years')::date
              AND living IN ('alone', 'empty_nest', 'left_behind') THEN 'A'
         WHEN low_income AND living IN ('alone', 'empty_nest', 'left_behind') THEN 'A'
         WHEN family_planning_special AND living = 'alone' THEN 'A'
-        WHEN tanfang_age(birth, on_day) < 80 AND disability = 'severe' AND living = 'alone'
-             THEN 'B'
-        WHEN tanfang_age(birth, on_day) < 80 AND couple_with_dependent THEN 'B'
+        WHEN birth > (on_day - interval '80 years')::date
+             AND disability = 'severe' AND living = 'alone' THEN 'B'
+        WHEN birth > (on_day - interval '80 years')::date AND couple_with_dependent THEN 'B'
         WHEN cares_for_dependent_child THEN 'B'
         WHEN living IN ('alone', 'empty_nest', 'left_behind') OR disability = 'severe'
              OR family_planning_special OR couple_with_dependent THEN 'C'
