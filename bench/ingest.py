@@ -48,7 +48,7 @@ from bench._mqtt import RawPublisher
 from bench._report import Figures, json_line, percentile, table
 from bench._workload import PROBE_DEVICE, Workload
 from store.migrate import migrate_url
-from tests.rig.mosquitto import start_mosquitto
+from tests.rig.mosquitto import MosquittoMissingError, start_mosquitto
 from tests.rig.postgres import start_postgres
 
 ROOT = "bench/v1"
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with ExitStack() as stack:
             figures = run(opts, stack)
-    except BenchError as exc:
+    except (BenchError, MosquittoMissingError, _bare.BareClientMissingError) as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     print(table(figures))
