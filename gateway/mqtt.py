@@ -208,6 +208,12 @@ class MqttSession:
                     await asyncio.wait_for(stop.wait(), timeout=wait)
         return False
 
+    def publish(self, topic: str, payload: bytes) -> None:
+        """Send one QoS 1 message (gmqtt keeps it for resending until the broker acks)."""
+        if not self.connected:
+            raise MqttError("not connected to the broker")
+        self._client.publish(topic, payload, qos=1)
+
     async def drain(self, grace_s: float) -> None:
         """Wait until every batch holding a message has been released (acknowledged)."""
         try:

@@ -16,11 +16,14 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from devices.registry import Registry
+from devices.schema import cmd_topic
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
 from gateway.ingest import Ingest
-from gateway.mqtt import MqttSession
+from gateway.mqtt import MqttError, MqttSession
 from gateway.sinks import EventSink
 from gateway.upkeep import Upkeep
 from gateway.writer import Writer
@@ -67,6 +70,15 @@ class Gateway:
     def health(self) -> dict[str, object]:
         """The same as ``healthy``, for the API's ``HealthSource`` protocol."""
         return self.healthy
+
+    async def send_command(self, device_id: str, command: dict[str, Any]) -> None:
+        """Publish a command object to the device's ``…/cmd`` topic (contract §1).
+
+        Raises ``MqttError`` while the gateway is not connected to the broker."""
+        session = self._session
+        if session is None:
+            raise MqttError("the gateway is not running")
+        session.publish(cmd_topic(self.settings.topic_root, device_id), orjson.dumps(command))
 
     async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
         settings = self.settings

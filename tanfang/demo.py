@@ -10,7 +10,6 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from store.migrate import migrate_url
 from tanfang import runtime
 from tanfang.embedded import embedded_broker, embedded_database, pick_port
 from tanfang.settings import Settings
@@ -67,8 +66,6 @@ async def run_demo(options: DemoOptions) -> None:
     homes: list[asyncio.Task[None]] = []
     async with AsyncExitStack() as stack:
         settings = await _demo_settings(stack)
-        assert settings.database_url is not None
-        await migrate_url(settings.database_url)
 
         async def started() -> None:
             homes.append(await _start_homes(settings, options, homes_stop))

@@ -7,11 +7,19 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from api.health import HealthSource
-from tanfang.settings import Settings
+from store.migrate import migrate_url
+from store.pool import Pool, open_pool
+from tanfang.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from gateway.service import Gateway
+    from gateway.sinks import EventSink
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +42,14 @@ async def serve_api(
     settings: Settings,
     stop: asyncio.Event,
     *,
+    pool: Pool | None = None,
     health: HealthSource | None = None,
     started: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Serve the HTTP API on settings.api_host:api_port until ``stop`` is set."""
     from api.app import create_app
 
-    app = create_app(settings, health=health)
+    app = create_app(settings, pool=pool, health=health)
     config = uvicorn.Config(
         app,
         host=settings.api_host,
@@ -74,18 +83,38 @@ async def run(
     stop: asyncio.Event,
     api_started: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Run the parts asked for side by side; when one ends with an error, stop them all."""
+    """Run the parts asked for side by side on one connection pool; when one ends with an
+    error, stop them all."""
     from gateway.service import Gateway
 
-    gw = Gateway(settings) if gateway else None
-    async with asyncio.TaskGroup() as group:
-        if gw is not None:
-            group.create_task(_until_stopped(gw.run(stop), stop), name="gateway")
-        if api:
-            group.create_task(
-                _until_stopped(serve_api(settings, stop, health=gw, started=api_started), stop),
-                name="api",
-            )
+    if not settings.database_url:
+        raise SettingsError("TANFANG_DATABASE_URL is not set")
+    await migrate_url(settings.database_url)
+    async with open_pool(settings.database_url, max_size=settings.database_pool_max) as pool:
+        gw = Gateway(settings, pool, sinks=_sinks(settings, pool)) if gateway else None
+        async with asyncio.TaskGroup() as group:
+            if gw is not None:
+                group.create_task(_until_stopped(gw.run(stop), stop), name="gateway")
+                group.create_task(
+                    _until_stopped(_prompts(settings, pool, gw, stop), stop), name="prompts"
+                )
+            if api:
+                serving = serve_api(settings, stop, pool=pool, health=gw, started=api_started)
+                group.create_task(_until_stopped(serving, stop), name="api")
+
+
+def _sinks(settings: Settings, pool: Pool) -> list[EventSink]:
+    """What happens to events once they are stored: check-ins become online visits."""
+    from care.online_visits import CheckinVisits
+
+    return [CheckinVisits(pool, settings.tz)]
+
+
+async def _prompts(settings: Settings, pool: Pool, gw: Gateway, stop: asyncio.Event) -> None:
+    """Check-in prompts to the Ping An Tong buttons of elders whose month is not covered."""
+    from care.prompts import run_prompts
+
+    await run_prompts(pool, settings, gw.send_command, stop, lambda: datetime.now(UTC))
 
 
 async def _until_stopped(work: Awaitable[None], stop: asyncio.Event) -> None:
