@@ -18,6 +18,7 @@ from api.routes import (
     contacts,
     dead_letters,
     devices,
+    elder_history,
     elders,
     ops,
     reports,
@@ -96,7 +97,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops.router)
-    care = (contacts, visits, compliance, watch_periods, reports)
+    care = (elder_history, contacts, visits, compliance, watch_periods, reports)
     for module in (elders, devices, dead_letters, tokens, *care):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
     return app

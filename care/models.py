@@ -99,6 +99,12 @@ class _ElderFields(BaseModel):
     category_override: Category | None = None
     visit_consent: bool = True
     inactivity_alert_after_minutes: AlertMinutes | None = None
+    # Care domain (docs/care.md): a refusal of visits is recorded with its reason and date;
+    # the contact person (探訪關愛服務聯系人) is part of the file.
+    refusal_reason: LongText | None = None
+    refusal_date: date | None = None
+    contact_person: Name | None = None
+    contact_person_phone: Phone | None = None
 
 
 class ElderCreate(_ElderFields):
@@ -148,6 +154,10 @@ class ElderUpdate(BaseModel):
     category_override: Category | None = None
     visit_consent: bool | None = None
     inactivity_alert_after_minutes: AlertMinutes | None = None
+    refusal_reason: LongText | None = None
+    refusal_date: date | None = None
+    contact_person: Name | None = None
+    contact_person_phone: Phone | None = None
 
     @field_validator(*sorted(NOT_NULL_FIELDS), mode="before")
     @classmethod
@@ -188,6 +198,10 @@ class Elder(BaseModel):
     inactivity_alert_after_minutes: int | None
     created_at: datetime
     updated_at: datetime
+    refusal_reason: str | None = None
+    refusal_date: date | None = None
+    contact_person: str | None = None
+    contact_person_phone: str | None = None
 
 
 class ElderPublic(Elder):
@@ -198,3 +212,6 @@ class ElderPublic(Elder):
     category: Category | None
     category_reason: str
     masked: bool = False
+    no_contact: bool | None = None
+    """True when the file has no emergency contact at all (the plan then names the
+    village/residents' committee staff); null in lists, where it is not looked up."""

@@ -3,6 +3,7 @@ check (with the read written to the audit log), and the ``month`` parameter."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Final
 
 from fastapi import HTTPException, Path, Query, status
@@ -55,3 +56,17 @@ async def readable_elder(
     action = audit.UPDATE if write else audit.READ
     await audit_repo.record(conn, actor_of(principal), action, what, elder_id, town=elder.town)
     return elder
+
+
+def refusal_fields(
+    consent: bool, reason: str | None, refused_on: date | None, today: date
+) -> dict[str, object]:
+    """A refusal of visits (``visit_consent: false``) needs its reason; its date defaults
+    to today. Returns the fields to store besides what was sent; 422 without a reason."""
+    if consent:
+        return {}
+    if not reason:
+        raise field_error(
+            ("body", "refusal_reason"), "a refusal of visits needs its reason", reason
+        )
+    return {} if refused_on is not None else {"refusal_date": today}

@@ -11,8 +11,9 @@ from api.auth import ElderReader, ElderWriter, Principal, Role
 from api.masking import elder_public
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, encode_cursor
 from api.params import plain_text
+from api.routes.care_common import actor_of, readable_elder, refusal_fields
 from api.state import AppState, StateDep
-from care import repo
+from care import audit, audit_repo, contacts_repo, repo
 from care.models import ELDER_ID_PATTERN, Elder, ElderCreate, ElderPublic, ElderUpdate
 
 router = APIRouter(prefix="/elders", tags=["elders"])
@@ -47,9 +48,18 @@ async def create_elder(
 ) -> ElderPublic:
     """Open an elder's file. Town staff may file elders of their own town only."""
     _check_town(principal, elder.town)
+    elder = elder.model_copy(
+        update=refusal_fields(
+            elder.visit_consent, elder.refusal_reason, elder.refusal_date, state.today()
+        )
+    )  # fmt: skip
     try:
         async with state.connection() as conn:
+            await audit_repo.set_actor(conn, actor_of(principal))
             stored = await repo.insert_elder(conn, elder)
+            await audit_repo.record(
+                conn, actor_of(principal), audit.CREATE, "elder", elder.id, town=elder.town
+            )
     except repo.DuplicateElderError:
         raise HTTPException(status.HTTP_409_CONFLICT, "an elder with this id is on file") from None
     return elder_public(stored, state.today(), masked=False)
@@ -59,11 +69,11 @@ async def create_elder(
 async def get_elder(elder_id: ElderIdPath, principal: ElderReader, state: StateDep) -> ElderPublic:
     """One file, with name, phone and address shown to roles that may see them."""
     async with state.connection() as conn:
-        elder = await repo.get_elder(conn, elder_id)
-    if elder is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    _check_town(principal, elder.town)
-    return elder_public(elder, state.today(), masked=not principal.sees_identity)
+        # Every read of a file is written to the audit log (care.audit), with the check.
+        elder = await readable_elder(conn, principal, elder_id, what="elder")
+        no_contact = not await contacts_repo.has_contacts(conn, elder_id)
+    shown = elder_public(elder, state.today(), masked=not principal.sees_identity)
+    return shown.model_copy(update={"no_contact": no_contact})
 
 
 @router.patch("/{elder_id}", response_model=ElderPublic)
@@ -82,7 +92,17 @@ async def update_elder(
         if current is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
         _check_town(principal, current.town)
+        merged = {**current.model_dump(), **fields}
+        fields |= refusal_fields(
+            merged["visit_consent"], merged["refusal_reason"], merged["refusal_date"],
+            state.today(),
+        )  # fmt: skip
+        await audit_repo.set_actor(conn, actor_of(principal))
         updated = await repo.update_elder(conn, elder_id, fields)
+        await audit_repo.record(
+            conn, actor_of(principal), audit.UPDATE, "elder", elder_id, town=current.town,
+            detail={"fields": sorted(fields)},
+        )  # fmt: skip
     if updated is None:  # deleted between the two statements
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
     return elder_public(updated, state.today(), masked=False)
@@ -111,6 +131,11 @@ async def list_elders(
             return Page[ElderPublic](items=[], next_cursor=None)
         town = principal.town
     found = await _scan(state, town=town, q=q, category=category, after=cursor, limit=limit)
+    async with state.connection() as conn:
+        await audit_repo.record(
+            conn, actor_of(principal), audit.LIST, "elder", None, town=town,
+            detail={"ids": [e.id for e in found[:limit]]},
+        )  # fmt: skip
     more = len(found) > limit
     items = found[:limit]
     return Page[ElderPublic](items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
