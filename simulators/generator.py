@@ -19,7 +19,7 @@ from simulators.clock import DAY, day_start, iso
 from simulators.incidents import Fault, Forced
 from simulators.routine import DayPlan, HomeState, plan_day
 from simulators.weather import Weather
-from simulators.world import BATTERY_CELL, BATTERY_RECHARGED, World
+from simulators.world import BATTERY_RECHARGED, World
 
 F64 = npt.NDArray[np.float64]
 STATUS_DELAY_S = 90.0  # the broker sends a dead device's Will after 1.5 keep-alives
@@ -36,7 +36,7 @@ class Chunk:
     code: npt.NDArray[np.int16]
     value: F64
     shift: F64
-    battery: npt.NDArray[np.int16]
+    battery: npt.NDArray[np.int8]
     aux: npt.NDArray[np.int32]
     side: list[str] = field(default_factory=list)
     truth: list[dict[str, Any]] = field(default_factory=list)
@@ -113,6 +113,7 @@ class Generator:
         t, dev, code, value = cols.arrays()
         expand.heartbeats(t, dev, world.heartbeat_s, start, start + DAY, cols)
         t, dev, code, value = cols.arrays()
+        del cols
         aux = np.full(t.size, -1, dtype=np.int32)
         aux[code == codes.RAW] = np.arange(int((code == codes.RAW).sum()), dtype=np.int32)
         t, dev, code, value, aux = self._offline(start, start + DAY, t, dev, code, value, aux)
@@ -138,7 +139,7 @@ class Generator:
             busy={plan.home: plan.busy() for plan in plans} if self.keep_busy else {},
         )
 
-    def battery(self, t: F64, dev: npt.NDArray[np.int32]) -> npt.NDArray[np.int16]:
+    def battery(self, t: F64, dev: npt.NDArray[np.int32]) -> npt.NDArray[np.int8]:
         """Battery % of each row's device at its time; -1 for mains-powered devices."""
         w = self.world
         kind = w.battery_kind[dev]
@@ -153,8 +154,8 @@ class Generator:
             if fault.kind == "drain":
                 rows = (dev == fault.device) & (t >= fault.start) & (t < fault.end)
                 level[rows] = fault.param - (t[rows] - fault.start) / DAY * fault.rate
-        level = np.clip(np.round(level), 0, 100).astype(np.int16)
-        return np.where(kind == BATTERY_CELL, level, np.where(kind > 0, level, -1)).astype(np.int16)
+        level = np.clip(np.round(level), 0, 100).astype(np.int8)
+        return np.where(kind > 0, level, -1).astype(np.int8)
 
     def _add_fault(self, fault: Fault, truth: list[dict[str, Any]]) -> None:
         if fault.kind == "drain":
@@ -262,7 +263,7 @@ def online_rows(t: float, n: int, code: int = codes.ONLINE) -> Chunk:
     return Chunk(
         start=t, end=t, t=np.full(n, round(t, 3)), dev=np.arange(n, dtype=np.int32),
         code=np.full(n, code, np.int16), value=np.full(n, np.nan), shift=np.zeros(n),
-        battery=np.full(n, -1, np.int16), aux=np.full(n, -1, np.int32),
+        battery=np.full(n, -1, np.int8), aux=np.full(n, -1, np.int32),
     )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -102,6 +103,7 @@ class _Runner:
         self.busy: dict[int, list[tuple[float, float]]] = {}
         self.now_sim = 0.0
         self.generator: Generator | None = None
+        self.released = True
         self._open(connections)
 
     def _open(self, mode: str) -> None:
@@ -130,9 +132,11 @@ class _Runner:
     def run(self, stop: threading.Event, bounded: bool, gen: Generator) -> RunStats:
         self.generator = gen
         halt = threading.Event()
-        chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=2)
-        producer = threading.Thread(target=_produce, args=(gen, chunks, halt), daemon=True,
-                                    name="simulator-generator")  # fmt: skip
+        # One day ahead at most: a day of 10 000 homes is a few hundred MB of rows.
+        chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=1)
+        self.want = threading.Semaphore(1)
+        producer = threading.Thread(target=_produce, args=(gen, chunks, halt, self.want),
+                                    daemon=True, name="simulator-generator")  # fmt: skip
         producer.start()
         try:
             self.links.connect()
@@ -166,6 +170,10 @@ class _Runner:
                 self._took(chunk)
             self.now_sim = min(start + (time.monotonic() - wall0) * self.speed, end)
             upto = int(np.searchsorted(chunk.t, self.now_sim, side="right"))
+            if not self.released and upto >= len(chunk) // 2:
+                # Prepare the next day once half of this one is out: never three in memory.
+                self.want.release()
+                self.released = True
             if upto > pos or (self.adhoc and self.adhoc[0][0] <= self.now_sim):
                 self._send(chunk, pos, upto)
                 lag = (self.now_sim - float(chunk.t[upto - 1])) / self.speed if upto > pos else 0.0
@@ -183,9 +191,12 @@ class _Runner:
     def _next(self, chunks: queue.Queue[Chunk | None], stop: threading.Event) -> Chunk | None:
         while not stop.is_set():
             try:
-                return chunks.get(timeout=0.05)
+                chunk = chunks.get(timeout=0.05)
             except queue.Empty:
                 self.links.pump(0.0)
+                continue
+            self.released = False
+            return chunk
         return None
 
     def _took(self, chunk: Chunk) -> None:
@@ -267,8 +278,10 @@ def answer_time(world: World, device: int, command: dict[str, object], now: floa
     return when
 
 
-def _produce(gen: Generator, out: queue.Queue[Chunk | None], stop: threading.Event) -> None:
-    for chunk in gen.chunks():
+def _produce(
+    gen: Generator, out: queue.Queue[Chunk | None], stop: threading.Event, want: threading.Semaphore
+) -> None:
+    for chunk in _paced(gen, want, stop):
         while not stop.is_set():
             try:
                 out.put(chunk, timeout=0.1)
@@ -283,6 +296,18 @@ def _produce(gen: Generator, out: queue.Queue[Chunk | None], stop: threading.Eve
             return
         except queue.Full:
             continue
+
+
+def _paced(gen: Generator, want: threading.Semaphore, stop: threading.Event) -> Iterator[Chunk]:
+    """Generate the next day only when the publisher has taken the previous one."""
+    days = gen.chunks()
+    while not stop.is_set():
+        if not want.acquire(timeout=0.1):
+            continue
+        chunk = next(days, None)
+        if chunk is None:
+            return
+        yield chunk
 
 
 def _slice(chunk: Chunk, i: int, j: int) -> Chunk:
