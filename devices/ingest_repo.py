@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
-from devices.schema import Event
+from devices.schema import RECEIVE_TIME_FLAGS, Event
+from store.partitions import DAYS_BACK
 
 Conn = AsyncConnection[TupleRow]
 
@@ -104,6 +106,19 @@ _UPDATE_STATUS = sql.SQL(
     " WHERE d.id = s.id"
 )
 
+# A redelivered event that was stored with its receive time (no device time, or a skewed
+# one) has a new ts on each delivery; it is the same event when an earlier copy of the
+# same device and seq, also stored with its receive time and with the same device time,
+# is in the window the gateway keeps receive-time events for (partitions.DAYS_BACK).
+_STORED_BEFORE = sql.SQL(
+    "SELECT s.n FROM unnest(%s::text[], %s::int8[], %s::timestamptz[], %s::jsonb[])"
+    " WITH ORDINALITY AS s(device_id, seq, received_at, device_ts, n)"
+    " WHERE EXISTS (SELECT 1 FROM events e WHERE e.device_id = s.device_id AND e.seq = s.seq"
+    "   AND e.ts >= s.received_at - make_interval(days => {days}) AND e.ts <= s.received_at"
+    "   AND e.flags && %s::text[]"
+    "   AND (e.extra -> 'device_ts') IS NOT DISTINCT FROM s.device_ts)"
+).format(days=sql.Literal(DAYS_BACK))
+
 _COPY_DEAD = sql.SQL(
     "COPY dead_letters (received_at, topic, device_id, reason, detail, payload, payload_size)"
     " FROM STDIN (FORMAT BINARY)"
@@ -175,8 +190,13 @@ async def write_batch(
     statuses: Sequence[StatusChange],
     *,
     which: bool = False,
+    suspects: Sequence[int] = (),
 ) -> WriteResult:
     """Write one batch in one transaction. ``rows`` are ``event_row`` of ``events``.
+
+    ``suspects`` index redelivered events that carry their receive time as ``ts``; those
+    already stored by an earlier delivery are recognised by device, seq and device time
+    (``_STORED_BEFORE``) and not stored again.
 
     With ``which``, the result tells which events were new (RETURNING costs the database
     a fifth more time, so only when someone needs it). The caller has removed repeats of
@@ -186,7 +206,14 @@ async def write_batch(
     if rows:
         await _ensure_stage(conn)
     async with conn.transaction():
-        if rows:
+        keep = await _not_stored_before(conn, events, suspects) if suspects and rows else None
+        if keep is not None:
+            result = await _write_events(
+                conn, [events[i] for i in keep], [rows[i] for i in keep], which
+            )
+            if result.new is not None:
+                result = WriteResult(stored=result.stored, new=[keep[j] for j in result.new])
+        elif rows:
             result = await _write_events(conn, events, rows, which)
         if dead_letters:
             await _write_dead_letters(conn, dead_letters)
@@ -226,6 +253,33 @@ async def _write_events(
         i for i, e in enumerate(events) if e.seq is None or (e.device_id, e.ts, e.seq) in inserted
     ]
     return WriteResult(stored=len(new), new=new)
+
+
+async def _not_stored_before(
+    conn: Conn, events: Sequence[Event], suspects: Sequence[int]
+) -> list[int] | None:
+    """Indexes of ``events`` to store, or None when every suspect is new after all."""
+    chosen = [events[i] for i in suspects]
+    cur = await conn.execute(
+        _STORED_BEFORE,
+        (
+            [e.device_id for e in chosen],
+            [e.seq for e in chosen],
+            [e.received_at for e in chosen],
+            [_device_ts_json(e) for e in chosen],
+            sorted(RECEIVE_TIME_FLAGS),
+        ),
+    )
+    seen = {suspects[n - 1] for (n,) in await cur.fetchall()}
+    if not seen:
+        return None
+    return [i for i in range(len(events)) if i not in seen]
+
+
+def _device_ts_json(event: Event) -> str | None:
+    if event.extra is None or "device_ts" not in event.extra:
+        return None
+    return orjson.dumps(event.extra["device_ts"]).decode()
 
 
 async def _write_dead_letters(conn: Conn, dead_letters: Sequence[DeadLetter]) -> None:

@@ -23,6 +23,11 @@ MAX_BEHIND: Final = timedelta(days=7)
 _SEQ_MAX: Final = 2**63 - 1
 DEVICE_ID_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
+# Flags of an event stored with its receive time instead of the device's own.
+CLOCK_SKEW: Final = "clock_skew"
+NO_DEVICE_TIME: Final = "no_device_time"
+RECEIVE_TIME_FLAGS: Final = frozenset({CLOCK_SKEW, NO_DEVICE_TIME})
+
 _KNOWN_FIELDS: Final = frozenset({"ts", "seq", "kind", "value", "battery", "rssi"})
 
 
@@ -215,7 +220,7 @@ def _timestamp(
     raw: Any, received_at: datetime
 ) -> tuple[datetime, tuple[str, ...], dict[str, Any] | None]:
     if raw is None:
-        return received_at, (), None
+        return received_at, (NO_DEVICE_TIME,), None
     if type(raw) is str:
         try:
             ts = datetime.fromisoformat(raw)
@@ -231,7 +236,7 @@ def _timestamp(
     else:
         raise _Invalid(Reason.BAD_FIELD, "ts must be an ISO 8601 string or epoch seconds")
     if ts - received_at > MAX_AHEAD or received_at - ts > MAX_BEHIND:
-        return received_at, ("clock_skew",), {"device_ts": raw}
+        return received_at, (CLOCK_SKEW,), {"device_ts": raw}
     return ts, (), None
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from devices.ingest_repo import DeadLetter, StatusChange
 from devices.kinds import CRITICAL_KINDS
-from devices.schema import Event
+from devices.schema import RECEIVE_TIME_FLAGS, Event
 from gateway import metrics
 
 
@@ -36,6 +36,7 @@ class Batch:
         "received",
         "received_events",
         "statuses",
+        "suspects",
     )
 
     def __init__(self) -> None:
@@ -49,6 +50,9 @@ class Batch:
         # time.time() of each message's receipt, for the ingest lag histogram.
         self.received: list[float] = []
         self.received_events = 0
+        # Indexes of redelivered events stored with their receive time: the (device_id, ts,
+        # seq) key cannot recognise them, so the writer looks them up by seq (ingest_repo).
+        self.suspects: list[int] = []
         self.critical = False
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -103,7 +107,12 @@ class Batcher:
         return batch
 
     def add_events(
-        self, events: Sequence[Event], elder_id: str | None, received: float
+        self,
+        events: Sequence[Event],
+        elder_id: str | None,
+        received: float,
+        *,
+        redelivered: bool = False,
     ) -> asyncio.Future[None]:
         batch = self._open()
         batch.received.append(received)
@@ -118,6 +127,8 @@ class Batcher:
                     metrics.EVENTS_DUPLICATE.inc()
                     continue
                 keys.add(key)
+                if redelivered and not RECEIVE_TIME_FLAGS.isdisjoint(event.flags):
+                    batch.suspects.append(len(batch.events))
             batch.events.append(event)
             batch.elder_ids.append(elder_id)
             if event.kind in CRITICAL_KINDS:

@@ -41,20 +41,23 @@ class Ingest:
         self._batcher = batcher
         self._topics: dict[str, Topic | None] = {}
 
-    def handle(self, topic: str, payload: bytes) -> asyncio.Future[Any]:
+    def handle(self, topic: str, payload: bytes, redelivered: bool = False) -> asyncio.Future[Any]:
         """Decode and batch one message; the result is done when its batch is committed.
+
+        ``redelivered`` is the MQTT DUP bit: the broker sent this message before, and the
+        gateway may have stored it without acknowledging it.
 
         Not a coroutine: the transport waits on the batch's future itself (no task per
         message on a path taken tens of thousands of times a second). Raises
         ``NotAcknowledgedError`` when the gateway is stopping.
         """
-        futures = self._accept(topic, payload, datetime.now(UTC))
+        futures = self._accept(topic, payload, datetime.now(UTC), redelivered)
         if len(futures) == 1:
             return futures[0]
         return asyncio.gather(*set(futures))
 
     def _accept(
-        self, topic: str, payload: bytes, received_at: datetime
+        self, topic: str, payload: bytes, received_at: datetime, redelivered: bool
     ) -> list[asyncio.Future[None]]:
         parsed = self._topics.get(topic, _UNSEEN)
         if parsed is _UNSEEN:
@@ -106,7 +109,9 @@ class Ingest:
         if events:
             # Last, so that this future is of the batch that a critical event may cut now.
             futures.append(
-                self._batcher.add_events(events, entry.elder_id, received_at.timestamp())
+                self._batcher.add_events(
+                    events, entry.elder_id, received_at.timestamp(), redelivered=redelivered
+                )
             )
         return futures
 

@@ -39,7 +39,7 @@ from tanfang.settings import Settings
 log = logging.getLogger(__name__)
 
 # Takes one message; the returned future is done when everything it produced is committed.
-Handler = Callable[[str, bytes], "asyncio.Future[Any]"]
+Handler = Callable[[str, bytes, bool], "asyncio.Future[Any]"]
 
 # PUBACK with reason "success" in its short form, valid in MQTT 3.1.1 and 5.
 _PUBACK = struct.Struct("!BBH")
@@ -266,7 +266,7 @@ class MqttSession:
         together and no task per message.
         """
         try:
-            committed = self._handler(topic, payload)
+            committed = self._handler(topic, payload, bool(properties.get("dup")))
         except NotAcknowledgedError:
             return  # stopping: the broker keeps the message for the next session
         mids = self._waiting.get(committed)
@@ -304,5 +304,5 @@ class MqttSession:
         """QoS 0 (and 2, which the subscription never grants): gmqtt's own path."""
         # QoS 0 is never redelivered: while stopping, it is dropped like any QoS 0.
         with contextlib.suppress(NotAcknowledgedError):
-            await self._handler(topic, payload)
+            await self._handler(topic, payload, False)
         return 0

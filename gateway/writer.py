@@ -133,7 +133,13 @@ class Writer:
         rows = _rows(batch.events, batch.elder_ids)
         async with self._pool.connection() as conn:
             return await write_batch(
-                conn, batch.events, rows, batch.dead, batch.status_list(), which=bool(self._sinks)
+                conn,
+                batch.events,
+                rows,
+                batch.dead,
+                batch.status_list(),
+                which=bool(self._sinks),
+                suspects=batch.suspects,
             )
 
     async def _isolate(self, batch: Batch) -> WriteResult:
@@ -156,9 +162,13 @@ class Writer:
     ) -> None:
         events = [batch.events[i] for i in part]
         elders = [batch.elder_ids[i] for i in part]
+        suspect = set(batch.suspects)
+        suspects = [j for j, i in enumerate(part) if i in suspect]
         try:
             async with self._pool.connection() as conn:
-                result = await write_batch(conn, events, _rows(events, elders), [], [], which=True)
+                result = await write_batch(
+                    conn, events, _rows(events, elders), [], [], which=True, suspects=suspects
+                )
         except psycopg.DataError as exc:
             if len(part) == 1:
                 refused.append(_refused_by_database(events[0], exc))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from devices.ingest_repo import DeadLetter, StatusChange, event_row, write_batch
 from devices.schema import Event
 from store.pool import Pool
@@ -18,7 +20,10 @@ def event(seq: int | None, *, ts: datetime = NOW, **fields: Any) -> Event:
 
 
 def rows(events: list[Event], elder: str | None = "KP-1") -> list[tuple[object, ...]]:
-    return [event_row(e, elder, None) for e in events]
+    return [
+        event_row(e, elder, None if e.extra is None else orjson.dumps(e.extra).decode())
+        for e in events
+    ]
 
 
 async def test_events_are_stored_once_and_the_result_says_which_were_new(
@@ -79,3 +84,54 @@ async def test_dead_letters_are_stored_with_their_reason_and_payload(
         " FROM dead_letters",
     )
     assert stored == [(NOW, "t/dev/x/events", "x", "unknown_device", "not registered", b"{}", 2)]
+
+
+def received_time_event(seq: int, received_at: datetime, **fields: Any) -> Event:
+    """An event stored with its receive time, as the decoder makes one without a usable ts."""
+    fields.setdefault("flags", ("no_device_time",))
+    return Event(
+        device_id="d1", ts=received_at, kind="checkin", received_at=received_at, seq=seq, **fields
+    )
+
+
+async def test_a_redelivered_event_without_device_time_is_stored_once(
+    pool: Pool, database_url: str
+) -> None:
+    await register(database_url, ["d1"])
+    first = [received_time_event(7, NOW)]
+    # The broker's second delivery arrives later, so its receive time (its ts) differs.
+    again = [received_time_event(7, NOW + timedelta(seconds=30)), received_time_event(8, NOW)]
+    async with pool.connection() as conn:
+        await write_batch(conn, first, rows(first), [], [])
+        result = await write_batch(conn, again, rows(again), [], [], which=True, suspects=[0, 1])
+    assert (result.stored, result.new) == (1, [1])
+    assert await fetch(database_url, "SELECT seq FROM events ORDER BY seq") == [(7,), (8,)]
+
+
+async def test_a_first_delivery_reusing_a_seq_is_a_new_event(pool: Pool, database_url: str) -> None:
+    """Not redelivered (no DUP bit), the same seq is a device that restarted its counter."""
+    await register(database_url, ["d1"])
+    first = [received_time_event(7, NOW)]
+    later = [received_time_event(7, NOW + timedelta(minutes=5))]
+    async with pool.connection() as conn:
+        await write_batch(conn, first, rows(first), [], [])
+        assert (await write_batch(conn, later, rows(later), [], [])).stored == 1
+
+
+async def test_a_redelivered_skewed_event_matches_only_the_same_device_time(
+    pool: Pool, database_url: str
+) -> None:
+    await register(database_url, ["d1"])
+
+    def skewed(device_ts: str, received_at: datetime) -> Event:
+        return received_time_event(
+            3, received_at, flags=("clock_skew",), extra={"device_ts": device_ts}
+        )
+
+    first = [skewed("2020-01-01T00:00:00+08:00", NOW)]
+    later = NOW + timedelta(seconds=10)
+    again = [skewed("2020-01-01T00:00:00+08:00", later), skewed("2020-01-02T00:00:00+08:00", later)]
+    async with pool.connection() as conn:
+        await write_batch(conn, first, rows(first), [], [])
+        result = await write_batch(conn, again, rows(again), [], [], which=True, suspects=[0, 1])
+    assert (result.stored, result.new) == (1, [1])

@@ -182,7 +182,8 @@ def assert_round_trip(sent: WireEvent, event: Any) -> None:
     assert event.value == sent.value
     assert event.seq == sent.seq
     assert event.battery == sent.battery
-    assert event.flags == ()
+    # A missing ts means "now, by the gateway's clock", and the event says so.
+    assert event.flags == (() if "ts" in sent.doc else ("no_device_time",))
     assert event.extra == sent.extra
     if sent.exact_ts:
         assert event.ts == sent.ts
@@ -306,6 +307,13 @@ def test_a_value_of_the_wrong_type_or_range_is_refused_as_bad_value(kind: str, v
 def test_a_bad_field_is_refused_as_bad_field(fields: dict[str, Any]) -> None:
     out = decode(dumps({"kind": "motion", **fields}))
     assert [r.reason for r in out.refusals] == [Reason.BAD_FIELD]
+
+
+def test_an_event_without_ts_is_stored_at_receive_time_and_says_so() -> None:
+    [event] = decode(dumps({"kind": "checkin", "seq": 9})).events
+    assert event.ts == RECEIVED
+    assert event.flags == ("no_device_time",)
+    assert event.extra is None
 
 
 @pytest.mark.parametrize(
