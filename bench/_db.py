@@ -86,15 +86,22 @@ def wait_for_rows(
     deadline_s: float,
     *,
     poll_s: float = 0.25,
+    stall_s: float = 20.0,
 ) -> tuple[int, float]:
-    """Poll until ``expected`` bench rows are visible or the deadline passes.
+    """Poll until ``expected`` bench rows are visible, the deadline passes, or the count has
+    not moved for ``stall_s`` (a stuck gateway should not cost the whole deadline).
 
     Returns the count seen last and the wall-clock time (epoch seconds) it was seen.
     """
-    end = time.monotonic() + deadline_s
+    now = time.monotonic()
+    end = now + deadline_s
+    last, moved = -1, now
     while True:
         seen = count_bench_rows(conn)
-        if seen >= expected or time.monotonic() > end:
+        now = time.monotonic()
+        if seen != last:
+            last, moved = seen, now
+        if seen >= expected or now > end or now - moved > stall_s:
             return seen, time.time()
         time.sleep(poll_s)  # polling interval; the deadline bounds the wait
 

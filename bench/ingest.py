@@ -247,6 +247,8 @@ def measure_drain(opts: Options, rig: Rig, conn: Conn, figures: Figures) -> Gate
     gateway = rig.start_gateway()
     # From the first stored row on, CPU time and samples are ingest, not start-up.
     first_rows, _ = _db.wait_for_rows(conn, 1, 60, poll_s=0.02)
+    if first_rows == 0:
+        raise _fail(gateway, "the gateway stored nothing of its queued session within 60 s")
     pids = (gateway.pid, rig.broker_pid, rig.postmaster_pid)
     cpu_before = [cpu_seconds(pid, tree=True) for pid in pids]
     profiler = attach_profiler(gateway.pid, opts.py_spy) if opts.py_spy else None
@@ -325,6 +327,8 @@ def run(opts: Options, stack: ExitStack) -> Figures:
         figures.rss_mib = peak_rss_mib(gateway.pid)
         gateway.stop()
         verify(conn, published, figures)
+        if figures.lost or figures.duplicated:
+            print(f"the gateway's log ends with:\n{gateway.log_tail()}", file=sys.stderr)
     figures.run_s = time.perf_counter() - began
     return figures
 
