@@ -2,6 +2,12 @@
 
 Pure functions of (bytes, receive time). Everything refused carries a reason from
 ``Reason`` so that it becomes a dead letter the operator can read and the metrics can count.
+
+Only what the contract names is refused: not JSON, wrong shape, unknown kind, wrong value,
+too large. A bad *optional* field (``ts``, ``seq``, ``battery``, ``rssi``) never costs the
+event — an SOS with ``battery: 101`` must still reach someone: the field is left out of its
+column, kept as sent in ``extra`` and the event flagged (``bad_field``, or ``clock_skew``
+for a ``ts`` that cannot be used).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ DEVICE_ID_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 CLOCK_SKEW: Final = "clock_skew"
 NO_DEVICE_TIME: Final = "no_device_time"
 RECEIVE_TIME_FLAGS: Final = frozenset({CLOCK_SKEW, NO_DEVICE_TIME})
+# Flag of an event stored without one of its optional fields (kept as sent in ``extra``).
+BAD_FIELD: Final = "bad_field"
 
 _KNOWN_FIELDS: Final = frozenset({"ts", "seq", "kind", "value", "battery", "rssi"})
 
@@ -176,15 +184,23 @@ def _event(device_id: str, item: Any, received_at: datetime) -> Event:
             if extra is None:
                 extra = {}
             extra[key] = field_value
+    seq, battery, rssi = item.get("seq"), item.get("battery"), item.get("rssi")
+    # The common case costs three checks; only a bad field takes the slower path.
+    if not (_seq_ok(seq) and _in_range(battery, 0, 100) and _in_range(rssi, -200, 0)):
+        extra = {} if extra is None else extra
+        flags = (*flags, BAD_FIELD)
+        seq = _set_aside(extra, "seq", seq, _seq_ok(seq))
+        battery = _set_aside(extra, "battery", battery, _in_range(battery, 0, 100))
+        rssi = _set_aside(extra, "rssi", rssi, _in_range(rssi, -200, 0))
     return Event(
         device_id=device_id,
         ts=ts,
         kind=kind,
         received_at=received_at,
-        seq=_seq(item.get("seq")),
+        seq=seq,
         value=value,
-        battery=_bounded_int(item.get("battery"), "battery", 0, 100),
-        rssi=_bounded_int(item.get("rssi"), "rssi", -200, 0),
+        battery=None if battery is None else round(battery),
+        rssi=None if rssi is None else round(rssi),
         flags=flags,
         extra=extra,
     )
@@ -219,39 +235,43 @@ def _value(kind: str, rule: str | tuple[float, float], value: Any) -> float | No
 def _timestamp(
     raw: Any, received_at: datetime
 ) -> tuple[datetime, tuple[str, ...], dict[str, Any] | None]:
+    """The device's time when it is readable and plausible; the receive time otherwise."""
     if raw is None:
         return received_at, (NO_DEVICE_TIME,), None
-    if type(raw) is str:
-        try:
-            ts = datetime.fromisoformat(raw)
-        except ValueError:
-            raise _Invalid(Reason.BAD_FIELD, f"ts {raw[:64]!r} is not ISO 8601") from None
-        if ts.tzinfo is None:
-            raise _Invalid(Reason.BAD_FIELD, "ts needs a UTC offset, e.g. +08:00")
-    elif _is_number(raw):
-        try:
-            ts = datetime.fromtimestamp(raw, UTC)
-        except (OverflowError, OSError, ValueError):
-            raise _Invalid(Reason.BAD_FIELD, f"ts {raw} is not a valid epoch time") from None
-    else:
-        raise _Invalid(Reason.BAD_FIELD, "ts must be an ISO 8601 string or epoch seconds")
-    if ts - received_at > MAX_AHEAD or received_at - ts > MAX_BEHIND:
+    ts = _device_time(raw)
+    if ts is None or ts - received_at > MAX_AHEAD or received_at - ts > MAX_BEHIND:
         return received_at, (CLOCK_SKEW,), {"device_ts": raw}
     return ts, (), None
 
 
-def _seq(raw: Any) -> int | None:
-    if raw is None:
-        return None
-    if type(raw) is not int or not 0 <= raw <= _SEQ_MAX:
-        raise _Invalid(Reason.BAD_FIELD, "seq must be a whole number from 0 to 2^63-1")
-    return int(raw)
+def _device_time(raw: Any) -> datetime | None:
+    """ISO 8601 with an offset, or epoch seconds; None when unreadable or naive (which
+    clock would it be?)."""
+    if type(raw) is str:
+        try:
+            ts = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+        return ts if ts.tzinfo is not None else None
+    if _is_number(raw):
+        try:
+            return datetime.fromtimestamp(raw, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
 
 
-def _bounded_int(raw: Any, name: str, low: int, high: int) -> int | None:
-    if raw is None:
-        return None
-    if not _is_number(raw) or not low <= raw <= high:
-        raise _Invalid(Reason.BAD_FIELD, f"{name} must be a number from {low} to {high}")
-    rounded: int = round(raw)
-    return rounded
+def _seq_ok(raw: Any) -> bool:
+    return raw is None or (type(raw) is int and 0 <= raw <= _SEQ_MAX)
+
+
+def _in_range(raw: Any, low: int, high: int) -> bool:
+    return raw is None or ((type(raw) is int or type(raw) is float) and low <= raw <= high)
+
+
+def _set_aside(extra: dict[str, Any], name: str, raw: Any, ok: bool) -> Any:
+    """The field's value when ``ok``; otherwise None, with what was sent kept in ``extra``."""
+    if ok:
+        return raw
+    extra[name] = raw
+    return None

@@ -32,6 +32,8 @@ from devices.schema import (
 RECEIVED = datetime(2026, 11, 29, 0, 15, 2, 120_000, tzinfo=UTC)
 ROOT = "tanfang/v1"
 KNOWN_FIELDS = {"ts", "seq", "kind", "value", "battery", "rssi"}
+OPTIONAL_FIELDS = ("seq", "battery", "rssi")
+FLAGS = {"clock_skew", "no_device_time", "bad_field"}
 ID_CHARS = string.ascii_letters + string.digits + "_.-"
 MISSING: Any = object()
 
@@ -74,7 +76,15 @@ def assert_well_formed(out: Decoded) -> None:
         assert event.ts.tzinfo is not None
         assert -MAX_BEHIND <= event.ts - RECEIVED <= MAX_AHEAD
         assert event.battery is None or 0 <= event.battery <= 100
+        assert event.rssi is None or -200 <= event.rssi <= 0
         assert event.seq is None or 0 <= event.seq < 2**63
+        assert set(event.flags) <= FLAGS
+        assert len(set(event.flags)) == len(event.flags)
+        if "bad_field" in event.flags:
+            assert event.extra, "a field left out of its column is kept in extra"
+        if "clock_skew" in event.flags:
+            assert event.extra is not None
+            assert "device_ts" in event.extra
 
 
 # --- nothing crashes the decoder -----------------------------------------------------------
@@ -211,6 +221,46 @@ def test_a_valid_array_round_trips_in_order(sent: list[WireEvent]) -> None:
         assert_round_trip(one, event)
 
 
+any_optional = st.dictionaries(
+    st.sampled_from(["ts", *OPTIONAL_FIELDS]),
+    st.one_of(json_values, st.integers(-300, 300), st.floats(-300, 300)),
+    max_size=4,
+)
+
+
+@settings(deadline=None)
+@given(st.sampled_from(sorted(KINDS)).flatmap(lambda k: st.tuples(st.just(k), value_for(KINDS[k]))),
+       any_optional)  # fmt: skip
+def test_optional_fields_never_cost_the_event_and_every_value_sent_is_kept(
+    kind_value: tuple[str, tuple[Any, float | None]], optional: dict[str, Any]
+) -> None:
+    """Contract §1 refuses for kind, value, JSON, size and device only: whatever a device
+    puts in ts, seq, battery and rssi, the event is stored, each value in its column or,
+    as sent, in extra."""
+    kind, (sent_value, value) = kind_value
+    doc: dict[str, Any] = {"kind": kind, **optional}
+    if sent_value is not MISSING:
+        doc["value"] = sent_value
+    out = decode(dumps(doc))
+    assert_well_formed(out)
+    assert out.refusals == []
+    [event] = out.events
+    assert (event.kind, event.value) == (kind, value)
+    extra = event.extra or {}
+    for name in OPTIONAL_FIELDS:
+        if doc.get(name) is None:  # left out, or null: nothing to keep
+            assert getattr(event, name) is None
+            assert name not in extra
+        elif getattr(event, name) is None:
+            assert extra[name] == doc[name]
+            assert "bad_field" in event.flags
+        else:
+            assert getattr(event, name) == round(doc[name])
+    assert ("no_device_time" in event.flags) == (doc.get("ts") is None)
+    if "clock_skew" in event.flags:
+        assert extra["device_ts"] == doc["ts"]
+
+
 def test_the_contract_example_is_accepted_as_written() -> None:
     payload = (
         b'{"ts": "2026-11-29T08:15:02.120+08:00", "seq": 1042, "kind": "motion",'
@@ -288,25 +338,76 @@ def test_a_value_of_the_wrong_type_or_range_is_refused_as_bad_value(kind: str, v
 
 
 @pytest.mark.parametrize(
-    "fields",
+    ("name", "sent"),
     [
-        {"ts": "2026-11-29T08:15:02"},  # no offset: which clock?
-        {"ts": "yesterday"},
-        {"ts": True},
-        {"ts": [1]},
-        {"ts": 1e300},
-        {"seq": -1},
-        {"seq": 1.5},
-        {"seq": "7"},
-        {"seq": True},
-        {"battery": 101},
-        {"battery": "87"},
-        {"rssi": 5},
+        ("seq", -1),
+        ("seq", 1.5),
+        ("seq", "7"),
+        ("seq", True),
+        ("seq", 2**63),
+        ("battery", 101),
+        ("battery", -3),
+        ("battery", "87"),
+        ("battery", [87]),
+        ("rssi", 5),
+        ("rssi", -201),
+        ("rssi", False),
     ],
 )
-def test_a_bad_field_is_refused_as_bad_field(fields: dict[str, Any]) -> None:
-    out = decode(dumps({"kind": "motion", **fields}))
-    assert [r.reason for r in out.refusals] == [Reason.BAD_FIELD]
+def test_a_bad_optional_field_is_kept_in_extra_and_flagged_but_the_event_is_stored(
+    name: str, sent: Any
+) -> None:
+    out = decode(dumps({"kind": "motion", "value": 1, "ts": RECEIVED.isoformat(), name: sent}))
+    assert out.refusals == []
+    [event] = out.events
+    assert getattr(event, name) is None
+    assert event.extra == {name: sent}
+    assert event.flags == ("bad_field",)
+    assert (event.kind, event.value, event.ts) == ("motion", 1.0, RECEIVED)
+
+
+def test_an_sos_with_an_impossible_battery_still_reaches_the_store() -> None:
+    """An emergency is never thrown away for a field that does not matter to it."""
+    out = decode(dumps({"kind": "sos", "battery": 101, "seq": 5}))
+    assert out.refusals == []
+    [event] = out.events
+    assert (event.kind, event.seq, event.battery) == ("sos", 5, None)
+    assert event.extra == {"battery": 101}
+    assert event.flags == ("no_device_time", "bad_field")
+
+
+def test_every_bad_optional_field_of_one_event_is_set_aside_and_the_good_ones_kept() -> None:
+    doc = {"kind": "heartbeat", "seq": -1, "battery": 55.6, "rssi": 9, "room": "hall"}
+    [event] = decode(dumps(doc)).events
+    assert (event.seq, event.battery, event.rssi) == (None, 56, None)
+    assert event.extra == {"seq": -1, "rssi": 9, "room": "hall"}
+    assert event.flags == ("no_device_time", "bad_field")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-11-29T08:15:02",  # no offset: which clock?
+        "2026-11-29",
+        "yesterday",
+        "",
+        True,
+        [1],
+        {"t": 1},
+        1e300,
+        -1e300,
+    ],
+)
+def test_an_unreadable_or_naive_device_time_is_stored_at_receive_time_as_clock_skew(
+    raw: Any,
+) -> None:
+    out = decode(dumps({"kind": "sos", "ts": raw, "seq": 4}))
+    assert out.refusals == []
+    [event] = out.events
+    assert event.ts == RECEIVED
+    assert event.flags == ("clock_skew",)
+    assert event.extra == {"device_ts": raw}
+    assert event.seq == 4
 
 
 def test_an_event_without_ts_is_stored_at_receive_time_and_says_so() -> None:
