@@ -1,15 +1,24 @@
 """How an elder's file is shown: with its category, and with identity fields masked in
-lists and for roles that may not see them."""
+lists and for roles that may not see them.
+
+Identity fields are whatever names, reaches or locates a person: the elder's name, phone
+and address, the contact person's name and phone, the free-text refusal reason (it names
+family members and health), and an emergency contact's name and phone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Final
 
 from care.category import classify
+from care.contacts import ContactPublic
 from care.models import Elder, ElderPublic
 
 _ADDRESS_SHOWN: Final = 6
+# What a masked free-text field shows: that there is something, not what it says.
+MASKED_TEXT: Final = "…"
 
 
 def mask_name(name: str) -> str:
@@ -34,13 +43,37 @@ def trim_address(address: str) -> str:
     return address[:shown] + "…"
 
 
+def hide_text(_text: str) -> str:
+    return MASKED_TEXT
+
+
+# Every identity field of the file and how it is masked.
+ELDER_IDENTITY: Final[dict[str, Callable[[str], str]]] = {
+    "name": mask_name,
+    "phone": mask_phone,
+    "address": trim_address,
+    "contact_person": mask_name,
+    "contact_person_phone": mask_phone,
+    "refusal_reason": hide_text,
+}
+
+
 def elder_public(elder: Elder, today: date, *, masked: bool) -> ElderPublic:
     category, reason = classify(elder, today)
     data = elder.model_dump()
     if masked:
-        data["name"] = mask_name(elder.name)
-        data["phone"] = None if elder.phone is None else mask_phone(elder.phone)
-        data["address"] = None if elder.address is None else trim_address(elder.address)
+        for field, mask in ELDER_IDENTITY.items():
+            if data[field] is not None:
+                data[field] = mask(data[field])
     return ElderPublic.model_validate(
         {**data, "category": category, "category_reason": reason, "masked": masked}
+    )
+
+
+def contact_shown(contact: ContactPublic, *, masked: bool) -> ContactPublic:
+    """An emergency contact, with name and phone masked for roles that may not see them."""
+    if not masked:
+        return contact
+    return contact.model_copy(
+        update={"name": mask_name(contact.name), "phone": mask_phone(contact.phone)}
     )

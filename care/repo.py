@@ -22,6 +22,10 @@ _RETURNING: Final = sql.SQL(" RETURNING {}").format(
     sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
 )
 _WRITABLE: Final = frozenset(ElderCreate.model_fields)
+_ID_MATCHES: Final = sql.SQL("id ILIKE %(q)s")
+_ANY_MATCHES: Final = sql.SQL(
+    "(id ILIKE %(q)s OR name ILIKE %(q)s OR village ILIKE %(q)s OR phone ILIKE %(q)s)"
+)
 
 
 class DuplicateElderError(StoreError):
@@ -83,9 +87,11 @@ async def list_elders(
     q: str | None = None,
     after: str | None = None,
     limit: int = 50,
+    q_id_only: bool = False,
 ) -> Sequence[Elder]:
     """Elders in id order after the id ``after`` (keyset), optionally of one town and
-    matching ``q`` (a case-insensitive part of the id, name, village or phone)."""
+    matching ``q`` (a case-insensitive part of the id, name, village or phone; of the id
+    alone with ``q_id_only``)."""
     where: list[sql.Composable] = []
     params: dict[str, object] = {"limit": limit}
     if town is not None:
@@ -95,11 +101,7 @@ async def list_elders(
         where.append(sql.SQL("id > %(after)s"))
         params["after"] = after
     if q:
-        where.append(
-            sql.SQL(
-                "(id ILIKE %(q)s OR name ILIKE %(q)s OR village ILIKE %(q)s OR phone ILIKE %(q)s)"
-            )
-        )
+        where.append(_ID_MATCHES if q_id_only else _ANY_MATCHES)
         params["q"] = "%" + _escape_like(q) + "%"
     query = _SELECT
     if where:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, status
 
 from api.auth import ElderReader, ElderWriter
-from api.masking import mask_name, mask_phone
+from api.masking import contact_shown
 from api.routes.care_common import ElderIdPath, readable_elder
 from api.state import StateDep
 from care import contacts_repo
@@ -45,10 +45,7 @@ async def list_contacts(
     async with state.connection() as conn:
         await readable_elder(conn, principal, elder_id, what="elder.contacts")
         found = await contacts_repo.list_contacts(conn, elder_id)
-    shown = [ContactPublic.of(c, i) for i, c in enumerate(found, start=1)]
-    if not principal.sees_identity:
-        shown = [
-            c.model_copy(update={"name": mask_name(c.name), "phone": mask_phone(c.phone)})
-            for c in shown
-        ]
-    return shown
+    masked = not principal.sees_identity
+    return [
+        contact_shown(ContactPublic.of(c, i), masked=masked) for i, c in enumerate(found, start=1)
+    ]

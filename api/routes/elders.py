@@ -120,7 +120,11 @@ async def list_elders(
     ] = None,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=100, description="part of the id, name, village or phone"),
+        Query(
+            min_length=1,
+            max_length=100,
+            description="part of the id, name, village or phone (of the id alone for viewers)",
+        ),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[ElderPublic]:
@@ -130,7 +134,12 @@ async def list_elders(
         if town is not None and town != principal.town:
             return Page[ElderPublic](items=[], next_cursor=None)
         town = principal.town
-    found = await _scan(state, town=town, q=q, category=category, after=cursor, limit=limit)
+    # A viewer sees identity masked; a search by name or phone would confirm it, so the
+    # viewer's q matches the file id only.
+    q_id_only = not principal.sees_identity
+    found = await _scan(
+        state, town=town, q=q, q_id_only=q_id_only, category=category, after=cursor, limit=limit
+    )
     async with state.connection() as conn:
         await audit_repo.record(
             conn, actor_of(principal), audit.LIST, "elder", None, town=town,
@@ -146,6 +155,7 @@ async def _scan(
     *,
     town: str | None,
     q: str | None,
+    q_id_only: bool,
     category: CategoryFilter | None,
     after: str | None,
     limit: int,
@@ -158,7 +168,9 @@ async def _scan(
     async with state.connection() as conn:
         while True:
             rows: list[Elder] = list(
-                await repo.list_elders(conn, town=town, q=q, after=after, limit=batch)
+                await repo.list_elders(
+                    conn, town=town, q=q, q_id_only=q_id_only, after=after, limit=batch
+                )
             )
             for elder in rows:
                 shown = elder_public(elder, today, masked=True)

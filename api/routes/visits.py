@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from api.auth import ElderReader, ElderWriter, Role
 from api.errors import field_error
+from api.masking import mask_name
 from api.pagination import CursorDep, LimitQuery, Page, encode_cursor
 from api.params import instant, plain_text
 from api.routes.care_common import (
@@ -104,8 +105,11 @@ class DueOut(BaseModel):
     last_in_home_at: datetime | None
 
     @classmethod
-    def of(cls, item: DueItem) -> DueOut:
+    def of(cls, item: DueItem, *, masked: bool) -> DueOut:
         c = item.candidate
+        person = c.contact_person
+        if masked and person is not None:
+            person = mask_name(person)
         return cls(
             elder_id=c.elder_id,
             town=c.town,
@@ -114,7 +118,7 @@ class DueOut(BaseModel):
             overdue=item.overdue,
             next_in_home_due=c.assessment.next_in_home_due,
             visit_consent=c.visit_consent,
-            contact_person=c.contact_person,
+            contact_person=person,
             last_visit_at=c.last_visit_at,
             last_visit_method=c.last_visit_method,
             last_in_home_at=c.assessment.last_in_home_at,
@@ -154,6 +158,6 @@ async def visits_due(
     page = items[offset : offset + limit]
     more = offset + limit < len(items)
     return Page[DueOut](
-        items=[DueOut.of(i) for i in page],
+        items=[DueOut.of(i, masked=not principal.sees_identity) for i in page],
         next_cursor=encode_cursor(str(offset + limit)) if more else None,
     )
