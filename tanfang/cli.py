@@ -9,6 +9,7 @@ import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from tanfang.settings import Settings, SettingsError, get_settings
 
@@ -104,6 +105,9 @@ def demo(
         asyncio.run(run_demo(DemoOptions(households, speed, duration, seed)))
     except SettingsError as exc:
         typer.echo(f"tanfang: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except ValidationError as exc:  # a weak TANFANG_ADMIN_TOKEN, a bad port, …
+        typer.echo(f"tanfang: bad setting: {exc}", err=True)
         raise typer.Exit(2) from exc
 
 

@@ -26,8 +26,9 @@ class DemoOptions:
 
 
 async def _demo_settings(stack: AsyncExitStack) -> Settings:
-    """The user's settings, with embedded services for the URLs that are not set."""
-    base = Settings(demo=True)
+    """The user's settings, with embedded services for the URLs that are not set, and a
+    random admin token when none is set (a weak one set by the user is refused as anywhere)."""
+    base = Settings()
     update: dict[str, object] = {
         "admin_token": base.admin_token or secrets.token_urlsafe(24),
         "api_port": pick_port(base.api_host, base.api_port),

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from typing import Literal
+from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-INSECURE_TOKENS = frozenset({"", "changethis", "admin", "secret", "token"})
+MIN_ADMIN_TOKEN_LENGTH: Final = 24
+INSECURE_TOKENS: Final = frozenset({"", "changethis", "admin", "secret", "token"})
+# Placeholder words and keyboard runs. A token made of these (repeated, joined by
+# separators or digits) is as guessable as the word itself, however long.
+_PLACEHOLDERS: Final = re.compile(
+    "changethis|changeme|change_me|change-me|password|passwd|secret|example|replace|"
+    "placeholder|tanfang|admin|token|default|qwerty|123456789|abcdef|your|here|please|"
+    "insert|random|string|long",
+    re.IGNORECASE,
+)
+_MIN_DISTINCT: Final = 8
 
 
 class Settings(BaseSettings):
-    """Validated at start; insecure defaults are refused outside the demo."""
+    """Validated at start; a weak admin token is refused (the demo makes a random one)."""
 
     model_config = SettingsConfigDict(env_prefix="TANFANG_", env_file=".env", extra="ignore")
 
@@ -47,8 +58,6 @@ class Settings(BaseSettings):
     checkin_prompt_day: int = Field(default=20, ge=1, le=31)
     checkin_prompt_interval_s: float = Field(default=60.0, gt=0)
 
-    demo: bool = False
-
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -71,9 +80,16 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _secure_outside_demo(self) -> Settings:
-        if not self.demo and self.admin_token is not None and self.admin_token in INSECURE_TOKENS:
-            raise ValueError("TANFANG_ADMIN_TOKEN is a well-known value; choose a random one")
+    def _strong_admin_token(self) -> Settings:
+        # Always on: no setting may switch it off, or a production .env copied with that
+        # switch would serve the API with "changethis".
+        if self.admin_token is not None:
+            problem = admin_token_problem(self.admin_token)
+            if problem is not None:
+                raise ValueError(
+                    f"TANFANG_ADMIN_TOKEN {problem}; make a random one with "
+                    "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                )
         return self
 
     @property
@@ -97,6 +113,16 @@ class Settings(BaseSettings):
 
 class SettingsError(ValueError):
     """A setting is missing or wrong."""
+
+
+def admin_token_problem(token: str) -> str | None:
+    """Why ``token`` is too weak to be the admin token, or None when it is fine."""
+    if len(token) < MIN_ADMIN_TOKEN_LENGTH:
+        return f"is too short: at least {MIN_ADMIN_TOKEN_LENGTH} characters"
+    rest = _PLACEHOLDERS.sub("", token)
+    if token.lower() in INSECURE_TOKENS or len(set(rest.lower())) < _MIN_DISTINCT:
+        return "is a well-known or guessable value"
+    return None
 
 
 @lru_cache(maxsize=1)

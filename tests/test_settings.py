@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from tanfang.settings import Settings, SettingsError
+from tanfang.settings import Settings, SettingsError, admin_token_problem
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD_TOKEN = "k3Zt9w1Qx-7hTfLr0aVbq2YpNc"
@@ -98,15 +100,90 @@ def test_a_topic_root_loses_its_outer_slashes(monkeypatch: pytest.MonkeyPatch) -
     assert Settings().topic_root == "town/tanfang/v1"
 
 
-@pytest.mark.parametrize("token", ["changethis", "admin", "secret", "token", ""])
-def test_a_well_known_admin_token_is_refused_outside_the_demo(
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "changethis",
+        "admin",
+        "secret",
+        "token",
+        "k3Zt9w1Qx-7hTfLr0aVbq2Y",  # random, but 23 characters
+    ],
+)
+def test_a_short_admin_token_is_refused(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN", token)
+    with pytest.raises(ValidationError, match="TANFANG_ADMIN_TOKEN is too short"):
+        Settings()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "changethischangethischangethis",
+        "ChangeThis-ChangeThis-2026-ChangeThis",
+        "admin-token-admin-token-admin-token",
+        "password123456789password",
+        "your-secret-token-here-please-replace",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "000000000000000000000000",
+        "abababababababababababababababab",
+    ],
+)
+def test_a_long_but_guessable_admin_token_is_refused(
     monkeypatch: pytest.MonkeyPatch, token: str
 ) -> None:
     monkeypatch.setenv("TANFANG_ADMIN_TOKEN", token)
+    with pytest.raises(ValidationError, match="TANFANG_ADMIN_TOKEN is a well-known"):
+        Settings()
+
+
+def test_a_random_admin_token_of_24_characters_or_more_is_accepted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for token in (GOOD_TOKEN[:24], GOOD_TOKEN, secrets.token_urlsafe(32), secrets.token_hex(12)):
+        monkeypatch.setenv("TANFANG_ADMIN_TOKEN", token)
+        assert Settings().admin_token == token
+
+
+def test_no_environment_variable_switches_the_token_check_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TANFANG_DEMO once did; a production .env that carried it served "changethis"."""
+    assert "demo" not in Settings.model_fields
+    monkeypatch.setenv("TANFANG_DEMO", "true")
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN", "changethis")
     with pytest.raises(ValidationError, match="TANFANG_ADMIN_TOKEN"):
         Settings()
-    monkeypatch.setenv("TANFANG_DEMO", "true")
-    assert Settings().admin_token == token
+
+
+async def test_the_demo_makes_a_strong_random_admin_token_when_none_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tanfang.demo import _demo_settings
+
+    # Both URLs set: the demo starts no embedded service for this.
+    monkeypatch.setenv("TANFANG_MQTT_URL", "mqtt://127.0.0.1:1")
+    monkeypatch.setenv("TANFANG_DATABASE_URL", "postgresql://127.0.0.1:1/none")
+    async with AsyncExitStack() as stack:
+        first = await _demo_settings(stack)
+        second = await _demo_settings(stack)
+    assert first.admin_token is not None
+    assert admin_token_problem(first.admin_token) is None
+    assert first.admin_token != second.admin_token
+
+
+async def test_the_demo_refuses_a_weak_admin_token_set_by_the_user(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tanfang.demo import _demo_settings
+
+    monkeypatch.setenv("TANFANG_MQTT_URL", "mqtt://127.0.0.1:1")
+    monkeypatch.setenv("TANFANG_DATABASE_URL", "postgresql://127.0.0.1:1/none")
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN", "changethis")
+    async with AsyncExitStack() as stack:
+        with pytest.raises(ValidationError, match="TANFANG_ADMIN_TOKEN"):
+            await _demo_settings(stack)
 
 
 @pytest.mark.parametrize(
