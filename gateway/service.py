@@ -49,9 +49,8 @@ class Gateway:
         self._writer: Writer | None = None
         self._running = False
 
-    @property
-    def healthy(self) -> dict[str, object]:
-        """State for ``/healthz``: quick, no I/O."""
+    def health(self) -> dict[str, object]:
+        """State for ``/healthz`` (the API's ``HealthSource``): quick, no I/O."""
         session, writer = self._session, self._writer
         last = writer.last_commit if writer else None
         return {
@@ -66,10 +65,6 @@ class Gateway:
             "queue_depth": writer.batcher.depth if writer else 0,
             "registry_devices": len(self.registry),
         }
-
-    def health(self) -> dict[str, object]:
-        """The same as ``healthy``, for the API's ``HealthSource`` protocol."""
-        return self.healthy
 
     async def send_command(self, device_id: str, command: dict[str, Any]) -> None:
         """Publish a command object to the device's ``…/cmd`` topic (contract §1).
