@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from care.category import classify
 from care.contacts import ContactPublic
@@ -58,9 +59,10 @@ ELDER_IDENTITY: Final[dict[str, Callable[[str], str]]] = {
 }
 
 
-def elder_public(elder: Elder, today: date, *, masked: bool) -> ElderPublic:
+def elder_public(elder: Elder, today: date, tz: ZoneInfo, *, masked: bool) -> ElderPublic:
     category, reason = classify(elder, today)
     data = elder.model_dump()
+    data["filed_on"] = elder.filed_day(tz)
     if masked:
         for field, mask in ELDER_IDENTITY.items():
             if data[field] is not None:

@@ -29,6 +29,11 @@ _CATEGORY: Final = sql.SQL(
 )
 
 
+# On file by the month's end: opened (filed_on) on or before the month's last day; a row
+# without filed_on counts from the day it was created (migration 0011).
+ON_FILE: Final = sql.SQL("coalesce(e.filed_on <= %(last)s, e.created_at < %(end)s)")
+
+
 def category_sql() -> sql.Composable:
     """The plan's class of the row ``e`` of ``elders`` on the parameter ``%(on)s``."""
     return _CATEGORY
@@ -120,7 +125,7 @@ _TOWN: Final = sql.SQL(
     " LEFT JOIN LATERAL (SELECT array_agg(v.visited_at) AS visits FROM visits AS v"
     "   WHERE v.elder_id = e.id AND NOT v.refused"
     "   AND v.visited_at >= %(near_from)s AND v.visited_at < %(near_to)s) AS nv ON true"
-    " WHERE (%(town)s::text IS NULL OR e.town = %(town)s) AND e.created_at < %(end)s"
+    " WHERE (%(town)s::text IS NULL OR e.town = %(town)s) AND {on_file}"
     " AND {category} IS NOT NULL"
     " ORDER BY e.id"
 )
@@ -131,7 +136,7 @@ async def town_month(
 ) -> list[TownElder]:
     """The classified elders of ``town`` (all towns: None) on file by the month's end,
     with their class on day ``on``, last visits, and visits near the month."""
-    query = _TOWN.format(category=_CATEGORY)
+    query = _TOWN.format(category=_CATEGORY, on_file=ON_FILE)
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(query, {**_bounds(month, tz), "town": town, "on": on})
         rows = await cur.fetchall()

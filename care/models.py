@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Final
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -105,6 +106,9 @@ class _ElderFields(BaseModel):
     refusal_date: date | None = None
     contact_person: Name | None = None
     contact_person_phone: Phone | None = None
+    # The day the file was opened (建檔日期): the report counts the elder from that month on.
+    # Not sent: the day it is created, in the town's time zone (the API fills it in).
+    filed_on: date | None = None
 
 
 class ElderCreate(_ElderFields):
@@ -113,7 +117,8 @@ class ElderCreate(_ElderFields):
     id: ElderId
 
 
-# Fields whose column is NOT NULL: a PATCH may change them but not set them to null.
+# Fields a PATCH may change but not set to null: their column is NOT NULL, or (filed_on)
+# null would lose the day the file was opened.
 NOT_NULL_FIELDS: Final = frozenset(
     {
         "name",
@@ -127,6 +132,7 @@ NOT_NULL_FIELDS: Final = frozenset(
         "couple_with_dependent",
         "cares_for_dependent_child",
         "visit_consent",
+        "filed_on",
     }
 )
 
@@ -158,6 +164,7 @@ class ElderUpdate(BaseModel):
     refusal_date: date | None = None
     contact_person: Name | None = None
     contact_person_phone: Phone | None = None
+    filed_on: date | None = None
 
     @field_validator(*sorted(NOT_NULL_FIELDS), mode="before")
     @classmethod
@@ -202,6 +209,12 @@ class Elder(BaseModel):
     refusal_date: date | None = None
     contact_person: str | None = None
     contact_person_phone: str | None = None
+    filed_on: date | None = None
+    """None for rows written before the column existed: then the day of ``created_at``."""
+
+    def filed_day(self, tz: ZoneInfo) -> date:
+        """The day the file was opened: ``filed_on``, or the day it was created in ``tz``."""
+        return self.filed_on or self.created_at.astimezone(tz).date()
 
 
 class ElderPublic(Elder):

@@ -11,7 +11,7 @@ import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow, dict_row
 
-from care.compliance_repo import category_sql
+from care.compliance_repo import ON_FILE, category_sql
 from care.month import Month
 
 Conn = AsyncConnection[TupleRow]
@@ -49,7 +49,7 @@ _REPORT: Final = sql.SQL(
     "  FROM elders AS e"
     "  LEFT JOIN mv ON mv.elder_id = e.id"
     "  LEFT JOIN ih ON ih.elder_id = e.id"
-    "  WHERE e.created_at < %(end)s AND (%(town)s::text IS NULL OR e.town = %(town)s))"
+    "  WHERE {on_file} AND (%(town)s::text IS NULL OR e.town = %(town)s))"
     " SELECT town,"
     "  count(*) FILTER (WHERE category IS NOT NULL) AS on_file,"
     "  count(*) FILTER (WHERE category = 'A') AS class_a,"
@@ -87,6 +87,7 @@ async def town_rows(
     params = {
         "start": start,
         "end": end,
+        "last": month.last_day,
         "start6": month.shift(-5).bounds(tz)[0],
         "start12": month.shift(-11).bounds(tz)[0],
         "town": town,
@@ -96,7 +97,7 @@ async def town_rows(
     # Compiling this one query's expressions costs more than it saves (measured ~0.2 s).
     await conn.execute("SELECT set_config('jit', 'off', true)")
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_REPORT.format(category=category_sql()), params)
+        await cur.execute(_REPORT.format(category=category_sql(), on_file=ON_FILE), params)
         return await cur.fetchall()
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, status
 
 from api.auth import ElderReader, ElderWriter, Principal, Role
+from api.errors import field_error
 from api.masking import elder_public
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, encode_cursor
 from api.params import plain_text
@@ -37,6 +39,15 @@ def _check_town(principal: Principal, town: str | None) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, _OTHER_TOWN)
 
 
+def _filed_on(value: date | None, today: date) -> date:
+    """The day the file was opened: today when not given; 422 when it lies in the future."""
+    if value is None:
+        return today
+    if value > today:
+        raise field_error(("body", "filed_on"), "a file cannot be opened in the future", str(value))
+    return value
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -48,11 +59,11 @@ async def create_elder(
 ) -> ElderPublic:
     """Open an elder's file. Town staff may file elders of their own town only."""
     _check_town(principal, elder.town)
+    today = state.today()
     elder = elder.model_copy(
-        update=refusal_fields(
-            elder.visit_consent, elder.refusal_reason, elder.refusal_date, state.today()
-        )
-    )  # fmt: skip
+        update=refusal_fields(elder.visit_consent, elder.refusal_reason, elder.refusal_date, today)
+        | {"filed_on": _filed_on(elder.filed_on, today)}
+    )
     try:
         async with state.connection() as conn:
             await audit_repo.set_actor(conn, actor_of(principal))
@@ -62,7 +73,7 @@ async def create_elder(
             )
     except repo.DuplicateElderError:
         raise HTTPException(status.HTTP_409_CONFLICT, "an elder with this id is on file") from None
-    return elder_public(stored, state.today(), masked=False)
+    return elder_public(stored, state.today(), state.settings.tz, masked=False)
 
 
 @router.get("/{elder_id}", response_model=ElderPublic)
@@ -72,7 +83,9 @@ async def get_elder(elder_id: ElderIdPath, principal: ElderReader, state: StateD
         # Every read of a file is written to the audit log (care.audit), with the check.
         elder = await readable_elder(conn, principal, elder_id, what="elder")
         no_contact = not await contacts_repo.has_contacts(conn, elder_id)
-    shown = elder_public(elder, state.today(), masked=not principal.sees_identity)
+    shown = elder_public(
+        elder, state.today(), state.settings.tz, masked=not principal.sees_identity
+    )
     return shown.model_copy(update={"no_contact": no_contact})
 
 
@@ -85,6 +98,8 @@ async def update_elder(
 ) -> ElderPublic:
     """Change some fields of a file; fields not sent stay as they are."""
     fields = changes.changes()
+    if "filed_on" in fields:
+        _filed_on(changes.filed_on, state.today())
     if "town" in fields:
         _check_town(principal, str(fields["town"]))
     async with state.connection() as conn:
@@ -105,7 +120,7 @@ async def update_elder(
         )  # fmt: skip
     if updated is None:  # deleted between the two statements
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    return elder_public(updated, state.today(), masked=False)
+    return elder_public(updated, state.today(), state.settings.tz, masked=False)
 
 
 @router.get("", response_model=Page[ElderPublic])
@@ -162,7 +177,7 @@ async def _scan(
 ) -> list[ElderPublic]:
     """Up to ``limit + 1`` matching files after ``after``. The category is computed, not
     stored, so with a category filter the files are classified batch by batch."""
-    today = state.today()
+    today, tz = state.today(), state.settings.tz
     batch = limit + 1 if category is None else max(_CATEGORY_SCAN_BATCH, limit + 1)
     found: list[ElderPublic] = []
     async with state.connection() as conn:
@@ -173,7 +188,7 @@ async def _scan(
                 )
             )
             for elder in rows:
-                shown = elder_public(elder, today, masked=True)
+                shown = elder_public(elder, today, tz, masked=True)
                 if category is None or (shown.category or "none") == category:
                     found.append(shown)
                     if len(found) > limit:

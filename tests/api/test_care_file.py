@@ -3,6 +3,9 @@ the no-contact flag, the history of changes, and the audit of reads."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import httpx
 
 from tests.api.conftest import TokenMaker, bearer, elder_body
@@ -69,3 +72,22 @@ async def test_every_read_of_the_file_is_in_the_audit_log_only_admins_read(
         ("create", "admin"),
     ]
     assert (await client.get(f"{ELDERS}/KP-1/audit", headers=operator)).status_code == 403
+
+
+async def test_filed_on_defaults_to_today_may_be_back_dated_but_not_in_the_future(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    created = await client.post(ELDERS, json=elder_body("KP-1"), headers=admin)
+    assert created.json()["filed_on"] == datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    paper = await client.post(ELDERS, json=elder_body("KP-2", filed_on="2024-05-20"), headers=admin)
+    assert paper.json()["filed_on"] == "2024-05-20"
+    patched = await client.patch(f"{ELDERS}/KP-1", json={"filed_on": "2024-06-01"}, headers=admin)
+    assert patched.json()["filed_on"] == "2024-06-01"
+    future = (date.today() + timedelta(days=2)).isoformat()
+    for response in (
+        await client.post(ELDERS, json=elder_body("KP-3", filed_on=future), headers=admin),
+        await client.patch(f"{ELDERS}/KP-1", json={"filed_on": future}, headers=admin),
+        await client.patch(f"{ELDERS}/KP-1", json={"filed_on": None}, headers=admin),
+    ):
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "filed_on"]
