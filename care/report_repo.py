@@ -1,5 +1,9 @@
 """SQL of the monthly statistics table: one aggregate query over the month's visits and
-the files, classified in the database (the function of migration 0010), grouped by town."""
+the files, classified in the database (the function of migration 0010), grouped by town.
+
+Every column but ``not_served`` counts only the elders on file with a class (A, B, C): the
+visits of a person the plan does not cover are in no column, so that visits, visited
+elders and the rates always describe the same people."""
 
 from __future__ import annotations
 
@@ -62,11 +66,14 @@ _REPORT: Final = sql.SQL(
     "  count(*) FILTER (WHERE (category = 'A' AND n_in_home > 0)"
     "   OR (category = 'B' AND n_visits > 0 AND last_in_home >= %(start6)s)"
     "   OR (category = 'C' AND n_visits > 0 AND last_in_home >= %(start12)s)) AS compliant,"
-    "  sum(n_visits)::bigint AS visits_total, sum(n_in_home)::bigint AS visits_in_home,"
-    "  sum(n_phone)::bigint AS visits_phone, sum(n_video)::bigint AS visits_video,"
-    "  sum(n_online)::bigint AS visits_online, sum(n_device)::bigint AS online_from_devices,"
+    "  sum(n_visits) FILTER (WHERE category IS NOT NULL)::bigint AS visits_total,"
+    "  sum(n_in_home) FILTER (WHERE category IS NOT NULL)::bigint AS visits_in_home,"
+    "  sum(n_phone) FILTER (WHERE category IS NOT NULL)::bigint AS visits_phone,"
+    "  sum(n_video) FILTER (WHERE category IS NOT NULL)::bigint AS visits_video,"
+    "  sum(n_online) FILTER (WHERE category IS NOT NULL)::bigint AS visits_online,"
+    "  sum(n_device) FILTER (WHERE category IS NOT NULL)::bigint AS online_from_devices,"
     "  count(*) FILTER (WHERE category IS NOT NULL AND refusing) AS refusing_elders,"
-    "  sum(n_refused)::bigint AS refused_visits"
+    "  sum(n_refused) FILTER (WHERE category IS NOT NULL)::bigint AS refused_visits"
     " FROM j GROUP BY town ORDER BY town"
 )
 

@@ -137,3 +137,16 @@ def test_xlsx_is_a_workbook_with_the_table() -> None:
     assert "月探訪率" in sheet
     assert "赤坎鎮" in sheet
     assert '<c r="B3"><v>4</v></c>' in sheet
+
+
+async def test_report_counts_visits_of_classified_elders_only_like_visited(conn: Conn) -> None:
+    await add_elder(conn, "A1", birth_date=date(1940, 1, 1))
+    await add_elder(conn, "N1", birth_date=date(1960, 1, 1), living_arrangement="with_family")
+    await add_visit(conn, "A1", at(5), "phone")
+    await add_visit(conn, "N1", at(5), "in_home")
+    await add_visit(conn, "N1", at(6), "online", source="checkin")
+    await add_visit(conn, "N1", at(7), "phone", refused=True)
+    got = (await report.monthly_report(conn, MAY, None, date(2026, 6, 15), TZ)).total
+    assert (got["on_file"], got["not_served"], got["visited"]) == (1, 1, 1)
+    assert (got["visits_total"], got["visits_phone"], got["visits_in_home"]) == (1, 1, 0)
+    assert (got["visits_online"], got["online_from_devices"], got["refused_visits"]) == (0, 0, 0)
