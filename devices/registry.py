@@ -91,7 +91,13 @@ class Registry:
                 await self._listen(url, stop, reload_s)
                 delay = 0.5
             except psycopg.OperationalError as exc:
-                log.warning("device registry link lost (%s); retrying in %.1fs", exc, delay)
+                # Class and SQLSTATE only: a psycopg message can quote row values.
+                log.warning(
+                    "device registry link lost (%s, SQLSTATE %s); retrying in %.1fs",
+                    type(exc).__name__,
+                    exc.sqlstate,
+                    delay,
+                )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 delay = min(delay * 2, 30.0)

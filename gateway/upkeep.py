@@ -62,7 +62,13 @@ class Upkeep:
             try:
                 await self.once()
             except (psycopg.Error, PoolTimeout) as exc:
-                log.error("partition upkeep failed, retrying in %.0fs: %s", _RETRY_S, exc)
+                # Class and SQLSTATE only: a psycopg message can quote row values.
+                log.error(
+                    "partition upkeep failed (%s, SQLSTATE %s); retrying in %.0fs",
+                    type(exc).__name__,
+                    exc.sqlstate,
+                    _RETRY_S,
+                )
                 wait = _RETRY_S
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=wait)

@@ -111,7 +111,13 @@ class Writer:
             try:
                 result = await self._write(batch)
             except psycopg.DataError as exc:
-                log.warning("database refused a batch's data (%s); isolating", exc.sqlstate)
+                log.warning(
+                    "database refused the data of a batch of %s events (%s, SQLSTATE %s);"
+                    " isolating",
+                    len(batch.events),
+                    type(exc).__name__,
+                    exc.sqlstate,
+                )
                 metrics.BATCH_FAILURES.labels(error="data").inc()
                 return await self._isolate(batch)
             except (psycopg.Error, PoolTimeout) as exc:
@@ -119,7 +125,14 @@ class Writer:
                 if self.batcher.closing:
                     raise NotAcknowledgedError("stopping with a batch that cannot commit") from exc
                 if not self.failing:
-                    log.error("batch commit failed, retrying until it succeeds: %s", exc)
+                    # Class and SQLSTATE only: a psycopg message can quote the row's values.
+                    log.error(
+                        "a batch of %s events failed to commit (%s, SQLSTATE %s);"
+                        " retrying until it succeeds",
+                        len(batch.events),
+                        type(exc).__name__,
+                        exc.sqlstate,
+                    )
                 self.failing = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _RETRY_MAX_S)
@@ -213,10 +226,17 @@ class Writer:
         for sink in self._sinks:
             try:
                 await sink.handle(committed)
-            except Exception:
+            except Exception as exc:
                 # A sink is a plug-in: its failure must not stop ingest. The events are
-                # stored; the sink is expected to recover from the database.
-                log.exception("post-commit sink %s failed", type(sink).__name__)
+                # stored; the sink is expected to recover from the database. Its error's
+                # text may quote event values: only the class and SQLSTATE are logged.
+                log.error(
+                    "post-commit sink %s failed on a batch of %s events (%s, SQLSTATE %s)",
+                    type(sink).__name__,
+                    len(events),
+                    type(exc).__name__,
+                    getattr(exc, "sqlstate", None),
+                )
 
 
 def _refused_by_database(event: Event, exc: psycopg.Error) -> DeadLetter:

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
@@ -16,6 +16,7 @@ import psycopg
 from paho.mqtt.enums import CallbackAPIVersion
 
 from gateway.service import Gateway
+from store.pool import Pool
 from tanfang.settings import Settings
 
 T = TypeVar("T")
@@ -127,3 +128,23 @@ async def running_gateway(settings: Settings, **changes: Any) -> AsyncIterator[G
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=DEADLINE_S)
+
+
+class FaultyPool:
+    """The real pool, except that ``connection()`` raises the given errors first, in turn,
+    once ``after`` connections have been handed out: a database link failing mid-work."""
+
+    def __init__(self, pool: Pool, errors: Iterable[BaseException], *, after: int = 0) -> None:
+        self._pool = pool
+        self._errors = list(errors)
+        self._after = after
+        self.calls = 0
+
+    def connection(self, timeout: float | None = None) -> Any:
+        self.calls += 1
+        if self.calls > self._after and self._errors:
+            raise self._errors.pop(0)
+        return self._pool.connection(timeout)
+
+    def as_pool(self) -> Pool:
+        return cast("Pool", self)
