@@ -65,7 +65,7 @@ _REPORT: Final = sql.SQL(
     "  count(*) FILTER (WHERE category IS NOT NULL AND n_visits > 0) AS visited,"
     "  count(*) FILTER (WHERE (category = 'A' AND n_in_home > 0)"
     "   OR (category = 'B' AND n_visits > 0 AND last_in_home >= %(start6)s)"
-    "   OR (category = 'C' AND n_visits > 0 AND last_in_home >= %(start12)s)) AS compliant,"
+    "   OR (category = 'C' AND n_visits > 0 AND last_in_home >= %(start12)s)) AS plan_minimum_met,"
     "  sum(n_visits) FILTER (WHERE category IS NOT NULL)::bigint AS visits_total,"
     "  sum(n_in_home) FILTER (WHERE category IS NOT NULL)::bigint AS visits_in_home,"
     "  sum(n_phone) FILTER (WHERE category IS NOT NULL)::bigint AS visits_phone,"

@@ -34,8 +34,9 @@ async def monthly(
     fmt: Annotated[ReportFormat, Query(alias="format")] = ReportFormat.JSON,
 ) -> dict[str, Any] | Response:
     """Per town and in total: elders on file by class, with a contact person, visited, the
-    monthly visit rate (visited ÷ on file), compliant elders and rate, visits by method,
-    online visits from devices, refusals, alerts by type. ``format=csv`` (UTF-8 with BOM,
+    monthly visit rate (visited ÷ on file), elders meeting the plan's minimum (not the
+    watch weeks) and their rate, visits by method, online visits from devices, refusals,
+    alerts by type. ``format=csv`` (UTF-8 with BOM,
     Chinese headings) or ``xlsx``. Town staff get their own town."""
     town = plain_text(town, "town")
     if principal.role is Role.TOWN_STAFF:

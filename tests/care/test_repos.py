@@ -103,7 +103,7 @@ async def test_monthly_report_counts_classes_visits_rates_and_refusals(conn: Con
     assert chikan["not_served"] == 1
     assert chikan["visited"] == 2
     assert chikan["monthly_visit_rate"] == round(2 / 3, 4)
-    assert chikan["compliant"] == 2
+    assert chikan["plan_minimum_met"] == 2
     assert chikan["online_from_devices"] == 1
     assert (chikan["refusing_elders"], chikan["refused_visits"]) == (1, 1)
     assert chikan["with_contact_person"] == 1
@@ -150,3 +150,19 @@ async def test_report_counts_visits_of_classified_elders_only_like_visited(conn:
     assert (got["on_file"], got["not_served"], got["visited"]) == (1, 1, 1)
     assert (got["visits_total"], got["visits_phone"], got["visits_in_home"]) == (1, 1, 0)
     assert (got["visits_online"], got["online_from_devices"], got["refused_visits"]) == (0, 0, 0)
+
+
+async def test_report_counts_the_plans_minimum_not_the_watch_weeks_and_says_so(
+    conn: Conn,
+) -> None:
+    await add_elder(conn, "A1", birth_date=date(1940, 1, 1))
+    await add_visit(conn, "A1", at(5), "in_home")
+    await conn.execute(
+        "INSERT INTO watch_periods (town, starts_on, ends_on, reason, min_visits_per_week)"
+        " VALUES (NULL, '2026-05-10', '2026-05-16', '颱風', 2)"
+    )
+    got = await report.monthly_report(conn, MAY, None, date(2026, 6, 15), TZ)
+    assert (got.total["plan_minimum_met"], got.total["plan_minimum_rate"]) == (1, 1.0)
+    keys = dict(report.columns())
+    assert keys["plan_minimum_met"] == "達到計劃最低探訪頻次人數"
+    assert "compliant" not in keys
