@@ -11,8 +11,10 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 COMPOSE = REPO / "docker-compose.yml"
 ENV_EXAMPLE = REPO / "deploy" / "env.example"
 MOSQUITTO_CONF = REPO / "deploy" / "mosquitto.conf"
+MOSQUITTO_ACL = REPO / "deploy" / "mosquitto.acl"
 TANFANG_COMMANDS = {"serve", "gateway", "api", "db"}
 SETTING_NAMES = {f"TANFANG_{name.upper()}" for name in Settings.model_fields}
 # Mosquitto's shipped defaults, which drop messages for a subscriber that lags.
@@ -208,6 +211,21 @@ def test_a_missing_secret_stops_compose_with_a_message() -> None:
 def test_the_compose_broker_mounts_the_shipped_config(compose: dict[str, Any]) -> None:
     volumes = services(compose)["mosquitto"]["volumes"]
     assert "./deploy/mosquitto.conf:/mosquitto/config/mosquitto.conf:ro" in volumes
+    assert "./deploy/mosquitto.acl:/mosquitto/config/acl:ro" in volumes
+    assert mosquitto_options(MOSQUITTO_CONF.read_text(encoding="utf-8"))["acl_file"] == [
+        "/mosquitto/config/acl"
+    ]
+
+
+def test_the_shipped_acl_names_only_topics_under_the_default_root() -> None:
+    root = Settings.model_fields["topic_root"].default
+    topics = [
+        line.split()[-1]
+        for line in MOSQUITTO_ACL.read_text(encoding="utf-8").splitlines()
+        if line.startswith(("topic ", "pattern "))
+    ]
+    assert len(topics) == 6
+    assert all(t.startswith(f"{root}/dev/") for t in topics), topics
 
 
 def test_every_mosquitto_config_we_ship_or_start_raises_both_limits() -> None:
@@ -227,9 +245,20 @@ def test_every_mosquitto_config_we_ship_or_start_raises_both_limits() -> None:
         assert_limits_raised(block, "a config in docs/deploy.md")
 
 
+@dataclass(frozen=True)
+class ShippedBroker:
+    port: int
+    passwords: dict[str, str]  # username -> password
+
+
+GATEWAY_USER = "tanfang-gateway"
+DEVICES = ("pat-7f3a", "pat-9c21")
+
+
 @pytest.fixture
-def shipped_broker(tmp_path: Path) -> Iterator[tuple[int, str]]:
-    """Mosquitto running deploy/mosquitto.conf, with paths and port moved under tmp_path."""
+def shipped_broker(tmp_path: Path) -> Iterator[ShippedBroker]:
+    """Mosquitto running deploy/mosquitto.conf and deploy/mosquitto.acl, with paths and
+    port moved under tmp_path; users: the gateway and two devices (username = device id)."""
     try:
         binary = find_mosquitto()
     except MosquittoMissingError:
@@ -239,13 +268,16 @@ def shipped_broker(tmp_path: Path) -> Iterator[tuple[int, str]]:
     passwd_tool = shutil.which("mosquitto_passwd")
     if passwd_tool is None:
         pytest.skip("mosquitto_passwd is not installed")
-    password = "s3cret-gw"
+    passwords = {GATEWAY_USER: "s3cret-gw", **{d: f"s3cret-{d}" for d in DEVICES}}
     passwd = tmp_path / "passwd"
-    subprocess.run([passwd_tool, "-b", "-c", str(passwd), "tanfang-gateway", password], check=True)
+    passwd.touch()
+    for user, password in passwords.items():
+        subprocess.run([passwd_tool, "-b", str(passwd), user, password], check=True)
     port = free_port()
     text = MOSQUITTO_CONF.read_text(encoding="utf-8")
     text = text.replace("listener 1883", f"listener {port} 127.0.0.1")
     text = text.replace("/mosquitto/config/passwd", str(passwd))
+    text = text.replace("/mosquitto/config/acl", str(MOSQUITTO_ACL))
     text = text.replace("/mosquitto/data/", f"{tmp_path}/")
     text = text.replace("log_dest stdout", "log_dest stderr")
     if os.geteuid() == 0:
@@ -262,7 +294,7 @@ def shipped_broker(tmp_path: Path) -> Iterator[tuple[int, str]]:
             pytest.fail(
                 f"mosquitto refused deploy/mosquitto.conf: {log.read_text(encoding='utf-8')}"
             )
-        yield port, password
+        yield ShippedBroker(port, passwords)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -287,12 +319,147 @@ def connect_result(port: int, username: str | None, password: str | None) -> int
 
 
 def test_the_shipped_broker_config_starts_and_admits_only_known_users(
-    shipped_broker: tuple[int, str],
+    shipped_broker: ShippedBroker,
 ) -> None:
-    port, password = shipped_broker
-    assert connect_result(port, "tanfang-gateway", password) == 0
+    port, password = shipped_broker.port, shipped_broker.passwords[GATEWAY_USER]
+    assert connect_result(port, GATEWAY_USER, password) == 0
     assert connect_result(port, None, None) != 0
-    assert connect_result(port, "tanfang-gateway", "wrong") != 0
+    assert connect_result(port, GATEWAY_USER, "wrong") != 0
+
+
+class Peer:
+    """A client of the shipped broker that keeps what it receives (paho's own thread)."""
+
+    def __init__(
+        self, broker: ShippedBroker, username: str, *, v5: bool = False, will: str | None = None
+    ) -> None:
+        protocol = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"{username}-{os.getpid()}", protocol=protocol
+        )
+        self.client.username_pw_set(username, broker.passwords[username])
+        if will is not None:
+            self.client.will_set(will, b"offline", qos=1, retain=True)
+        self.received: list[tuple[str, bytes]] = []
+        self._lock = threading.Lock()
+        self._connected = threading.Event()
+        self._subscribed: dict[int, threading.Event] = {}
+        self.client.on_connect = lambda _c, _u, _f, reason, _p: (
+            self._connected.set() if reason.value == 0 else None
+        )
+        self.client.on_message = self._on_message
+        # The SUBACK may come in before subscribe() has returned its mid: either side makes
+        # the event (dict.setdefault is atomic).
+        self.client.on_subscribe = lambda _c, _u, mid, _codes, _p: self._subscribed.setdefault(
+            mid, threading.Event()
+        ).set()
+        self.client.connect("127.0.0.1", broker.port)
+        self.client.loop_start()
+        assert self._connected.wait(10), f"{username} could not connect"
+
+    def _on_message(self, _client: Any, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        with self._lock:
+            self.received.append((message.topic, bytes(message.payload)))
+
+    def subscribe(self, *topics: str) -> None:
+        for topic in topics:
+            result, mid = self.client.subscribe(topic, qos=1)
+            assert result == mqtt.MQTT_ERR_SUCCESS
+            assert mid is not None
+            done = self._subscribed.setdefault(mid, threading.Event())
+            assert done.wait(10), f"no SUBACK for {topic}"
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1).wait_for_publish(timeout=10)
+
+    def topics(self) -> list[str]:
+        with self._lock:
+            return [topic for topic, _ in self.received]
+
+    def wait_for(self, topic: str) -> list[str]:
+        """What arrived up to and including ``topic`` (which must arrive)."""
+        deadline = time.monotonic() + 10
+        while topic not in self.topics():
+            assert time.monotonic() < deadline, f"{topic} never arrived; got {self.topics()}"
+            time.sleep(0.02)
+        return self.topics()
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def peers(shipped_broker: ShippedBroker) -> Iterator[dict[str, Peer]]:
+    made: dict[str, Peer] = {}
+    try:
+        for user in (GATEWAY_USER, *DEVICES):
+            made[user] = Peer(shipped_broker, user)
+        yield made
+    finally:
+        for peer in made.values():
+            peer.close()
+
+
+def dev(device_id: str, channel: str) -> str:
+    return f"tanfang/v1/dev/{device_id}/{channel}"
+
+
+def test_a_device_cannot_publish_as_another_device(peers: dict[str, Peer]) -> None:
+    """A leaked device password must not fake another elder's SOS, check-in or status."""
+    gateway, mine = peers[GATEWAY_USER], peers[DEVICES[0]]
+    gateway.subscribe(dev("+", "events"), dev("+", "status"))
+    mine.publish(dev(DEVICES[1], "events"), b'{"kind": "sos"}')
+    mine.publish(dev(DEVICES[1], "status"), b"offline")
+    mine.publish(dev(DEVICES[1], "cmd"), b'{"cmd": "checkin_prompt"}')
+    mine.publish(dev(DEVICES[0], "events"), b'{"kind": "checkin"}')
+    # Messages of one client reach a subscriber in order: once this one is in, the
+    # refused ones above would have been too.
+    seen = gateway.wait_for(dev(DEVICES[0], "events"))
+    assert seen == [dev(DEVICES[0], "events")]
+    mine.publish(dev(DEVICES[0], "status"), b"online")
+    assert gateway.wait_for(dev(DEVICES[0], "status"))[-1] == dev(DEVICES[0], "status")
+
+
+def test_a_device_reads_only_its_own_commands_and_no_events(peers: dict[str, Peer]) -> None:
+    gateway, mine, other = peers[GATEWAY_USER], peers[DEVICES[0]], peers[DEVICES[1]]
+    mine.subscribe(dev(DEVICES[1], "cmd"), dev("+", "events"), dev(DEVICES[0], "cmd"))
+    other.subscribe(dev(DEVICES[1], "cmd"))
+    # Mosquitto queues a message to every subscriber before it acknowledges it, so this
+    # event would reach ``mine`` before the gateway's command below if it were allowed to.
+    other.publish(dev(DEVICES[1], "events"), b'{"kind": "checkin"}')
+    gateway.publish(dev(DEVICES[1], "cmd"), b'{"cmd": "checkin_prompt"}')
+    assert other.wait_for(dev(DEVICES[1], "cmd")) == [dev(DEVICES[1], "cmd")]
+    gateway.publish(dev(DEVICES[0], "cmd"), b'{"cmd": "checkin_prompt"}')
+    assert mine.wait_for(dev(DEVICES[0], "cmd")) == [dev(DEVICES[0], "cmd")]
+
+
+def test_a_device_last_will_on_its_own_status_reaches_the_gateway(
+    shipped_broker: ShippedBroker, peers: dict[str, Peer]
+) -> None:
+    gateway = peers[GATEWAY_USER]
+    gateway.subscribe(dev("+", "status"))
+    device = DEVICES[0]
+    mortal = Peer(shipped_broker, device, will=dev(device, "status"))
+    sock = mortal.client.socket()
+    assert sock is not None
+    mortal.client.loop_stop()
+    sock.close()  # gone without DISCONNECT: the broker sends the Will
+    assert gateway.wait_for(dev(device, "status")) == [dev(device, "status")]
+
+
+def test_the_gateway_reads_every_device_through_a_shared_subscription(
+    shipped_broker: ShippedBroker, peers: dict[str, Peer]
+) -> None:
+    shared = Peer(shipped_broker, GATEWAY_USER, v5=True)
+    try:
+        shared.subscribe(f"$share/tanfang/{dev('+', 'events')}")
+        for device in DEVICES:
+            peers[device].publish(dev(device, "events"), b'{"kind": "heartbeat"}')
+        shared.wait_for(dev(DEVICES[1], "events"))
+        assert set(shared.topics()) == {dev(d, "events") for d in DEVICES}
+    finally:
+        shared.close()
 
 
 # --- docker compose itself, where it is installed ------------------------------------------
