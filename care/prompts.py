@@ -3,9 +3,11 @@
 A class B/C elder whose month is not yet covered by any visit by the prompt day (the 20th,
 ``TANFANG_CHECKIN_PROMPT_DAY``) gets a ``checkin_prompt`` command on the button, so that one
 press makes the month's online visit. During a heightened-watch period the prompt goes out
-every day the elder has not yet checked in. At most once a device a day, and only between
-09:00 and 20:00 local time so that nobody is woken. "Once a day" is a row per (device, day)
-claimed in the database, so it holds across restarts and several gateways.
+every day the elder has not yet checked in. At most once an elder a day (an elder with two
+buttons gets one prompt, on one button), and only between 09:00 and 20:00 local time so that
+nobody is woken. "Once a day" is a row per (elder, day) claimed in the database, so it holds
+across restarts and several gateways. A prompt day of 29-31 is the last day of a shorter
+month.
 """
 
 from __future__ import annotations
@@ -60,17 +62,29 @@ def should_prompt(candidate: PromptCandidate, today: date, prompt_day: int) -> b
         return False
     if candidate.under_watch:
         return True
-    return today.day >= prompt_day and not candidate.visited_this_month
+    due = today.day >= effective_prompt_day(today, prompt_day)
+    return due and not candidate.visited_this_month
+
+
+def effective_prompt_day(today: date, prompt_day: int) -> int:
+    """The prompt day in ``today``'s month: a day of 29-31 is the month's last day in
+    shorter months, so that February is prompted too."""
+    return min(prompt_day, Month.of(today).last_day.day)
 
 
 def choose(
     candidates: Iterable[PromptCandidate], now: datetime, tz: ZoneInfo, prompt_day: int
 ) -> list[PromptCandidate]:
-    """The buttons to prompt at ``now`` (none outside 09:00-20:00 local)."""
+    """The buttons to prompt at ``now`` (none outside 09:00-20:00 local), one an elder: the
+    first of the elder's buttons given."""
     local = now.astimezone(tz)
     if not within_hours(local):
         return []
-    return [c for c in candidates if should_prompt(c, local.date(), prompt_day)]
+    chosen: dict[str, PromptCandidate] = {}
+    for candidate in candidates:
+        if candidate.elder_id not in chosen and should_prompt(candidate, local.date(), prompt_day):
+            chosen[candidate.elder_id] = candidate
+    return list(chosen.values())
 
 
 def prompt_command(device_id: str, now: datetime, tz: ZoneInfo) -> dict[str, Any]:

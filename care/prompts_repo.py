@@ -15,8 +15,10 @@ from care.prompts import PromptCandidate
 
 Conn = AsyncConnection[TupleRow]
 
+# One button an elder: the one online now, else the one heard from last, else the first.
 _CANDIDATES: Final = sql.SQL(
-    "SELECT d.id AS device_id, e.id AS elder_id, {category} AS category, e.visit_consent,"
+    "SELECT DISTINCT ON (e.id) d.id AS device_id, e.id AS elder_id,"
+    " {category} AS category, e.visit_consent,"
     " EXISTS (SELECT 1 FROM visits AS v WHERE v.elder_id = e.id AND NOT v.refused"
     "   AND v.visited_at >= %(month_start)s AND v.visited_at < %(month_end)s)"
     "   AS visited_this_month,"
@@ -25,18 +27,19 @@ _CANDIDATES: Final = sql.SQL(
     "   AS checked_in_today,"
     " EXISTS (SELECT 1 FROM watch_periods AS w WHERE w.starts_on <= %(on)s"
     "   AND w.ends_on >= %(on)s AND (w.town IS NULL OR w.town = e.town)) AS under_watch,"
-    " EXISTS (SELECT 1 FROM checkin_prompts AS p WHERE p.device_id = d.id"
+    " EXISTS (SELECT 1 FROM checkin_prompts AS p WHERE p.elder_id = e.id"
     "   AND p.day = %(on)s) AS prompted_today"
     " FROM devices AS d JOIN elders AS e ON e.id = d.elder_id"
     " WHERE d.type = 'sos_button' AND e.visit_consent"
     " AND {category} IN ('B', 'C')"
-    " ORDER BY d.id"
+    " ORDER BY e.id, d.online IS TRUE DESC, d.last_seen DESC NULLS LAST, d.id"
 )
 
 
 async def candidates(conn: Conn, month: Month, today: date, tz: ZoneInfo) -> list[PromptCandidate]:
-    """Ping An Tong buttons of class B/C elders who accept visits, with what the rule
-    needs to decide (care.prompts.should_prompt). "Checked in today" is any visit today."""
+    """One Ping An Tong button of each class B/C elder who accepts visits, with what the
+    rule needs to decide (care.prompts.should_prompt). "Checked in today" is any visit
+    today; "prompted today" is a prompt to any of the elder's buttons."""
     month_start, month_end = month.bounds(tz)
     params = {
         "month_start": month_start,
@@ -53,10 +56,12 @@ async def candidates(conn: Conn, month: Month, today: date, tz: ZoneInfo) -> lis
 async def claim(
     conn: Conn, device_id: str, *, elder_id: str, day: date, now: datetime, prompt_id: str
 ) -> bool:
-    """Take the day's prompt of this device; False when another round or gateway has it."""
+    """Take the day's prompt of this elder on this device; False when another round or
+    gateway has it, for this device or for another button of the same elder (both keys of
+    checkin_prompts: (device_id, day) and (elder_id, day))."""
     cur = await conn.execute(
         "INSERT INTO checkin_prompts (device_id, day, elder_id, prompt_id, sent_at)"
-        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (device_id, day) DO NOTHING",
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
         (device_id, day, elder_id, prompt_id, now),
     )
     return cur.rowcount == 1

@@ -6,3 +6,10 @@
 -- created_at in TANFANG_TIMEZONE: the queries fall back to created_at, where the zone is
 -- known; the API always stores a date.
 ALTER TABLE elders ADD COLUMN IF NOT EXISTS filed_on date;
+
+-- Check-in prompts: at most one an ELDER a day (an elder with two Ping An Tong buttons is
+-- prompted once, on one button), besides the device's own (device_id, day) key. Older
+-- duplicate rows are dropped first, keeping the first device's.
+DELETE FROM checkin_prompts AS a USING checkin_prompts AS b
+ WHERE a.elder_id = b.elder_id AND a.day = b.day AND a.device_id > b.device_id;
+CREATE UNIQUE INDEX IF NOT EXISTS checkin_prompts_elder_day ON checkin_prompts (elder_id, day);

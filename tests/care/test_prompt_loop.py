@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from care import prompts_repo
 from care.prompts import prompt_once, run_prompts
 from store.pool import Pool
 from tanfang.settings import Settings
@@ -113,3 +114,33 @@ async def test_prompt_window_edges_are_local_time(
 ) -> None:
     await households(conn)
     assert await prompt_once(pool, settings, FakePublish(), NOON_21ST.replace(hour=hour)) == 0
+
+
+async def test_an_elder_with_two_buttons_gets_one_prompt_a_day_on_the_online_one(
+    conn: Conn, pool: Pool, settings: Settings
+) -> None:
+    await add_elder(conn, "C1", birth_date=date(1956, 1, 1))
+    await add_device(conn, "pat-a", "C1")
+    await add_device(conn, "pat-b", "C1")
+    await conn.execute("UPDATE devices SET online = true WHERE id = 'pat-b'")
+    publish = FakePublish()
+    assert await prompt_once(pool, settings, publish, NOON_21ST) == 1
+    assert [d for d, _ in publish.sent] == ["pat-b"]
+    # The other button cannot be claimed for the same elder and day, by any gateway.
+    await conn.execute("UPDATE devices SET online = false WHERE id = 'pat-b'")
+    assert await prompt_once(pool, settings, FakePublish(), NOON_21ST.replace(hour=15)) == 0
+    async with pool.connection() as c:
+        again = await prompts_repo.claim(
+            c, "pat-a", elder_id="C1", day=NOON_21ST.date(), now=NOON_21ST, prompt_id="x"
+        )
+    assert again is False
+
+
+async def test_prompt_day_31_fires_on_the_30th_of_april(
+    conn: Conn, pool: Pool, settings: Settings
+) -> None:
+    await households(conn)
+    late = settings.model_copy(update={"checkin_prompt_day": 31})
+    april_30 = datetime(2026, 4, 30, 12, tzinfo=TZ)
+    assert await prompt_once(pool, late, FakePublish(), april_30.replace(day=29)) == 0
+    assert await prompt_once(pool, late, FakePublish(), april_30) == 3  # C2 unvisited in April

@@ -74,3 +74,19 @@ def test_command_is_the_contract_object_expiring_at_20_00_local() -> None:
     assert command["cmd"] == "checkin_prompt"
     assert command["id"] == "checkin-20260520-pat-1"
     assert command["expires"] == local(20, 20).timestamp()
+
+
+def test_an_elder_with_two_buttons_is_chosen_once_on_the_first_button() -> None:
+    second = dataclasses.replace(BASE, device_id="pat-2")
+    got = choose([BASE, second], local(20, 10), TZ, 20)
+    assert [c.device_id for c in got] == ["pat-1"]
+
+
+def test_prompt_day_29_to_31_fires_on_the_last_day_of_a_shorter_month() -> None:
+    feb_28 = datetime(2026, 2, 28, 10, tzinfo=TZ)  # 2026 is a common year
+    for prompt_day in (29, 30, 31):
+        assert chosen(BASE, feb_28, prompt_day=prompt_day)
+        assert not chosen(BASE, feb_28.replace(day=27), prompt_day=prompt_day)
+    assert chosen(BASE, datetime(2028, 2, 29, 10, tzinfo=TZ), prompt_day=31)  # leap year
+    assert chosen(BASE, datetime(2026, 4, 30, 10, tzinfo=TZ), prompt_day=31)
+    assert not chosen(BASE, datetime(2026, 5, 30, 10, tzinfo=TZ), prompt_day=31)
