@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from tanfang.settings import Settings, SettingsError, get_settings
+from tanfang.settings import Settings, SettingsError, get_settings, warn_unavailable
 
 app = typer.Typer(
     name="tanfang",
@@ -63,6 +63,8 @@ def _run_parts(settings: Settings, *, gateway: bool, api: bool) -> None:
         await runtime.run(settings, gateway=gateway, api=api, stop=stop)
 
     _setup_logging()
+    if gateway:
+        warn_unavailable(settings)
     asyncio.run(main())
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from tanfang import runtime
 from tanfang.embedded import embedded_broker, embedded_database, pick_port
-from tanfang.settings import Settings
+from tanfang.settings import Settings, warn_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ async def run_demo(options: DemoOptions) -> None:
     homes: list[asyncio.Task[None]] = []
     async with AsyncExitStack() as stack:
         settings = await _demo_settings(stack)
+        warn_unavailable(settings)
 
         async def started() -> None:
             homes.append(await _start_homes(settings, options, homes_stop))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from typing import Final, Literal
@@ -9,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
 
 MIN_ADMIN_TOKEN_LENGTH: Final = 24
 INSECURE_TOKENS: Final = frozenset({"", "changethis", "admin", "secret", "token"})
@@ -123,6 +126,16 @@ def admin_token_problem(token: str) -> str | None:
     if token.lower() in INSECURE_TOKENS or len(set(rest.lower())) < _MIN_DISTINCT:
         return "is a well-known or guessable value"
     return None
+
+
+def warn_unavailable(settings: Settings) -> None:
+    """Log, once at start, each setting that asks for something not built yet."""
+    if settings.webhook_url:
+        # The URL itself is not logged: webhook URLs often carry a secret.
+        log.warning(
+            "TANFANG_WEBHOOK_URL is set, but notifications are not yet available: "
+            "alerting is not built, nothing will be sent to it"
+        )
 
 
 @lru_cache(maxsize=1)
