@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from psycopg_pool import PoolTimeout
 
 from devices.schema import Event
 from gateway.sinks import CommittedBatch
 from gateway.writer import Writer
 from store.pool import Pool
-from tests.gateway.helpers import fetch, register
+from tests.gateway.helpers import FaultyPool, fetch, register
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -21,10 +26,8 @@ class Recorder:
         self.batches.append(batch)
 
 
-def event(seq: int, **extra: object) -> Event:
-    return Event(
-        device_id="d1", ts=NOW, kind="motion", received_at=NOW, seq=seq, extra=extra or None
-    )
+def event(seq: int, kind: str = "motion", **extra: object) -> Event:
+    return Event(device_id="d1", ts=NOW, kind=kind, received_at=NOW, seq=seq, extra=extra or None)
 
 
 async def test_events_the_database_refuses_become_dead_letters_and_the_rest_is_stored(
@@ -46,3 +49,31 @@ async def test_events_the_database_refuses_become_dead_letters_and_the_rest_is_s
     assert letters == [("bad_field", "d1")]
     assert [[e.seq for e in b.events] for b in sink.batches] == [[1, 3]]
     assert sink.batches[0].elder_ids == ["KP-1", "KP-1"]
+
+
+@pytest.mark.parametrize("critical", [False, True], ids=["batch", "critical-batch"])
+@pytest.mark.parametrize(
+    "error",
+    [PoolTimeout("no connection in time"), psycopg.OperationalError("server closed the link")],
+    ids=["pool-timeout", "connection-lost"],
+)
+async def test_a_connection_failure_while_isolating_refused_data_is_retried_and_the_batch_resolves(
+    pool: Pool, database_url: str, error: Exception, critical: bool
+) -> None:
+    await register(database_url, ["d1"])
+    # The first write is refused as data; the link then fails twice while the batch is split.
+    flaky = FaultyPool(pool, [error, error], after=1)
+    sink = Recorder()
+    writer = Writer(flaky.as_pool(), max_rows=100, max_ms=10, max_dead_letters=10, sinks=[sink])
+    events = [event(1), event(2, note="a\x00b"), event(3, "sos" if critical else "motion")]
+    writing = asyncio.create_task(writer.run())
+    done = writer.batcher.add_events(events, "KP-1", 0.0)
+    await asyncio.wait({writing, done}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+    assert done.done(), "the batch's messages wait for ever"
+    assert done.exception() is None
+    writer.batcher.close()
+    await writing
+    assert await fetch(database_url, "SELECT seq FROM events ORDER BY seq") == [(1,), (3,)]
+    assert await fetch(database_url, "SELECT reason FROM dead_letters") == [("bad_field",)]
+    assert [[e.seq for e in b.events] for b in sink.batches] == [[1, 3]]
+    assert not writer.failing
