@@ -15,6 +15,7 @@ from care.compliance import VisitFact, WatchPeriod
 from care.due import TownElder
 from care.models import Elder
 from care.month import Month
+from care.repo import category_sql
 from care.visits import Visit
 
 Conn = AsyncConnection[TupleRow]
@@ -22,21 +23,11 @@ Conn = AsyncConnection[TupleRow]
 # A watch week may begin up to 6 days before the month or end up to 6 days after it.
 NEAR: Final = timedelta(days=7)
 
-_CATEGORY: Final = sql.SQL(
-    "tanfang_care_category(e.category_override, e.birth_date, e.living_arrangement,"
-    " e.incapacitated, e.disability_level, e.low_income, e.family_planning_special,"
-    " e.couple_with_dependent, e.cares_for_dependent_child, %(on)s)"
-)
 
 
 # On file by the month's end: opened (filed_on) on or before the month's last day; a row
 # without filed_on counts from the day it was created (migration 0011).
 ON_FILE: Final = sql.SQL("coalesce(e.filed_on <= %(last)s, e.created_at < %(end)s)")
-
-
-def category_sql() -> sql.Composable:
-    """The plan's class of the row ``e`` of ``elders`` on the parameter ``%(on)s``."""
-    return _CATEGORY
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +127,7 @@ async def town_month(
 ) -> list[TownElder]:
     """The classified elders of ``town`` (all towns: None) on file by the month's end,
     with their class on day ``on``, last visits, and visits near the month."""
-    query = _TOWN.format(category=_CATEGORY, on_file=ON_FILE)
+    query = _TOWN.format(category=category_sql(), on_file=ON_FILE)
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(query, {**_bounds(month, tz), "town": town, "on": on})
         rows = await cur.fetchall()

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow, class_row
 
-from care.compliance_repo import category_sql
 from care.month import Month, day_start
 from care.prompts import PromptCandidate
+from care.repo import category_sql
 
 Conn = AsyncConnection[TupleRow]
 

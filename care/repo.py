@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Final
 
 import psycopg
@@ -15,17 +16,30 @@ from store.errors import StoreError
 Conn = AsyncConnection[TupleRow]
 
 _COLUMNS: Final = tuple(Elder.model_fields)
-_SELECT: Final = sql.SQL("SELECT {} FROM elders").format(
+_SELECT: Final = sql.SQL("SELECT {} FROM elders AS e").format(
     sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
 )
 _RETURNING: Final = sql.SQL(" RETURNING {}").format(
     sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
 )
 _WRITABLE: Final = frozenset(ElderCreate.model_fields)
+# The plan's class of the row ``e`` of ``elders`` on the day %(on)s (migration 0010's
+# function, kept in step with care.category.classify by tests/care/test_category_sql.py).
+_CATEGORY: Final = sql.SQL(
+    "tanfang_care_category(e.category_override, e.birth_date, e.living_arrangement,"
+    " e.incapacitated, e.disability_level, e.low_income, e.family_planning_special,"
+    " e.couple_with_dependent, e.cares_for_dependent_child, %(on)s)"
+)
+NOT_CLASSIFIED: Final = "none"
 _ID_MATCHES: Final = sql.SQL("id ILIKE %(q)s")
 _ANY_MATCHES: Final = sql.SQL(
     "(id ILIKE %(q)s OR name ILIKE %(q)s OR village ILIKE %(q)s OR phone ILIKE %(q)s)"
 )
+
+
+def category_sql() -> sql.Composable:
+    """The plan's class of the row ``e`` of ``elders`` on the parameter ``%(on)s``."""
+    return _CATEGORY
 
 
 class DuplicateElderError(StoreError):
@@ -88,12 +102,25 @@ async def list_elders(
     after: str | None = None,
     limit: int = 50,
     q_id_only: bool = False,
+    category: str | None = None,
+    on: date | None = None,
 ) -> Sequence[Elder]:
-    """Elders in id order after the id ``after`` (keyset), optionally of one town and
-    matching ``q`` (a case-insensitive part of the id, name, village or phone; of the id
-    alone with ``q_id_only``)."""
+    """Elders in id order after the id ``after`` (keyset), optionally of one town, of the
+    plan's class ``category`` on day ``on`` (``"none"``: not classified) and matching
+    ``q`` (a case-insensitive part of the id, name, village or phone; of the id alone with
+    ``q_id_only``). The class is computed in the WHERE clause, so a page reads its rows
+    in id order and stops at ``limit``, however rare the class."""
     where: list[sql.Composable] = []
     params: dict[str, object] = {"limit": limit}
+    if category is not None:
+        if on is None:
+            raise ValueError("a category filter needs the day it is judged on")
+        if category == NOT_CLASSIFIED:
+            where.append(_CATEGORY + sql.SQL(" IS NULL"))
+        else:
+            where.append(_CATEGORY + sql.SQL(" = %(category)s"))
+            params["category"] = category
+        params["on"] = on
     if town is not None:
         where.append(sql.SQL("town = %(town)s"))
         params["town"] = town

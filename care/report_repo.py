@@ -15,8 +15,9 @@ import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow, dict_row
 
-from care.compliance_repo import ON_FILE, category_sql
+from care.compliance_repo import ON_FILE
 from care.month import Month
+from care.repo import category_sql
 
 Conn = AsyncConnection[TupleRow]
 

@@ -16,13 +16,11 @@ from api.params import plain_text
 from api.routes.care_common import actor_of, readable_elder, refusal_fields
 from api.state import AppState, StateDep
 from care import audit, audit_repo, contacts_repo, repo
-from care.models import ELDER_ID_PATTERN, Elder, ElderCreate, ElderPublic, ElderUpdate
+from care.models import ELDER_ID_PATTERN, ElderCreate, ElderPublic, ElderUpdate
 
 router = APIRouter(prefix="/elders", tags=["elders"])
 
 ElderIdPath = Annotated[str, Path(pattern=ELDER_ID_PATTERN, description="The elder's file id")]
-# With a category filter the rows are classified here, so they are read in larger batches.
-_CATEGORY_SCAN_BATCH: Final = 200
 _NOT_FOUND: Final = "no such elder"
 _OTHER_TOWN: Final = "this elder belongs to another town"
 
@@ -175,24 +173,12 @@ async def _scan(
     after: str | None,
     limit: int,
 ) -> list[ElderPublic]:
-    """Up to ``limit + 1`` matching files after ``after``. The category is computed, not
-    stored, so with a category filter the files are classified batch by batch."""
+    """Up to ``limit + 1`` matching files after ``after``, in one keyset query: the class
+    is computed by the database (care.repo.category_sql) on today's date."""
     today, tz = state.today(), state.settings.tz
-    batch = limit + 1 if category is None else max(_CATEGORY_SCAN_BATCH, limit + 1)
-    found: list[ElderPublic] = []
     async with state.connection() as conn:
-        while True:
-            rows: list[Elder] = list(
-                await repo.list_elders(
-                    conn, town=town, q=q, q_id_only=q_id_only, after=after, limit=batch
-                )
-            )
-            for elder in rows:
-                shown = elder_public(elder, today, tz, masked=True)
-                if category is None or (shown.category or "none") == category:
-                    found.append(shown)
-                    if len(found) > limit:
-                        return found
-            if len(rows) < batch:
-                return found
-            after = rows[-1].id
+        rows = await repo.list_elders(
+            conn, town=town, q=q, q_id_only=q_id_only, after=after, limit=limit + 1,
+            category=None if category is None else str(category), on=today,
+        )  # fmt: skip
+    return [elder_public(elder, today, tz, masked=True) for elder in rows]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from care import audit_repo, compliance_repo, contacts_repo, history_repo, report
+from care import audit_repo, compliance_repo, contacts_repo, history_repo, repo, report
 from care.audit import Actor
 from care.contacts import ContactCreate
 from care.month import Month
@@ -166,3 +166,19 @@ async def test_report_counts_the_plans_minimum_not_the_watch_weeks_and_says_so(
     keys = dict(report.columns())
     assert keys["plan_minimum_met"] == "達到計劃最低探訪頻次人數"
     assert "compliant" not in keys
+
+
+async def test_elder_list_filters_by_class_in_the_database_page_by_page(conn: Conn) -> None:
+    for n in range(9):
+        arrangement = "alone" if n % 3 else "with_family"  # with family at 86: not served
+        await add_elder(conn, f"KP-{n}", birth_date=date(1940, 1, 1),
+                        living_arrangement=arrangement)  # fmt: skip
+    on = date(2026, 5, 1)
+    first = await repo.list_elders(conn, category="A", on=on, limit=2)
+    assert [e.id for e in first] == ["KP-1", "KP-2"]
+    rest = await repo.list_elders(conn, category="A", on=on, after="KP-2", limit=10)
+    assert [e.id for e in rest] == ["KP-4", "KP-5", "KP-7", "KP-8"]
+    none = await repo.list_elders(conn, category="none", on=on, limit=10)
+    assert [e.id for e in none] == ["KP-0", "KP-3", "KP-6"]
+    # Classed on the day asked: born 1 Jan 1940, not yet 80 at the end of 2019 (class C).
+    assert await repo.list_elders(conn, category="A", on=date(2019, 12, 31), limit=10) == []
