@@ -55,5 +55,29 @@ def _post(client: httpx.Client, path: str, body: dict[str, object], ident: str) 
 
 def _check(response: httpx.Response, what: str, ident: str) -> None:
     if response.status_code >= 400:
-        detail = response.text[:300]
-        raise RegisterError(f"POST {what} {ident}: HTTP {response.status_code}: {detail}")
+        message = f"POST {what} {ident}: HTTP {response.status_code}"
+        fields = _refused_fields(response) if response.status_code == 422 else []
+        if fields:
+            message += ": refused fields " + ", ".join(fields)
+        raise RegisterError(message)
+
+
+def _refused_fields(response: httpx.Response) -> list[str]:
+    """The names of the fields a 422 refused (``detail[].loc``), and nothing else of the
+    body: its messages and echoed input can hold an elder's name or phone number, and this
+    error ends up in logs."""
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return []
+    names: list[str] = []
+    for item in detail if isinstance(detail, list) else []:
+        loc = item.get("loc") if isinstance(item, dict) else None
+        if isinstance(loc, list):
+            parts = [str(p) for p in loc if isinstance(p, str | int) and not isinstance(p, bool)]
+            if parts and parts[0] == "body":
+                parts = parts[1:]
+            name = ".".join(parts)[:80]
+            if name and name not in names:
+                names.append(name)
+    return names

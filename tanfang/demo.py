@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import threading
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 from tanfang import runtime
 from tanfang.embedded import embedded_broker, embedded_database, pick_port
@@ -41,8 +43,31 @@ async def _demo_settings(stack: AsyncExitStack) -> Settings:
     return base.model_copy(update=update)
 
 
+_DSN_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def mask_password(url: str | None) -> str:
+    """``url`` with its password replaced by ``***``: the banner is printed to a terminal
+    and often pasted into chats and issues. URL form (``scheme://user:pw@host``) and
+    libpq key=value form (``password=pw``) are both covered."""
+    if not url:
+        return ""
+    if "://" not in url:
+        return _DSN_PASSWORD.sub(r"\1***", url)
+    parts = urlsplit(url)
+    if not parts.password:  # none, or empty (pgserver's): nothing to hide
+        masked = url
+    else:
+        userinfo, _, host = parts.netloc.rpartition("@")
+        user = userinfo.partition(":")[0]
+        masked = urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    # libpq also takes the password as a query parameter (…?password=pw).
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", masked, flags=re.IGNORECASE)
+
+
 def _banner(settings: Settings, options: DemoOptions) -> str:
     api = f"http://{settings.api_host}:{settings.api_port}"
+    broker = mask_password(settings.mqtt_url)
     return "\n".join(
         [
             "",
@@ -51,8 +76,8 @@ def _banner(settings: Settings, options: DemoOptions) -> str:
             f"  health       {api}/healthz",
             f"  metrics      {api}/metrics",
             f"  admin token  {settings.admin_token}",
-            f"  MQTT broker  {settings.mqtt_url}  (topic root {settings.topic_root})",
-            f"  database     {settings.database_url}",
+            f"  MQTT broker  {broker}  (topic root {settings.topic_root})",
+            f"  database     {mask_password(settings.database_url)}",
             f"  homes        {options.households} simulated, {options.speed:g}x real time",
             "Press Ctrl-C to stop.",
             "",

@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from simulators.cli import simulate
-from simulators.register import register_world
+from simulators.register import RegisterError, register_world
 from simulators.world import build_world
 from tests.simulators.helpers import START
 
@@ -89,3 +89,38 @@ def test_register_is_idempotent_and_skips_contacts_when_the_api_has_none(
     assert sum(p.endswith("/contacts") for p in calls) == 1
     assert all(p.startswith("/api/v1/") for p in calls)
     assert sum("contacts" in r.message for r in caplog.records) == 1
+
+
+def test_a_refused_registration_names_status_and_fields_but_no_personal_data() -> None:
+    world = build_world(1, 4, START)
+    name, phone = world.homes[0].elder["name"], "13800138000"
+    body = {
+        "detail": [
+            {"loc": ["body", "phone"], "msg": f"{phone} is not a phone", "input": phone},
+            {"loc": ["body", "name"], "msg": f"too long: {name}", "input": name},
+        ]
+    }
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(422, json=body)
+
+    with pytest.raises(RegisterError) as caught:
+        register_world(world, "http://api.test", "t", transport=httpx.MockTransport(refuse))
+    message = str(caught.value)
+    assert "HTTP 422" in message
+    assert "phone" in message
+    assert "name" in message
+    assert phone not in message
+    assert str(name) not in message
+
+
+def test_a_failed_registration_keeps_only_the_status_of_other_errors() -> None:
+    world = build_world(1, 4, START)
+    echoed = f"internal error while saving {world.homes[0].elder['name']}"
+
+    def fail(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, text=echoed)
+
+    with pytest.raises(RegisterError) as caught:
+        register_world(world, "http://api.test", "t", transport=httpx.MockTransport(fail))
+    assert str(caught.value) == f"POST elders {world.homes[0].elder_id}: HTTP 500"
