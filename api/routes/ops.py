@@ -1,9 +1,11 @@
-"""``/healthz`` and ``/metrics``: for load balancers, orchestrators and Prometheus (no auth).
+"""``/healthz``, ``/readyz`` and ``/metrics``: for monitoring, load balancers and Prometheus
+(no auth).
 
-``/healthz`` answers 200 with ``status: "ok"`` when the database and the broker are both
-reachable, 200 with ``status: "degraded"`` when the database is but the broker is not (the
-API still serves), and 503 with ``status: "down"`` when the database is not (nothing can be
-served).
+``/healthz`` always answers 200 (the contract: "answers 200 with the state of the broker and
+database connections") with ``status``: ``"ok"`` when the database and the broker are both
+reachable, ``"degraded"`` when the database is but the broker is not (the API still serves),
+``"down"`` when the database is not (nothing can be served). ``/readyz`` is for load
+balancers: 200 when the database answers, 503 when it does not, so traffic goes elsewhere.
 """
 
 from __future__ import annotations
@@ -26,16 +28,15 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["operations"])
 
 _DATABASE_TIMEOUT_S: Final = 2.0
+_NO_STORE: Final = {"Cache-Control": "no-store"}
 
 
 @router.get(
     "/healthz",
-    responses={
-        200: {"description": "database reachable; `status` says whether the broker is too"},
-        503: {"description": "database unreachable"},
-    },
+    responses={200: {"description": "always; `status` is ok, degraded or down"}},
 )
 async def healthz(state: StateDep) -> JSONResponse:
+    """The state of the database and broker connections; 200 whatever it is."""
     database = await _database(state)
     broker = await _broker(state)
     body: dict[str, object] = {"database": database, "broker": broker}
@@ -44,15 +45,29 @@ async def healthz(state: StateDep) -> JSONResponse:
         reported = state.health.health()
         body["gateway"] = {key: value for key, value in reported.items() if key != "broker"}
     if not database["connected"]:
-        status, code = "down", 503
+        status = "down"
     elif broker.get("connected") is True or broker.get("configured") is False:
-        status, code = "ok", 200
+        status = "ok"
     else:
-        status, code = "degraded", 200
+        status = "degraded"
+    return JSONResponse(jsonable_encoder({"status": status, **body}), headers=_NO_STORE)
+
+
+@router.get(
+    "/readyz",
+    responses={
+        200: {"description": "the database answers: this instance can serve"},
+        503: {"description": "the database is unreachable: send traffic elsewhere"},
+    },
+)
+async def readyz(state: StateDep) -> JSONResponse:
+    """Ready to serve: the database answers (the broker only stalls ingest, not the API)."""
+    database = await _database(state)
+    ready = bool(database["connected"])
     return JSONResponse(
-        jsonable_encoder({"status": status, **body}),
-        status_code=code,
-        headers={"Cache-Control": "no-store"},
+        jsonable_encoder({"ready": ready, "database": database}),
+        status_code=200 if ready else 503,
+        headers=_NO_STORE,
     )
 
 

@@ -1,4 +1,4 @@
-"""/healthz, /metrics, the OpenAPI document, and a database gone mid-flight."""
+"""/healthz, /readyz, /metrics, the OpenAPI document, and a database gone mid-flight."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ async def test_healthz_is_ok_when_database_and_broker_answer(client: httpx.Async
     assert body["broker"]["checked_by"] == "api"
 
 
+async def test_readyz_is_200_without_a_token_when_the_database_answers(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["ready"] is True
+    assert response.headers["cache-control"] == "no-store"
+
+
 async def test_healthz_is_degraded_but_200_when_the_broker_is_unreachable(
     settings: Settings,
 ) -> None:
@@ -70,13 +79,17 @@ async def test_healthz_reports_the_broker_state_of_a_gateway_in_process(
     assert not pool.closed  # a pool handed in is left open
 
 
-async def test_database_gone_gives_503_on_healthz_and_requests(
+async def test_database_gone_healthz_says_down_with_200_readyz_and_requests_503(
     client: httpx.AsyncClient, admin: dict[str, str], services: Services, database_url: str
 ) -> None:
     services.drop_database(database_url)
     health = await client.get("/healthz")
-    assert health.status_code == 503
+    assert health.status_code == 200  # the contract: 200 with the state of the connections
     assert health.json()["status"] == "down"
+    assert health.json()["database"]["connected"] is False
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["ready"] is False
     response = await client.get("/api/v1/elders", headers=admin)
     assert response.status_code == 503
     assert response.json() == {"detail": "database unavailable, try again shortly"}
