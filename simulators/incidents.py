@@ -307,6 +307,11 @@ def decline(
 
 
 def fault(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind: str) -> None:
+    """A device fault. Truth is written only for what should raise an alert of contract §2:
+    ``offline`` here (``device_offline``), ``drain`` by the generator once it knows the
+    battery level (``battery_low``, then ``device_offline``). A stuck sensor, a skewed clock
+    and malformed payloads raise no alert type (they show as flagged events and dead
+    letters), and they are not ``away`` (the elder is at home): no truth line."""
     roles = sorted(home.roles)
     if kind == "drain":
         roles = [r for r in roles if not r.startswith(("plug", "gas", "fall"))]
@@ -315,29 +320,22 @@ def fault(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind:
     role = rng.choice(roles)
     device = home.roles[role]
     start = at if at is not None else plan.start + rng.random() * DAY
-    note = ""
     if kind == "offline":
         item = Fault(kind, device, start, start + rng.uniform(2, 30) * HOUR)
         _truth(plan, home, "device_offline", start, item.end, [device], note=f"{role} offline")
-    elif kind == "drain":
+    elif kind == "drain":  # the battery drains within days
         item = Fault(kind, device, start, start + 9 * DAY, rate=rng.uniform(12, 30))
-        note = "battery drains within days"  # truth is written by the generator
-    elif kind == "stuck":
+    elif kind == "stuck":  # a motion sensor fires without anyone there
         item = Fault(kind, device, start, start + rng.uniform(3, 20) * HOUR, rng.uniform(58, 75))
-        note = "motion sensor stuck: fires without anyone there"
     elif kind == "skew":
         shift = rng.choice((rng.uniform(1, 12) * HOUR, -rng.uniform(8, 12) * DAY))
         item = Fault(kind, device, start, start + rng.uniform(6, 48) * HOUR, shift)
-        note = f"clock skew {shift / HOUR:+.1f} h"
-    else:
+    else:  # malformed payloads
         item = Fault(kind, device, start, start)
         times = sorted(start + rng.uniform(0, 4) * HOUR for _ in range(rng.randint(1, 4)))
         item.raw = [(t, rng.choice(GARBAGE)) for t in times]
         item.end = times[-1]
-        note = "malformed payloads"
     plan.faults.append(item)
-    if kind != "offline":
-        _truth(plan, home, "device_fault", item.start, item.end, [device], note=note)
 
 
 GARBAGE: Final = (

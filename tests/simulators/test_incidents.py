@@ -12,6 +12,11 @@ from simulators.incidents import Forced
 from simulators.world import World, build_world
 from tests.simulators.helpers import START, file_run, lines
 
+# Contract §2 Alerts: the only types a truth line may name, besides "away".
+ALERT_TYPES = {"sos", "fall", "smoke", "gas", "inactivity", "night_wandering",
+               "abnormal_temperature", "abnormal_vitals", "activity_drop", "device_offline",
+               "battery_low", "missed_checkin", "visit_overdue"}  # fmt: skip
+
 
 def _single_home_with(role: str) -> tuple[World, int]:
     world = build_world(60, 21, START)
@@ -81,14 +86,25 @@ def test_heat_stress_truth_window_is_where_the_sensor_reads_35_or_more() -> None
     assert max(outside) < 35.0
 
 
-def test_malformed_payloads_appear_as_raw_lines_of_the_faulty_device() -> None:
+def test_malformed_payloads_appear_as_raw_lines_of_one_device_of_the_home() -> None:
     world, home = _single_home_with("env")
     at = START.timestamp() + 30 * 3600
-    text, truth = file_run(world, 2, rate=0.0, forced=[Forced(home, "malformed", at)])
-    record = next(r for r in truth if r["type"] == "device_fault")
+    text, _ = file_run(world, 2, rate=0.0, forced=[Forced(home, "malformed", at)])
     raws = [line for line in lines(text) if "raw" in line]
     assert raws
-    assert {r["device_id"] for r in raws} == set(record["device_ids"])
+    (device,) = {r["device_id"] for r in raws}
+    assert world.devices[world.device_ids().index(device)].home == home
+
+
+@pytest.mark.parametrize("kind", ["stuck", "skew", "malformed"])
+def test_a_fault_that_raises_no_alert_writes_no_truth_line(kind: str) -> None:
+    """truth.jsonl holds alert types of contract §2 and ``away`` (the elder is out):
+    a stuck sensor, a skewed clock or garbage on the wire is neither."""
+    world, home = _single_home_with("env")
+    at = START.timestamp() + 30 * 3600
+    _, quiet = file_run(world, 3, rate=0.0)
+    _, truth = file_run(world, 3, rate=0.0, forced=[Forced(home, kind, at)])
+    assert truth == quiet
 
 
 def test_an_offline_device_says_so_and_is_silent_until_it_returns() -> None:
@@ -137,10 +153,8 @@ def test_a_month_of_random_incidents_names_only_known_types_elders_and_devices(
     world = build_world(40, 9, start)
     _, truth = file_run(world, 30, rate=3.0, start=start)
     types = {r["type"] for r in truth}
-    known = {"sos", "fall", "smoke", "gas", "inactivity", "night_wandering", "abnormal_temperature",
-             "activity_drop", "device_offline", "battery_low", "away", "device_fault"}  # fmt: skip
-    assert types <= known
-    assert {"sos", "fall", "inactivity", "device_offline", "away", "device_fault"} <= types
+    assert types <= ALERT_TYPES | {"away"}
+    assert {"sos", "fall", "inactivity", "device_offline", "away"} <= types
     elders, devices = {h.elder_id for h in world.homes}, set(world.device_ids())
     for record in truth:
         assert record["elder_id"] in elders
