@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -113,17 +112,15 @@ def test_a_long_live_run_stops_promptly_when_asked(mqtt_url: str, topic_root: st
     runner = threading.Thread(target=run_live, args=(world,),
                               kwargs={"mqtt_url": mqtt_url, "topic_root": topic_root, "speed": 60,
                                       "stop": stop, "protocol": "3.1.1"})  # fmt: skip
-    began = time.monotonic()
     runner.start()
     subscriber = Subscriber(mqtt_url, topic_root)
     try:
         poll(lambda: len(subscriber.snapshot()) >= len(world.devices), "devices online")
-        stop.set()
-        runner.join(timeout=10)
     finally:
+        stop.set()  # also when poll failed: a run left going would hang the session
+        runner.join(timeout=10)
         subscriber.close()
-    assert not runner.is_alive()
-    assert time.monotonic() - began < 15
+    assert not runner.is_alive(), "the live run did not stop within the join timeout"
 
 
 def test_replay_publishes_a_recorded_file_to_the_broker(
