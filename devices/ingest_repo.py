@@ -12,7 +12,8 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
 import orjson
 from psycopg import AsyncConnection, sql
@@ -24,6 +25,14 @@ from store.partitions import DAYS_BACK
 Conn = AsyncConnection[TupleRow]
 
 _STAGE = sql.Identifier("tanfang_ingest_stage")
+
+# A device that lost its PUBACK resends when it reconnects, within seconds to a minute: a
+# copy without the DUP bit, of the same seq, kind, value and device time, stored this
+# recently is that resend. The window is short because a device whose seq counter restarted
+# (a reboot) reuses old seqs for new events, an SOS included: matched against days of
+# history they would be dropped. Within two minutes, a restarted counter repeating the same
+# seq with the same kind and value would be taken for a resend; that is the price.
+RESEND_WINDOW: Final = timedelta(minutes=2)
 
 # ON COMMIT DELETE ROWS empties the table at the end of every batch's transaction, so a
 # batch never sees the rows of the one before, even after a failed commit.
@@ -106,18 +115,26 @@ _UPDATE_STATUS = sql.SQL(
     " WHERE d.id = s.id"
 )
 
-# A redelivered event that was stored with its receive time (no device time, or a skewed
-# one) has a new ts on each delivery; it is the same event when an earlier copy of the
-# same device and seq, also stored with its receive time and with the same device time,
-# is in the window the gateway keeps receive-time events for (partitions.DAYS_BACK).
+# An event stored with its receive time (no device time, or a skewed one) gets a new ts on
+# each delivery, so the (device_id, ts, seq) key cannot recognise a second copy. Two rules
+# find an earlier copy, also stored with its receive time, of the same device, seq and device
+# time:
+# * a broker redelivery (MQTT DUP set: the gateway had the message and did not acknowledge
+#   it) matches within the window the gateway keeps receive-time events for (DAYS_BACK);
+# * a first delivery (DUP unset) is a device resending after it lost its own PUBACK (the
+#   broker takes the resend as a new message), or a device whose seq counter restarted. It
+#   matches only a copy of the same kind and value stored within RESEND_WINDOW.
 _STORED_BEFORE = sql.SQL(
-    "SELECT s.n FROM unnest(%s::text[], %s::int8[], %s::timestamptz[], %s::jsonb[])"
-    " WITH ORDINALITY AS s(device_id, seq, received_at, device_ts, n)"
+    "SELECT s.n FROM unnest(%s::text[], %s::int8[], %s::text[], %s::float8[],"
+    " %s::timestamptz[], %s::jsonb[], %s::boolean[])"
+    " WITH ORDINALITY AS s(device_id, seq, kind, value, received_at, device_ts, redelivered, n)"
     " WHERE EXISTS (SELECT 1 FROM events e WHERE e.device_id = s.device_id AND e.seq = s.seq"
-    "   AND e.ts >= s.received_at - make_interval(days => {days}) AND e.ts <= s.received_at"
+    "   AND e.ts >= s.received_at - CASE WHEN s.redelivered THEN {redelivery} ELSE {resend} END"
+    "   AND e.ts <= s.received_at"
     "   AND e.flags && %s::text[]"
-    "   AND (e.extra -> 'device_ts') IS NOT DISTINCT FROM s.device_ts)"
-).format(days=sql.Literal(DAYS_BACK))
+    "   AND (e.extra -> 'device_ts') IS NOT DISTINCT FROM s.device_ts"
+    "   AND (s.redelivered OR (e.kind = s.kind AND e.value IS NOT DISTINCT FROM s.value)))"
+).format(redelivery=sql.Literal(timedelta(days=DAYS_BACK)), resend=sql.Literal(RESEND_WINDOW))
 
 _COPY_DEAD = sql.SQL(
     "COPY dead_letters (received_at, topic, device_id, reason, detail, payload, payload_size)"
@@ -190,13 +207,14 @@ async def write_batch(
     statuses: Sequence[StatusChange],
     *,
     which: bool = False,
-    suspects: Sequence[int] = (),
+    suspects: Sequence[tuple[int, bool]] = (),
 ) -> WriteResult:
     """Write one batch in one transaction. ``rows`` are ``event_row`` of ``events``.
 
-    ``suspects`` index redelivered events that carry their receive time as ``ts``; those
-    already stored by an earlier delivery are recognised by device, seq and device time
-    (``_STORED_BEFORE``) and not stored again.
+    ``suspects`` are (index, redelivered) of the events with a seq that carry their receive
+    time as ``ts``, redelivered being the MQTT DUP bit; those already stored by an earlier
+    copy are recognised by device, seq and device time (``_STORED_BEFORE``) and not stored
+    again.
 
     With ``which``, the result tells which events were new (RETURNING costs the database
     a fifth more time, so only when someone needs it). The caller has removed repeats of
@@ -256,27 +274,31 @@ async def _write_events(
 
 
 async def _not_stored_before(
-    conn: Conn, events: Sequence[Event], suspects: Sequence[int]
+    conn: Conn, events: Sequence[Event], suspects: Sequence[tuple[int, bool]]
 ) -> list[int] | None:
     """Indexes of ``events`` to store, or None when every suspect is new after all."""
-    chosen = [events[i] for i in suspects]
+    chosen = [events[i] for i, _ in suspects]
     cur = await conn.execute(
         _STORED_BEFORE,
         (
             [e.device_id for e in chosen],
             [e.seq for e in chosen],
+            [e.kind for e in chosen],
+            [e.value for e in chosen],
             [e.received_at for e in chosen],
-            [_device_ts_json(e) for e in chosen],
+            [device_ts_json(e) for e in chosen],
+            [redelivered for _, redelivered in suspects],
             sorted(RECEIVE_TIME_FLAGS),
         ),
     )
-    seen = {suspects[n - 1] for (n,) in await cur.fetchall()}
+    seen = {suspects[n - 1][0] for (n,) in await cur.fetchall()}
     if not seen:
         return None
     return [i for i in range(len(events)) if i not in seen]
 
 
-def _device_ts_json(event: Event) -> str | None:
+def device_ts_json(event: Event) -> str | None:
+    """The device's own time of an event stored at its receive time, as JSON (None: none)."""
     if event.extra is None or "device_ts" not in event.extra:
         return None
     return orjson.dumps(event.extra["device_ts"]).decode()

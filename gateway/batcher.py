@@ -12,7 +12,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from devices.ingest_repo import DeadLetter, StatusChange
+from devices.ingest_repo import DeadLetter, StatusChange, device_ts_json
 from devices.kinds import CRITICAL_KINDS
 from devices.schema import RECEIVE_TIME_FLAGS, Event
 from gateway import metrics
@@ -45,14 +45,16 @@ class Batch:
         self.dead: list[DeadLetter] = []
         self.statuses: dict[str, StatusChange] = {}
         # (device_id, ts, seq) of the batch's events: a repeat within one batch is dropped
-        # here, so that RETURNING tells exactly which events were new.
-        self.keys: set[tuple[str, object, int]] = set()
+        # here, so that RETURNING tells exactly which events were new. Events stored at
+        # their receive time are also keyed by (device_id, seq, kind, value, device ts).
+        self.keys: set[tuple[object, ...]] = set()
         # time.time() of each message's receipt, for the ingest lag histogram.
         self.received: list[float] = []
         self.received_events = 0
-        # Indexes of redelivered events stored with their receive time: the (device_id, ts,
-        # seq) key cannot recognise them, so the writer looks them up by seq (ingest_repo).
-        self.suspects: list[int] = []
+        # (index, redelivered) of events with a seq stored with their receive time: the
+        # (device_id, ts, seq) key cannot recognise a second copy of them, so the writer
+        # looks them up by seq (ingest_repo); redelivered is the message's MQTT DUP bit.
+        self.suspects: list[tuple[int, bool]] = []
         self.critical = False
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -126,9 +128,22 @@ class Batcher:
                 if key in keys:
                     metrics.EVENTS_DUPLICATE.inc()
                     continue
+                if event.flags and not RECEIVE_TIME_FLAGS.isdisjoint(event.flags):
+                    # Stored at its receive time, a second copy (a resend, a redelivery) has
+                    # a ts of its own: in the batch it is known by what the device sent.
+                    copy = (
+                        event.device_id,
+                        event.seq,
+                        event.kind,
+                        event.value,
+                        device_ts_json(event),
+                    )
+                    if copy in keys:
+                        metrics.EVENTS_DUPLICATE.inc()
+                        continue
+                    keys.add(copy)
+                    batch.suspects.append((len(batch.events), redelivered))
                 keys.add(key)
-                if redelivered and not RECEIVE_TIME_FLAGS.isdisjoint(event.flags):
-                    batch.suspects.append(len(batch.events))
             batch.events.append(event)
             batch.elder_ids.append(elder_id)
             if event.kind in CRITICAL_KINDS:

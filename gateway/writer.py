@@ -8,6 +8,7 @@ acknowledged and the broker delivers them again to the next session.
 
 A batch the database refuses as data (a value PostgreSQL will not take) cannot succeed by
 retrying; it is split until the refused events are found, and those become dead letters.
+Each write of that split is retried like a whole batch when the connection fails.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import orjson
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from devices.ingest_repo import DeadLetter, WriteResult, event_row, write_batch
+from devices.ingest_repo import DeadLetter, StatusChange, WriteResult, event_row, write_batch
 from devices.schema import Event, Reason
 from gateway import metrics
 from gateway.batcher import Batch, Batcher, NotAcknowledgedError
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 
 _RETRY_FIRST_S = 0.1
 _RETRY_MAX_S = 5.0
+
+T = TypeVar("T")
 
 
 def _rows(events: Sequence[Event], elder_ids: Sequence[str | None]) -> list[tuple[object, ...]]:
@@ -87,14 +91,21 @@ class Writer:
         task.add_done_callback(self._critical.discard)
 
     async def commit(self, batch: Batch) -> None:
-        """Commit ``batch``, then release its messages' acknowledgements and call the sinks."""
+        """Commit ``batch``, then release its messages' acknowledgements and call the sinks.
+
+        The batch's future is always resolved: with an exception when the batch is given up
+        (its messages then stay unacknowledged and the broker delivers them again)."""
         try:
             result = await self._commit_with_retry(batch)
         except NotAcknowledgedError as exc:
-            if not batch.done.done():
-                batch.done.set_exception(exc)
-                batch.done.exception()  # retrieved: handlers that were cancelled never will
+            _give_up(batch, exc)
             return
+        except BaseException as exc:
+            # A bug, or the loop torn down: the messages must not wait for ever.
+            _give_up(
+                batch, NotAcknowledgedError(f"the batch's write failed ({type(exc).__name__})")
+            )
+            raise
         finally:
             self.batcher.taken(batch)
         committed_at = time.time()
@@ -106,20 +117,28 @@ class Writer:
             await self._feed_sinks(batch, result, committed_at)
 
     async def _commit_with_retry(self, batch: Batch) -> WriteResult:
+        try:
+            return await self._retrying(batch, lambda: self._write(batch))
+        except psycopg.DataError as exc:
+            log.warning(
+                "database refused the data of a batch of %s events (%s, SQLSTATE %s); isolating",
+                len(batch.events),
+                type(exc).__name__,
+                exc.sqlstate,
+            )
+            metrics.BATCH_FAILURES.labels(error="data").inc()
+            return await self._isolate(batch)
+
+    async def _retrying(self, batch: Batch, attempt: Callable[[], Awaitable[T]]) -> T:
+        """``attempt()`` until it succeeds, with backoff. ``DataError`` is not retried (the
+        same data fails again): the caller isolates. Every database round trip of a batch,
+        the isolating ones too, goes through here, so a lost connection never escapes."""
         delay = _RETRY_FIRST_S
         while True:
             try:
-                result = await self._write(batch)
-            except psycopg.DataError as exc:
-                log.warning(
-                    "database refused the data of a batch of %s events (%s, SQLSTATE %s);"
-                    " isolating",
-                    len(batch.events),
-                    type(exc).__name__,
-                    exc.sqlstate,
-                )
-                metrics.BATCH_FAILURES.labels(error="data").inc()
-                return await self._isolate(batch)
+                result = await attempt()
+            except psycopg.DataError:
+                raise
             except (psycopg.Error, PoolTimeout) as exc:
                 metrics.BATCH_FAILURES.labels(error=type(exc).__name__).inc()
                 if self.batcher.closing:
@@ -161,27 +180,28 @@ class Writer:
         refused: list[DeadLetter] = []
         await self._bisect(batch, list(range(len(batch.events))), stored, refused)
         dead = [*batch.dead, *refused]
-        async with self._pool.connection() as conn:
-            try:
-                await write_batch(conn, [], [], dead, batch.status_list())
-            except psycopg.DataError:
-                metrics.DEAD_LETTERS_DROPPED.inc(len(dead))
-                await write_batch(conn, [], [], [], batch.status_list())
+        statuses = batch.status_list()
+        try:
+            await self._retrying(batch, lambda: self._write_rest(dead, statuses))
+        except psycopg.DataError:
+            metrics.DEAD_LETTERS_DROPPED.inc(len(dead))
+            await self._retrying(batch, lambda: self._write_rest([], statuses))
         stored.sort()
         return WriteResult(stored=len(stored), new=stored)
+
+    async def _write_rest(self, dead: list[DeadLetter], statuses: list[StatusChange]) -> None:
+        async with self._pool.connection() as conn:
+            await write_batch(conn, [], [], dead, statuses)
 
     async def _bisect(
         self, batch: Batch, part: list[int], stored: list[int], refused: list[DeadLetter]
     ) -> None:
         events = [batch.events[i] for i in part]
         elders = [batch.elder_ids[i] for i in part]
-        suspect = set(batch.suspects)
-        suspects = [j for j, i in enumerate(part) if i in suspect]
+        redelivered = dict(batch.suspects)
+        suspects = [(j, redelivered[i]) for j, i in enumerate(part) if i in redelivered]
         try:
-            async with self._pool.connection() as conn:
-                result = await write_batch(
-                    conn, events, _rows(events, elders), [], [], which=True, suspects=suspects
-                )
+            result = await self._retrying(batch, lambda: self._write_part(events, elders, suspects))
         except psycopg.DataError as exc:
             if len(part) == 1:
                 refused.append(_refused_by_database(events[0], exc))
@@ -192,6 +212,14 @@ class Writer:
             await self._bisect(batch, part[middle:], stored, refused)
             return
         stored.extend(part[i] for i in result.new or ())
+
+    async def _write_part(
+        self, events: list[Event], elders: list[str | None], suspects: list[tuple[int, bool]]
+    ) -> WriteResult:
+        async with self._pool.connection() as conn:
+            return await write_batch(
+                conn, events, _rows(events, elders), [], [], which=True, suspects=suspects
+            )
 
     def _observe(self, batch: Batch, result: WriteResult, committed_at: float) -> None:
         metrics.EVENTS_STORED.inc(result.stored)
@@ -237,6 +265,12 @@ class Writer:
                     type(exc).__name__,
                     getattr(exc, "sqlstate", None),
                 )
+
+
+def _give_up(batch: Batch, exc: NotAcknowledgedError) -> None:
+    if not batch.done.done():
+        batch.done.set_exception(exc)
+        batch.done.exception()  # retrieved: handlers that were cancelled never will
 
 
 def _refused_by_database(event: Event, exc: psycopg.Error) -> DeadLetter:

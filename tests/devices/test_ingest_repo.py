@@ -89,9 +89,8 @@ async def test_dead_letters_are_stored_with_their_reason_and_payload(
 def received_time_event(seq: int, received_at: datetime, **fields: Any) -> Event:
     """An event stored with its receive time, as the decoder makes one without a usable ts."""
     fields.setdefault("flags", ("no_device_time",))
-    return Event(
-        device_id="d1", ts=received_at, kind="checkin", received_at=received_at, seq=seq, **fields
-    )
+    fields.setdefault("kind", "checkin")
+    return Event(device_id="d1", ts=received_at, received_at=received_at, seq=seq, **fields)
 
 
 async def test_a_redelivered_event_without_device_time_is_stored_once(
@@ -103,19 +102,64 @@ async def test_a_redelivered_event_without_device_time_is_stored_once(
     again = [received_time_event(7, NOW + timedelta(seconds=30)), received_time_event(8, NOW)]
     async with pool.connection() as conn:
         await write_batch(conn, first, rows(first), [], [])
-        result = await write_batch(conn, again, rows(again), [], [], which=True, suspects=[0, 1])
+        result = await write_batch(
+            conn, again, rows(again), [], [], which=True, suspects=[(0, True), (1, True)]
+        )
     assert (result.stored, result.new) == (1, [1])
     assert await fetch(database_url, "SELECT seq FROM events ORDER BY seq") == [(7,), (8,)]
 
 
-async def test_a_first_delivery_reusing_a_seq_is_a_new_event(pool: Pool, database_url: str) -> None:
-    """Not redelivered (no DUP bit), the same seq is a device that restarted its counter."""
-    await register(database_url, ["d1"])
-    first = [received_time_event(7, NOW)]
-    later = [received_time_event(7, NOW + timedelta(minutes=5))]
+async def stored_again(pool: Pool, first: Event, again: Event, *, redelivered: bool) -> int:
+    """Store ``first``, then ``again`` as a suspect; how many of ``again`` were stored."""
     async with pool.connection() as conn:
-        await write_batch(conn, first, rows(first), [], [])
-        assert (await write_batch(conn, later, rows(later), [], [])).stored == 1
+        await write_batch(conn, [first], rows([first]), [], [])
+        result = await write_batch(
+            conn, [again], rows([again]), [], [], suspects=[(0, redelivered)]
+        )
+    return result.stored
+
+
+async def test_a_device_resend_without_dup_within_two_minutes_is_stored_once(
+    pool: Pool, database_url: str
+) -> None:
+    """The device lost its PUBACK and sent again: the broker forwards it without DUP."""
+    await register(database_url, ["d1"])
+    first = received_time_event(7, NOW)
+    again = received_time_event(7, NOW + timedelta(seconds=90))
+    assert await stored_again(pool, first, again, redelivered=False) == 0
+    assert await fetch(database_url, "SELECT seq FROM events") == [(7,)]
+
+
+async def test_the_same_seq_without_dup_ten_minutes_later_is_a_new_event(
+    pool: Pool, database_url: str
+) -> None:
+    """Not redelivered and not a quick resend: a device that restarted its counter."""
+    await register(database_url, ["d1"])
+    first = received_time_event(7, NOW)
+    later = received_time_event(7, NOW + timedelta(minutes=10))
+    assert await stored_again(pool, first, later, redelivered=False) == 1
+
+
+async def test_a_resend_without_dup_is_only_a_copy_with_the_same_kind_and_value(
+    pool: Pool, database_url: str
+) -> None:
+    """A restarted counter's SOS is not taken for the press stored a minute ago."""
+    await register(database_url, ["d1"])
+    first = received_time_event(7, NOW)
+    sos = received_time_event(7, NOW + timedelta(minutes=1), kind="sos")
+    assert await stored_again(pool, first, sos, redelivered=False) == 1
+    door = received_time_event(8, NOW, kind="door", value=1.0)
+    closed = received_time_event(8, NOW + timedelta(minutes=1), kind="door", value=0.0)
+    assert await stored_again(pool, door, closed, redelivered=False) == 1
+
+
+async def test_a_broker_redelivery_an_hour_later_is_stored_once(
+    pool: Pool, database_url: str
+) -> None:
+    await register(database_url, ["d1"])
+    first = received_time_event(7, NOW)
+    again = received_time_event(7, NOW + timedelta(hours=1))
+    assert await stored_again(pool, first, again, redelivered=True) == 0
 
 
 async def test_a_redelivered_skewed_event_matches_only_the_same_device_time(
@@ -133,5 +177,7 @@ async def test_a_redelivered_skewed_event_matches_only_the_same_device_time(
     again = [skewed("2020-01-01T00:00:00+08:00", later), skewed("2020-01-02T00:00:00+08:00", later)]
     async with pool.connection() as conn:
         await write_batch(conn, first, rows(first), [], [])
-        result = await write_batch(conn, again, rows(again), [], [], which=True, suspects=[0, 1])
+        result = await write_batch(
+            conn, again, rows(again), [], [], which=True, suspects=[(0, True), (1, True)]
+        )
     assert (result.stored, result.new) == (1, [1])

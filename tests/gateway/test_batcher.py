@@ -100,3 +100,23 @@ async def test_a_closed_batcher_hands_over_what_it_holds_then_refuses_messages()
     assert await batcher.next_batch() is None
     with pytest.raises(NotAcknowledgedError):
         batcher.add_events([event(2)], None, 0.0)
+
+
+def received_time(seq: int, at: datetime, kind: str = "checkin") -> Event:
+    """An event stored at its receive time (no device time): each copy has its own ts."""
+    return Event(
+        device_id="d1", ts=at, kind=kind, received_at=at, seq=seq, flags=("no_device_time",)
+    )
+
+
+async def test_a_resent_receive_time_event_is_kept_once_in_its_batch() -> None:
+    batcher, _ = make(max_rows=1000)
+    later = NOW.replace(microsecond=30_000)
+    batcher.add_events([received_time(7, NOW)], None, 0.0)
+    batcher.add_events([received_time(7, later)], None, 0.0)  # the resend: no DUP bit
+    batcher.add_events([received_time(7, later, kind="motion")], None, 0.0, redelivered=True)
+    batcher.close()
+    batch = await asyncio.wait_for(batcher.next_batch(), 1)
+    assert batch is not None
+    assert [(e.seq, e.kind) for e in batch.events] == [(7, "checkin"), (7, "motion")]
+    assert batch.suspects == [(0, False), (1, True)], "the writer checks both against the table"

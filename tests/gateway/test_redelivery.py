@@ -37,3 +37,33 @@ async def test_an_unacknowledged_event_without_device_time_is_stored_once_after_
     finally:
         device.close()
     assert rows == [(41, ["no_device_time"]), (42, ["no_device_time"])]
+
+
+async def test_a_device_resending_after_losing_its_puback_is_stored_once(
+    settings: Settings, database_url: str, mqtt_url: str
+) -> None:
+    """The broker takes a device's resend for a new message: it reaches the gateway without
+    the DUP bit, with a receive time of its own."""
+    await register(database_url, ["pat-1"])
+    topic = events_topic(settings.topic_root, "pat-1")
+    press = orjson.dumps({"kind": "checkin", "seq": 41})
+
+    async def stored() -> list[tuple[object, ...]]:
+        return await fetch(database_url, "SELECT seq FROM events ORDER BY ts")
+
+    device = Publisher(mqtt_url)
+    device.connect()
+    try:
+        async with running_gateway(settings):
+            device.publish(topic, press)
+            await poll(stored, lambda rows: len(rows) == 1, what="first copy stored")
+            device.publish(topic, press)  # the resend, as a second QoS 1 PUBLISH
+            device.publish(topic, orjson.dumps({"kind": "checkin", "seq": 42}))
+            rows = await poll(
+                stored,
+                lambda rows: (42,) in rows,
+                what="the event after the resend stored",
+            )
+    finally:
+        device.close()
+    assert rows == [(41,), (42,)]
