@@ -9,17 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from typing import Final, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
-
-_DEFAULT_PORTS: Final = {
-    "mqtt": 1883,
-    "tcp": 1883,
-    "mqtts": 8883,
-    "ssl": 8883,
-    "ws": 80,
-    "wss": 443,
-}
 
 
 class HealthSource(Protocol):
@@ -75,14 +66,11 @@ class BrokerProbe:
 
 
 def _address(url: str | None) -> tuple[str, int] | None:
-    """Host and port of the broker URL; credentials are never kept (they end up in answers)."""
-    if not url:
-        return None
-    parts = urlsplit(url if "://" in url else "mqtt://" + url)
-    if not parts.hostname:
-        return None
+    """Host and port of the ``mqtt://`` / ``mqtts://`` broker URL (the gateway's forms);
+    credentials are never kept (the address ends up in answers)."""
+    parts = urlsplit(url or "")
     try:
-        port = parts.port
-    except ValueError:
+        port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+    except ValueError:  # a port that is not a number
         return None
-    return parts.hostname, port or _DEFAULT_PORTS.get(parts.scheme, 1883)
+    return None if parts.hostname is None else (parts.hostname, port)

@@ -160,8 +160,3 @@ def watch_windows(
             windows.append(WatchWindow(period.id, period.reason, start, end, required, made))
         start += WEEK
     return windows
-
-
-def month_lookback_start(month: Month, category: str | None) -> Month:
-    """The earliest month whose in-home visit still counts for ``month``."""
-    return month.shift(1 - IN_HOME_SPAN.get(category or "", 12))

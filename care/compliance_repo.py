@@ -24,7 +24,6 @@ Conn = AsyncConnection[TupleRow]
 NEAR: Final = timedelta(days=7)
 
 
-
 # On file by the month's end: opened (filed_on) on or before the month's last day; a row
 # without filed_on counts from the day it was created (migration 0011).
 ON_FILE: Final = sql.SQL("coalesce(e.filed_on <= %(last)s, e.created_at < %(end)s)")

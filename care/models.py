@@ -13,27 +13,17 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from store.text import storable
+
 ELDER_ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
 _EARLIEST_BIRTH: Final = date(1880, 1, 1)
 
 
-def _storable(value: str) -> str:
-    # PostgreSQL text holds neither NUL nor lone surrogates; refuse them here, as a 422,
-    # rather than let the database refuse them later.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text") from exc
-    return value
-
-
-Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_storable)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
-LongText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_storable)]
+Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(storable)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable)]
+LongText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(storable)]
 Phone = Annotated[
-    str, Field(min_length=3, max_length=32, pattern=r"^[0-9+() -]+$"), AfterValidator(_storable)
+    str, Field(min_length=3, max_length=32, pattern=r"^[0-9+() -]+$"), AfterValidator(storable)
 ]
 ElderId = Annotated[str, Field(pattern=ELDER_ID_PATTERN)]
 

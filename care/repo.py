@@ -69,12 +69,6 @@ async def get_elder(conn: Conn, elder_id: str) -> Elder | None:
     return None if row is None else Elder.model_validate(row)
 
 
-async def elder_exists(conn: Conn, elder_id: str) -> bool:
-    cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM elders WHERE id = %s)", (elder_id,))
-    row = await cur.fetchone()
-    return bool(row and row[0])
-
-
 async def update_elder(conn: Conn, elder_id: str, changes: Mapping[str, object]) -> Elder | None:
     """Apply ``changes`` (field → new value); None when there is no such elder."""
     unknown = set(changes) - _WRITABLE

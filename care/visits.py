@@ -15,12 +15,13 @@ from typing import Annotated, Final
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
-from care.models import ELDER_ID_PATTERN, Name, _storable
+from care.models import ElderId, Name
+from store.text import storable
 
 # A phone's clock a little ahead of the server's is not "the future".
 FUTURE_SLACK: Final = timedelta(minutes=5)
 
-Notes = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_storable)]
+Notes = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(storable)]
 
 
 class Method(StrEnum):
@@ -49,7 +50,7 @@ class VisitCreate(BaseModel):
 
     model_config = ConfigDict(use_enum_values=True, extra="forbid")
 
-    elder_id: Annotated[str, Field(pattern=ELDER_ID_PATTERN)]
+    elder_id: ElderId
     method: Method
     visited_at: AwareDatetime
     visitor: Name

@@ -15,11 +15,12 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from care.compliance import WatchPeriod
-from care.models import ShortText, _storable
+from care.models import ShortText
+from store.text import storable
 
 MAX_DAYS = 366
 
-Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_storable)]
+Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(storable)]
 
 
 class WatchPeriodCreate(BaseModel):

@@ -11,28 +11,18 @@ from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from care.models import ElderId
 from devices.kinds import DeviceType
+from store.text import storable
 
 DEVICE_ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
-ELDER_ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
 # Dead-letter payloads are shown up to this many bytes.
 PAYLOAD_SHOWN_BYTES: Final = 1024
 
 
-def _storable(value: str) -> str:
-    # PostgreSQL text holds neither NUL nor lone surrogates: a 422 here, not a database error.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text") from exc
-    return value
-
-
 DeviceId = Annotated[str, Field(pattern=DEVICE_ID_PATTERN)]
-ElderRef = Annotated[str, Field(pattern=ELDER_ID_PATTERN)]
-Room = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_storable)]
+ElderRef = ElderId
+Room = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(storable)]
 HeartbeatSeconds = Annotated[int, Field(ge=10, le=7 * 24 * 3600)]
 
 

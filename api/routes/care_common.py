@@ -1,5 +1,6 @@
-"""What the care routes share: the caller as the audit log names them, the elder's town
-check (with the read written to the audit log), and the ``month`` parameter."""
+"""What the care routes share: the caller as the audit log names them, the town rules of
+town staff tokens (``check_town`` for one record, ``scope_town`` for lists), the readable
+elder (with the read written to the audit log), and the ``month`` parameter."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Final
 
 from fastapi import HTTPException, Path, Query, status
 
-from api.auth import Principal
+from api.auth import Principal, Role
 from api.errors import field_error
 from care import audit, audit_repo, repo
 from care.audit import Actor
@@ -23,6 +24,7 @@ MonthQuery = Annotated[
 ]
 NOT_FOUND: Final = "no such elder"
 OTHER_TOWN: Final = "this elder belongs to another town"
+OTHER_TOWN_LIST: Final = "this token may only see its own town"
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -40,8 +42,22 @@ def month_of(value: str | None, today_month: Month) -> Month:
 
 
 def check_town(principal: Principal, town: str | None) -> None:
+    """A single record (an elder, a new file, a file moved to ``town``): 403 when it is of
+    another town than the town staff token's."""
     if not principal.may_see_town(town):
         raise HTTPException(status.HTTP_403_FORBIDDEN, OTHER_TOWN)
+
+
+def scope_town(principal: Principal, town: str | None) -> str | None:
+    """The town a list (or a town-wide declaration) is about, the one rule for every care
+    route: a town staff token gets its own town whether ``town`` is left out or names it,
+    and 403 when ``town`` names another (never an empty page that looks like "no rows");
+    other roles get ``town`` as asked (None: every town)."""
+    if principal.role is not Role.TOWN_STAFF:
+        return town
+    if town is not None and town != principal.town:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, OTHER_TOWN_LIST)
+    return principal.town
 
 
 async def readable_elder(

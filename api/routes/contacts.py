@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, status
 
 from api.auth import ElderReader, ElderWriter
 from api.masking import contact_shown
-from api.routes.care_common import ElderIdPath, readable_elder
+from api.routes.care_common import ElderIdPath, actor_of, readable_elder
 from api.state import StateDep
 from care import contacts_repo
 from care.contacts import ContactCreate, ContactPublic
@@ -30,8 +30,7 @@ async def add_contact(
     """Add an emergency contact; answers the elder's contacts in calling order."""
     async with state.connection() as conn:
         await readable_elder(conn, principal, elder_id, what="elder.contacts", write=True)
-        actor = "admin" if principal.token_id is None else f"token:{principal.token_id}"
-        await contacts_repo.add_contact(conn, elder_id, contact, actor)
+        await contacts_repo.add_contact(conn, elder_id, contact, actor_of(principal).name)
         found = await contacts_repo.list_contacts(conn, elder_id)
     return [ContactPublic.of(c, i) for i, c in enumerate(found, start=1)]
 

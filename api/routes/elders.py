@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Final
+from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, status
+from fastapi import APIRouter, Body, HTTPException, Query, status
 
-from api.auth import ElderReader, ElderWriter, Principal, Role
+from api.auth import ElderReader, ElderWriter
 from api.errors import field_error
 from api.masking import elder_public
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, encode_cursor
 from api.params import plain_text
-from api.routes.care_common import actor_of, readable_elder, refusal_fields
+from api.routes.care_common import (
+    NOT_FOUND,
+    ElderIdPath,
+    actor_of,
+    check_town,
+    readable_elder,
+    refusal_fields,
+    scope_town,
+)
 from api.state import AppState, StateDep
 from care import audit, audit_repo, contacts_repo, repo
-from care.models import ELDER_ID_PATTERN, ElderCreate, ElderPublic, ElderUpdate
+from care.models import ElderCreate, ElderPublic, ElderUpdate
 
 router = APIRouter(prefix="/elders", tags=["elders"])
-
-ElderIdPath = Annotated[str, Path(pattern=ELDER_ID_PATTERN, description="The elder's file id")]
-_NOT_FOUND: Final = "no such elder"
-_OTHER_TOWN: Final = "this elder belongs to another town"
 
 
 class CategoryFilter(StrEnum):
@@ -30,11 +34,6 @@ class CategoryFilter(StrEnum):
     B = "B"
     C = "C"
     NONE = "none"
-
-
-def _check_town(principal: Principal, town: str | None) -> None:
-    if not principal.may_see_town(town):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, _OTHER_TOWN)
 
 
 def _filed_on(value: date | None, today: date) -> date:
@@ -56,7 +55,7 @@ async def create_elder(
     elder: Annotated[ElderCreate, Body()], principal: ElderWriter, state: StateDep
 ) -> ElderPublic:
     """Open an elder's file. Town staff may file elders of their own town only."""
-    _check_town(principal, elder.town)
+    check_town(principal, elder.town)
     today = state.today()
     elder = elder.model_copy(
         update=refusal_fields(elder.visit_consent, elder.refusal_reason, elder.refusal_date, today)
@@ -99,12 +98,12 @@ async def update_elder(
     if "filed_on" in fields:
         _filed_on(changes.filed_on, state.today())
     if "town" in fields:
-        _check_town(principal, str(fields["town"]))
+        check_town(principal, str(fields["town"]))
     async with state.connection() as conn:
         current = await repo.get_elder(conn, elder_id)
         if current is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-        _check_town(principal, current.town)
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+        check_town(principal, current.town)
         merged = {**current.model_dump(), **fields}
         fields |= refusal_fields(
             merged["visit_consent"], merged["refusal_reason"], merged["refusal_date"],
@@ -117,7 +116,7 @@ async def update_elder(
             detail={"fields": sorted(fields)},
         )  # fmt: skip
     if updated is None:  # deleted between the two statements
-        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     return elder_public(updated, state.today(), state.settings.tz, masked=False)
 
 
@@ -141,12 +140,10 @@ async def list_elders(
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[ElderPublic]:
-    """Files in id order, identity fields masked. Town staff see their own town only."""
+    """Files in id order, identity fields masked. Town staff see their own town only
+    (``town=`` of another town: 403)."""
     town, q = plain_text(town, "town"), plain_text(q, "q")
-    if principal.role is Role.TOWN_STAFF:
-        if town is not None and town != principal.town:
-            return Page[ElderPublic](items=[], next_cursor=None)
-        town = principal.town
+    town = scope_town(principal, town)
     # A viewer sees identity masked; a search by name or phone would confirm it, so the
     # viewer's q matches the file id only.
     q_id_only = not principal.sees_identity

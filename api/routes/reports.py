@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.auth import ElderReader, Role
+from api.auth import ElderReader
 from api.params import plain_text
-from api.routes.care_common import MonthQuery, actor_of, check_town, month_of
+from api.routes.care_common import MonthQuery, actor_of, month_of, scope_town
 from api.state import StateDep
 from care import audit, audit_repo, report
 from care.month import Month
@@ -38,10 +38,7 @@ async def monthly(
     watch weeks) and their rate, visits by method, online visits from devices, refusals,
     alerts by type. ``format=csv`` (UTF-8 with BOM,
     Chinese headings) or ``xlsx``. Town staff get their own town."""
-    town = plain_text(town, "town")
-    if principal.role is Role.TOWN_STAFF:
-        check_town(principal, town or principal.town)
-        town = principal.town
+    town = scope_town(principal, plain_text(town, "town"))
     today = state.today()
     asked = month_of(month, Month.of(today))
     async with state.connection() as conn:

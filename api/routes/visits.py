@@ -9,7 +9,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Body, HTTPException, Query, status
 from pydantic import BaseModel
 
-from api.auth import ElderReader, ElderWriter, Role
+from api.auth import ElderReader, ElderWriter
 from api.errors import field_error
 from api.masking import mask_name
 from api.pagination import CursorDep, LimitQuery, Page, encode_cursor
@@ -18,9 +18,9 @@ from api.routes.care_common import (
     ElderIdPath,
     MonthQuery,
     actor_of,
-    check_town,
     month_of,
     readable_elder,
+    scope_town,
 )
 from api.state import StateDep
 from care import audit, audit_repo, compliance_repo, visits_repo, watch_repo
@@ -137,10 +137,7 @@ async def visits_due(
 ) -> Page[DueOut]:
     """The work list: elders who still need a visit this month and of which kind, most
     urgent first, with their contact person and last visit. Town staff see their town."""
-    town = plain_text(town, "town")
-    if principal.role is Role.TOWN_STAFF:
-        check_town(principal, town or principal.town)
-        town = principal.town
+    town = scope_town(principal, plain_text(town, "town"))
     today = state.today()
     asked = month_of(month, Month.of(today))
     offset = int(cursor) if cursor is not None and cursor.isdigit() else 0

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi import APIRouter, Body, Query, status
 
-from api.auth import ElderReader, ElderWriter, Role
+from api.auth import ElderReader, ElderWriter
 from api.params import plain_text
-from api.routes.care_common import actor_of
+from api.routes.care_common import actor_of, scope_town
 from api.state import StateDep
 from care import audit, audit_repo, watch_repo
 from care.watch import WatchPeriodCreate, WatchPeriodPublic
@@ -24,10 +24,7 @@ async def declare(
 ) -> WatchPeriodPublic:
     """Declare a period; town staff declare it for their own town, an administrator for
     one town or (without ``town``) for all."""
-    if principal.role is Role.TOWN_STAFF:
-        if period.town not in (None, principal.town):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "another town's watch period")
-        period = period.model_copy(update={"town": principal.town})
+    period = period.model_copy(update={"town": scope_town(principal, period.town)})
     actor = actor_of(principal)
     async with state.connection() as conn:
         stored = await watch_repo.add_period(conn, period, actor.name)
@@ -46,10 +43,9 @@ async def periods(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> list[WatchPeriodPublic]:
     """Periods overlapping [from, to] (default: today) that apply to ``town`` (periods
-    of all towns included; without ``town``, every town's). Town staff see their town's."""
-    town = plain_text(town, "town")
-    if principal.role is Role.TOWN_STAFF:
-        town = principal.town
+    of all towns included; without ``town``, every town's). Town staff see their town's
+    (``town=`` of another town: 403)."""
+    town = scope_town(principal, plain_text(town, "town"))
     today = state.today()
     first, last = start or today, end or start or today
     async with state.connection() as conn:

@@ -144,3 +144,22 @@ async def test_lifespan_without_a_database_url_refuses_to_start(settings: Settin
     with pytest.raises(SettingsError, match="TANFANG_DATABASE_URL"):
         async with app.router.lifespan_context(app):
             pass
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("mqtt://user:secret@broker.example:1884", "broker.example:1884"),
+        ("mqtts://broker.example", "broker.example:8883"),
+        ("mqtt://broker.example", "broker.example:1883"),
+    ],
+)
+async def test_broker_probe_reports_host_and_port_never_credentials(url: str, address: str) -> None:
+    answer = await BrokerProbe(url, timeout_s=0.01)._connect()
+    assert answer["address"] == address
+    assert "secret" not in str(answer)
+
+
+@pytest.mark.parametrize("url", [None, "", "mqtt://broker.example:port"])
+async def test_broker_probe_without_a_usable_url_says_not_configured(url: str | None) -> None:
+    assert (await BrokerProbe(url).check())["configured"] is False
