@@ -21,22 +21,36 @@ _COLUMNS: Final = (
 _COLUMN_LIST: Final = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
 
 
-async def insert_visit(conn: Conn, visit: VisitCreate, day: date, recorded_by: str) -> Visit:
-    """Store a visit recorded by a person; ``day`` is its local day."""
-    query = sql.SQL(
-        "INSERT INTO visits (elder_id, method, visited_at, visit_day, visitor, findings,"
-        " refused, follow_up, follow_up_notes, source, recorded_by)"
-        " VALUES (%(elder_id)s, %(method)s, %(visited_at)s, %(day)s, %(visitor)s, %(findings)s,"
-        " %(refused)s, %(follow_up)s, %(follow_up_notes)s, 'manual', %(recorded_by)s)"
-        " RETURNING {}"
-    ).format(_COLUMN_LIST)
-    params = {**visit.model_dump(), "day": day, "recorded_by": recorded_by}
+async def insert_visit(
+    conn: Conn, visit: VisitCreate, day: date, recorded_by: str, *, key: str | None = None
+) -> tuple[Visit, bool]:
+    """Store a visit recorded by a person; ``day`` is its local day. With an idempotency
+    ``key``, a second insert by the same ``recorded_by`` with the same key stores nothing
+    and gives back the first visit. Returns the visit and whether it was stored now."""
+    params = {**visit.model_dump(), "day": day, "recorded_by": recorded_by, "key": key}
     params["follow_up"] = list(params["follow_up"])
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
+        await cur.execute(_INSERT, params)
         row = await cur.fetchone()
-    assert row is not None
-    return Visit.model_validate(row)
+        if row is not None:
+            return Visit.model_validate(row), True
+        await cur.execute(_BY_KEY, params)
+        row = await cur.fetchone()
+    assert row is not None  # the conflicting row, committed before ours could insert
+    return Visit.model_validate(row), False
+
+
+_INSERT: Final = sql.SQL(
+    "INSERT INTO visits (elder_id, method, visited_at, visit_day, visitor, findings,"
+    " refused, follow_up, follow_up_notes, source, recorded_by, idempotency_key)"
+    " VALUES (%(elder_id)s, %(method)s, %(visited_at)s, %(day)s, %(visitor)s, %(findings)s,"
+    " %(refused)s, %(follow_up)s, %(follow_up_notes)s, 'manual', %(recorded_by)s, %(key)s)"
+    " ON CONFLICT (recorded_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+    " RETURNING {}"
+).format(_COLUMN_LIST)
+_BY_KEY: Final = sql.SQL(
+    "SELECT {} FROM visits WHERE recorded_by = %(recorded_by)s AND idempotency_key = %(key)s"
+).format(_COLUMN_LIST)
 
 
 async def list_visits(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi import APIRouter, Body, Header, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from api.auth import ElderReader, ElderWriter
@@ -32,12 +32,36 @@ router = APIRouter(tags=["visits"])
 DEFAULT_VISITS: Final = 100
 
 
-@router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=Visit)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[!-~]{1,200}$",
+        description="any text of 1-200 printable ASCII characters, unique per visit (a UUID):"
+        " a retry with the same key records nothing new and answers the first visit (200)",
+    ),
+]
+
+
+@router.post(
+    "/visits",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Visit,
+    responses={
+        200: {"description": "a retry with the same Idempotency-Key: the visit recorded first"},
+        409: {"description": "the Idempotency-Key was used for another visit"},
+    },
+)
 async def record_visit(
-    visit: Annotated[VisitCreate, Body()], principal: ElderWriter, state: StateDep
+    visit: Annotated[VisitCreate, Body()],
+    principal: ElderWriter,
+    state: StateDep,
+    response: Response,
+    key: IdempotencyKey = None,
 ) -> Visit:
     """Record a visit (in-home, phone, video or online). A paper form may be typed in later,
-    but a visit cannot lie in the future."""
+    but a visit cannot lie in the future. With an ``Idempotency-Key`` header, a client that
+    retries (a lost answer, a flaky network) records the visit once."""
     if visit.in_future(state.clock()):
         raise field_error(("body", "visited_at"), "a visit cannot lie in the future", None)
     async with state.connection() as conn:
@@ -50,7 +74,30 @@ async def record_visit(
                 ) from None
             raise
         day = local_day(visit.visited_at, state.settings.tz)
-        return await visits_repo.insert_visit(conn, visit, day, actor_of(principal).name)
+        stored, created = await visits_repo.insert_visit(
+            conn, visit, day, actor_of(principal).name, key=key
+        )
+    if not created:
+        if not _same_visit(stored, visit):
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "this Idempotency-Key was used for another visit"
+            )
+        response.status_code = status.HTTP_200_OK
+    return stored
+
+
+def _same_visit(stored: Visit, sent: VisitCreate) -> bool:
+    """Whether a retry carries the visit stored under its key (not another one)."""
+    return (
+        stored.elder_id == sent.elder_id
+        and stored.method == sent.method
+        and stored.visited_at == sent.visited_at
+        and stored.visitor == sent.visitor
+        and stored.refused == sent.refused
+        and stored.findings == sent.findings
+        and stored.follow_up == list(sent.follow_up)
+        and stored.follow_up_notes == sent.follow_up_notes
+    )
 
 
 @router.get("/elders/{elder_id}/visits", response_model=Page[Visit])

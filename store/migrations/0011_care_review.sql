@@ -13,3 +13,9 @@ ALTER TABLE elders ADD COLUMN IF NOT EXISTS filed_on date;
 DELETE FROM checkin_prompts AS a USING checkin_prompts AS b
  WHERE a.elder_id = b.elder_id AND a.day = b.day AND a.device_id > b.device_id;
 CREATE UNIQUE INDEX IF NOT EXISTS checkin_prompts_elder_day ON checkin_prompts (elder_id, day);
+
+-- POST /visits with an Idempotency-Key header: a client's retry of the same request
+-- records the visit once. Keys are the client's, so they are unique per caller.
+ALTER TABLE visits ADD COLUMN IF NOT EXISTS idempotency_key text;
+CREATE UNIQUE INDEX IF NOT EXISTS visits_idempotency_key ON visits (recorded_by, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
