@@ -63,6 +63,13 @@ class VisitCreate(BaseModel):
         return self.visited_at > now + FUTURE_SLACK
 
 
+class Evidence(BaseModel):
+    """A Ping An Tong press behind an online visit: which device, when it was pressed."""
+
+    device_id: str
+    event_ts: datetime
+
+
 class Visit(BaseModel):
     """A stored visit, as every list shows it (with its source)."""
 
@@ -82,6 +89,10 @@ class Visit(BaseModel):
     source_event_ts: datetime | None
     recorded_by: str | None
     recorded_at: datetime
+    evidence: list[Evidence] | None = None
+    """For an online visit made by check-ins (``source: "checkin"``), in the elder's visit
+    list: every press of that day, the first being the visit's source. Null elsewhere (not
+    looked up, or not a check-in visit)."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -9,7 +9,7 @@ from typing import Final
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow, dict_row
 
-from care.visits import Visit, VisitCreate
+from care.visits import Evidence, Visit, VisitCreate
 
 Conn = AsyncConnection[TupleRow]
 
@@ -82,14 +82,20 @@ async def list_visits(
     return [Visit.model_validate(row) for row in rows]
 
 
-async def evidence_of(conn: Conn, visit_id: int) -> list[tuple[str, datetime]]:
-    """The check-in presses (device, event time) behind an online visit, first first."""
+async def evidence_for(conn: Conn, visit_ids: Sequence[int]) -> dict[int, list[Evidence]]:
+    """The check-in presses (device, event time) behind each of these online visits, first
+    press first; visits without any are left out."""
+    if not visit_ids:
+        return {}
     cur = await conn.execute(
-        "SELECT device_id, event_ts FROM visit_evidence WHERE visit_id = %s"
-        " ORDER BY event_ts, device_id",
-        (visit_id,),
+        "SELECT visit_id, device_id, event_ts FROM visit_evidence WHERE visit_id = ANY(%s)"
+        " ORDER BY visit_id, event_ts, device_id",
+        (list(visit_ids),),
     )
-    return [(row[0], row[1]) for row in await cur.fetchall()]
+    found: dict[int, list[Evidence]] = {}
+    for visit_id, device_id, event_ts in await cur.fetchall():
+        found.setdefault(visit_id, []).append(Evidence(device_id=device_id, event_ts=event_ts))
+    return found
 
 
 async def record_checkins(

@@ -30,6 +30,7 @@ from care.visits import Visit, VisitCreate
 
 router = APIRouter(tags=["visits"])
 DEFAULT_VISITS: Final = 100
+CHECKIN_SOURCE: Final = "checkin"
 
 
 IdempotencyKey = Annotated[
@@ -112,7 +113,7 @@ async def list_visits(
     limit: LimitQuery = DEFAULT_VISITS,
 ) -> Page[Visit]:
     """The elder's visits, newest first, each with its source (a person, or a check-in of
-    a device)."""
+    a device); an online visit made by check-ins lists the presses behind it (``evidence``)."""
     tz = state.settings.tz
     since, until = instant(start, "from", tz), instant(end, "to", tz)
     before = None
@@ -125,8 +126,17 @@ async def list_visits(
         found = await visits_repo.list_visits(
             conn, elder_id, since, until, before_id=before, limit=limit + 1
         )
+        items = found[:limit]
+        evidence = await visits_repo.evidence_for(
+            conn, [v.id for v in items if v.source == CHECKIN_SOURCE]
+        )
     more = len(found) > limit
-    items = found[:limit]
+    items = [
+        v.model_copy(update={"evidence": evidence.get(v.id, [])})
+        if v.source == CHECKIN_SOURCE
+        else v
+        for v in items
+    ]
     return Page[Visit](items=items, next_cursor=encode_cursor(str(items[-1].id)) if more else None)
 
 
