@@ -1,9 +1,15 @@
-"""Online visits from Ping An Tong check-ins (報平安): a post-commit sink of the gateway.
+"""Online visits from Ping An Tong check-ins (報平安).
 
-The gateway hands every committed batch of new events to its sinks; this one keeps the
-``checkin`` events and records them as online visits (線上探訪): at most one per elder per
-local day, the first press of the day being the visit and the others its evidence. It is
-idempotent, so a batch handed over again after a crash records nothing twice.
+A ``checkin`` press becomes an online visit (線上探訪): at most one per elder per local day,
+the first press of the day being the visit and every press of the day kept as its evidence.
+Recording is idempotent: a press seen again (a redelivery, a replay) changes nothing.
+
+The gateway records them inside the transaction that stores the batch of events
+(``record_checkin_visits``, composed as an in-transaction step by
+``tanfang.runtime.build_gateway``): a stored check-in always has its visit, even when the
+gateway dies right after the commit, and the monthly visit rate reported to the
+civil-affairs bureau counts every press. ``CheckinVisits`` does the same on a connection of
+its own, for callers outside the gateway (replaying stored events, tests).
 """
 
 from __future__ import annotations
@@ -23,8 +29,30 @@ log = logging.getLogger(__name__)
 CHECKIN_KIND = "checkin"
 
 
+async def record_checkin_visits(
+    conn: visits_repo.Conn,
+    events: Sequence[Event],
+    elder_ids: Sequence[str | None],
+    tz: ZoneInfo,
+) -> int:
+    """Record the check-ins among ``events`` as online visits, on ``conn`` and in the
+    caller's transaction. ``elder_ids[i]`` is the elder of ``events[i]`` (None: the devices
+    table says; a device without an elder is skipped). Events of other kinds are ignored.
+    Returns how many visits were made or moved to an earlier press."""
+    presses = [
+        (event.device_id, owner, event.ts, local_day(event.ts, tz))
+        for event, owner in zip(events, elder_ids, strict=True)
+        if event.kind == CHECKIN_KIND
+    ]
+    if not presses:
+        return 0
+    made = await visits_repo.record_checkins(conn, presses)
+    log.debug("check-ins: %s presses, %s online visits made or moved", len(presses), made)
+    return made
+
+
 class CommittedEvents(Protocol):
-    """What the gateway hands its sinks (gateway.sinks.CommittedBatch has these)."""
+    """Stored events with their elders (gateway.sinks.CommittedBatch has these)."""
 
     @property
     def events(self) -> Sequence[Event]: ...
@@ -33,7 +61,10 @@ class CommittedEvents(Protocol):
 
 
 class CheckinVisits:
-    """The sink: ``await CheckinVisits(pool, tz).handle(batch)`` after the commit."""
+    """``record_checkin_visits`` on a pool connection of its own, committed at once.
+
+    Not used by the gateway (which records inside each batch's transaction); for events
+    that are already stored, e.g. a replay."""
 
     def __init__(self, pool: Pool, tz: ZoneInfo) -> None:
         self._pool = pool
@@ -47,14 +78,8 @@ class CheckinVisits:
     ) -> None:
         """Record the check-ins among ``events``; ``elder_ids[i]`` is the elder of
         ``events[i]`` when the caller knows it (else the devices table says)."""
-        owners = list(elder_ids) if elder_ids is not None else [None] * len(events)
-        presses = [
-            (event.device_id, owner, event.ts, local_day(event.ts, self._tz))
-            for event, owner in zip(events, owners, strict=True)
-            if event.kind == CHECKIN_KIND
-        ]
-        if not presses:
+        if not any(event.kind == CHECKIN_KIND for event in events):
             return
-        async with self._pool.connection() as conn:
-            made = await visits_repo.record_checkins(conn, presses)
-        log.debug("check-ins: %s presses, %s online visits made or moved", len(presses), made)
+        owners = list(elder_ids) if elder_ids is not None else [None] * len(events)
+        async with self._pool.connection() as conn, conn.transaction():
+            await record_checkin_visits(conn, events, owners, self._tz)

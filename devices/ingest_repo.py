@@ -2,18 +2,19 @@
 
 Events go through a per-connection temporary staging table with binary COPY, then into
 ``events`` with ``ON CONFLICT (device_id, ts, seq) DO NOTHING``, so that a redelivered or
-repeated event is stored once. The device rows (last seen, battery, signal, online) and the
-dead letters of the same batch are written in the same transaction: the batch is either
-wholly committed or not at all, and the gateway acknowledges its MQTT messages only after.
+repeated event is stored once. The device rows (last seen, battery, signal, online), the
+dead letters of the same batch, and whatever the caller's in-transaction steps record from
+the new events are written in the same transaction: the batch is either wholly committed or
+not at all, and the gateway acknowledges its MQTT messages only after.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, cast
 
 import orjson
 from psycopg import AsyncConnection, sql
@@ -57,6 +58,7 @@ _EVENT_COLUMNS = (
     "elder_id",
     "received_at",
 )
+_ELDER: Final = _EVENT_COLUMNS.index("elder_id")
 _EVENT_TYPES = (
     "text",
     "timestamptz",
@@ -143,6 +145,11 @@ _COPY_DEAD = sql.SQL(
 _DEAD_TYPES = ("timestamptz", "text", "text", "text", "text", "bytea", "int4")
 
 
+# A step run inside a batch's transaction (``write_batch(steps=…)``): called with the
+# connection, the batch's new events and the elder of each (None: device not assigned).
+TransactionStep = Callable[[Conn, Sequence[Event], Sequence[str | None]], Awaitable[object]]
+
+
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     """A refused message (or item of one), as stored: the payload is already cut."""
@@ -208,6 +215,7 @@ async def write_batch(
     *,
     which: bool = False,
     suspects: Sequence[tuple[int, bool]] = (),
+    steps: Sequence[TransactionStep] = (),
 ) -> WriteResult:
     """Write one batch in one transaction. ``rows`` are ``event_row`` of ``events``.
 
@@ -219,20 +227,23 @@ async def write_batch(
     With ``which``, the result tells which events were new (RETURNING costs the database
     a fifth more time, so only when someone needs it). The caller has removed repeats of
     one (device_id, ts, seq) within the batch, so each returned key names one event.
+
+    ``steps`` run in the same transaction, after the events are inserted, with the events
+    that were new and their elders (none when no event was new): what they write commits
+    with the batch or not at all, and an error of theirs rolls the whole batch back.
     """
+    which = which or bool(steps)
     result = WriteResult(stored=0, new=[] if which else None)
     if rows:
         await _ensure_stage(conn)
     async with conn.transaction():
-        keep = await _not_stored_before(conn, events, suspects) if suspects and rows else None
-        if keep is not None:
-            result = await _write_events(
-                conn, [events[i] for i in keep], [rows[i] for i in keep], which
-            )
-            if result.new is not None:
-                result = WriteResult(stored=result.stored, new=[keep[j] for j in result.new])
-        elif rows:
-            result = await _write_events(conn, events, rows, which)
+        if rows:
+            result = await _insert_events(conn, events, rows, which, suspects)
+        if steps and result.new:
+            new_events = [events[i] for i in result.new]
+            elder_ids = [cast("str | None", rows[i][_ELDER]) for i in result.new]
+            for step in steps:
+                await step(conn, new_events, elder_ids)
         if dead_letters:
             await _write_dead_letters(conn, dead_letters)
         if statuses:
@@ -245,6 +256,22 @@ async def write_batch(
                 ),
             )
     return result
+
+
+async def _insert_events(
+    conn: Conn,
+    events: Sequence[Event],
+    rows: Sequence[tuple[object, ...]],
+    which: bool,
+    suspects: Sequence[tuple[int, bool]],
+) -> WriteResult:
+    keep = await _not_stored_before(conn, events, suspects) if suspects else None
+    if keep is None:
+        return await _write_events(conn, events, rows, which)
+    result = await _write_events(conn, [events[i] for i in keep], [rows[i] for i in keep], which)
+    if result.new is None:
+        return result
+    return WriteResult(stored=result.stored, new=[keep[j] for j in result.new])
 
 
 async def _write_events(

@@ -37,6 +37,7 @@ class Batch:
         "received_events",
         "statuses",
         "suspects",
+        "watched",
     )
 
     def __init__(self) -> None:
@@ -56,6 +57,8 @@ class Batch:
         # looks them up by seq (ingest_repo); redelivered is the message's MQTT DUP bit.
         self.suspects: list[tuple[int, bool]] = []
         self.critical = False
+        # Kinds of the batch's events that an in-transaction step waits for (gateway.steps).
+        self.watched: set[str] = set()
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def __len__(self) -> int:
@@ -79,8 +82,12 @@ class Batcher:
         max_ms: int,
         max_dead_letters: int,
         on_critical: Callable[[Batch], None],
+        watch_kinds: frozenset[str] = frozenset(),
     ) -> None:
         self._max_rows = max_rows
+        self._watch = watch_kinds
+        # One set lookup per event, as for the critical kinds alone.
+        self._special = CRITICAL_KINDS | watch_kinds
         self._max_s = max_ms / 1000
         self._max_dead = max_dead_letters
         self._on_critical = on_critical
@@ -122,6 +129,7 @@ class Batcher:
         keys = batch.keys
         before = len(batch.events)
         critical = False
+        special = self._special
         for event in events:
             if event.seq is not None:
                 key = (event.device_id, event.ts, event.seq)
@@ -146,8 +154,11 @@ class Batcher:
                 keys.add(key)
             batch.events.append(event)
             batch.elder_ids.append(elder_id)
-            if event.kind in CRITICAL_KINDS:
-                critical = True
+            if event.kind in special:
+                if event.kind in CRITICAL_KINDS:
+                    critical = True
+                if event.kind in self._watch:
+                    batch.watched.add(event.kind)
         self.pending_rows += len(batch.events) - before
         if critical:
             batch.critical = True

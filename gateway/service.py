@@ -25,6 +25,7 @@ from gateway.batcher import NotAcknowledgedError
 from gateway.ingest import Ingest
 from gateway.mqtt import MqttError, MqttSession
 from gateway.sinks import EventSink
+from gateway.steps import InTransactionStep
 from gateway.upkeep import Upkeep
 from gateway.writer import Writer
 from store.features import detect
@@ -36,14 +37,23 @@ log = logging.getLogger(__name__)
 
 
 class Gateway:
-    """MQTT in, PostgreSQL out. ``pool`` is used when given (and then not closed here)."""
+    """MQTT in, PostgreSQL out. ``pool`` is used when given (and then not closed here).
+
+    ``steps`` run inside each batch's transaction (``gateway.steps``), ``sinks`` after its
+    commit (``gateway.sinks``); ``tanfang.runtime.build_gateway`` composes the real ones."""
 
     def __init__(
-        self, settings: Settings, pool: Pool | None = None, *, sinks: Sequence[EventSink] = ()
+        self,
+        settings: Settings,
+        pool: Pool | None = None,
+        *,
+        sinks: Sequence[EventSink] = (),
+        steps: Sequence[InTransactionStep] = (),
     ) -> None:
         self.settings = settings
         self._pool = pool
         self._sinks = list(sinks)
+        self._steps = list(steps)
         self.registry = Registry()
         self._session: MqttSession | None = None
         self._writer: Writer | None = None
@@ -117,6 +127,7 @@ class Gateway:
             max_dead_letters=settings.dead_letter_batch_max,
             writers=settings.ingest_writers,
             sinks=self._sinks,
+            steps=self._steps,
         )
         ingest = Ingest(settings.topic_root, self.registry, writer.batcher)
         session = self._session = MqttSession(settings, ingest.handle)

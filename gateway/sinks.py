@@ -1,9 +1,13 @@
-"""The seam after the commit: detectors, check-in counting and alerting plug in here.
+"""The seam after the commit: detectors and alerting plug in here.
 
 A sink receives every committed batch's newly stored events (never a duplicate), with the
 elder of each event from the registry. It is called after the batch's MQTT messages were
 acknowledged. A batch that holds a critical event (sos, fall, smoke, gas) is committed and
 handed to the sinks on its own, without waiting for other batches' flushes or sinks.
+
+A sink's failure is logged and ingest goes on, and a crash after the commit skips the sinks
+of that batch: a sink must recover from the database. What must never be lost (check-ins
+made online visits) is an in-transaction step instead (``gateway.steps``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """Writers: commit batches, release their MQTT acknowledgements, feed the post-commit sinks.
 
+A batch is one transaction: its events, device rows, dead letters, status changes, and what
+the in-transaction steps (``gateway.steps``) record from its new events, such as check-ins
+made online visits. Post-commit sinks get the batch after its acknowledgements went out.
+
 A failed commit is retried with backoff for as long as the gateway runs: the messages of
 the batch stay unacknowledged meanwhile, and the broker's receive window stops delivery when
 it is full, so a database outage pauses ingest instead of losing or dropping anything. Only
@@ -24,11 +28,19 @@ import orjson
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from devices.ingest_repo import DeadLetter, StatusChange, WriteResult, event_row, write_batch
+from devices.ingest_repo import (
+    DeadLetter,
+    StatusChange,
+    TransactionStep,
+    WriteResult,
+    event_row,
+    write_batch,
+)
 from devices.schema import Event, Reason
 from gateway import metrics
 from gateway.batcher import Batch, Batcher, NotAcknowledgedError
 from gateway.sinks import CommittedBatch, EventSink
+from gateway.steps import InTransactionStep
 from store.pool import Pool
 
 log = logging.getLogger(__name__)
@@ -59,16 +71,19 @@ class Writer:
         max_dead_letters: int,
         writers: int = 2,
         sinks: Sequence[EventSink] = (),
+        steps: Sequence[InTransactionStep] = (),
     ) -> None:
         self._pool = pool
         self._writers = writers
         self._sinks = list(sinks)
+        self._steps = list(steps)
         self._critical: set[asyncio.Task[None]] = set()
         self.batcher = Batcher(
             max_rows=max_rows,
             max_ms=max_ms,
             max_dead_letters=max_dead_letters,
             on_critical=self._spawn_critical,
+            watch_kinds=frozenset().union(*(step.kinds for step in self._steps)),
         )
         self.last_commit: float | None = None
         self.failing = False
@@ -161,6 +176,12 @@ class Writer:
                 self.failing = False
                 return result
 
+    def _steps_for(self, batch: Batch) -> list[TransactionStep]:
+        """The steps waiting for a kind the batch holds (most batches: none, at no cost)."""
+        if not batch.watched:
+            return []
+        return [step.run for step in self._steps if not step.kinds.isdisjoint(batch.watched)]
+
     async def _write(self, batch: Batch) -> WriteResult:
         rows = _rows(batch.events, batch.elder_ids)
         async with self._pool.connection() as conn:
@@ -172,6 +193,7 @@ class Writer:
                 batch.status_list(),
                 which=bool(self._sinks),
                 suspects=batch.suspects,
+                steps=self._steps_for(batch),
             )
 
     async def _isolate(self, batch: Batch) -> WriteResult:
@@ -200,8 +222,11 @@ class Writer:
         elders = [batch.elder_ids[i] for i in part]
         redelivered = dict(batch.suspects)
         suspects = [(j, redelivered[i]) for j, i in enumerate(part) if i in redelivered]
+        steps = self._steps_for(batch)
         try:
-            result = await self._retrying(batch, lambda: self._write_part(events, elders, suspects))
+            result = await self._retrying(
+                batch, lambda: self._write_part(events, elders, suspects, steps)
+            )
         except psycopg.DataError as exc:
             if len(part) == 1:
                 refused.append(_refused_by_database(events[0], exc))
@@ -214,11 +239,22 @@ class Writer:
         stored.extend(part[i] for i in result.new or ())
 
     async def _write_part(
-        self, events: list[Event], elders: list[str | None], suspects: list[tuple[int, bool]]
+        self,
+        events: list[Event],
+        elders: list[str | None],
+        suspects: list[tuple[int, bool]],
+        steps: list[TransactionStep],
     ) -> WriteResult:
         async with self._pool.connection() as conn:
             return await write_batch(
-                conn, events, _rows(events, elders), [], [], which=True, suspects=suspects
+                conn,
+                events,
+                _rows(events, elders),
+                [],
+                [],
+                which=True,
+                suspects=suspects,
+                steps=steps,
             )
 
     def _observe(self, batch: Batch, result: WriteResult, committed_at: float) -> None:

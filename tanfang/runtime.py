@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -18,8 +18,10 @@ from store.pool import Pool, open_pool
 from tanfang.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from devices.ingest_repo import Conn
+    from devices.schema import Event
     from gateway.service import Gateway
-    from gateway.sinks import EventSink
+    from gateway.steps import InTransactionStep
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +87,11 @@ async def run(
 ) -> None:
     """Run the parts asked for side by side on one connection pool; when one ends with an
     error, stop them all."""
-    from gateway.service import Gateway
-
     if not settings.database_url:
         raise SettingsError("TANFANG_DATABASE_URL is not set")
     await migrate_url(settings.database_url)
     async with open_pool(settings.database_url, max_size=settings.database_pool_max) as pool:
-        gw = Gateway(settings, pool, sinks=_sinks(settings, pool)) if gateway else None
+        gw = build_gateway(settings, pool) if gateway else None
         async with asyncio.TaskGroup() as group:
             if gw is not None:
                 group.create_task(_until_stopped(gw.run(stop), stop), name="gateway")
@@ -103,11 +103,30 @@ async def run(
                 group.create_task(_until_stopped(serving, stop), name="api")
 
 
-def _sinks(settings: Settings, pool: Pool) -> list[EventSink]:
-    """What happens to events once they are stored: check-ins become online visits."""
-    from care.online_visits import CheckinVisits
+def build_gateway(settings: Settings, pool: Pool) -> Gateway:
+    """The gateway as ``tanfang gateway``, ``tanfang serve`` and ``python -m gateway`` run it.
 
-    return [CheckinVisits(pool, settings.tz)]
+    Check-ins become online visits inside each batch's transaction. There are no post-commit
+    sinks yet: detectors and alerting, which must not hold the transaction, go there."""
+    from gateway.service import Gateway
+
+    return Gateway(settings, pool, steps=[checkin_visit_step(settings)])
+
+
+def checkin_visit_step(settings: Settings) -> InTransactionStep:
+    """Check-in presses recorded as online visits in the transaction that stores them: a
+    stored check-in always has its visit, whatever happens after the commit."""
+    from care.online_visits import CHECKIN_KIND, record_checkin_visits
+    from gateway.steps import InTransactionStep
+
+    tz = settings.tz
+
+    async def checkin_visits(
+        conn: Conn, events: Sequence[Event], elder_ids: Sequence[str | None]
+    ) -> None:
+        await record_checkin_visits(conn, events, elder_ids, tz)
+
+    return InTransactionStep("checkin-visits", frozenset({CHECKIN_KIND}), checkin_visits)
 
 
 async def _prompts(settings: Settings, pool: Pool, gw: Gateway, stop: asyncio.Event) -> None:

@@ -1,6 +1,6 @@
 """End to end: Ping An Tong check-in presses published to the real broker go through the
-real gateway, become online visits (one a day, the rest evidence), and the monthly report
-counts them."""
+real gateway, as ``tanfang gateway`` composes it, become online visits (one a day, the rest
+evidence) in the transaction that stores them, and the monthly report counts them."""
 
 from __future__ import annotations
 
@@ -14,18 +14,17 @@ import psycopg
 
 from care import report
 from care.month import Month
-from care.online_visits import CheckinVisits
 from devices.schema import events_topic
 from gateway.service import Gateway
 from store.pool import Pool
+from tanfang import runtime
 from tanfang.settings import Settings
-from tests.gateway.helpers import DEADLINE_S, Publisher, fetch, poll
+from tests.gateway.helpers import DEADLINE_S, Publisher, fetch, poll, probe
 
 
 @asynccontextmanager
 async def gateway_with_checkins(settings: Settings, pool: Pool) -> AsyncIterator[Gateway]:
-    sink = CheckinVisits(pool, settings.tz)
-    gateway = Gateway(settings.model_copy(update={"batch_max_ms": 20}), pool, sinks=[sink])
+    gateway = runtime.build_gateway(settings.model_copy(update={"batch_max_ms": 20}), pool)
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(gateway.run(stop, ready), name="e2e-gateway")
     waiting = asyncio.create_task(ready.wait())
@@ -41,9 +40,7 @@ async def gateway_with_checkins(settings: Settings, pool: Pool) -> AsyncIterator
         await asyncio.wait_for(task, timeout=DEADLINE_S)
 
 
-async def test_checkin_presses_through_broker_and_gateway_become_counted_online_visits(
-    settings: Settings, pool: Pool, database_url: str, mqtt_url: str
-) -> None:
+async def register_elder(database_url: str) -> None:
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         await conn.execute(
             "INSERT INTO elders (id, name, town, birth_date, living_arrangement)"
@@ -52,6 +49,12 @@ async def test_checkin_presses_through_broker_and_gateway_become_counted_online_
         await conn.execute(
             "INSERT INTO devices (id, type, elder_id) VALUES ('pat-9', 'sos_button', 'KP-9')"
         )
+
+
+async def test_checkin_presses_through_broker_and_gateway_become_counted_online_visits(
+    settings: Settings, pool: Pool, database_url: str, mqtt_url: str
+) -> None:
+    await register_elder(database_url)
     tz = settings.tz
     now = datetime.now(tz)
     # Two presses in the same local day (the second a minute later) and their redelivery.
@@ -92,3 +95,48 @@ async def test_checkin_presses_through_broker_and_gateway_become_counted_online_
     assert table.total["visits_online"] == 1
     assert table.total["online_from_devices"] == 1
     assert table.total["monthly_visit_rate"] == 1.0
+
+
+async def test_a_press_is_acknowledged_only_once_its_online_visit_is_committed(
+    settings: Settings, pool: Pool, database_url: str, mqtt_url: str
+) -> None:
+    """Recording the visit is part of the batch: while it fails, the press is neither stored
+    nor acknowledged to the broker (which keeps it); once it works, both are there."""
+    await register_elder(database_url)
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$BEGIN RAISE EXCEPTION 'visits are failing'; END$$"
+        )
+        await conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON visits FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+    press = {"ts": datetime.now(settings.tz).isoformat(), "seq": 1, "kind": "checkin"}
+    async with gateway_with_checkins(settings, pool) as gateway:
+        publisher = Publisher(mqtt_url)
+        publisher.connect()
+        try:
+            publisher.publish(events_topic(settings.topic_root, "pat-9"), json.dumps(press))
+            state = await poll(
+                probe(gateway.health),
+                lambda state: state["database"] == {"failing": True},
+                what="the batch failing on its visit",
+            )
+            broker = state["broker"]
+            assert isinstance(broker, dict)
+            assert broker["inflight"] == 1, "acknowledged before its visit was recorded"
+            assert await fetch(database_url, "SELECT count(*) FROM events") == [(0,)]
+            async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+                await conn.execute("DROP TRIGGER refuse ON visits")
+            await poll(
+                probe(gateway.health),
+                lambda state: (
+                    state["broker"] == {"connected": True, "subscribed": True, "inflight": 0}
+                ),
+                what="the press acknowledged",
+            )
+        finally:
+            publisher.close()
+    assert await fetch(database_url, "SELECT count(*) FROM events") == [(1,)]
+    visits = await fetch(database_url, "SELECT elder_id, source FROM visits")
+    assert visits == [("KP-9", "checkin")]

@@ -42,6 +42,15 @@ async def poll(
         await asyncio.sleep(0.02)
 
 
+def probe(read: Callable[[], T]) -> Callable[[], Awaitable[T]]:
+    """A synchronous reading as the coroutine that ``poll`` calls."""
+
+    async def reading() -> T:
+        return read()
+
+    return reading
+
+
 async def fetch(url: str, query: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute("SET TIME ZONE 'UTC'")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import psycopg
 import pytest
@@ -18,24 +16,14 @@ from gateway.upkeep import Upkeep
 from gateway.writer import Writer
 from store.features import detect
 from store.pool import Pool
-from tests.gateway.helpers import FaultyPool, fetch, poll, register
+from tests.gateway.helpers import FaultyPool, fetch, poll, probe, register
 from tests.rig.ports import free_port
 
 SECRET = "KP-SECRET-0099"
-T = TypeVar("T")
 
 
 def log_text(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(record.getMessage() for record in caplog.records)
-
-
-def probe(read: Callable[[], T]) -> Callable[[], Awaitable[T]]:
-    """A synchronous reading as the coroutine that ``poll`` calls."""
-
-    async def reading() -> T:
-        return read()
-
-    return reading
 
 
 async def test_a_failing_commit_is_logged_by_class_and_sqlstate_without_row_values(

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import psycopg
 import pytest
 from psycopg_pool import PoolTimeout
 
+from devices.ingest_repo import Conn
 from devices.schema import Event
 from gateway.sinks import CommittedBatch
+from gateway.steps import InTransactionStep
 from gateway.writer import Writer
 from store.pool import Pool
-from tests.gateway.helpers import FaultyPool, fetch, register
+from tanfang import runtime
+from tanfang.settings import Settings
+from tests.gateway.helpers import FaultyPool, fetch, poll, probe, register
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -77,3 +82,73 @@ async def test_a_connection_failure_while_isolating_refused_data_is_retried_and_
     assert await fetch(database_url, "SELECT reason FROM dead_letters") == [("bad_field",)]
     assert [[e.seq for e in b.events] for b in sink.batches] == [[1, 3]]
     assert not writer.failing
+
+
+class StepRecorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[int | None], list[str | None]]] = []
+
+    async def __call__(
+        self, conn: Conn, events: Sequence[Event], elder_ids: Sequence[str | None]
+    ) -> None:
+        self.calls.append(([e.seq for e in events], list(elder_ids)))
+
+
+async def test_a_step_runs_only_for_batches_holding_its_kinds_and_gets_their_new_events(
+    pool: Pool, database_url: str
+) -> None:
+    await register(database_url, ["d1"])
+    step = StepRecorder()
+    writer = Writer(
+        pool,
+        max_rows=100,
+        max_ms=10,
+        max_dead_letters=10,
+        steps=[InTransactionStep("recorder", frozenset({"checkin"}), step)],
+    )
+    writing = asyncio.create_task(writer.run())
+    await writer.batcher.add_events([event(1), event(2)], "KP-1", 0.0)
+    assert step.calls == [], "a batch without the step's kinds pays nothing"
+    await writer.batcher.add_events([event(2), event(3, "checkin")], "KP-1", 0.0)
+    await writer.batcher.add_events([event(3, "checkin")], "KP-1", 0.0)
+    writer.batcher.close()
+    await writing
+    # The repeated event 2 is not new; the repeated check-in brings no new event at all.
+    assert step.calls == [([3], ["KP-1"])]
+
+
+async def test_check_ins_are_recorded_as_visits_in_the_batch_transaction_or_not_at_all(
+    pool: Pool, database_url: str, settings: Settings
+) -> None:
+    await register(database_url, ["d1"])
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$BEGIN RAISE EXCEPTION 'visits are failing'; END$$"
+        )
+        await conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON visits FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+    writer = Writer(
+        pool,
+        max_rows=100,
+        max_ms=10,
+        max_dead_letters=10,
+        steps=[runtime.checkin_visit_step(settings)],
+    )
+    writing = asyncio.create_task(writer.run())
+    done = writer.batcher.add_events([event(1, "checkin"), event(2)], "KP-1", 0.0)
+    await poll(probe(lambda: writer.failing), bool, what="the batch failing on its visit")
+    assert not done.done(), "acknowledged before the visit was recorded"
+    assert await fetch(database_url, "SELECT count(*) FROM events") == [(0,)]
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute("DROP TRIGGER refuse ON visits")
+    await asyncio.wait_for(asyncio.shield(done), timeout=15)
+    writer.batcher.close()
+    await writing
+    assert await fetch(database_url, "SELECT seq FROM events ORDER BY seq") == [(1,), (2,)]
+    visits = await fetch(database_url, "SELECT elder_id, source, source_event_ts FROM visits")
+    assert visits == [("KP-1", "checkin", NOW)]
+    assert await fetch(database_url, "SELECT device_id, event_ts FROM visit_evidence") == [
+        ("d1", NOW)
+    ]
