@@ -1,31 +1,58 @@
-"""``python -m gateway``: one gateway from the environment's settings until SIGTERM/SIGINT."""
+"""``python -m gateway``: the same gateway as ``tanfang gateway`` (``tanfang.runtime.run``
+with the gateway part: check-ins made online visits, check-in prompts), from the
+environment's settings until SIGTERM/SIGINT. The kill -9 test and the benchmark start it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
+import os
 import sys
 
+import psycopg
 from pydantic import ValidationError
 
 from gateway.mqtt import MqttError
-from gateway.service import Gateway
 from store.errors import StoreError
-from tanfang.settings import Settings
+from tanfang import runtime
+from tanfang.settings import Settings, SettingsError
+
+_EXPECTED = (MqttError, StoreError, SettingsError, psycopg.OperationalError)
 
 
 async def _main(settings: Settings) -> None:
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await Gateway(settings).run(stop)
+    runtime.install_stop_signals(stop)
+    await runtime.run(settings, gateway=True, api=False, stop=stop)
+
+
+def _expected(exc: BaseException) -> BaseException | None:
+    """The error worth one line (a refused broker, an unusable database), also from within
+    the task group's exception group."""
+    if isinstance(exc, _EXPECTED):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _expected(inner)
+            if found is not None:
+                return found
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, psycopg.Error):
+        # Class and SQLSTATE only: a psycopg message can quote row values.
+        return (
+            f"cannot use the database ({type(exc).__name__}, SQLSTATE {exc.sqlstate});"
+            " check TANFANG_DATABASE_URL and that the server is up"
+        )
+    return str(exc)
 
 
 def main() -> int:
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=os.environ.get("TANFANG_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
         settings = Settings()
@@ -45,8 +72,11 @@ def main() -> int:
         return 2
     try:
         asyncio.run(_main(settings))
-    except (MqttError, StoreError) as exc:
-        print(f"gateway: {exc}", file=sys.stderr)
+    except BaseException as exc:
+        found = _expected(exc)
+        if found is None:
+            raise
+        print(f"gateway: {_describe(found)}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,6 +1,8 @@
 """``kill -9`` of a gateway process mid-stream loses no acknowledged event: the persistent
 session keeps every unacknowledged message in the broker, the next gateway with the same
-client id receives them, and the idempotent insert stores each event exactly once."""
+client id receives them, and the idempotent insert stores each event exactly once. The
+gateway is ``python -m gateway``, composed as ``tanfang gateway``: every stored check-in has
+its online visit, even those committed just before the kill."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from tests.gateway.helpers import Publisher, fetch, poll, register, scalar
 ROOT_DIR = Path(__file__).resolve().parents[2]
 DEVICES = [f"k9-{i:02d}" for i in range(20)]
 EVENTS = 20_000
+CHECKIN_EVERY = 10  # every tenth event is a Ping An Tong press
 
 
 def gateway_env(settings: Settings, client_id: str) -> dict[str, str]:
@@ -61,7 +64,8 @@ def start(spawned: list[subprocess.Popen[bytes]], env: dict[str, str], log: Path
 
 def message(root: str, n: int, base: float | None) -> tuple[str, bytes]:
     device = DEVICES[n % len(DEVICES)]
-    body: dict[str, object] = {"seq": n, "kind": "motion"}
+    kind = "checkin" if n % CHECKIN_EVERY == 0 else "motion"
+    body: dict[str, object] = {"seq": n, "kind": kind}
     if base is not None:
         body["ts"] = base + n / 1000
     return f"{root}/dev/{device}/events", orjson.dumps(body)
@@ -134,6 +138,13 @@ async def test_kill_9_mid_stream_loses_no_acknowledged_event_and_stores_each_onc
         " FROM events WHERE seq IS NOT NULL",
     )
     assert rows == [(EVENTS, EVENTS, 0, EVENTS - 1)]
+    # Each press is its visit's evidence, written in the transaction that stored the press.
+    presses = await scalar(database_url, "SELECT count(*) FROM events WHERE kind = 'checkin'")
+    assert presses == EVENTS // CHECKIN_EVERY
+    assert await scalar(database_url, "SELECT count(*) FROM visit_evidence") == presses
+    visits = await fetch(database_url, "SELECT elder_id, source FROM visits")
+    assert set(visits) == {("KP-1", "checkin")}
+    assert len(visits) <= 2, "one online visit per local day"
     spawn[1].send_signal(signal.SIGTERM)
     assert spawn[1].wait(timeout=30) == 0, log.read_text()[-2000:]
 
