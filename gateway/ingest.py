@@ -1,8 +1,13 @@
 """One MQTT message in: topic and payload decoded, registry checked, handed to the batcher.
 
-The transport calls ``Ingest.handle`` and acknowledges the message when it returns; it
-returns only once everything the message produced (events, dead letters, a status change)
-is committed. The hot path makes no database round trip and logs nothing.
+``Ingest.handle`` returns at once, with a future that is done when everything the message
+produced (events, dead letters, a status change) is committed. The acknowledgement is the
+transport's (``gateway.mqtt``): gmqtt's QoS 1 handler is replaced on the client instance,
+so gmqtt does not acknowledge when a handler returns; the session keeps each message's
+packet id with its batch's future, and when the batch's transaction has committed sends the
+PUBACKs of all its messages together, in one socket write. A batch that is given up leaves
+its messages unacknowledged, and the broker delivers them again. The hot path makes no
+database round trip and logs nothing.
 """
 
 from __future__ import annotations
