@@ -264,13 +264,10 @@ class Writer:
             metrics.EVENTS_DUPLICATE.inc(duplicates)
         if batch.events:
             metrics.BATCH_ROWS.observe(len(batch.events))
-        lag = metrics.INGEST_LAG.observe
-        for received in batch.received:
-            lag(committed_at - received)
-        device_lag = metrics.DEVICE_LAG.observe
+        metrics.INGEST_LAG.observe_many(committed_at - received for received in batch.received)
         events = batch.events
-        for event in events if result.new is None else (events[i] for i in result.new):
-            device_lag(committed_at - event.ts.timestamp())
+        stored = events if result.new is None else [events[i] for i in result.new]
+        metrics.DEVICE_LAG.observe_many(committed_at - e.ts.timestamp() for e in stored)
 
     async def _feed_sinks(self, batch: Batch, result: WriteResult, committed_at: float) -> None:
         new = result.new or []
