@@ -89,6 +89,12 @@ _INSERT_EVENTS_RETURNING = sql.SQL("{} RETURNING device_id, ts, seq").format(_IN
 # Battery and signal follow the newest event of the batch that carries them, and only when
 # that event is not older than what the row already shows (a late redelivery must not
 # overwrite a fresher reading).
+# A busy device would rewrite its row with every batch; the row moves only when last_seen
+# gains more than this (or the device comes online, or its battery changes). Offline
+# detection works in heartbeat intervals of minutes, so 30 s of slack costs nothing and
+# spares PostgreSQL a row version per device per batch.
+LAST_SEEN_RESOLUTION: Final = timedelta(seconds=30)
+
 _UPDATE_DEVICES = sql.SQL(
     "UPDATE devices d SET"
     " last_seen = GREATEST(d.last_seen, s.last_ts),"
@@ -105,7 +111,11 @@ _UPDATE_DEVICES = sql.SQL(
     "   (array_agg(rssi ORDER BY ts DESC) FILTER (WHERE rssi IS NOT NULL))[1] AS rssi"
     "   FROM {} GROUP BY device_id) s"
     " WHERE d.id = s.device_id"
-).format(_STAGE)
+    "   AND (d.last_seen IS NULL OR d.status <> 'online'"
+    "     OR s.last_ts > d.last_seen + {resolution}"
+    "     OR (s.last_ts >= d.last_seen AND s.battery IS DISTINCT FROM d.battery"
+    "       AND s.battery IS NOT NULL))"
+).format(_STAGE, resolution=sql.Literal(LAST_SEEN_RESOLUTION))
 
 _UPDATE_STATUS = sql.SQL(
     "UPDATE devices d SET"

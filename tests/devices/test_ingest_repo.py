@@ -181,3 +181,21 @@ async def test_a_redelivered_skewed_event_matches_only_the_same_device_time(
             conn, again, rows(again), [], [], which=True, suspects=[(0, True), (1, True)]
         )
     assert (result.stored, result.new) == (1, [1])
+
+
+async def test_the_device_row_moves_only_when_last_seen_gains_30_s_or_battery_changes(
+    pool: Pool, database_url: str
+) -> None:
+    await register(database_url, ["d1"])
+
+    async def write_at(offset_s: int, battery: int) -> tuple[object, ...]:
+        batch = [event(offset_s, ts=NOW + timedelta(seconds=offset_s), battery=battery)]
+        async with pool.connection() as conn:
+            await write_batch(conn, batch, rows(batch), [], [])
+        [device] = await fetch(database_url, "SELECT last_seen, battery FROM devices")
+        return device
+
+    assert await write_at(0, 80) == (NOW, 80)
+    assert await write_at(10, 80) == (NOW, 80)  # busy device: the row is spared
+    assert await write_at(20, 79) == (NOW + timedelta(seconds=20), 79)  # battery moved
+    assert await write_at(60, 79) == (NOW + timedelta(seconds=60), 79)  # 30 s passed
