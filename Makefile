@@ -58,7 +58,7 @@ lint: install
 	.venv/bin/mypy
 
 bench: install
-	scripts/ensure-test-services.sh --bench
+	scripts/ensure-test-services.sh
 	.venv/bin/python bench/ingest.py
 
 clean:

@@ -3,11 +3,11 @@
 #   Mosquitto (the broker) and PostgreSQL (initdb, pg_ctl).
 # The tests start their own instances on free ports; this script only installs.
 # As root with apt-get, what is missing is installed; otherwise it says what to install.
-#   --bench   also the Mosquitto command-line clients (mosquitto_sub), for make bench
+# Both `make test` and `make bench` want the Mosquitto command-line clients too: the
+# benchmark measures the broker with mosquitto_sub, and the test suite runs a quick benchmark.
 set -euo pipefail
 
-want_clients=false
-[[ "${1:-}" == "--bench" ]] && want_clients=true
+want_clients=true
 
 missing_pkgs=()
 
