@@ -12,6 +12,7 @@ from psycopg.rows import TupleRow, dict_row
 
 from care.models import Elder, ElderCreate
 from store.errors import StoreError
+from store.statements import assignments, insert_into
 
 Conn = AsyncConnection[TupleRow]
 
@@ -48,10 +49,7 @@ class DuplicateElderError(StoreError):
 
 async def insert_elder(conn: Conn, elder: ElderCreate) -> Elder:
     values = elder.model_dump()
-    query = sql.SQL("INSERT INTO elders ({}) VALUES ({})").format(
-        sql.SQL(", ").join(map(sql.Identifier, values)),
-        sql.SQL(", ").join(map(sql.Placeholder, values)),
-    )
+    query = insert_into("elders", values)
     try:
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(query + _RETURNING, values)
@@ -76,11 +74,8 @@ async def update_elder(conn: Conn, elder_id: str, changes: Mapping[str, object])
         raise ValueError(f"not changeable: {sorted(unknown | ({'id'} & set(changes)))}")
     if not changes:
         return await get_elder(conn, elder_id)
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder(name)) for name in changes
-    )
     query = sql.SQL("UPDATE elders SET {}, updated_at = now() WHERE id = {}").format(
-        assignments, sql.Placeholder("_id")
+        assignments(changes), sql.Placeholder("_id")
     )
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(query + _RETURNING, {**changes, "_id": elder_id})

@@ -22,6 +22,7 @@ from devices.models import (
     EventPublic,
 )
 from store.errors import StoreError
+from store.statements import assignments, insert_into
 
 Conn = AsyncConnection[TupleRow]
 
@@ -40,11 +41,7 @@ class UnknownElderError(StoreError):
 
 async def insert_device(conn: Conn, device: DeviceCreate) -> DevicePublic:
     values = device.model_dump()
-    query = sql.SQL("INSERT INTO devices ({}) VALUES ({}) RETURNING {}").format(
-        sql.SQL(", ").join(map(sql.Identifier, values)),
-        sql.SQL(", ").join(map(sql.Placeholder, values)),
-        _DEVICE_LIST,
-    )
+    query = sql.SQL("{} RETURNING {}").format(insert_into("devices", values), _DEVICE_LIST)
     try:
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(query, values)
@@ -74,11 +71,8 @@ async def update_device(
         raise ValueError(f"not changeable: {sorted(unknown)}")
     if not changes:
         return await get_device(conn, device_id)
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder(name)) for name in changes
-    )
     query = sql.SQL("UPDATE devices SET {}, updated_at = now() WHERE id = {} RETURNING {}").format(
-        assignments, sql.Placeholder("_id"), _DEVICE_LIST
+        assignments(changes), sql.Placeholder("_id"), _DEVICE_LIST
     )
     try:
         async with conn.cursor(row_factory=dict_row) as cur:

@@ -8,8 +8,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
+
+from store.statements import insert_into
 
 Conn = AsyncConnection[TupleRow]
 
@@ -31,11 +33,7 @@ async def add_elder(conn: Conn, elder_id: str, **fields: Any) -> None:
         "created_at": datetime(2020, 1, 1, tzinfo=UTC),
     }
     values.update(fields)
-    query = sql.SQL("INSERT INTO elders ({}) VALUES ({})").format(
-        sql.SQL(", ").join(map(sql.Identifier, values)),
-        sql.SQL(", ").join(map(sql.Placeholder, values)),
-    )
-    await conn.execute(query, values)
+    await conn.execute(insert_into("elders", values), values)
 
 
 async def add_device(
