@@ -22,10 +22,11 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import orjson
+from openpyxl import Workbook
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 
-from care import report_repo, xlsx
+from care import report_repo
 from care.month import Month, as_of
 
 TITLE: Final = "探訪關愛服務情況統計表"
@@ -170,8 +171,18 @@ def to_csv(report: MonthlyReport) -> bytes:
 
 
 def to_xlsx(report: MonthlyReport) -> bytes:
-    caption = f"{TITLE}（{report.month}，{report.town or '全部鎮街'}）"
-    return xlsx.workbook(TITLE, [[caption], *table_rows(report)])
+    """One sheet: the caption, then the table as in the CSV (numbers stay numbers)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(TITLE)
+    for row in [[caption_of(report)], *table_rows(report)]:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def caption_of(report: MonthlyReport) -> str:
+    return f"{TITLE}（{report.month}，{report.town or '全部鎮街'}）"
 
 
 def to_text(report: MonthlyReport) -> str:
