@@ -8,30 +8,39 @@ The gateway records them inside the transaction that stores the batch of events
 (``record_checkin_visits``, composed as an in-transaction step by
 ``tanfang.runtime.build_gateway``): a stored check-in always has its visit, even when the
 gateway dies right after the commit, and the monthly visit rate reported to the
-civil-affairs bureau counts every press. ``CheckinVisits`` does the same on a connection of
-its own, for callers outside the gateway (replaying stored events, tests).
+civil-affairs bureau counts every press.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from care import visits_repo
 from care.month import local_day
-from devices.schema import Event
-from store.pool import Pool
 
 log = logging.getLogger(__name__)
 
 CHECKIN_KIND = "checkin"
 
 
+class StoredEvent(Protocol):
+    """What a check-in needs of a stored event (``devices.schema.Event`` has it)."""
+
+    @property
+    def device_id(self) -> str: ...
+    @property
+    def ts(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+
+
 async def record_checkin_visits(
     conn: visits_repo.Conn,
-    events: Sequence[Event],
+    events: Sequence[StoredEvent],
     elder_ids: Sequence[str | None],
     tz: ZoneInfo,
 ) -> int:
@@ -49,37 +58,3 @@ async def record_checkin_visits(
     made = await visits_repo.record_checkins(conn, presses)
     log.debug("check-ins: %s presses, %s online visits made or moved", len(presses), made)
     return made
-
-
-class CommittedEvents(Protocol):
-    """Stored events with their elders (gateway.sinks.CommittedBatch has these)."""
-
-    @property
-    def events(self) -> Sequence[Event]: ...
-    @property
-    def elder_ids(self) -> Sequence[str | None]: ...
-
-
-class CheckinVisits:
-    """``record_checkin_visits`` on a pool connection of its own, committed at once.
-
-    Not used by the gateway (which records inside each batch's transaction); for events
-    that are already stored, e.g. a replay."""
-
-    def __init__(self, pool: Pool, tz: ZoneInfo) -> None:
-        self._pool = pool
-        self._tz = tz
-
-    async def handle(self, batch: CommittedEvents) -> None:
-        await self.handle_events(batch.events, batch.elder_ids)
-
-    async def handle_events(
-        self, events: Sequence[Event], elder_ids: Sequence[str | None] | None = None
-    ) -> None:
-        """Record the check-ins among ``events``; ``elder_ids[i]`` is the elder of
-        ``events[i]`` when the caller knows it (else the devices table says)."""
-        if not any(event.kind == CHECKIN_KIND for event in events):
-            return
-        owners = list(elder_ids) if elder_ids is not None else [None] * len(events)
-        async with self._pool.connection() as conn, conn.transaction():
-            await record_checkin_visits(conn, events, owners, self._tz)

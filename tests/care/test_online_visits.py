@@ -3,11 +3,11 @@ source, the others evidence, and nothing twice under redelivery."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from care.online_visits import CheckinVisits
+from care.online_visits import record_checkin_visits
 from devices.schema import Event
 from store.pool import Pool
 from tests.care.conftest import Conn, add_device, add_elder
@@ -19,10 +19,13 @@ def press(device: str, at: datetime, kind: str = "checkin") -> Event:
     return Event(device_id=device, ts=at, kind=kind, received_at=at)
 
 
-@dataclass(frozen=True)
-class Batch:
-    events: list[Event]
-    elder_ids: list[str | None]
+async def record(
+    pool: Pool, events: Sequence[Event], elder_ids: Sequence[str | None] | None = None
+) -> None:
+    """One committed batch, as the gateway's in-transaction step records it."""
+    owners = list(elder_ids) if elder_ids is not None else [None] * len(events)
+    async with pool.connection() as conn, conn.transaction():
+        await record_checkin_visits(conn, events, owners, TZ)
 
 
 async def online_visits(conn: Conn) -> list[tuple[str, datetime, str, str]]:
@@ -47,9 +50,8 @@ async def test_presses_of_one_day_make_one_online_visit_with_the_rest_as_evidenc
     await add_device(conn, "pat-1", "KP-1")
     await add_device(conn, "pat-2", "KP-1")
     first = datetime(2026, 5, 3, 8, 0, tzinfo=TZ)
-    sink = CheckinVisits(pool, TZ)
-    await sink.handle_events([press("pat-1", first), press("pat-2", first + timedelta(hours=3))])
-    await sink.handle_events([press("pat-1", first + timedelta(hours=6))])
+    await record(pool, [press("pat-1", first), press("pat-2", first + timedelta(hours=3))])
+    await record(pool, [press("pat-1", first + timedelta(hours=6))])
     assert await online_visits(conn) == [("KP-1", first, "pat-1", "2026-05-03")]
     assert await evidence(conn) == 3
 
@@ -58,10 +60,9 @@ async def test_redelivered_batch_records_nothing_twice(conn: Conn, pool: Pool) -
     await add_elder(conn, "KP-1")
     await add_device(conn, "pat-1", "KP-1")
     at = datetime(2026, 5, 3, 8, 0, tzinfo=TZ)
-    sink = CheckinVisits(pool, TZ)
-    batch = Batch([press("pat-1", at)], ["KP-1"])
-    await sink.handle(batch)
-    await sink.handle(batch)
+    batch = [press("pat-1", at)]
+    await record(pool, batch, ["KP-1"])
+    await record(pool, batch, ["KP-1"])
     assert len(await online_visits(conn)) == 1
     assert await evidence(conn) == 1
 
@@ -69,11 +70,10 @@ async def test_redelivered_batch_records_nothing_twice(conn: Conn, pool: Pool) -
 async def test_an_earlier_press_arriving_late_becomes_the_source(conn: Conn, pool: Pool) -> None:
     await add_elder(conn, "KP-1")
     await add_device(conn, "pat-1", "KP-1")
-    sink = CheckinVisits(pool, TZ)
     late = datetime(2026, 5, 3, 18, 0, tzinfo=TZ)
     early = datetime(2026, 5, 3, 7, 0, tzinfo=TZ)
-    await sink.handle_events([press("pat-1", late)])
-    await sink.handle_events([press("pat-1", early)])
+    await record(pool, [press("pat-1", late)])
+    await record(pool, [press("pat-1", early)])
     [(_, visited_at, _, _)] = await online_visits(conn)
     assert visited_at == early
     assert await evidence(conn) == 2
@@ -82,10 +82,9 @@ async def test_an_earlier_press_arriving_late_becomes_the_source(conn: Conn, poo
 async def test_local_day_not_utc_day_decides_one_a_day(conn: Conn, pool: Pool) -> None:
     await add_elder(conn, "KP-1")
     await add_device(conn, "pat-1", "KP-1")
-    sink = CheckinVisits(pool, TZ)
     evening = datetime(2026, 5, 3, 23, 30, tzinfo=TZ)  # 15:30 UTC on the 3rd
     after_midnight = datetime(2026, 5, 3, 16, 30, tzinfo=UTC)  # 00:30 on the 4th locally
-    await sink.handle_events([press("pat-1", evening), press("pat-1", after_midnight)])
+    await record(pool, [press("pat-1", evening), press("pat-1", after_midnight)])
     days = [row[3] for row in await online_visits(conn)]
     assert days == ["2026-05-03", "2026-05-04"]
 
@@ -95,9 +94,8 @@ async def test_other_kinds_and_unassigned_devices_make_no_visit(conn: Conn, pool
     await add_device(conn, "pat-1", "KP-1")
     await add_device(conn, "pat-free", None)
     at = datetime(2026, 5, 3, 8, 0, tzinfo=TZ)
-    sink = CheckinVisits(pool, TZ)
-    await sink.handle_events([press("pat-1", at, "sos"), press("pat-free", at)])
-    await sink.handle(Batch([press("pat-free", at)], [None]))
+    await record(pool, [press("pat-1", at, "sos"), press("pat-free", at)])
+    await record(pool, [press("pat-free", at)], [None])
     assert await online_visits(conn) == []
 
 
@@ -105,5 +103,5 @@ async def test_elder_given_by_the_batch_wins_over_a_lookup(conn: Conn, pool: Poo
     await add_elder(conn, "KP-1")
     await add_device(conn, "pat-1", None)
     at = datetime(2026, 5, 3, 8, 0, tzinfo=TZ)
-    await CheckinVisits(pool, TZ).handle(Batch([press("pat-1", at)], ["KP-1"]))
+    await record(pool, [press("pat-1", at)], ["KP-1"])
     assert [row[0] for row in await online_visits(conn)] == ["KP-1"]
