@@ -8,10 +8,13 @@ import os
 import sys
 from typing import Annotated
 
+import psycopg
 import typer
 from pydantic import ValidationError
 
-from tanfang.settings import Settings, SettingsError, get_settings, warn_unavailable
+from gateway.mqtt import MqttError
+from store.errors import StoreError
+from tanfang.settings import Settings, SettingsError, get_settings, warn_at_start
 
 app = typer.Typer(
     name="tanfang",
@@ -25,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
 
 
+_EXPECTED = (MqttError, StoreError, SettingsError, psycopg.OperationalError)
+_EXPECTED = (MqttError, StoreError, SettingsError, psycopg.OperationalError)
 _NOISY_LOGGERS = ("amqtt", "transitions", "pgserver", "httpx", "gmqtt", "uvicorn.access")
 
 
@@ -63,9 +68,38 @@ def _run_parts(settings: Settings, *, gateway: bool, api: bool) -> None:
         await runtime.run(settings, gateway=gateway, api=api, stop=stop)
 
     _setup_logging()
-    if gateway:
-        warn_unavailable(settings)
-    asyncio.run(main())
+    warn_at_start(settings, gateway=gateway)
+    try:
+        asyncio.run(main())
+    except BaseException as exc:
+        found = _expected(exc)
+        if found is None:
+            raise
+        typer.echo(f"tanfang: {_describe(found)}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _expected(exc: BaseException) -> BaseException | None:
+    """The error worth one line (a refused broker, an unusable database), also from within
+    the task group's exception group."""
+    if isinstance(exc, _EXPECTED):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _expected(inner)
+            if found is not None:
+                return found
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, psycopg.Error):
+        # Class and SQLSTATE only: a psycopg message can quote row values.
+        return (
+            f"cannot use the database ({type(exc).__name__}, SQLSTATE {exc.sqlstate});"
+            " check TANFANG_DATABASE_URL and that the server is up"
+        )
+    return str(exc)
 
 
 @app.command()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from tanfang import runtime
 from tanfang.embedded import embedded_broker, embedded_database, pick_port
-from tanfang.settings import Settings, warn_unavailable
+from tanfang.settings import Settings, warn_at_start
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ async def run_demo(options: DemoOptions) -> None:
     homes: list[asyncio.Task[None]] = []
     async with AsyncExitStack() as stack:
         settings = await _demo_settings(stack)
-        warn_unavailable(settings)
+        warn_at_start(settings)
 
         async def started() -> None:
             homes.append(await _start_homes(settings, options, homes_stop))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from tanfang.settings import Settings, SettingsError, admin_token_problem, warn_unavailable
+from tanfang.settings import Settings, SettingsError, admin_token_problem, warn_at_start
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD_TOKEN = "k3Zt9w1Qx-7hTfLr0aVbq2YpNc"
@@ -101,21 +101,45 @@ def test_a_topic_root_loses_its_outer_slashes(monkeypatch: pytest.MonkeyPatch) -
     assert Settings().topic_root == "town/tanfang/v1"
 
 
-@pytest.mark.parametrize(
-    "token",
-    [
-        "",
-        "changethis",
-        "admin",
-        "secret",
-        "token",
-        "k3Zt9w1Qx-7hTfLr0aVbq2Y",  # random, but 23 characters
-    ],
-)
-def test_a_short_admin_token_is_refused(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
+@pytest.mark.parametrize("token", ["", "changethis", "admin", "secret", "token", "CHANGETHIS"])
+def test_a_well_known_admin_token_is_refused(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
     monkeypatch.setenv("TANFANG_ADMIN_TOKEN", token)
-    with pytest.raises(ValidationError, match="TANFANG_ADMIN_TOKEN is too short"):
+    with pytest.raises(ValidationError, match="TANFANG_ADMIN_TOKEN is a well-known"):
         Settings()
+
+
+def test_a_short_admin_token_is_accepted_with_a_warning_at_start(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The contract asks for a token, not for a length: a short one runs, and says so."""
+    token = "k3Zt9w1Qx-7hTfLr0aVbq2Y"  # random, but 23 characters
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN", token)
+    settings = Settings()
+    assert settings.admin_token == token
+    with caplog.at_level(logging.WARNING, logger="tanfang.settings"):
+        warn_at_start(settings)
+    assert "TANFANG_ADMIN_TOKEN is weak" in caplog.text
+    assert token not in caplog.text
+
+
+def test_a_strong_admin_token_starts_without_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN", secrets.token_urlsafe(32))
+    with caplog.at_level(logging.WARNING, logger="tanfang.settings"):
+        warn_at_start(Settings())
+    assert "weak" not in caplog.text
+
+
+def test_a_settings_error_does_not_echo_the_other_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TANFANG_MQTT_URL", "mqtt://gw:Pw9-broker-secret@broker:1883")
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN", "changethis")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert "Pw9-broker-secret" not in str(refused.value)
+    assert "changethis" not in str(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -268,5 +292,5 @@ def test_without_a_webhook_url_nothing_is_said_about_notifications(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        warn_unavailable(Settings())
+        warn_at_start(Settings())
     assert caplog.records == []

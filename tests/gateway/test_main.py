@@ -1,4 +1,5 @@
-"""``python -m gateway`` says clearly what is missing or unreachable, in one line."""
+"""``python -m gateway`` (= ``tanfang gateway``) says clearly what is missing or
+unreachable, in one line."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def run_gateway(cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
 def test_python_m_gateway_without_urls_names_the_missing_settings(tmp_path: Path) -> None:
     done = run_gateway(tmp_path)
     assert done.returncode == 2
-    assert "TANFANG_MQTT_URL and TANFANG_DATABASE_URL" in done.stderr
+    assert "missing required settings: TANFANG_MQTT_URL, TANFANG_DATABASE_URL" in done.stderr
 
 
 def test_python_m_gateway_without_a_database_says_so_in_one_line(tmp_path: Path) -> None:
@@ -40,6 +41,6 @@ def test_python_m_gateway_without_a_database_says_so_in_one_line(tmp_path: Path)
     )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        "gateway: cannot use the database (OperationalError, SQLSTATE None);"
+        "tanfang: cannot use the database (OperationalError, SQLSTATE None);"
         " check TANFANG_DATABASE_URL and that the server is up"
     ]
