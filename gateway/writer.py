@@ -45,6 +45,10 @@ from store.pool import Pool
 
 log = logging.getLogger(__name__)
 
+# Errors the same data raises again however often it is retried (a value the column refuses;
+# a step's row whose elder was deleted meanwhile): the batch is split to find the culprit.
+_SAME_AGAIN = (psycopg.DataError, psycopg.IntegrityError)
+
 _RETRY_FIRST_S = 0.1
 _RETRY_MAX_S = 5.0
 
@@ -78,6 +82,7 @@ class Writer:
         self._sinks = list(sinks)
         self._steps = list(steps)
         self._critical: set[asyncio.Task[None]] = set()
+        self._group: asyncio.TaskGroup | None = None
         self.batcher = Batcher(
             max_rows=max_rows,
             max_ms=max_ms,
@@ -88,11 +93,18 @@ class Writer:
         self.last_commit: float | None = None
         self.failing = False
 
+    @property
+    def running(self) -> bool:
+        """True while the writers run (critical commits then belong to their task group)."""
+        return self._group is not None
+
     async def run(self) -> None:
         """Write batches until the batcher is closed and everything it held is written."""
         async with asyncio.TaskGroup() as group:
+            self._group = group
             for n in range(self._writers):
                 group.create_task(self._loop(), name=f"ingest-writer-{n}")
+        self._group = None
         while self._critical:
             await asyncio.gather(*self._critical)
 
@@ -101,7 +113,14 @@ class Writer:
             await self.commit(batch)
 
     def _spawn_critical(self, batch: Batch) -> None:
-        task = asyncio.create_task(self.commit(batch), name="ingest-critical")
+        # In the writers' task group while it runs, so that a failure of a critical commit
+        # (a bug: database errors are retried) stops the gateway like a writer's would,
+        # instead of dying unseen in a task nobody awaits.
+        group = self._group
+        if group is not None:
+            task = group.create_task(self.commit(batch), name="ingest-critical")
+        else:
+            task = asyncio.create_task(self.commit(batch), name="ingest-critical")
         self._critical.add(task)
         task.add_done_callback(self._critical.discard)
 
@@ -134,7 +153,7 @@ class Writer:
     async def _commit_with_retry(self, batch: Batch) -> WriteResult:
         try:
             return await self._retrying(batch, lambda: self._write(batch))
-        except psycopg.DataError as exc:
+        except _SAME_AGAIN as exc:
             log.warning(
                 "database refused the data of a batch of %s events (%s, SQLSTATE %s); isolating",
                 len(batch.events),
@@ -145,14 +164,14 @@ class Writer:
             return await self._isolate(batch)
 
     async def _retrying(self, batch: Batch, attempt: Callable[[], Awaitable[T]]) -> T:
-        """``attempt()`` until it succeeds, with backoff. ``DataError`` is not retried (the
+        """``attempt()`` until it succeeds, with backoff. ``_SAME_AGAIN`` is not retried (the
         same data fails again): the caller isolates. Every database round trip of a batch,
         the isolating ones too, goes through here, so a lost connection never escapes."""
         delay = _RETRY_FIRST_S
         while True:
             try:
                 result = await attempt()
-            except psycopg.DataError:
+            except _SAME_AGAIN:
                 raise
             except (psycopg.Error, PoolTimeout) as exc:
                 metrics.BATCH_FAILURES.labels(error=type(exc).__name__).inc()
@@ -205,7 +224,7 @@ class Writer:
         statuses = batch.status_list()
         try:
             await self._retrying(batch, lambda: self._write_rest(dead, statuses))
-        except psycopg.DataError:
+        except _SAME_AGAIN:
             metrics.DEAD_LETTERS_DROPPED.inc(len(dead))
             await self._retrying(batch, lambda: self._write_rest([], statuses))
         stored.sort()
@@ -227,7 +246,7 @@ class Writer:
             result = await self._retrying(
                 batch, lambda: self._write_part(events, elders, suspects, steps)
             )
-        except psycopg.DataError as exc:
+        except _SAME_AGAIN as exc:
             if len(part) == 1:
                 refused.append(_refused_by_database(events[0], exc))
                 metrics.EVENTS_REFUSED.labels(reason=Reason.BAD_FIELD.value).inc()

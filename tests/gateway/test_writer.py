@@ -152,3 +152,55 @@ async def test_check_ins_are_recorded_as_visits_in_the_batch_transaction_or_not_
     assert await fetch(database_url, "SELECT device_id, event_ts FROM visit_evidence") == [
         ("d1", NOW)
     ]
+
+
+async def test_a_check_in_whose_elder_is_gone_is_a_dead_letter_and_the_batch_commits(
+    pool: Pool, database_url: str, settings: Settings
+) -> None:
+    """A foreign key the step's row breaks fails the same way on every retry: the batch is
+    split, the check-in becomes a dead letter, the rest is stored and acknowledged."""
+    await register(database_url, ["d1"])
+    writer = Writer(
+        pool,
+        max_rows=100,
+        max_ms=10,
+        max_dead_letters=10,
+        steps=[runtime.checkin_visit_step(settings)],
+    )
+    writing = asyncio.create_task(writer.run())
+    # The batch still names KP-GONE as the elder (read from the registry before a delete).
+    done = writer.batcher.add_events([event(1, "checkin"), event(2)], "KP-GONE", 0.0)
+    await asyncio.wait({writing, done}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+    assert done.done(), "the batch was retried for ever"
+    assert done.exception() is None
+    writer.batcher.close()
+    await writing
+    assert await fetch(database_url, "SELECT seq FROM events") == [(2,)]
+    assert await fetch(database_url, "SELECT reason FROM dead_letters") == [("bad_field",)]
+
+
+async def test_a_critical_commit_that_fails_with_a_bug_stops_the_writer(
+    pool: Pool, database_url: str
+) -> None:
+    """Not a task that dies unseen: the gateway stops (and the broker redelivers)."""
+    await register(database_url, ["d1"])
+
+    async def broken(conn: Conn, events: Sequence[Event], elder_ids: Sequence[str | None]) -> None:
+        raise RuntimeError("a bug in a step")
+
+    writer = Writer(
+        pool,
+        max_rows=100,
+        max_ms=10,
+        max_dead_letters=10,
+        steps=[InTransactionStep("broken", frozenset({"sos"}), broken)],
+    )
+    writing = asyncio.create_task(writer.run())
+    # The gateway starts the writer before it takes messages; so does this test.
+    await poll(probe(lambda: writer.running), bool, what="the writer running")
+    done = writer.batcher.add_events([event(1, "sos")], "KP-1", 0.0)
+    with pytest.raises(ExceptionGroup) as stopped:
+        await asyncio.wait_for(writing, timeout=15)
+    assert stopped.group_contains(RuntimeError)
+    assert done.done()
+    assert done.exception() is not None  # not acknowledged
