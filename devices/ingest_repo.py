@@ -90,9 +90,10 @@ _INSERT_EVENTS_RETURNING = sql.SQL("{} RETURNING device_id, ts, seq").format(_IN
 # that event is not older than what the row already shows (a late redelivery must not
 # overwrite a fresher reading).
 # A busy device would rewrite its row with every batch; the row moves only when last_seen
-# gains more than this (or the device comes online, or its battery changes). Offline
-# detection works in heartbeat intervals of minutes, so 30 s of slack costs nothing and
-# spares PostgreSQL a row version per device per batch.
+# gains more than this, or a quarter of the device's heartbeat interval when that is shorter
+# (or the device comes online, or its battery changes). Offline detection counts in
+# heartbeat intervals, so the slack stays well inside one, and PostgreSQL is spared a row
+# version per device per batch.
 LAST_SEEN_RESOLUTION: Final = timedelta(seconds=30)
 
 _UPDATE_DEVICES = sql.SQL(
@@ -112,7 +113,8 @@ _UPDATE_DEVICES = sql.SQL(
     "   FROM {} GROUP BY device_id) s"
     " WHERE d.id = s.device_id"
     "   AND (d.last_seen IS NULL OR d.status <> 'online'"
-    "     OR s.last_ts > d.last_seen + {resolution}"
+    "     OR s.last_ts > d.last_seen"
+    "       + LEAST({resolution}, make_interval(secs => d.heartbeat_interval_s / 4.0))"
     "     OR (s.last_ts >= d.last_seen AND s.battery IS DISTINCT FROM d.battery"
     "       AND s.battery IS NOT NULL))"
 ).format(_STAGE, resolution=sql.Literal(LAST_SEEN_RESOLUTION))

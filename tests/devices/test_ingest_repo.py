@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+import psycopg
 
 from devices.ingest_repo import DeadLetter, StatusChange, event_row, write_batch
 from devices.schema import Event
@@ -199,3 +200,19 @@ async def test_the_device_row_moves_only_when_last_seen_gains_30_s_or_battery_ch
     assert await write_at(10, 80) == (NOW, 80)  # busy device: the row is spared
     assert await write_at(20, 79) == (NOW + timedelta(seconds=20), 79)  # battery moved
     assert await write_at(60, 79) == (NOW + timedelta(seconds=60), 79)  # 30 s passed
+
+
+async def test_a_fast_heartbeat_device_keeps_last_seen_within_a_quarter_interval(
+    pool: Pool, database_url: str
+) -> None:
+    await register(database_url, ["d1"])
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute("UPDATE devices SET heartbeat_interval_s = 20")
+    for offset_s in (0, 4, 6):
+        batch = [event(offset_s, ts=NOW + timedelta(seconds=offset_s), battery=80)]
+        async with pool.connection() as conn:
+            await write_batch(conn, batch, rows(batch), [], [])
+    # 4 s is within 20/4 = 5 s of the stored 0 s; 6 s is not.
+    assert await fetch(database_url, "SELECT last_seen FROM devices") == [
+        (NOW + timedelta(seconds=6),)
+    ]
