@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from store.text import storable
+from store.text import ID_PATTERN, RecordId, storable
 
-ELDER_ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
+ELDER_ID_PATTERN: Final = ID_PATTERN
 _EARLIEST_BIRTH: Final = date(1880, 1, 1)
 
 
@@ -25,7 +25,7 @@ LongText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(st
 Phone = Annotated[
     str, Field(min_length=3, max_length=32, pattern=r"^[0-9+() -]+$"), AfterValidator(storable)
 ]
-ElderId = Annotated[str, Field(pattern=ELDER_ID_PATTERN)]
+ElderId = RecordId
 
 
 class Gender(StrEnum):

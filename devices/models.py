@@ -11,17 +11,16 @@ from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from care.models import ElderId
 from devices.kinds import DeviceType
-from store.text import storable
+from store.text import ID_PATTERN, RecordId, storable
 
-DEVICE_ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
+DEVICE_ID_PATTERN: Final = ID_PATTERN
 # Dead-letter payloads are shown up to this many bytes.
 PAYLOAD_SHOWN_BYTES: Final = 1024
 
 
-DeviceId = Annotated[str, Field(pattern=DEVICE_ID_PATTERN)]
-ElderRef = ElderId
+DeviceId = RecordId
+ElderRef = RecordId
 Room = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(storable)]
 HeartbeatSeconds = Annotated[int, Field(ge=10, le=7 * 24 * 3600)]
 
