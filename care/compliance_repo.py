@@ -15,7 +15,7 @@ from care.compliance import VisitFact, WatchPeriod
 from care.due import TownElder
 from care.models import Elder
 from care.month import Month
-from care.repo import category_sql
+from care.repo import CATEGORY_SQL
 from care.visits import Visit
 
 Conn = AsyncConnection[TupleRow]
@@ -126,7 +126,7 @@ async def town_month(
 ) -> list[TownElder]:
     """The classified elders of ``town`` (all towns: None) on file by the month's end,
     with their class on day ``on``, last visits, and visits near the month."""
-    query = _TOWN.format(category=category_sql(), on_file=ON_FILE)
+    query = _TOWN.format(category=CATEGORY_SQL, on_file=ON_FILE)
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(query, {**_bounds(month, tz), "town": town, "on": on})
         rows = await cur.fetchall()

@@ -99,7 +99,7 @@ def prompt_command(device_id: str, now: datetime, tz: ZoneInfo) -> dict[str, Any
 
 
 async def prompt_once(pool: Pool, settings: Settings, publish: Publish, now: datetime) -> int:
-    """One round: choose, claim (once a device a day) and publish; returns prompts sent.
+    """One round: choose, claim (once an elder a day) and publish; returns prompts sent.
 
     A prompt whose publish fails gives its claim back, so a later round tries again."""
     from care import prompts_repo  # the repo builds PromptCandidate rows: import it late

@@ -11,7 +11,7 @@ from psycopg.rows import TupleRow, class_row
 
 from care.month import Month, day_start
 from care.prompts import PromptCandidate
-from care.repo import category_sql
+from care.repo import CATEGORY_SQL
 
 Conn = AsyncConnection[TupleRow]
 
@@ -49,7 +49,7 @@ async def candidates(conn: Conn, month: Month, today: date, tz: ZoneInfo) -> lis
         "on": today,
     }
     async with conn.cursor(row_factory=class_row(PromptCandidate)) as cur:
-        await cur.execute(_CANDIDATES.format(category=category_sql()), params)
+        await cur.execute(_CANDIDATES.format(category=CATEGORY_SQL), params)
         return await cur.fetchall()
 
 

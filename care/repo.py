@@ -26,7 +26,7 @@ _RETURNING: Final = sql.SQL(" RETURNING {}").format(
 _WRITABLE: Final = frozenset(ElderCreate.model_fields)
 # The plan's class of the row ``e`` of ``elders`` on the day %(on)s (migration 0010's
 # function, kept in step with care.category.classify by tests/care/test_category_sql.py).
-_CATEGORY: Final = sql.SQL(
+CATEGORY_SQL: Final = sql.SQL(
     "tanfang_care_category(e.category_override, e.birth_date, e.living_arrangement,"
     " e.incapacitated, e.disability_level, e.low_income, e.family_planning_special,"
     " e.couple_with_dependent, e.cares_for_dependent_child, %(on)s)"
@@ -36,11 +36,6 @@ _ID_MATCHES: Final = sql.SQL("id ILIKE %(q)s")
 _ANY_MATCHES: Final = sql.SQL(
     "(id ILIKE %(q)s OR name ILIKE %(q)s OR village ILIKE %(q)s OR phone ILIKE %(q)s)"
 )
-
-
-def category_sql() -> sql.Composable:
-    """The plan's class of the row ``e`` of ``elders`` on the parameter ``%(on)s``."""
-    return _CATEGORY
 
 
 class DuplicateElderError(StoreError):
@@ -105,9 +100,9 @@ async def list_elders(
         if on is None:
             raise ValueError("a category filter needs the day it is judged on")
         if category == NOT_CLASSIFIED:
-            where.append(_CATEGORY + sql.SQL(" IS NULL"))
+            where.append(CATEGORY_SQL + sql.SQL(" IS NULL"))
         else:
-            where.append(_CATEGORY + sql.SQL(" = %(category)s"))
+            where.append(CATEGORY_SQL + sql.SQL(" = %(category)s"))
             params["category"] = category
         params["on"] = on
     if town is not None:

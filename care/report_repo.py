@@ -17,7 +17,7 @@ from psycopg.rows import TupleRow, dict_row
 
 from care.compliance_repo import ON_FILE
 from care.month import Month
-from care.repo import category_sql
+from care.repo import CATEGORY_SQL
 
 Conn = AsyncConnection[TupleRow]
 
@@ -105,7 +105,7 @@ async def town_rows(
     # Compiling this one query's expressions costs more than it saves (measured ~0.2 s).
     await conn.execute("SELECT set_config('jit', 'off', true)")
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_REPORT.format(category=category_sql(), on_file=ON_FILE), params)
+        await cur.execute(_REPORT.format(category=CATEGORY_SQL, on_file=ON_FILE), params)
         return await cur.fetchall()
 
 

@@ -171,7 +171,7 @@ async def _scan(
     limit: int,
 ) -> list[ElderPublic]:
     """Up to ``limit + 1`` matching files after ``after``, in one keyset query: the class
-    is computed by the database (care.repo.category_sql) on today's date."""
+    is computed by the database (care.repo.CATEGORY_SQL) on today's date."""
     today, tz = state.today(), state.settings.tz
     async with state.connection() as conn:
         rows = await repo.list_elders(
