@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from care.category import classify
 from care.contacts import ContactPublic
 from care.models import Elder, ElderPublic
+from care.visits import Visit
 
 _ADDRESS_SHOWN: Final = 6
 # What a masked free-text field shows: that there is something, not what it says.
@@ -78,4 +79,20 @@ def contact_shown(contact: ContactPublic, *, masked: bool) -> ContactPublic:
         return contact
     return contact.model_copy(
         update={"name": mask_name(contact.name), "phone": mask_phone(contact.phone)}
+    )
+
+
+def visit_shown(visit: Visit, *, masked: bool) -> Visit:
+    """A visit, with who visited and the free text of what was found masked for roles that
+    may not see identities: those notes name family members and speak of health."""
+    if not masked:
+        return visit
+    return visit.model_copy(
+        update={
+            "visitor": None if visit.visitor is None else mask_name(visit.visitor),
+            "findings": None if visit.findings is None else hide_text(visit.findings),
+            "follow_up_notes": (
+                None if visit.follow_up_notes is None else hide_text(visit.follow_up_notes)
+            ),
+        }
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
 from api.auth import ElderReader
+from api.masking import visit_shown
 from api.routes.care_common import ElderIdPath, MonthQuery, actor_of, check_town, month_of
 from api.state import StateDep
 from care import audit, audit_repo, compliance_repo
@@ -88,7 +89,11 @@ async def compliance(
         in_home_met=result.in_home_met,
         plan_minimum_met=result.plan_minimum_met,
         compliant=result.compliant,
-        visits=[v for v in found.visits if asked.contains(local_day(v.visited_at, tz))],
+        visits=[
+            visit_shown(v, masked=not principal.sees_identity)
+            for v in found.visits
+            if asked.contains(local_day(v.visited_at, tz))
+        ],
         last_in_home_at=result.last_in_home_at,
         next_in_home_due=result.next_in_home_due,
         in_home_overdue=result.in_home_overdue,

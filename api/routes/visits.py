@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api.auth import ElderReader, ElderWriter
 from api.errors import field_error
-from api.masking import mask_name
+from api.masking import mask_name, visit_shown
 from api.pagination import CursorDep, LimitQuery, Page, encode_cursor
 from api.params import instant, plain_text
 from api.routes.care_common import (
@@ -131,10 +131,14 @@ async def list_visits(
             conn, [v.id for v in items if v.source == CHECKIN_SOURCE]
         )
     more = len(found) > limit
+    masked = not principal.sees_identity
     items = [
-        v.model_copy(update={"evidence": evidence.get(v.id, [])})
-        if v.source == CHECKIN_SOURCE
-        else v
+        visit_shown(
+            v.model_copy(update={"evidence": evidence.get(v.id, [])})
+            if v.source == CHECKIN_SOURCE
+            else v,
+            masked=masked,
+        )
         for v in items
     ]
     return Page[Visit](items=items, next_cursor=encode_cursor(str(items[-1].id)) if more else None)

@@ -88,6 +88,28 @@ async def test_viewer_sees_contacts_masked_and_may_not_add(
     assert refused.status_code == 403
 
 
+async def test_viewer_sees_who_visited_and_what_was_found_masked(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker
+) -> None:
+    await file(client, admin, "KP-1")
+    notes = {"findings": "兒子王大明說她血壓高", "follow_up_notes": "轉介社工"}
+    response = await visit(client, admin, "KP-1", "in_home", now_iso(), **notes)
+    assert response.status_code == 201, response.text
+    viewer = bearer(await make_token("viewer"))
+    month = str(this_month())
+    for headers, masked in ((admin, False), (viewer, True)):
+        [listed] = (await client.get(f"{API}/elders/KP-1/visits", headers=headers)).json()["items"]
+        compliance = await client.get(
+            f"{API}/elders/KP-1/compliance", params={"month": month}, headers=headers
+        )
+        [in_month] = compliance.json()["visits"]
+        for shown in (listed, in_month):
+            assert (shown["visitor"] == "李*工") is masked
+            assert (shown["findings"] == notes["findings"]) is not masked
+            assert (shown["follow_up_notes"] == notes["follow_up_notes"]) is not masked
+            assert "王大明" not in str(shown) or not masked
+
+
 async def test_visit_may_be_back_dated_but_not_in_the_future(
     client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
