@@ -40,9 +40,11 @@ async def test_the_pubacks_of_a_batch_are_sent_together_after_its_commit(
         async with running_gateway(settings, batch_max_ms=500) as gateway:
             writer = gateway._writer
             assert writer is not None
+            before = writer.last_commit  # a commit of this batch must come after this one
 
             def recording(client: _Client, mids: list[int]) -> None:
-                sent.append((len(mids), writer.last_commit is not None))
+                committed = writer.last_commit is not None and writer.last_commit != before
+                sent.append((len(mids), committed))
                 original(client, mids)
 
             monkeypatch.setattr(_Client, "send_acks", recording)
