@@ -8,8 +8,10 @@ import math
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.metrics import route_template
 from store.errors import StoreError
@@ -48,6 +50,17 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": _printable(jsonable_encoder(errors))})
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI answers 400 to a JSON body it cannot decode as text (bytes that are not
+    UTF-8); like any other malformed body, that is a 422 naming the body."""
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        detail = [{"type": "json_invalid", "loc": ["body"], "msg": "the body is not UTF-8 JSON"}]
+        return JSONResponse(status_code=422, content={"detail": detail})
+    return await http_exception_handler(request, exc)
+
+
 def _printable(value: object) -> object:
     if isinstance(value, str):
         return value.encode("utf-8", "replace").decode("utf-8")
@@ -62,5 +75,6 @@ def _printable(value: object) -> object:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(psycopg.Error, _database_unavailable)
     app.add_exception_handler(StoreError, _database_unavailable)

@@ -92,16 +92,26 @@ async def test_missing_required_field_answers_422_naming_it(
     assert response.json()["detail"][0]["loc"] == ["body", "town"]
 
 
-async def test_malformed_json_answers_422_not_500(
-    client: httpx.AsyncClient, admin: dict[str, str]
+@pytest.mark.parametrize(
+    "body", [b'{"id": "KP-1", "name": ', b'\xff\xfe{"id": 1}'], ids=["truncated", "not-utf-8"]
+)
+async def test_malformed_json_answers_422_naming_the_body(
+    client: httpx.AsyncClient, admin: dict[str, str], body: bytes
 ) -> None:
     response = await client.post(
-        ELDERS,
-        content=b'{"id": "KP-1", "name": ',
-        headers={**admin, "Content-Type": "application/json"},
+        ELDERS, content=body, headers={**admin, "Content-Type": "application/json"}
     )
     assert response.status_code == 422
-    assert response.json()["detail"][0]["type"] == "json_invalid"
+    [error] = response.json()["detail"]
+    assert error["type"] == "json_invalid"
+    assert error["loc"][0] == "body"
+
+
+async def test_other_http_errors_keep_their_status(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    assert (await client.get(f"{ELDERS}/KP-NONE", headers=admin)).status_code == 404
+    assert (await client.put(ELDERS, headers=admin)).status_code == 405
 
 
 async def test_patch_may_not_null_a_required_field(
