@@ -47,15 +47,9 @@ class TownElder:
 
 @dataclass(frozen=True, slots=True)
 class DueCandidate:
-    """An elder on file with what the due list shows besides the assessment."""
+    """An elder on file and the assessment of the elder's month."""
 
-    elder_id: str
-    town: str | None
-    category: str
-    visit_consent: bool
-    contact_person: str | None
-    last_visit_at: datetime | None
-    last_visit_method: str | None
+    elder: TownElder
     assessment: Assessment
 
 
@@ -87,7 +81,7 @@ def needs_of(assessment: Assessment, today: date) -> list[Need]:
 
 
 def _urgency(item: DueItem) -> tuple[bool, bool, int, date, float, str]:
-    c = item.candidate
+    c = item.candidate.elder
     last = c.last_visit_at.timestamp() if c.last_visit_at else _NEVER
     return (
         not c.visit_consent,
@@ -127,16 +121,5 @@ def candidates(
             tz=tz,
             today=today,
         )
-        found.append(
-            DueCandidate(
-                elder.elder_id,
-                elder.town,
-                elder.category,
-                elder.visit_consent,
-                elder.contact_person,
-                elder.last_visit_at,
-                elder.last_visit_method,
-                assessment,
-            )
-        )
+        found.append(DueCandidate(elder, assessment))
     return found

@@ -167,7 +167,7 @@ class DueOut(BaseModel):
 
     @classmethod
     def of(cls, item: DueItem, *, masked: bool) -> DueOut:
-        c = item.candidate
+        c, assessment = item.candidate.elder, item.candidate.assessment
         person = c.contact_person
         if masked and person is not None:
             person = mask_name(person)
@@ -177,12 +177,12 @@ class DueOut(BaseModel):
             category=c.category,
             needs=[NeedOut(kind=n.kind, count=n.count, by=n.by) for n in item.needs],
             overdue=item.overdue,
-            next_in_home_due=c.assessment.next_in_home_due,
+            next_in_home_due=assessment.next_in_home_due,
             visit_consent=c.visit_consent,
             contact_person=person,
             last_visit_at=c.last_visit_at,
             last_visit_method=c.last_visit_method,
-            last_in_home_at=c.assessment.last_in_home_at,
+            last_in_home_at=assessment.last_in_home_at,
         )
 
 

@@ -42,7 +42,7 @@ def elder(
 
 def work(*elders: TownElder, watch: list[WatchPeriod] | None = None) -> list[str]:
     found = due_list(candidates(elders, MAY, watch or [], TZ, TODAY), TODAY)
-    return [item.candidate.elder_id for item in found]
+    return [item.candidate.elder.elder_id for item in found]
 
 
 def test_class_a_without_in_home_visit_needs_an_in_home_visit() -> None:
