@@ -33,6 +33,7 @@ from gateway import metrics
 from gateway.batcher import Batcher
 
 DEAD_LETTER_PAYLOAD_MAX = 4096
+_ESCAPED_NUL: Final = b"\\u0000"
 _TOPIC_CACHE_MAX = 100_000
 _UNSEEN: Final = Topic("", Channel.EVENTS)
 
@@ -109,7 +110,8 @@ class Ingest:
             self._dead(received_at, topic, device_id, r.reason, detail=r.detail, payload=r.payload)
             for r in decoded.refusals
         ]
-        if events:
+        if events and _ESCAPED_NUL in payload:
+            # JSON can carry a NUL only escaped; without one, no extra field needs the check.
             events = self._storable(events, topic, futures)
         if events:
             # Last, so that this future is of the batch that a critical event may cut now.
