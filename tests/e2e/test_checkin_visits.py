@@ -4,10 +4,8 @@ evidence) in the transaction that stores them, and the monthly report counts the
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 import psycopg
@@ -19,25 +17,12 @@ from gateway.service import Gateway
 from store.pool import Pool
 from tanfang import runtime
 from tanfang.settings import Settings
-from tests.gateway.helpers import DEADLINE_S, Publisher, fetch, poll, probe
+from tests.gateway.helpers import Publisher, fetch, poll, probe, running
 
 
-@asynccontextmanager
-async def gateway_with_checkins(settings: Settings, pool: Pool) -> AsyncIterator[Gateway]:
-    gateway = runtime.build_gateway(settings.model_copy(update={"batch_max_ms": 20}), pool)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(gateway.run(stop, ready), name="e2e-gateway")
-    waiting = asyncio.create_task(ready.wait())
-    await asyncio.wait({task, waiting}, timeout=DEADLINE_S, return_when=asyncio.FIRST_COMPLETED)
-    waiting.cancel()
-    if task.done():
-        task.result()
-    assert ready.is_set(), "gateway not ready in time"
-    try:
-        yield gateway
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=DEADLINE_S)
+def gateway_with_checkins(settings: Settings, pool: Pool) -> AbstractAsyncContextManager[Gateway]:
+    """The gateway as tanfang composes it (check-ins become visits), in the test's loop."""
+    return running(runtime.build_gateway(settings.model_copy(update={"batch_max_ms": 20}), pool))
 
 
 async def register_elder(database_url: str) -> None:

@@ -7,7 +7,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -120,10 +120,14 @@ class Publisher:
         self.client.loop_stop()
 
 
+def running_gateway(settings: Settings, **changes: Any) -> AbstractAsyncContextManager[Gateway]:
+    """A plain gateway in the test's event loop, ready (subscribed) when entered."""
+    return running(Gateway(settings.model_copy(update={"batch_max_ms": 20, **changes})))
+
+
 @asynccontextmanager
-async def running_gateway(settings: Settings, **changes: Any) -> AsyncIterator[Gateway]:
-    """A gateway in the test's event loop, ready (subscribed) when entered."""
-    gateway = Gateway(settings.model_copy(update={"batch_max_ms": 20, **changes}))
+async def running(gateway: Gateway) -> AsyncIterator[Gateway]:
+    """``gateway`` run in the test's event loop, ready (subscribed) when entered."""
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(gateway.run(stop, ready), name="test-gateway")
     waiting = asyncio.create_task(ready.wait())
