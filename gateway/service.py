@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 
 class Gateway:
-    """MQTT in, PostgreSQL out. ``pool`` is used when given (and then not closed here).
+    """MQTT in, PostgreSQL out. ``pool`` is used when given (then migrated already and not
+    closed here); without it the gateway migrates and opens its own.
 
     ``steps`` run inside each batch's transaction (``gateway.steps``), ``sinks`` after its
     commit (``gateway.sinks``); ``tanfang.runtime.build_gateway`` composes the real ones."""
@@ -89,7 +90,6 @@ class Gateway:
         settings = self.settings
         if not settings.database_url or not settings.mqtt_url:
             raise SettingsError("the gateway needs TANFANG_MQTT_URL and TANFANG_DATABASE_URL")
-        await migrate_url(settings.database_url)
         _tune_gc()
         loop = asyncio.get_running_loop()
         previous_handler = loop.get_exception_handler()
@@ -98,6 +98,8 @@ class Gateway:
             async with AsyncExitStack() as stack:
                 pool = self._pool
                 if pool is None:
+                    # As the API's lifespan: whoever hands in a pool has migrated already.
+                    await migrate_url(settings.database_url)
                     pool = await stack.enter_async_context(
                         open_pool(settings.database_url, max_size=settings.database_pool_max)
                     )
