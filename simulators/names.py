@@ -48,5 +48,16 @@ GIVEN_YOUNG: Final = (
 
 STREETS: Final = ("大街", "新街", "中約", "東約", "西約", "南巷", "北巷", "圍仔")
 
+# Why an elder (or the family) declines the town's visits, as town staff write it down in
+# the file (the plan records every refusal with its reason and date).
+REFUSAL_REASONS: Final = (
+    "本人表示子女每週回家照顧，不需要上門探訪",
+    "家屬代為拒絕，稱老人怕生，不願外人入屋",
+    "本人表示身體尚好，不想麻煩村委",
+    "老人聽力差，多次上門不願開門，經勸說仍拒絕",
+    "已入住親屬家中，家屬拒絕探訪",
+    "本人擔心上門人員是推銷保健品，拒絕接待",
+)
+
 # Mobile prefixes of the three carriers; the numbers themselves are made up.
 PHONE_PREFIXES: Final = ("138", "139", "135", "137", "186", "133", "189", "158")

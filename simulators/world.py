@@ -223,6 +223,8 @@ def _home(rng: random.Random, seed: int, index: int, persona: Persona, today: da
         "visit_consent": rng.random() > 0.02,
         "inactivity_alert_after_minutes": None,
     }
+    if not elder["visit_consent"]:
+        elder |= _refusal(seed, index, today)
     home = Home(index=index, elder_id=eid, persona=persona, elder=elder, contacts=[])
     home.contacts = _contacts(rng, surname)
     home.wake_shift_h = rng.gauss(0.0, 0.35)
@@ -230,6 +232,18 @@ def _home(rng: random.Random, seed: int, index: int, persona: Persona, today: da
     home.activity = rng.uniform(0.8, 1.2)
     home.indoor_offset_c = rng.uniform(-1.0, 1.5)
     return home
+
+
+def _refusal(seed: int, index: int, today: date) -> dict[str, Any]:
+    """A refusal of visits as the plan records it: a reason and the day it was given.
+
+    Drawn from a generator of its own, so that giving refusals their reason leaves every
+    other draw of the home (contacts, routine) as it was for the same seed."""
+    rng = random.Random(f"tanfang-refusal:{seed}:{index}")
+    return {
+        "refusal_reason": rng.choice(names.REFUSAL_REASONS),
+        "refusal_date": (today - timedelta(days=rng.randint(3, 400))).isoformat(),
+    }
 
 
 def _contacts(rng: random.Random, surname: str) -> list[dict[str, Any]]:
