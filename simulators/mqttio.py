@@ -65,6 +65,7 @@ class Links:
         self.connected: set[int] = set()
         self.subscriptions: dict[int, list[str]] = {}
         self._last_misc = 0.0
+        self._closing = False
 
     def add(self, client_id: str, will: tuple[str, bytes] | None = None) -> int:
         """A new (not yet connected) connection; returns its number."""
@@ -128,7 +129,7 @@ class Links:
             self._last_misc = now
             for number, client in enumerate(self.clients):
                 client.loop_misc()
-                if number not in self.connected and client.socket() is None:
+                if number not in self.connected and client.socket() is None and not self._closing:
                     self._reconnect(number)
 
     def pending(self) -> int:
@@ -142,6 +143,9 @@ class Links:
         return not self.pending()
 
     def close(self) -> None:
+        # No reconnecting while closing: a connection that never opened would raise from
+        # paho and hide the error that made us close.
+        self._closing = True
         for client in self.clients:
             client.disconnect()
         self.pump(0.0)

@@ -8,19 +8,19 @@ import os
 import sys
 from typing import Annotated
 
-import psycopg
 import typer
 from pydantic import ValidationError
 
-from gateway.mqtt import MqttError
-from store.errors import StoreError
-from tanfang.settings import Settings, SettingsError, get_settings, warn_at_start
+from tanfang.failure import one_line_errors, settings_problems
+from tanfang.settings import Settings, get_settings, warn_at_start
 
 app = typer.Typer(
     name="tanfang",
     help="Tanfang (探訪): home sensors and Ping An Tong buttons for elders who live alone.",
     no_args_is_help=True,
     add_completion=False,
+    # A failing command says one line (tanfang.failure); never a rich traceback.
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 report_app = typer.Typer(help="Statistics for the civil-affairs bureau.", no_args_is_help=True)
@@ -28,9 +28,18 @@ app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
 
 
-_EXPECTED = (MqttError, StoreError, SettingsError, psycopg.OperationalError)
-_EXPECTED = (MqttError, StoreError, SettingsError, psycopg.OperationalError)
 _NOISY_LOGGERS = ("amqtt", "transitions", "pgserver", "httpx", "gmqtt", "uvicorn.access")
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log at DEBUG, with the traceback of a failure.")
+    ] = False,
+) -> None:
+    if debug:
+        os.environ["TANFANG_LOG_LEVEL"] = "DEBUG"
+        _setup_logging()
 
 
 def _setup_logging() -> None:
@@ -46,6 +55,9 @@ def _setup_logging() -> None:
 def _settings(*required: str) -> Settings:
     try:
         settings = get_settings()
+    except ValidationError as exc:
+        typer.echo(f"tanfang: bad setting: {settings_problems(exc)}", err=True)
+        raise typer.Exit(2) from exc
     except ValueError as exc:
         typer.echo(f"tanfang: bad setting: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -69,40 +81,11 @@ def _run_parts(settings: Settings, *, gateway: bool, api: bool) -> None:
 
     _setup_logging()
     warn_at_start(settings, gateway=gateway)
-    try:
-        asyncio.run(main())
-    except BaseException as exc:
-        found = _expected(exc)
-        if found is None:
-            raise
-        typer.echo(f"tanfang: {_describe(found)}", err=True)
-        raise typer.Exit(1) from None
-
-
-def _expected(exc: BaseException) -> BaseException | None:
-    """The error worth one line (a refused broker, an unusable database), also from within
-    the task group's exception group."""
-    if isinstance(exc, _EXPECTED):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _expected(inner)
-            if found is not None:
-                return found
-    return None
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, psycopg.Error):
-        # Class and SQLSTATE only: a psycopg message can quote row values.
-        return (
-            f"cannot use the database ({type(exc).__name__}, SQLSTATE {exc.sqlstate});"
-            " check TANFANG_DATABASE_URL and that the server is up"
-        )
-    return str(exc)
+    asyncio.run(main())
 
 
 @app.command()
+@one_line_errors
 def serve() -> None:
     """Gateway and API in one process, against TANFANG_MQTT_URL and TANFANG_DATABASE_URL."""
     settings = _settings("mqtt_url", "database_url", "admin_token")
@@ -110,6 +93,7 @@ def serve() -> None:
 
 
 @app.command()
+@one_line_errors
 def gateway() -> None:
     """The MQTT gateway alone (several may run side by side; see TANFANG_SHARED_GROUP)."""
     settings = _settings("mqtt_url", "database_url")
@@ -117,6 +101,7 @@ def gateway() -> None:
 
 
 @app.command()
+@one_line_errors
 def api() -> None:
     """The HTTP API alone."""
     settings = _settings("database_url", "admin_token")
@@ -124,6 +109,7 @@ def api() -> None:
 
 
 @app.command()
+@one_line_errors
 def demo(
     households: Annotated[int, typer.Option(min=1, max=2000, help="Simulated homes.")] = 30,
     speed: Annotated[float, typer.Option(min=0.1, help="Simulated time per wall second.")] = 60.0,
@@ -137,17 +123,11 @@ def demo(
     from tanfang.demo import DemoOptions, run_demo
 
     _setup_logging()
-    try:
-        asyncio.run(run_demo(DemoOptions(households, speed, duration, seed)))
-    except SettingsError as exc:
-        typer.echo(f"tanfang: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except ValidationError as exc:  # a weak TANFANG_ADMIN_TOKEN, a bad port, …
-        typer.echo(f"tanfang: bad setting: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    asyncio.run(run_demo(DemoOptions(households, speed, duration, seed)))
 
 
 @db_app.command("migrate")
+@one_line_errors
 def db_migrate() -> None:
     """Bring the database schema up to date."""
     from store.migrate import migrate_url
@@ -164,6 +144,7 @@ def db_migrate() -> None:
 
 
 @report_app.command("monthly")
+@one_line_errors
 def report_monthly(
     month: Annotated[str, typer.Option(help="YYYY-MM")],
     town: Annotated[str | None, typer.Option()] = None,
@@ -211,7 +192,7 @@ def _mount_simulator() -> None:
             raise typer.Exit(3)
 
         return
-    app.command("simulate")(simulate)
+    app.command("simulate")(one_line_errors(simulate))
 
 
 _mount_simulator()

@@ -86,6 +86,8 @@ def _banner(settings: Settings, options: DemoOptions) -> str:
 
 
 async def run_demo(options: DemoOptions) -> None:
+    """Run until Ctrl-C (or ``duration_s``); raises what stopped the simulated homes, so that
+    the command names it rather than serving an API that no home feeds."""
     stop = asyncio.Event()
     runtime.install_stop_signals(stop)
     homes_stop = threading.Event()
@@ -95,7 +97,9 @@ async def run_demo(options: DemoOptions) -> None:
         warn_at_start(settings)
 
         async def started() -> None:
-            homes.append(await _start_homes(settings, options, homes_stop))
+            task = await _start_homes(settings, options, homes_stop)
+            task.add_done_callback(lambda _: stop.set())
+            homes.append(task)
             print(_banner(settings, options), flush=True)
             if options.duration_s is not None:
                 asyncio.get_running_loop().call_later(options.duration_s, stop.set)
@@ -105,6 +109,13 @@ async def run_demo(options: DemoOptions) -> None:
         finally:
             homes_stop.set()
             await asyncio.gather(*homes, return_exceptions=True)
+        for task in homes:
+            if not task.cancelled() and (error := task.exception()) is not None:
+                raise HomesStoppedError(f"the simulated homes stopped: {error}") from error
+
+
+class HomesStoppedError(RuntimeError):
+    """The simulated homes could not go on (the broker refused them, …)."""
 
 
 async def _start_homes(
@@ -136,7 +147,7 @@ async def _start_homes(
                 start=start,
             )
         except Exception:
-            log.exception("the simulated homes stopped")
+            log.debug("the simulated homes stopped", exc_info=True)
             raise
 
     log.info("simulated homes: %d registered and publishing", options.households)
