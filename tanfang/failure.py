@@ -14,10 +14,10 @@ import traceback
 from collections.abc import Callable
 from typing import Final, ParamSpec, TypeVar
 
-import click
 import psycopg
 import typer
 from pydantic import ValidationError
+from typer.exceptions import TyperException
 
 from store.errors import StoreError
 from tanfang.settings import SettingsError
@@ -44,7 +44,8 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+        # Typer's own: exits, aborts and usage errors (a bad --month) are typer's to print.
+        except (typer.Exit, typer.Abort, TyperException):
             raise
         except SystemExit as exc:
             if exc.code in (None, 0):

@@ -69,6 +69,10 @@ def test_usage_errors_and_exits_pass_through_untouched() -> None:
     bad = CliRunner().invoke(_failing_app(RuntimeError()), ["fail", "--households", "x"])
     assert bad.exit_code == 2
     assert "households" in bad.output
+    inside = typer.BadParameter("YYYY-MM", param_hint="--month")
+    refused = CliRunner().invoke(_failing_app(inside), ["fail"])
+    assert refused.exit_code == 2
+    assert "--month" in refused.output
 
 
 def test_the_deepest_known_cause_gives_the_hint() -> None:
