@@ -19,6 +19,7 @@ from typing import Any, Final
 import orjson
 
 from devices.ingest_repo import DeadLetter, StatusChange
+from devices.kind_check import KindCheck, check_kinds
 from devices.registry import Registry
 from devices.schema import (
     Channel,
@@ -31,6 +32,7 @@ from devices.schema import (
 )
 from gateway import metrics
 from gateway.batcher import Batcher
+from gateway.kinds import raise_unexpected, refused_letters
 
 DEAD_LETTER_PAYLOAD_MAX = 4096
 _ESCAPED_NUL: Final = b"\\u0000"
@@ -105,11 +107,16 @@ class Ingest:
                 ]
             return [self._batcher.add_status(StatusChange(device_id, online, received_at))]
         decoded = decode_events(device_id, payload, received_at)
-        events = decoded.events
+        kinds = check_kinds(entry.type, decoded.events)
+        events = kinds.kept
         futures = [
             self._dead(received_at, topic, device_id, r.reason, detail=r.detail, payload=r.payload)
             for r in decoded.refusals
         ]
+        if kinds.refused or kinds.unexpected:
+            self._wrong_kinds(
+                kinds, decoded.events, entry.type, topic=topic, payload=payload, futures=futures
+            )
         if events and _ESCAPED_NUL in payload:
             # JSON can carry a NUL only escaped; without one, no extra field needs the check.
             events = self._storable(events, topic, futures)
@@ -121,6 +128,31 @@ class Ingest:
                 )
             )
         return futures
+
+    def _wrong_kinds(
+        self,
+        kinds: KindCheck,
+        decoded: list[Event],
+        device_type: str,
+        *,
+        topic: str,
+        payload: bytes,
+        futures: list[asyncio.Future[None]],
+    ) -> None:
+        """Kinds the device's type does not send: refused, or for an emergency raised."""
+        raise_unexpected(kinds.unexpected, device_type)
+        received_at = decoded[0].received_at
+        for letter in refused_letters(
+            kinds,
+            decoded,
+            device_type,
+            topic=topic,
+            payload=payload,
+            received_at=received_at,
+            payload_max=DEAD_LETTER_PAYLOAD_MAX,
+        ):
+            _REFUSED[Reason.KIND_NOT_ALLOWED].inc()
+            futures.append(self._batcher.add_dead_letter(letter))
 
     def _parse(self, topic: str) -> Topic | None:
         # Each device sends on the same two topics again and again: parse each once.
