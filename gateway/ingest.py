@@ -13,13 +13,14 @@ database round trip and logs nothing.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
 
 from devices.ingest_repo import DeadLetter, StatusChange
-from devices.kind_check import KindCheck, check_kinds
+from devices.kind_check import check_kinds
 from devices.registry import Registry
 from devices.schema import (
     Channel,
@@ -107,16 +108,14 @@ class Ingest:
                 ]
             return [self._batcher.add_status(StatusChange(device_id, online, received_at))]
         decoded = decode_events(device_id, payload, received_at)
-        kinds = check_kinds(entry.type, decoded.events)
-        events = kinds.kept
+        events, wrong, unexpected = check_kinds(entry.type, decoded.events)
         futures = [
             self._dead(received_at, topic, device_id, r.reason, detail=r.detail, payload=r.payload)
             for r in decoded.refusals
         ]
-        if kinds.refused or kinds.unexpected:
-            self._wrong_kinds(
-                kinds, decoded.events, entry.type, topic=topic, payload=payload, futures=futures
-            )
+        if wrong or unexpected:
+            raise_unexpected(unexpected, entry.type)
+            futures += self._refuse_kinds(wrong, decoded.events, entry.type, topic, payload)
         if events and _ESCAPED_NUL in payload:
             # JSON can carry a NUL only escaped; without one, no extra field needs the check.
             events = self._storable(events, topic, futures)
@@ -129,30 +128,26 @@ class Ingest:
             )
         return futures
 
-    def _wrong_kinds(
+    def _refuse_kinds(
         self,
-        kinds: KindCheck,
+        wrong: Sequence[Event],
         decoded: list[Event],
         device_type: str,
-        *,
         topic: str,
         payload: bytes,
-        futures: list[asyncio.Future[None]],
-    ) -> None:
-        """Kinds the device's type does not send: refused, or for an emergency raised."""
-        raise_unexpected(kinds.unexpected, device_type)
-        received_at = decoded[0].received_at
-        for letter in refused_letters(
-            kinds,
+    ) -> list[asyncio.Future[None]]:
+        """Events of kinds the device's type does not send become dead letters."""
+        letters = refused_letters(
+            wrong,
             decoded,
             device_type,
             topic=topic,
             payload=payload,
-            received_at=received_at,
+            received_at=decoded[0].received_at,
             payload_max=DEAD_LETTER_PAYLOAD_MAX,
-        ):
-            _REFUSED[Reason.KIND_NOT_ALLOWED].inc()
-            futures.append(self._batcher.add_dead_letter(letter))
+        )
+        _REFUSED[Reason.KIND_NOT_ALLOWED].inc(len(letters))
+        return [self._batcher.add_dead_letter(letter) for letter in letters]
 
     def _parse(self, topic: str) -> Topic | None:
         # Each device sends on the same two topics again and again: parse each once.

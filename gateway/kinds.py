@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from devices.ingest_repo import DeadLetter
-from devices.kind_check import KIND_UNEXPECTED, KindCheck, payloads_of
+from devices.kind_check import KIND_UNEXPECTED, payloads_of
 from devices.schema import Event, Reason
 from gateway import metrics
 
@@ -31,7 +31,7 @@ def raise_unexpected(events: Sequence[Event], device_type: str) -> None:
 
 
 def refused_letters(
-    checked: KindCheck,
+    refused: Sequence[Event],
     decoded: Sequence[Event],
     device_type: str,
     *,
@@ -40,10 +40,11 @@ def refused_letters(
     received_at: datetime,
     payload_max: int,
 ) -> list[DeadLetter]:
-    """Dead letters (``kind_not_allowed``) of the events whose kind the type does not send."""
-    if not checked.refused:
+    """Dead letters (``kind_not_allowed``) of ``refused``, events of ``decoded`` (all the
+    events decoded from ``payload``) whose kind the type does not send."""
+    if not refused:
         return []
-    raws = payloads_of(payload, decoded, checked.refused, received_at)
+    raws = payloads_of(payload, decoded, refused, received_at)
     return [
         DeadLetter(
             received_at=received_at,
@@ -54,5 +55,5 @@ def refused_letters(
             payload=raw[:payload_max],
             payload_size=len(raw),
         )
-        for event, raw in zip(checked.refused, raws, strict=True)
+        for event, raw in zip(refused, raws, strict=True)
     ]

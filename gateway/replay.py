@@ -216,10 +216,10 @@ def _plan_letter(plan: _Plan, letter: StoredLetter, devices: dict[str, DeviceEnt
             plan.removed.append(letter.id)  # a past status is not the device's state now
         return
     decoded = decode_events(parsed.device_id, letter.payload, letter.received_at)
-    kinds = check_kinds(entry.type, decoded.events)
+    kept, wrong, unexpected = check_kinds(entry.type, decoded.events)
     refusals = [_letter_of(letter, r.reason, r.detail, r.payload) for r in decoded.refusals]
     refusals += refused_letters(
-        kinds,
+        wrong,
         decoded.events,
         entry.type,
         topic=letter.topic,
@@ -227,7 +227,7 @@ def _plan_letter(plan: _Plan, letter: StoredLetter, devices: dict[str, DeviceEnt
         received_at=letter.received_at,
         payload_max=DEAD_LETTER_PAYLOAD_MAX,
     )
-    kept = _without_nul(kinds.kept, letter, refusals)
+    kept = _without_nul(kept, letter, refusals)
     if not kept:
         first = refusals[0]
         plan.stay(letter, first.reason, first.detail)
@@ -238,7 +238,7 @@ def _plan_letter(plan: _Plan, letter: StoredLetter, devices: dict[str, DeviceEnt
     plan.new_letters += refusals
     plan.by_reason.update(r.reason for r in refusals)
     plan.add_events(kept, entry.elder_id)
-    plan.unexpected += [(e, entry.type) for e in kinds.unexpected]
+    plan.unexpected += [(e, entry.type) for e in unexpected]
 
 
 def _without_nul(
