@@ -4,6 +4,7 @@ letters refused live)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from tanfang import runtime
 from tanfang.settings import Settings
 from tests.api.conftest import TokenMaker, elder_body, execute
 from tests.gateway.helpers import Publisher, fetch, poll, running_gateway, scalar
+from tests.rig.ports import free_port
 
 REPLAY = "/api/v1/dead-letters/replay"
 
@@ -223,3 +225,43 @@ async def test_a_selection_with_an_unknown_field_or_no_ids_is_refused(
     for body in bodies:
         response = await client.post(REPLAY, json=body, headers=admin)
         assert response.status_code == 422, body
+
+
+async def test_the_api_alone_replays_on_the_gateways_write_path(
+    settings: Settings, admin: dict[str, str], database_url: str, topic_root: str
+) -> None:
+    """As ``tanfang api`` runs it: no gateway, no MQTT session in the process."""
+    at = datetime.now(UTC) - timedelta(minutes=3)
+    press = orjson.dumps({"kind": "checkin", "seq": 5, "ts": at.isoformat()})
+    await refused(database_url, topic_root, "pat-5", press, received_at=at)
+    alone = settings.model_copy(update={"api_host": "127.0.0.1", "api_port": free_port()})
+    stop = asyncio.Event()
+    answers: list[httpx.Response] = []
+
+    async def started() -> None:
+        base = f"http://127.0.0.1:{alone.api_port}"
+        try:
+            async with httpx.AsyncClient(base_url=base) as client:
+                await register(client, admin, "pat-5", "sos_button")
+                answers.append(await client.post(REPLAY, json={}, headers=admin))
+        finally:
+            stop.set()
+
+    await asyncio.wait_for(
+        runtime.run(alone, gateway=False, api=True, stop=stop, api_started=started), timeout=60
+    )
+    assert [a.json()["stored_events"] for a in answers] == [1]
+    assert await scalar(database_url, "SELECT count(*) FROM visits") == 1
+
+
+async def test_a_replayed_sos_of_an_unexpected_type_is_stored_flagged_not_refused(
+    client: httpx.AsyncClient, admin: dict[str, str], database_url: str, topic_root: str
+) -> None:
+    at = datetime.now(UTC) - timedelta(minutes=1)
+    await refused(database_url, topic_root, "door-9", b'{"kind": "sos"}', received_at=at)
+    await register(client, admin, "door-9", "door_sensor")
+
+    assert (await replay(client, admin))["stored_events"] == 1
+
+    rows = await fetch(database_url, "SELECT kind, ts, flags FROM events")
+    assert rows == [("sos", at, ["no_device_time", "kind_unexpected"])]
