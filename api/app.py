@@ -27,6 +27,7 @@ from api.routes import (
     watch_periods,
 )
 from api.state import AppState
+from devices.replay import DeadLetterReplayer
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
 from tanfang.settings import Settings, SettingsError
@@ -66,11 +67,14 @@ def create_app(
     pool: Pool | None = None,
     health: HealthSource | None = None,
     clock: Callable[[], datetime] = _now,
+    replayer: Callable[[Pool], DeadLetterReplayer] | None = None,
 ) -> FastAPI:
     """The API. Without ``pool``, the lifespan migrates ``settings.database_url`` and opens
     (and at the end closes) a pool of its own; a given pool is used as it is and left open.
     ``health`` reports the broker connection of a gateway in the same process; without it,
-    ``/healthz`` checks the broker of ``settings.mqtt_url`` itself."""
+    ``/healthz`` checks the broker of ``settings.mqtt_url`` itself. ``replayer`` makes the
+    dead-letter replayer on the app's pool (the composition root builds it on the gateway's
+    write path, which the API may not import); without it, a replay answers 503."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,6 +88,7 @@ def create_app(
                 health=health,
                 probe=BrokerProbe(settings.mqtt_url),
                 clock=clock,
+                replayer=None if replayer is None else replayer(opened),
             )
             yield
 

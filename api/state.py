@@ -13,6 +13,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 
 from api.health import BrokerProbe, HealthSource
+from devices.replay import DeadLetterReplayer
 from store.pool import Pool
 from tanfang.settings import Settings
 
@@ -27,6 +28,8 @@ class AppState:
     health: HealthSource | None
     probe: BrokerProbe
     clock: Callable[[], datetime]
+    # Dead-letter replay on the gateway's write path (None: this process cannot replay).
+    replayer: DeadLetterReplayer | None = None
 
     def today(self) -> date:
         """The date in the deployment's time zone (categories use the age on this day)."""

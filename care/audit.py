@@ -18,6 +18,7 @@ LIST: Final = "list"
 CREATE: Final = "create"
 UPDATE: Final = "update"
 EXPORT: Final = "export"
+REPLAY: Final = "replay"
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,7 +194,9 @@ class WriteResult:
 _staged: weakref.WeakSet[Conn] = weakref.WeakSet()
 
 
-async def _ensure_stage(conn: Conn) -> None:
+async def ensure_stage(conn: Conn) -> None:
+    """Make the connection's staging table; ``write_batch`` does it when needed, but only a
+    caller that holds no transaction open may let it (it commits)."""
     if conn not in _staged:
         # Committed on its own so that a failed batch cannot roll the table back.
         await conn.execute(_CREATE_STAGE)
@@ -228,6 +230,7 @@ async def write_batch(
     which: bool = False,
     suspects: Sequence[tuple[int, bool]] = (),
     steps: Sequence[TransactionStep] = (),
+    touch_devices: bool = True,
 ) -> WriteResult:
     """Write one batch in one transaction. ``rows`` are ``event_row`` of ``events``.
 
@@ -243,14 +246,19 @@ async def write_batch(
     ``steps`` run in the same transaction, after the events are inserted, with the events
     that were new and their elders (none when no event was new): what they write commits
     with the batch or not at all, and an error of theirs rolls the whole batch back.
+
+    Without ``touch_devices`` the device rows (last seen, battery, online) are left alone:
+    events replayed from the past say nothing of the device now.
     """
     which = which or bool(steps)
     result = WriteResult(stored=0, new=[] if which else None)
     if rows:
-        await _ensure_stage(conn)
+        await ensure_stage(conn)
     async with conn.transaction():
         if rows:
-            result = await _insert_events(conn, events, rows, which, suspects)
+            result = await _insert_events(
+                conn, events, rows, which, suspects, touch_devices=touch_devices
+            )
         if steps and result.new:
             new_events = [events[i] for i in result.new]
             elder_ids = [cast("str | None", rows[i][_ELDER]) for i in result.new]
@@ -276,18 +284,26 @@ async def _insert_events(
     rows: Sequence[tuple[object, ...]],
     which: bool,
     suspects: Sequence[tuple[int, bool]],
+    *,
+    touch_devices: bool,
 ) -> WriteResult:
     keep = await _not_stored_before(conn, events, suspects) if suspects else None
     if keep is None:
-        return await _write_events(conn, events, rows, which)
-    result = await _write_events(conn, [events[i] for i in keep], [rows[i] for i in keep], which)
+        return await _write_events(conn, events, rows, which, touch_devices)
+    result = await _write_events(
+        conn, [events[i] for i in keep], [rows[i] for i in keep], which, touch_devices
+    )
     if result.new is None:
         return result
     return WriteResult(stored=result.stored, new=[keep[j] for j in result.new])
 
 
 async def _write_events(
-    conn: Conn, events: Sequence[Event], rows: Sequence[tuple[object, ...]], which: bool
+    conn: Conn,
+    events: Sequence[Event],
+    rows: Sequence[tuple[object, ...]],
+    which: bool,
+    touch_devices: bool,
 ) -> WriteResult:
     async with conn.cursor() as cur:
         async with cur.copy(_COPY_STAGE) as copy:
@@ -297,11 +313,13 @@ async def _write_events(
         if not which:
             await cur.execute(_INSERT_EVENTS)
             stored = cur.rowcount
-            await cur.execute(_UPDATE_DEVICES)
+            if touch_devices:
+                await cur.execute(_UPDATE_DEVICES)
             return WriteResult(stored=stored)
         await cur.execute(_INSERT_EVENTS_RETURNING)
         inserted = {(d, ts, seq) for d, ts, seq in await cur.fetchall()}
-        await cur.execute(_UPDATE_DEVICES)
+        if touch_devices:
+            await cur.execute(_UPDATE_DEVICES)
     if len(inserted) == len(events):
         return WriteResult(stored=len(events), new=list(range(len(events))))
     # A NULL seq never conflicts (NULLs are distinct in the unique index), so such an

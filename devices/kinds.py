@@ -48,3 +48,35 @@ KINDS: dict[str, ValueRule] = {
 
 # Kinds that skip the batch: an alert must reach a person before anything else is waited for.
 CRITICAL_KINDS = frozenset({"sos", "fall", "smoke", "gas"})
+
+# Kinds every device type may send: its liveness signal, and its casing opened or moved.
+_EVERY_DEVICE: frozenset[str] = frozenset({"heartbeat", "tamper"})
+
+# Device type -> the kinds it may send (besides heartbeat and tamper). Another kind is
+# refused (dead letter ``kind_not_allowed``): a motion sensor's ``checkin`` would otherwise
+# count as an online visit and a door sensor's ``cancel`` could close an SOS. A critical kind
+# from an unexpected type is never refused (``devices.kind_check``). The table follows what
+# real devices of each type report; a kind is in it only when such devices send it.
+ALLOWED_KINDS: dict[DeviceType, frozenset[str]] = {
+    # PIR / radar presence; multi-sensors (Hue, Aqara) also report room temperature.
+    DeviceType.MOTION_SENSOR: _EVERY_DEVICE | {"motion", "temperature"},
+    # A reed contact reports open/closed only.
+    DeviceType.DOOR_SENSOR: _EVERY_DEVICE | {"door"},
+    # Pressure mats lie in beds and chairs alike; under-mattress sensors (Withings
+    # Sleep, radar pads) also measure heart rate.
+    DeviceType.BED_SENSOR: _EVERY_DEVICE | {"bed", "chair", "heart_rate"},
+    DeviceType.POWER_METER: _EVERY_DEVICE | {"power"},
+    DeviceType.WATER_METER: _EVERY_DEVICE | {"water"},
+    DeviceType.ENV_SENSOR: _EVERY_DEVICE | {"temperature", "humidity"},
+    # Optical smoke detectors often carry a heat sensor as well.
+    DeviceType.SMOKE_DETECTOR: _EVERY_DEVICE | {"smoke", "temperature"},
+    DeviceType.GAS_DETECTOR: _EVERY_DEVICE | {"gas"},
+    # mmWave radar: falls, and presence (reported as ``motion``).
+    DeviceType.FALL_DETECTOR: _EVERY_DEVICE | {"fall", "motion"},
+    # Watch or pendant: vitals, its own fall detection and SOS key, the "I am fine"
+    # press, and step/activity counts reported as ``motion``.
+    DeviceType.WEARABLE: _EVERY_DEVICE
+    | {"heart_rate", "fall", "sos", "cancel", "checkin", "motion"},
+    # Ping An Tong (平安通): the emergency call, its cancel, and the 報平安 press.
+    DeviceType.SOS_BUTTON: _EVERY_DEVICE | {"sos", "cancel", "checkin"},
+}

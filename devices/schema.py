@@ -51,6 +51,7 @@ class Reason(StrEnum):
     BAD_FIELD = "bad_field"
     UNKNOWN_DEVICE = "unknown_device"
     BAD_STATUS = "bad_status"
+    KIND_NOT_ALLOWED = "kind_not_allowed"  # a kind the device's type does not send
 
 
 class Channel(StrEnum):

@@ -13,12 +13,14 @@ database round trip and logs nothing.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
 
 from devices.ingest_repo import DeadLetter, StatusChange
+from devices.kind_check import check_kinds
 from devices.registry import Registry
 from devices.schema import (
     Channel,
@@ -31,6 +33,7 @@ from devices.schema import (
 )
 from gateway import metrics
 from gateway.batcher import Batcher
+from gateway.kinds import raise_unexpected, refused_letters
 
 DEAD_LETTER_PAYLOAD_MAX = 4096
 _ESCAPED_NUL: Final = b"\\u0000"
@@ -105,11 +108,14 @@ class Ingest:
                 ]
             return [self._batcher.add_status(StatusChange(device_id, online, received_at))]
         decoded = decode_events(device_id, payload, received_at)
-        events = decoded.events
+        events, wrong, unexpected = check_kinds(entry.type, decoded.events)
         futures = [
             self._dead(received_at, topic, device_id, r.reason, detail=r.detail, payload=r.payload)
             for r in decoded.refusals
         ]
+        if wrong or unexpected:
+            raise_unexpected(unexpected, entry.type)
+            futures += self._refuse_kinds(wrong, decoded.events, entry.type, topic, payload)
         if events and _ESCAPED_NUL in payload:
             # JSON can carry a NUL only escaped; without one, no extra field needs the check.
             events = self._storable(events, topic, futures)
@@ -121,6 +127,27 @@ class Ingest:
                 )
             )
         return futures
+
+    def _refuse_kinds(
+        self,
+        wrong: Sequence[Event],
+        decoded: list[Event],
+        device_type: str,
+        topic: str,
+        payload: bytes,
+    ) -> list[asyncio.Future[None]]:
+        """Events of kinds the device's type does not send become dead letters."""
+        letters = refused_letters(
+            wrong,
+            decoded,
+            device_type,
+            topic=topic,
+            payload=payload,
+            received_at=decoded[0].received_at,
+            payload_max=DEAD_LETTER_PAYLOAD_MAX,
+        )
+        _REFUSED[Reason.KIND_NOT_ALLOWED].inc(len(letters))
+        return [self._batcher.add_dead_letter(letter) for letter in letters]
 
     def _parse(self, topic: str) -> Topic | None:
         # Each device sends on the same two topics again and again: parse each once.

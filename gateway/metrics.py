@@ -17,6 +17,12 @@ EVENTS_DUPLICATE = Counter(
 EVENTS_REFUSED = Counter(
     "tanfang_events_refused", "Messages or items refused as dead letters, by reason", ["reason"]
 )
+UNEXPECTED_CRITICAL = Counter(
+    "tanfang_unexpected_critical",
+    "Critical events (sos, fall, smoke, gas) stored from a device type that does not send"
+    " their kind: a person must check the device's registration",
+    ["kind", "type"],
+)
 DEAD_LETTERS_DROPPED = Counter(
     "tanfang_dead_letters_dropped",
     "Dead letters not stored because a flood of bad input exceeded the per-batch cap",

@@ -19,6 +19,7 @@ from tanfang.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from devices.ingest_repo import Conn
+    from devices.replay import DeadLetterReplayer
     from devices.schema import Event
     from gateway.service import Gateway
     from gateway.steps import InTransactionStep
@@ -51,7 +52,9 @@ async def serve_api(
     """Serve the HTTP API on settings.api_host:api_port until ``stop`` is set."""
     from api.app import create_app
 
-    app = create_app(settings, pool=pool, health=health)
+    app = create_app(
+        settings, pool=pool, health=health, replayer=lambda opened: build_replayer(settings, opened)
+    )
     config = uvicorn.Config(
         app,
         host=settings.api_host,
@@ -111,6 +114,15 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
     from gateway.service import Gateway
 
     return Gateway(settings, pool, steps=[checkin_visit_step(settings)])
+
+
+def build_replayer(settings: Settings, pool: Pool) -> DeadLetterReplayer:
+    """Dead-letter replay for the API, on the gateway's decoder and write path with the same
+    in-transaction steps as ``build_gateway`` (a replayed check-in becomes an online visit).
+    It needs no MQTT session, so ``tanfang api`` alone can replay."""
+    from gateway.replay import GatewayReplay
+
+    return GatewayReplay(pool, settings.topic_root, steps=[checkin_visit_step(settings)])
 
 
 def checkin_visit_step(settings: Settings) -> InTransactionStep:

@@ -42,7 +42,7 @@ async def test_single_events_and_arrays_are_stored_with_their_fields(
     await register(database_url, [DEVICE], elder_id="KP-000123")
     ts = datetime.now(UTC).replace(microsecond=120_000) - timedelta(seconds=30)
     async with running_gateway(settings):
-        one = {"ts": ts.isoformat(), "seq": 1042, "kind": "door", "value": 1, "battery": 87}
+        one = {"ts": ts.isoformat(), "seq": 1042, "kind": "tamper", "value": 1, "battery": 87}
         publisher.publish(events_topic(topic_root), orjson.dumps({**one, "room": "entrance"}))
         many = [
             {"ts": (ts + timedelta(seconds=i)).timestamp(), "seq": 2000 + i, "kind": "motion"}
@@ -56,7 +56,7 @@ async def test_single_events_and_arrays_are_stored_with_their_fields(
         "SELECT device_id, ts, seq, kind, value, battery, elder_id, extra, flags"
         " FROM events ORDER BY seq",
     )
-    assert rows[0] == (DEVICE, ts, 1042, "door", 1.0, 87, "KP-000123", {"room": "entrance"}, [])
+    assert rows[0] == (DEVICE, ts, 1042, "tamper", 1.0, 87, "KP-000123", {"room": "entrance"}, [])
     assert [(r[2], r[3], r[4]) for r in rows[1:]] == [
         (2001, "motion", 1.0),
         (2002, "motion", 1.0),
@@ -147,7 +147,7 @@ async def test_a_bad_item_of_an_array_is_refused_alone(
     settings: Settings, database_url: str, topic_root: str, publisher: Publisher
 ) -> None:
     await register(database_url, [DEVICE])
-    items = [{"kind": "motion", "seq": 1}, {"kind": "warp"}, {"kind": "checkin", "seq": 2}]
+    items = [{"kind": "motion", "seq": 1}, {"kind": "warp"}, {"kind": "heartbeat", "seq": 2}]
     async with running_gateway(settings):
         publisher.publish(events_topic(topic_root), orjson.dumps(items))
         await poll(lambda: count(database_url), lambda n: n == 2)
@@ -217,7 +217,7 @@ async def test_a_device_registered_after_start_is_accepted_without_restart(
     late = "late-device"
     async with running_gateway(settings) as gateway:
         assert gateway.registry.get(late) is None
-        await register(database_url, [late], elder_id="KP-2")
+        await register(database_url, [late], elder_id="KP-2", device_type="sos_button")
         await poll(
             lambda: _async(gateway.registry.get(late)),
             lambda e: e is not None,
@@ -241,7 +241,7 @@ async def _async(value: object) -> object:
 async def test_a_critical_event_is_committed_before_the_batch_timer(
     settings: Settings, database_url: str, topic_root: str, publisher: Publisher
 ) -> None:
-    await register(database_url, [DEVICE])
+    await register(database_url, [DEVICE], device_type="sos_button")
     # A batch timer of a minute: only the critical path can commit the SOS in time.
     async with running_gateway(settings, batch_max_ms=60_000) as gateway:
         publisher.publish(events_topic(topic_root), b'{"kind": "sos", "seq": 1}')

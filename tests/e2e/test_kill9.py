@@ -86,7 +86,8 @@ async def test_kill_9_mid_stream_loses_no_acknowledged_event_and_stores_each_onc
     # Events far in the past would be flagged clock_skew and stored at receive time, which
     # differs per delivery: use device times of now, so a redelivery has the same key.
     base = time.time() - 60 if device_time else None
-    await register(database_url, DEVICES)
+    # Wearables: they send both motion and the check-in presses mixed in.
+    await register(database_url, DEVICES, device_type="wearable")
     env = gateway_env(settings, f"tanfang-k9-{uuid.uuid4().hex[:8]}")
     log = tmp_path / "gateway.log"
 

@@ -63,8 +63,11 @@ async def scalar(url: str, query: str, params: Iterable[Any] = ()) -> Any:
     return rows[0][0]
 
 
-async def register(url: str, devices: Iterable[str], elder_id: str = "KP-1") -> None:
-    """An elder and her devices, written straight to the tables (the API is not under test)."""
+async def register(
+    url: str, devices: Iterable[str], elder_id: str = "KP-1", device_type: str = "motion_sensor"
+) -> None:
+    """An elder and her devices, written straight to the tables (the API is not under test).
+    The type decides which kinds a device may send (devices.kinds.ALLOWED_KINDS)."""
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute(
             "INSERT INTO elders (id, name) VALUES (%s, 'test elder') ON CONFLICT DO NOTHING",
@@ -72,8 +75,8 @@ async def register(url: str, devices: Iterable[str], elder_id: str = "KP-1") -> 
         )
         for device_id in devices:
             await conn.execute(
-                "INSERT INTO devices (id, type, elder_id) VALUES (%s, 'motion_sensor', %s)",
-                (device_id, elder_id),
+                "INSERT INTO devices (id, type, elder_id) VALUES (%s, %s, %s)",
+                (device_id, device_type, elder_id),
             )
 
 

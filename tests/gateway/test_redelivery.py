@@ -15,7 +15,7 @@ from tests.gateway.helpers import Publisher, fetch, poll, register, running_gate
 async def test_an_unacknowledged_event_without_device_time_is_stored_once_after_redelivery(
     settings: Settings, database_url: str, mqtt_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await register(database_url, ["pat-1"])
+    await register(database_url, ["pat-1"], device_type="sos_button")
     topic = events_topic(settings.topic_root, "pat-1")
 
     async def stored() -> list[tuple[object, ...]]:
@@ -44,7 +44,7 @@ async def test_a_device_resending_after_losing_its_puback_is_stored_once(
 ) -> None:
     """The broker takes a device's resend for a new message: it reaches the gateway without
     the DUP bit, with a receive time of its own."""
-    await register(database_url, ["pat-1"])
+    await register(database_url, ["pat-1"], device_type="sos_button")
     topic = events_topic(settings.topic_root, "pat-1")
     press = orjson.dumps({"kind": "checkin", "seq": 41})
 

@@ -1,0 +1,107 @@
+"""SQL of dead-letter replay: pick the selected letters, lock them, and settle them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import TupleRow
+
+from devices.registry import DeviceEntry
+from devices.replay import ReplaySelection
+
+Conn = AsyncConnection[TupleRow]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLetter:
+    id: int
+    received_at: datetime
+    topic: str
+    device_id: str | None
+    reason: str
+    detail: str | None
+    payload: bytes
+    payload_size: int
+
+    @property
+    def truncated(self) -> bool:
+        """Only the head of the payload was kept: it cannot be decoded as sent."""
+        return len(self.payload) < self.payload_size
+
+
+async def last_id(conn: Conn) -> int:
+    """The newest dead letter's id now (0: none): a replay goes no further, so that the
+    letters it writes itself are not taken up again."""
+    cur = await conn.execute("SELECT coalesce(max(id), 0) FROM dead_letters")
+    row = await cur.fetchone()
+    return 0 if row is None else int(row[0])
+
+
+async def selected_ids(
+    conn: Conn, selection: ReplaySelection, *, after: int, upto: int, limit: int
+) -> list[int]:
+    """Ids of the selected letters in (after, upto], oldest first, at most ``limit``."""
+    where: list[sql.Composable] = [sql.SQL("id > %(after)s AND id <= %(upto)s")]
+    params: dict[str, object] = {"after": after, "upto": upto, "limit": limit}
+    if selection.device_id is not None:
+        where.append(sql.SQL("device_id = %(device_id)s"))
+        params["device_id"] = selection.device_id
+    if selection.reason is not None:
+        where.append(sql.SQL("reason = %(reason)s"))
+        params["reason"] = selection.reason.value
+    if selection.ids is not None:
+        where.append(sql.SQL("id = ANY(%(ids)s)"))
+        params["ids"] = selection.ids
+    query = sql.SQL("SELECT id FROM dead_letters WHERE {} ORDER BY id LIMIT %(limit)s").format(
+        sql.SQL(" AND ").join(where)
+    )
+    cur = await conn.execute(query, params)
+    return [int(row[0]) for row in await cur.fetchall()]
+
+
+_TAKE = sql.SQL(
+    "SELECT id, received_at, topic, device_id, reason, detail, payload, payload_size"
+    " FROM dead_letters WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED"
+)
+
+
+async def take(conn: Conn, ids: Sequence[int]) -> list[StoredLetter]:
+    """The letters of ``ids`` still there, locked for this transaction; those another replay
+    holds are skipped (it settles them)."""
+    cur = await conn.execute(_TAKE, (list(ids),))
+    return [
+        StoredLetter(i, at, topic, device, reason, detail, bytes(payload), size)
+        for i, at, topic, device, reason, detail, payload, size in await cur.fetchall()
+    ]
+
+
+async def devices_of(conn: Conn, device_ids: Sequence[str]) -> dict[str, DeviceEntry]:
+    """The registered devices among ``device_ids``, as the gateway's registry holds them."""
+    cur = await conn.execute(
+        "SELECT id, elder_id, type FROM devices WHERE id = ANY(%s)", (list(device_ids),)
+    )
+    return {row[0]: DeviceEntry(row[1], row[2]) for row in await cur.fetchall()}
+
+
+_REMOVE = sql.SQL("DELETE FROM dead_letters WHERE id = ANY(%s)")
+_REASON = sql.SQL(
+    "UPDATE dead_letters d SET reason = s.reason, detail = s.detail"
+    " FROM unnest(%s::int8[], %s::text[], %s::text[]) AS s(id, reason, detail)"
+    " WHERE d.id = s.id"
+)
+
+
+async def settle(
+    conn: Conn, removed: Sequence[int], refused: Sequence[tuple[int, str, str]]
+) -> None:
+    """Remove the letters replayed, and give those still refused their reason of now
+    ((id, reason, detail) each)."""
+    if removed:
+        await conn.execute(_REMOVE, (list(removed),))
+    if refused:
+        await conn.execute(
+            _REASON, ([r[0] for r in refused], [r[1] for r in refused], [r[2] for r in refused])
+        )
