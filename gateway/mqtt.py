@@ -224,7 +224,8 @@ class MqttSession:
                 raise MqttError(f"the broker refused the gateway: {exc}") from exc
             except ssl.SSLCertVerificationError as exc:
                 await self._client.disconnect()
-                raise MqttError(certificate_problem(exc, host, port)) from None
+                ca_file = self._settings.mqtt_ca_file
+                raise MqttError(certificate_problem(exc, host, port, ca_file)) from None
             except (OSError, TimeoutError) as exc:
                 if not self._address.tls and await speaks_tls(host, port):
                     raise MqttError(

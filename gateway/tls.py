@@ -32,12 +32,19 @@ def client_context(ca_file: Path | None) -> ssl.SSLContext:
         ) from exc
 
 
-def certificate_problem(exc: ssl.SSLCertVerificationError, host: str, port: int) -> str:
+def certificate_problem(
+    exc: ssl.SSLCertVerificationError, host: str, port: int, ca_file: Path | None
+) -> str:
     """One line naming why the broker's certificate was refused."""
     reason = exc.verify_message or exc.reason or str(exc)
+    trusted = (
+        f"is TANFANG_MQTT_CA_FILE ({ca_file}) the CA that signed it"
+        if ca_file
+        else "TANFANG_MQTT_CA_FILE is not set, so only the system's CAs are trusted"
+    )
     return (
         f"the broker's TLS certificate at {host}:{port} was refused: {reason} "
-        "(is TANFANG_MQTT_CA_FILE the CA that signed it, and the URL's host a name in it?)"
+        f"({trusted}; the URL's host must be a name in the certificate)"
     )
 
 

@@ -90,6 +90,22 @@ async def test_gateway_without_a_ca_file_does_not_trust_a_private_ca(
     system_cas = settings.model_copy(update={"mqtt_url": tls_broker.tls_url})
     error = str(await asyncio.wait_for(_gateway_error(system_cas), timeout=20))
     assert "unable to get local issuer certificate" in error
+    assert "TANFANG_MQTT_CA_FILE is not set" in error
+
+
+async def test_gateway_refuses_a_broker_whose_certificate_names_another_host(
+    settings: Settings, tls_broker: Mosquitto, broker_certificate: ServerCertificate
+) -> None:
+    # The certificate is for 127.0.0.1; "localhost" reaches the same listener.
+    elsewhere = settings.model_copy(
+        update={
+            "mqtt_url": f"mqtts://localhost:{tls_broker.tls_port}",
+            "mqtt_ca_file": broker_certificate.ca.cert,
+        }
+    )
+    error = str(await asyncio.wait_for(_gateway_error(elsewhere), timeout=20))
+    assert "\n" not in error
+    assert "Hostname mismatch" in error
 
 
 async def test_plain_mqtt_url_to_the_tls_port_is_refused_saying_use_mqtts(
