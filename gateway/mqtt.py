@@ -106,8 +106,8 @@ class _Client(gmqtt.Client):  # type: ignore[misc]  # gmqtt is untyped
     """gmqtt whose reconnect delay grows on each attempt, and whose reading can be paused."""
 
     backoff: _Backoff
-    # While MqttSession.connect makes the first connection, it alone retries: gmqtt would
-    # otherwise reconnect on its own beside it after a connection dropped before CONNACK.
+    # Until the first CONNACK, MqttSession.connect alone retries: gmqtt would otherwise
+    # reconnect on its own beside it after a connection dropped before CONNACK.
     first_connect: bool
 
     async def reconnect(self, delay: bool = False) -> None:
@@ -217,7 +217,6 @@ class MqttSession:
         while not stop.is_set():
             try:
                 await self._attempt()
-                self._client.first_connect = False
                 return True
             except MQTTConnectError as exc:
                 await self._client.disconnect()
@@ -290,6 +289,8 @@ class MqttSession:
     def _on_connect(self, client: _Client, flags: int, rc: int, properties: Any) -> None:
         self._forget_unacknowledged()
         self.connected = True
+        # From the first CONNACK on, gmqtt reconnects by itself when the connection is lost.
+        client.first_connect = False
         client.backoff.reset()
         metrics.MQTT_CONNECTED.set(1)
         log.info("MQTT connected (session present: %s)", bool(flags))

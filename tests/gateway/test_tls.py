@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 
+import orjson
 import pytest
 
 from gateway.mqtt import MqttError, MqttSession
 from tanfang.settings import Settings
-from tests.gateway.helpers import Publisher, fetch, poll, register, running_gateway
+from tests.gateway.helpers import Publisher, fetch, poll, register, running_gateway, scalar
 from tests.gateway.test_main import run_gateway
 from tests.rig.certs import CertificateAuthority, ServerCertificate
-from tests.rig.mosquitto import Mosquitto
+from tests.rig.mosquitto import Mosquitto, start_mosquitto
 
 
 def _mqtt_error(raised: BaseException) -> MqttError:
@@ -137,3 +139,32 @@ def test_an_unreadable_ca_file_is_refused_naming_the_setting(tmp_path: Path) -> 
     )
     with pytest.raises(MqttError, match=r"^TANFANG_MQTT_CA_FILE .*missing\.crt: not a readable"):
         MqttSession(settings, lambda *_: asyncio.get_running_loop().create_future())
+
+
+async def test_gateway_over_mqtts_reconnects_after_the_broker_restarts_and_stores_what_follows(
+    settings: Settings, broker_certificate: ServerCertificate
+) -> None:
+    broker = start_mosquitto(tls=broker_certificate)  # its own: it is restarted
+    ca_file = broker_certificate.ca.cert
+    tls = settings.model_copy(update={"mqtt_url": broker.tls_url, "mqtt_ca_file": ca_file})
+    url, topic = str(settings.database_url), f"{settings.topic_root}/dev/tls-dev/events"
+    await register(url, ["tls-dev"])
+    try:
+        async with running_gateway(tls):
+            broker.restart()
+            device = Publisher(broker.tls_url, ca_file=ca_file)
+            device.connect()
+            sent = itertools.count()
+
+            async def publish_then_count() -> int:
+                # Until the gateway has subscribed again, the restarted broker (no
+                # persistence) has nobody to give a message to: keep sending.
+                device.publish(topic, orjson.dumps({"kind": "heartbeat", "seq": next(sent)}))
+                return int(await scalar(url, "SELECT count(*) FROM events"))
+
+            try:
+                await poll(publish_then_count, until=bool, deadline_s=30, what="an event")
+            finally:
+                device.close()
+    finally:
+        broker.stop()

@@ -60,6 +60,23 @@ class Mosquitto:
             raise RuntimeError("this broker was started without a TLS listener")
         return f"mqtts://127.0.0.1:{self.tls_port}"
 
+    def restart(self) -> None:
+        """Stop the broker and start it again with the same config and ports: its clients
+        lose their connections (and, without persistence, their sessions)."""
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process = _launch(self.workdir / "mosquitto.conf")
+        self._wait_listening()
+
+    def _wait_listening(self) -> None:
+        try:
+            for listening in (self.port, self.tls_port):
+                if listening is not None:
+                    wait_for_port("127.0.0.1", listening)
+        except TimeoutError:
+            self.process.kill()
+            raise
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -87,7 +104,7 @@ def start_mosquitto(
     tls: ServerCertificate | None = None,
 ) -> Mosquitto:
     """Mosquitto on a free port; with ``tls``, also a TLS listener with that certificate."""
-    binary = find_mosquitto()
+    find_mosquitto()  # says what is missing before anything is made
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="tanfang-mosquitto-"))
     conf = workdir / "mosquitto.conf"
@@ -105,12 +122,10 @@ def start_mosquitto(
         # Mosquitto drops root for the "mosquitto" user unless told which user to be.
         text += "user root\n"
     conf.write_text(text)
-    process = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
-    try:
-        for listening in (port, tls_port):
-            if listening is not None:
-                wait_for_port("127.0.0.1", listening)
-    except TimeoutError:
-        process.kill()
-        raise
-    return Mosquitto(port=port, process=process, workdir=workdir, tls_port=tls_port)
+    broker = Mosquitto(port=port, process=_launch(conf), workdir=workdir, tls_port=tls_port)
+    broker._wait_listening()
+    return broker
+
+
+def _launch(conf: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([find_mosquitto(), "-c", str(conf)], stderr=subprocess.DEVNULL)
