@@ -34,6 +34,7 @@ from gmqtt.mqtt.handler import MQTTConnectError
 
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
+from gateway.tls import TlsSetupError, certificate_problem, client_context, speaks_tls
 from tanfang.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,10 @@ _CONNECT_TIMEOUT_S = 30.0
 
 class MqttError(Exception):
     """The broker refused the gateway, or the URL is not usable."""
+
+
+class _DroppedError(ConnectionError):
+    """The broker closed the connection before answering CONNECT."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +106,13 @@ class _Client(gmqtt.Client):  # type: ignore[misc]  # gmqtt is untyped
     """gmqtt whose reconnect delay grows on each attempt, and whose reading can be paused."""
 
     backoff: _Backoff
+    # Until the first CONNACK, MqttSession.connect alone retries: gmqtt would otherwise
+    # reconnect on its own beside it after a connection dropped before CONNACK.
+    first_connect: bool
 
     async def reconnect(self, delay: bool = False) -> None:
+        if self.first_connect:
+            return
         self.reconnect_delay = self.backoff.next()
         await super().reconnect(delay=delay)
 
@@ -132,6 +142,7 @@ class MqttSession:
             raise MqttError("TANFANG_MQTT_URL is not set")
         self._settings = settings
         self._address = parse_url(settings.mqtt_url)
+        self._tls = self._tls_context(settings)
         self._handler = handler
         self._inflight = 0
         self._waiting: dict[asyncio.Future[Any], list[int]] = {}
@@ -147,12 +158,27 @@ class MqttSession:
         self._closing = False
         self.subscribed = asyncio.Event()
         self.connected = False
+        self._dropped = asyncio.Event()
         self._client = self._make_client()
 
     @property
     def inflight(self) -> int:
         """Messages received and not yet acknowledged (or refused)."""
         return self._inflight
+
+    def _tls_context(self, settings: Settings) -> ssl.SSLContext | None:
+        if not self._address.tls:
+            if settings.mqtt_ca_file is not None:
+                # Whoever set a CA file expects TLS: do not send the password in clear.
+                raise MqttError(
+                    "TANFANG_MQTT_CA_FILE is set but TANFANG_MQTT_URL is plain mqtt://: "
+                    "use mqtts:// and the broker's TLS port"
+                )
+            return None
+        try:
+            return client_context(settings.mqtt_ca_file)
+        except TlsSetupError as exc:
+            raise MqttError(str(exc)) from exc
 
     def _make_client(self) -> _Client:
         props: dict[str, Any] = {}
@@ -168,6 +194,7 @@ class MqttSession:
             **props,
         )
         client.backoff = _Backoff()
+        client.first_connect = True
         client._acks = []
         if self._address.username is not None:
             client.set_auth_credentials(self._address.username, self._address.password)
@@ -181,32 +208,63 @@ class MqttSession:
         return client
 
     async def connect(self, stop: asyncio.Event) -> bool:
-        """Connect, retrying with backoff until it works or ``stop`` is set."""
-        version = MQTTv50 if self._settings.mqtt_protocol == "5" else MQTTv311
-        tls: ssl.SSLContext | bool = ssl.create_default_context() if self._address.tls else False
+        """Connect, retrying with backoff until it works or ``stop`` is set.
+
+        Raises ``MqttError`` when retrying cannot help: the broker refused the login, its
+        certificate was refused, or the URL says plain MQTT to a TLS port."""
         backoff = _Backoff()
+        host, port = self._address.host, self._address.port
         while not stop.is_set():
             try:
-                await asyncio.wait_for(
-                    self._client.connect(
-                        self._address.host,
-                        self._address.port,
-                        ssl=tls,
-                        keepalive=self._settings.mqtt_keepalive_s,
-                        version=version,
-                    ),
-                    timeout=_CONNECT_TIMEOUT_S,
-                )
+                await self._attempt()
                 return True
             except MQTTConnectError as exc:
                 await self._client.disconnect()
                 raise MqttError(f"the broker refused the gateway: {exc}") from exc
+            except ssl.SSLCertVerificationError as exc:
+                await self._client.disconnect()
+                ca_file = self._settings.mqtt_ca_file
+                raise MqttError(certificate_problem(exc, host, port, ca_file)) from None
             except (OSError, TimeoutError) as exc:
+                if not self._address.tls and await speaks_tls(host, port):
+                    raise MqttError(
+                        f"{host}:{port} is a TLS port and TANFANG_MQTT_URL says plain mqtt://: "
+                        "use mqtts:// (with TANFANG_MQTT_CA_FILE for a private CA)"
+                    ) from None
                 wait = backoff.next()
                 log.warning("MQTT broker not reachable (%s); retrying in %.1fs", exc, wait)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=wait)
         return False
+
+    async def _attempt(self) -> None:
+        """One connection attempt: CONNACK, or an error (the broker hanging up included)."""
+        self._dropped.clear()
+        connecting = asyncio.ensure_future(
+            self._client.connect(
+                self._address.host,
+                self._address.port,
+                ssl=self._tls or False,
+                keepalive=self._settings.mqtt_keepalive_s,
+                version=MQTTv50 if self._settings.mqtt_protocol == "5" else MQTTv311,
+            )
+        )
+        dropped = asyncio.ensure_future(self._dropped.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {connecting, dropped},
+                timeout=_CONNECT_TIMEOUT_S,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            for waiting in (connecting, dropped):
+                waiting.cancel()
+        if connecting in done:
+            connecting.result()  # raises what the attempt raised
+        elif dropped in done:
+            raise _DroppedError("the broker closed the connection before answering CONNECT")
+        else:
+            raise TimeoutError(f"no CONNACK within {_CONNECT_TIMEOUT_S}s")
 
     def publish(self, topic: str, payload: bytes) -> None:
         """Send one QoS 1 message (gmqtt keeps it for resending until the broker acks)."""
@@ -231,6 +289,8 @@ class MqttSession:
     def _on_connect(self, client: _Client, flags: int, rc: int, properties: Any) -> None:
         self._forget_unacknowledged()
         self.connected = True
+        # From the first CONNACK on, gmqtt reconnects by itself when the connection is lost.
+        client.first_connect = False
         client.backoff.reset()
         metrics.MQTT_CONNECTED.set(1)
         log.info("MQTT connected (session present: %s)", bool(flags))
@@ -252,6 +312,8 @@ class MqttSession:
             self.subscribed.set()
 
     def _on_disconnect(self, client: _Client, packet: Any, exc: Any = None) -> None:
+        if not self.connected:
+            self._dropped.set()
         if self.connected and not self._closing:
             log.warning("MQTT connection lost; reconnecting")
         self._forget_unacknowledged()

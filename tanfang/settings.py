@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     mqtt_client_id: str = "tanfang-gateway"
     mqtt_session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
     mqtt_receive_maximum: int = Field(default=10000, ge=1, le=65535)
+    # mqtts:// verifies the broker against this CA (PEM; deploy/make-certs.sh makes one),
+    # or against the system's CAs when unset.
+    mqtt_ca_file: Path | None = None
     shared_group: str | None = None
     database_url: str | None = None
     database_pool_max: int = Field(default=10, ge=2)

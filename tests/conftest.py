@@ -4,15 +4,24 @@ root per test."""
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from store.migrate import migrate_url
 from tanfang.settings import Settings
+from tests.rig.certs import (
+    CertificateAuthority,
+    ServerCertificate,
+    issue_server_certificate,
+    make_ca,
+)
+from tests.rig.mosquitto import Mosquitto, MosquittoMissingError, start_mosquitto
 from tests.rig.services import Services, running_services
 
 
@@ -50,6 +59,32 @@ def database_url(services: Services, migrated_template: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def mqtt_url(services: Services) -> str:
     return services.mqtt_url
+
+
+@pytest.fixture(scope="session")
+def broker_certificate(tmp_path_factory: pytest.TempPathFactory) -> ServerCertificate:
+    """The session's private CA and the certificate of a broker at 127.0.0.1."""
+    root: Path = tmp_path_factory.mktemp("tls")
+    return issue_server_certificate(make_ca(root / "ca", "tanfang-test-ca"), root / "broker")
+
+
+@pytest.fixture(scope="session")
+def other_ca(tmp_path_factory: pytest.TempPathFactory) -> CertificateAuthority:
+    """A CA that signed nothing the brokers use: the wrong one to trust."""
+    return make_ca(tmp_path_factory.mktemp("tls-other"), "not-the-broker-ca")
+
+
+@pytest.fixture(scope="session")
+def tls_broker(broker_certificate: ServerCertificate) -> Iterator[Mosquitto]:
+    """A Mosquitto of its own with a plain and a TLS listener (the rig's config)."""
+    try:
+        broker = start_mosquitto(tls=broker_certificate)
+    except MosquittoMissingError:
+        if os.environ.get("TANFANG_TEST_MQTT_URL"):
+            pytest.skip("no mosquitto binary to start a TLS broker with")
+        raise
+    yield broker
+    broker.stop()
 
 
 @pytest.fixture

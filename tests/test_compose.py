@@ -25,7 +25,12 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from tanfang.settings import Settings
 from tests.rig.mosquitto import CONFIG as RIG_CONFIG
-from tests.rig.mosquitto import MosquittoMissingError, find_mosquitto, start_mosquitto
+from tests.rig.mosquitto import (
+    MAX_PACKET_SIZE,
+    MosquittoMissingError,
+    find_mosquitto,
+    start_mosquitto,
+)
 from tests.rig.ports import free_port, wait_for_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,11 +38,20 @@ COMPOSE = REPO / "docker-compose.yml"
 ENV_EXAMPLE = REPO / "deploy" / "env.example"
 MOSQUITTO_CONF = REPO / "deploy" / "mosquitto.conf"
 MOSQUITTO_ACL = REPO / "deploy" / "mosquitto.acl"
+MAKE_CERTS = REPO / "deploy" / "make-certs.sh"
 TANFANG_COMMANDS = {"serve", "gateway", "api", "db"}
 SETTING_NAMES = {f"TANFANG_{name.upper()}" for name in Settings.model_fields}
 # Mosquitto's shipped defaults, which drop messages for a subscriber that lags.
 DEFAULT_MAX_QUEUED = 1000
 DEFAULT_MAX_INFLIGHT = 20
+# The contract: a message is at most 256 KiB (an array of up to 500 events).
+MAX_MESSAGE_BYTES = 256 * 1024
+# What a PUBLISH adds to its payload: fixed header (at most 5 bytes), topic length (2), the
+# longest device topic under the default root (a 64-character device id), packet id (2).
+LONGEST_TOPIC = f"{Settings.model_fields['topic_root'].default}/dev/{'x' * 64}/events"
+PUBLISH_OVERHEAD = 5 + 2 + len(LONGEST_TOPIC) + 2
+# A packet limit this far above the largest message would let much bigger ones through.
+MAX_PACKET_HEADROOM = 4096
 VARIABLE = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 
 
@@ -208,6 +222,31 @@ def test_a_missing_secret_stops_compose_with_a_message() -> None:
 # --- Mosquitto configs ---------------------------------------------------------------------
 
 
+def test_the_compose_broker_publishes_plain_mqtt_on_loopback_only_and_tls_on_8883(
+    compose: dict[str, Any],
+) -> None:
+    ports = [str(p) for svc in services(compose).values() for p in svc.get("ports", [])]
+    assert [p for p in ports if p.endswith(":1883")] == ["127.0.0.1:1883:1883"]
+    assert "8883:8883" in services(compose)["mosquitto"]["ports"]
+    # The gateway inside the compose network uses the plain listener, by the service name.
+    gateway = services(compose)["gateway"]
+    assert gateway["environment"]["TANFANG_MQTT_URL"].endswith("@mosquitto:1883")
+
+
+def test_the_compose_broker_mounts_the_certificates_but_not_the_ca_key(
+    compose: dict[str, Any],
+) -> None:
+    volumes = services(compose)["mosquitto"]["volumes"]
+    assert "./deploy/certs:/mosquitto/config/certs:ro" in volumes
+    assert not [v for v in volumes if v.startswith("./deploy/ca")]
+    options = mosquitto_options(MOSQUITTO_CONF.read_text(encoding="utf-8"))
+    assert options["listener"] == ["1883", "8883"]
+    assert options["certfile"] == ["/mosquitto/config/certs/server.crt"]
+    assert options["keyfile"] == ["/mosquitto/config/certs/server.key"]
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8").split()
+    assert {"deploy/certs/", "deploy/ca/"} <= set(ignored), "keys must stay out of git"
+
+
 def test_the_compose_broker_mounts_the_shipped_config(compose: dict[str, Any]) -> None:
     volumes = services(compose)["mosquitto"]["volumes"]
     assert "./deploy/mosquitto.conf:/mosquitto/config/mosquitto.conf:ro" in volumes
@@ -228,27 +267,48 @@ def test_the_shipped_acl_names_only_topics_under_the_default_root() -> None:
     assert all(t.startswith(f"{root}/dev/") for t in topics), topics
 
 
-def test_every_mosquitto_config_we_ship_or_start_raises_both_limits() -> None:
-    assert_limits_raised(MOSQUITTO_CONF.read_text(encoding="utf-8"), "deploy/mosquitto.conf")
+def broker_configs() -> list[tuple[str, str]]:
+    """(where, text) of every Mosquitto config we ship, start, or show in docs/deploy.md."""
     defaults = inspect.signature(start_mosquitto).parameters
     rig = RIG_CONFIG.format(
         port=1883,
         max_queued=defaults["max_queued"].default,
         max_inflight=defaults["max_inflight"].default,
+        max_packet_size=MAX_PACKET_SIZE,
     )
-    assert_limits_raised(rig, "tests/rig/mosquitto.py")
     deploy_doc = REPO / "docs" / "deploy.md"
     blocks = fenced_blocks(deploy_doc.read_text(encoding="utf-8"))
     broker_blocks = [b for b in blocks if re.search(r"^listener ", b, re.M)]
     assert broker_blocks, "docs/deploy.md shows the broker config"
-    for block in broker_blocks:
-        assert_limits_raised(block, "a config in docs/deploy.md")
+    return [
+        ("deploy/mosquitto.conf", MOSQUITTO_CONF.read_text(encoding="utf-8")),
+        ("tests/rig/mosquitto.py", rig),
+        *[("a config in docs/deploy.md", block) for block in broker_blocks],
+    ]
+
+
+def test_every_mosquitto_config_we_ship_or_start_raises_both_limits() -> None:
+    for where, text in broker_configs():
+        assert_limits_raised(text, where)
+
+
+def test_every_mosquitto_config_we_ship_or_start_limits_a_packet_to_a_256_kib_message() -> None:
+    for where, text in broker_configs():
+        options = mosquitto_options(text)
+        # Deprecated in Mosquitto 2, and it answers "success" to a 3.1.1 device it refuses.
+        assert "message_size_limit" not in options, where
+        sizes = [int(v) for v in options.get("max_packet_size", [])]
+        assert sizes, f"{where} leaves max_packet_size unlimited"
+        lowest = MAX_MESSAGE_BYTES + PUBLISH_OVERHEAD
+        assert all(lowest <= v <= MAX_MESSAGE_BYTES + MAX_PACKET_HEADROOM for v in sizes), where
 
 
 @dataclass(frozen=True)
 class ShippedBroker:
     port: int
     passwords: dict[str, str]  # username -> password
+    tls_port: int
+    ca_file: Path  # made by deploy/make-certs.sh, with the broker's certificate
 
 
 GATEWAY_USER = "tanfang-gateway"
@@ -258,7 +318,8 @@ DEVICES = ("pat-7f3a", "pat-9c21")
 @pytest.fixture
 def shipped_broker(tmp_path: Path) -> Iterator[ShippedBroker]:
     """Mosquitto running deploy/mosquitto.conf and deploy/mosquitto.acl, with paths and
-    port moved under tmp_path; users: the gateway and two devices (username = device id)."""
+    ports moved under tmp_path, and the certificates of deploy/make-certs.sh for 127.0.0.1;
+    users: the gateway and two devices (username = device id)."""
     try:
         binary = find_mosquitto()
     except MosquittoMissingError:
@@ -273,9 +334,14 @@ def shipped_broker(tmp_path: Path) -> Iterator[ShippedBroker]:
     passwd.touch()
     for user, password in passwords.items():
         subprocess.run([passwd_tool, "-b", str(passwd), user, password], check=True)
-    port = free_port()
+    made = make_certs(tmp_path, "127.0.0.1")
+    assert made.returncode == 0, made.stderr
+    ca_file = tmp_path / "certs" / "ca.crt"
+    port, tls_port = free_port(), free_port()
     text = MOSQUITTO_CONF.read_text(encoding="utf-8")
     text = text.replace("listener 1883", f"listener {port} 127.0.0.1")
+    text = text.replace("listener 8883", f"listener {tls_port} 127.0.0.1")
+    text = text.replace("/mosquitto/config/certs/", f"{tmp_path}/certs/")
     text = text.replace("/mosquitto/config/passwd", str(passwd))
     text = text.replace("/mosquitto/config/acl", str(MOSQUITTO_ACL))
     text = text.replace("/mosquitto/data/", f"{tmp_path}/")
@@ -290,14 +356,23 @@ def shipped_broker(tmp_path: Path) -> Iterator[ShippedBroker]:
     try:
         try:
             wait_for_port("127.0.0.1", port, deadline_s=15)
+            wait_for_port("127.0.0.1", tls_port, deadline_s=15)
         except TimeoutError:
             pytest.fail(
                 f"mosquitto refused deploy/mosquitto.conf: {log.read_text(encoding='utf-8')}"
             )
-        yield ShippedBroker(port, passwords)
+        yield ShippedBroker(port, passwords, tls_port, ca_file)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def make_certs(directory: Path, *names: str) -> subprocess.CompletedProcess[str]:
+    """deploy/make-certs.sh writing into ``directory``/certs and ``directory``/ca."""
+    env = {**os.environ, "CERTS_DIR": str(directory / "certs"), "CA_DIR": str(directory / "ca")}
+    return subprocess.run(
+        [str(MAKE_CERTS), *names], env=env, capture_output=True, text=True, check=False
+    )
 
 
 def connect_result(port: int, username: str | None, password: str | None) -> int:
@@ -331,13 +406,24 @@ class Peer:
     """A client of the shipped broker that keeps what it receives (paho's own thread)."""
 
     def __init__(
-        self, broker: ShippedBroker, username: str, *, v5: bool = False, will: str | None = None
+        self,
+        broker: ShippedBroker,
+        username: str,
+        *,
+        v5: bool = False,
+        will: str | None = None,
+        tls: bool = False,
     ) -> None:
+        """``tls``: over the TLS listener, verifying the broker with the CA as a device does."""
         protocol = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"{username}-{os.getpid()}", protocol=protocol
         )
         self.client.username_pw_set(username, broker.passwords[username])
+        if tls:
+            self.client.tls_set(ca_certs=str(broker.ca_file))
+        self.dropped = threading.Event()
+        self.client.on_disconnect = lambda *_: self.dropped.set()
         if will is not None:
             self.client.will_set(will, b"offline", qos=1, retain=True)
         self.received: list[tuple[str, bytes]] = []
@@ -353,7 +439,7 @@ class Peer:
         self.client.on_subscribe = lambda _c, _u, mid, _codes, _p: self._subscribed.setdefault(
             mid, threading.Event()
         ).set()
-        self.client.connect("127.0.0.1", broker.port)
+        self.client.connect("127.0.0.1", broker.tls_port if tls else broker.port)
         self.client.loop_start()
         assert self._connected.wait(10), f"{username} could not connect"
 

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -83,7 +84,10 @@ async def register(
 class Publisher:
     """A paho-mqtt client (the devices' library) that waits for each PUBACK."""
 
-    def __init__(self, mqtt_url: str, *, client_id: str | None = None) -> None:
+    def __init__(
+        self, mqtt_url: str, *, client_id: str | None = None, ca_file: Path | None = None
+    ) -> None:
+        """``mqtts://`` URLs are verified against ``ca_file`` (as a device would)."""
         parts = urlsplit(mqtt_url)
         self.client = paho.Client(
             CallbackAPIVersion.VERSION2,
@@ -92,8 +96,11 @@ class Publisher:
         )
         self.client.max_inflight_messages_set(1000)
         self.client.max_queued_messages_set(0)
+        tls = parts.scheme == "mqtts"
+        if tls:
+            self.client.tls_set(ca_certs=str(ca_file) if ca_file else None)
         self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or 1883
+        self._port = parts.port or (8883 if tls else 1883)
 
     def will(self, topic: str, payload: bytes) -> None:
         self.client.will_set(topic, payload, qos=1, retain=True)
