@@ -134,13 +134,18 @@ def _start(text: str | None, *, live: bool) -> float:
 
 
 def _register(world: World, api_url: str | None, token: str | None) -> None:
-    from simulators.register import register_world
+    from simulators.api_client import ApiError
+    from simulators.register import RegisterError, register_world
 
     if not api_url or not token:
         raise typer.BadParameter(
             "--register needs --api-url and --token (or TANFANG_API_URL, TANFANG_ADMIN_TOKEN)"
         )
-    register_world(world, api_url, token)
+    try:
+        register_world(world, api_url, token)
+    except (ApiError, RegisterError) as exc:
+        typer.echo(f"tanfang simulate: registration failed: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _to_files(world: World, begin: float, span: float, out: Path, truth: Path | None,  # noqa: PLR0917
