@@ -11,8 +11,8 @@ The surface other parts call:
 - ``register_world(world, api_url, token) -> ImportReport`` (``simulators.register``):
   idempotent; the importer of ``tanfang import``
   (``simulators.homes_import.import_homes``) given the world's homes.json.
-- ``replay(path, *, mqtt_url, topic_root, protocol, speed, stop) -> int``
-  (``simulators.replay``).
+- ``replay(path, *, mqtt_url, topic_root, protocol, speed, stop, progress) -> int``
+  (``simulators.replay``); ``simulators.replay_display`` is what ``--replay`` prints.
 """
 
 from __future__ import annotations

@@ -87,11 +87,10 @@ def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
         raise typer.BadParameter("--protocol must be 5 or 3.1.1")
     wall_s = _duration(duration)
     if replay is not None:
-        from simulators.replay import replay as run_replay
+        from simulators.replay_display import run_replay
 
-        count = run_replay(replay, mqtt_url=mqtt_url or _DEMO_BROKER, topic_root=topic_root,
-                           protocol=protocol, speed=speed if speed > 0 else None)  # fmt: skip
-        typer.echo(f"replayed {count} messages from {replay}")
+        run_replay(replay, mqtt_url=mqtt_url or _DEMO_BROKER, topic_root=topic_root,
+                   protocol=protocol, speed=speed if speed > 0 else None)  # fmt: skip
         return
     begin = _start(start, live=out is None and plot is None)
     world = build_world(households if plot is None else max(households, plot_home + 1), seed,
