@@ -13,11 +13,11 @@ from devices.schema import events_topic, status_topic
 from simulators.files import read_events
 from simulators.mqttio import Links
 
-# How often (in messages) the progress callback hears of a run going as fast as it can:
-# often enough for a live bar, rarely enough to cost nothing next to a publish.
-PROGRESS_EVERY: Final = 100
-# Between two callbacks while a paced replay waits for its next message, in seconds.
-PROGRESS_WAIT_S: Final = 0.25
+# How often the progress callback hears of a run, in seconds of wall time: often enough for
+# a live bar, rarely enough to cost nothing next to a publish.
+PROGRESS_EVERY_S: Final = 0.25
+# Messages between two turns of the network loop while publishing without a pause.
+PUMP_EVERY: Final = 500
 
 # (messages published so far, the recorded time reached, epoch seconds or None)
 Progress = Callable[[int, float | None], None]
@@ -68,12 +68,12 @@ def replay(
     """Publish every line of ``path``; with ``speed``, keep the recorded spacing ÷ speed.
 
     Returns the number of messages published. Status lines are published retained.
-    ``progress`` hears every ``PROGRESS_EVERY`` messages, while waiting, and at the end.
+    ``progress(sent, recorded time reached)`` hears every ``PROGRESS_EVERY_S`` and at the end.
     """
     links = Links(mqtt_url, protocol)
     links.add(f"tanfang-replay-{time.monotonic_ns() % 10**9}")
     links.connect()
-    tell = progress or (lambda _sent, _ts: None)
+    ticker = _Ticker(progress)
     sent = 0
     first_ts: float | None = None
     reached: float | None = None
@@ -86,32 +86,49 @@ def replay(
                 reached = record.ts if reached is None else max(reached, record.ts)
                 if speed:
                     first_ts = record.ts if first_ts is None else first_ts
-                    wait = wall0 + (record.ts - first_ts) / speed
-                    _wait_until(links, wait, stop, lambda: tell(sent, reached))  # noqa: B023 - called at once
+                    _wait_until(links, wall0, first_ts, record.ts, speed, stop, ticker, sent)
             if record.channel == "status":
                 topic = status_topic(topic_root, record.device_id)
             else:
                 topic = events_topic(topic_root, record.device_id)
             links.publish(0, topic, record.payload, retain=record.retain)
             sent += 1
-            if sent % PROGRESS_EVERY == 0:
+            if sent % PUMP_EVERY == 0:
                 links.pump(0.0)
-                tell(sent, reached)
+            ticker.tick(sent, reached)
         links.flush(30.0)
     finally:
         links.close()
-    tell(sent, reached)
+    ticker.tell(sent, reached)
     return sent
 
 
-def _wait_until(
-    links: Links, wall: float, stop: threading.Event | None, waiting: Callable[[], None]
-) -> None:
-    told = time.monotonic()
-    while (left := wall - time.monotonic()) > 0:
+class _Ticker:
+    """Calls the progress callback at most every ``PROGRESS_EVERY_S``."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self._progress = progress
+        self._last = time.monotonic()
+
+    def tick(self, sent: int, reached: float | None) -> None:
+        if self._progress is not None and time.monotonic() - self._last >= PROGRESS_EVERY_S:
+            self.tell(sent, reached)
+
+    def tell(self, sent: int, reached: float | None) -> None:
+        self._last = time.monotonic()
+        if self._progress is not None:
+            self._progress(sent, reached)
+
+
+def _wait_until(  # noqa: PLR0917 - the pacing state, passed as it is
+    links: Links, wall0: float, first_ts: float, ts: float, speed: float,
+    stop: threading.Event | None, ticker: _Ticker, sent: int,
+) -> None:  # fmt: skip
+    """Until the wall time at which ``ts`` is due; the recorded time shown meanwhile runs
+    with the wall clock (a sparse recording can wait hours between two messages)."""
+    due = wall0 + (ts - first_ts) / speed
+    while (left := due - time.monotonic()) > 0:
         if stop is not None and stop.is_set():
             return
         links.pump(min(left, 0.05))
-        if time.monotonic() - told >= PROGRESS_WAIT_S:
-            told = time.monotonic()
-            waiting()
+        ticker.tick(sent, min(ts, first_ts + (time.monotonic() - wall0) * speed))
