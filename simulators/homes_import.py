@@ -43,6 +43,8 @@ DEVICE_READ_ONLY: Final = frozenset(
     | {"created_at", "updated_at"}
 )
 CONTACT_KEY: Final = ("name", "phone", "relation")
+# A refused id is shown cut here (valid ids are at most 64 characters; a file may hold any).
+MAX_IDENT: Final = 64
 _ABSENT: Final = object()
 T = TypeVar("T")
 
@@ -73,7 +75,8 @@ def _refused(
 ) -> Outcome:
     if response.status_code == 422:
         fields = tuple(refused_fields(response))
-    return Outcome(kind, REFUSED, Refusal(kind.rstrip("s"), ident, response.status_code, fields))
+    refusal = Refusal(kind.rstrip("s"), ident[:MAX_IDENT], response.status_code, fields)
+    return Outcome(kind, REFUSED, refusal)
 
 
 @dataclass(slots=True)
@@ -239,4 +242,4 @@ def _contact_key(contact: Record) -> tuple[str | None, ...]:
 
 def _contact_ident(elder_id: str, number: int) -> str:
     """A contact is named by its elder and its place in the file, never by its name."""
-    return f"{elder_id[:64]}#{number}"
+    return f"{elder_id[:MAX_IDENT]}#{number}"

@@ -43,8 +43,8 @@ def import_homes_command(
     try:
         report = _run(homes, url, key)
     except ApiError as exc:
+        # One line; running the import again once this is fixed resumes where it stopped.
         typer.echo(f"tanfang import: {exc}", err=True)
-        typer.echo("tanfang import: stopped; running it again resumes safely", err=True)
         raise typer.Exit(EXIT_API) from None
     typer.echo(report.summary())
     for refusal in report.refusals:

@@ -159,6 +159,7 @@ def test_an_unreachable_api_is_one_line_naming_it_and_what_to_check(tmp_path: Pa
     result = run_import(path, url, "some-token")
     assert result.exit_code == 1
     assert f"cannot reach the API at {url}/api/v1" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
     assert "--api-url" in result.stderr
     assert "Traceback" not in result.output
     assert not isinstance(result.exception, httpx.HTTPError)
@@ -169,6 +170,7 @@ def test_a_wrong_token_is_one_line_saying_the_api_refused_it(api_url: str, tmp_p
     result = run_import(path, api_url, "not-the-token")
     assert result.exit_code == 1
     assert "refused the token (HTTP 401" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
     assert "--token" in result.stderr
     assert "Traceback" not in result.output
 
