@@ -8,9 +8,11 @@ The surface other parts call:
   ``World.homes_json()`` is the contract's homes.json.
 - ``run_live(world, *, mqtt_url, topic_root, protocol, speed, stop, duration_s, start, …)
   -> RunStats`` (``simulators.live``): synchronous, blocks until done or ``stop`` is set.
-- ``register_world(world, api_url, token)`` (``simulators.register``): idempotent.
-- ``replay(path, *, mqtt_url, topic_root, protocol, speed, stop) -> int``
-  (``simulators.replay``).
+- ``register_world(world, api_url, token) -> ImportReport`` (``simulators.register``):
+  idempotent; the importer of ``tanfang import``
+  (``simulators.homes_import.import_homes``) given the world's homes.json.
+- ``replay(path, *, mqtt_url, topic_root, protocol, speed, stop, progress) -> int``
+  (``simulators.replay``); ``simulators.replay_display`` is what ``--replay`` prints.
 """
 
 from __future__ import annotations

@@ -87,11 +87,10 @@ def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
         raise typer.BadParameter("--protocol must be 5 or 3.1.1")
     wall_s = _duration(duration)
     if replay is not None:
-        from simulators.replay import replay as run_replay
+        from simulators.replay_display import run_replay
 
-        count = run_replay(replay, mqtt_url=mqtt_url or _DEMO_BROKER, topic_root=topic_root,
-                           protocol=protocol, speed=speed if speed > 0 else None)  # fmt: skip
-        typer.echo(f"replayed {count} messages from {replay}")
+        run_replay(replay, mqtt_url=mqtt_url or _DEMO_BROKER, topic_root=topic_root,
+                   protocol=protocol, speed=speed if speed > 0 else None)  # fmt: skip
         return
     begin = _start(start, live=out is None and plot is None)
     world = build_world(households if plot is None else max(households, plot_home + 1), seed,
@@ -134,13 +133,18 @@ def _start(text: str | None, *, live: bool) -> float:
 
 
 def _register(world: World, api_url: str | None, token: str | None) -> None:
-    from simulators.register import register_world
+    from simulators.api_client import ApiError
+    from simulators.register import RegisterError, register_world
 
     if not api_url or not token:
         raise typer.BadParameter(
             "--register needs --api-url and --token (or TANFANG_API_URL, TANFANG_ADMIN_TOKEN)"
         )
-    register_world(world, api_url, token)
+    try:
+        register_world(world, api_url, token)
+    except (ApiError, RegisterError) as exc:
+        typer.echo(f"tanfang simulate: registration failed: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _to_files(world: World, begin: float, span: float, out: Path, truth: Path | None,  # noqa: PLR0917

@@ -198,5 +198,14 @@ def _mount_simulator() -> None:
 _mount_simulator()
 
 
+def _mount_import() -> None:
+    from tanfang.import_command import import_homes_command
+
+    app.command("import")(import_homes_command)
+
+
+_mount_import()
+
+
 def main() -> None:
     app()
