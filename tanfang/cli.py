@@ -201,7 +201,7 @@ _mount_simulator()
 def _mount_import() -> None:
     from tanfang.import_command import import_homes_command
 
-    app.command("import")(import_homes_command)
+    app.command("import")(one_line_errors(import_homes_command))
 
 
 _mount_import()

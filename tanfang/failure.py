@@ -115,7 +115,7 @@ def _hint(exc: BaseException) -> str | None:
 _KNOWN_BY_NAME: Final = {
     "MqttError": "check TANFANG_MQTT_URL and that the broker is up",
     "RegisterError": "the API refused the simulated homes; this is a bug: please report it",
-    "ImportFileError": "check the file against docs/simulators.md (homes.json)",
+    "HomesFormatError": "check the file against docs/simulators.md (homes.json)",
     "ApiError": "check --api-url and --token (or TANFANG_API_URL, TANFANG_ADMIN_TOKEN)",
     "HomesStoppedError": _DEBUG_HINT,
 }

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Annotated, Final
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from simulators.api_client import ApiClient, ApiError
 from simulators.homes_file import Homes, HomesFormatError, load_homes
 from simulators.homes_import import ImportReport, import_homes
+from tanfang.failure import settings_problems
 from tanfang.settings import get_settings
 
 # An API told to listen on every interface is reached on the loopback one from here.
@@ -58,8 +60,8 @@ def _api_url_and_token(api_url: str | None, token: str | None) -> tuple[str, str
         return api_url, token
     try:
         settings = get_settings()
-    except ValueError as exc:
-        typer.echo(f"tanfang import: bad setting: {exc}", err=True)
+    except ValidationError as exc:
+        typer.echo(f"tanfang import: bad setting: {settings_problems(exc)}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     token = token or settings.admin_token
     if not token:

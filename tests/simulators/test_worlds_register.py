@@ -5,49 +5,29 @@ its default world refused visits without the reason the API rightly requires."""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
 from simulators.cli import simulate
 from simulators.register import register_world
 from simulators.world import build_world
 from tanfang.demo import DemoOptions
-from tanfang.embedded import pick_port
 from tanfang.settings import Settings
+from tests.simulators.api_server import serving_api
 
 SEEDS = range(20)
 # `tanfang simulate`'s own default number of homes, as a newcomer gets it.
 SIMULATE_HOMES: int = inspect.signature(simulate).parameters["households"].default
-SERVER_START_S = 30.0
 
 
 @pytest.fixture
 def api_url(settings: Settings) -> Iterator[str]:
-    """The real API app served by uvicorn on a free port, in a thread of its own."""
-    port = pick_port("127.0.0.1", 0)
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_S
-    while not server.started:
-        assert thread.is_alive(), "the API server stopped at start"
-        assert time.monotonic() < deadline, "the API server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=SERVER_START_S)
+    with serving_api(settings) as url:
+        yield url
 
 
 def _count(client: httpx.Client, path: str) -> int:
