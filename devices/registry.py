@@ -5,6 +5,11 @@ without a database round trip. It is loaded at start and kept current by LISTEN 
 ``tanfang_devices`` (the trigger of 0001_core.sql sends ``upsert:<id>`` / ``delete:<id>``).
 A NOTIFY sent while the listening connection is down is lost, so the registry is reloaded
 whole every time that connection is (re)opened, and on a timer as a safety net.
+
+Notifications are applied as they arrive. Whoever keeps state derived from the registry (the
+gateway's lookup of devices it does not hold, ``gateway.misses``) is told of every change
+through ``watch``: a device id when that device was notified or changed, ``None`` after a
+whole reload.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -24,6 +30,10 @@ CHANNEL = "tanfang_devices"
 
 _SELECT_ALL = "SELECT id, elder_id, type FROM devices"
 _SELECT_ONE = "SELECT id, elder_id, type FROM devices WHERE id = %s"
+_SELECT_MANY = "SELECT id, elder_id, type FROM devices WHERE id = ANY(%s)"
+
+# Told of a change: the device id, or None when the whole map was reloaded.
+Listener = Callable[[str | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._devices: dict[str, DeviceEntry] = {}
+        self._listeners: list[Listener] = []
         self.loaded = asyncio.Event()
         self.reloads = 0
 
@@ -48,6 +59,22 @@ class Registry:
 
     def __len__(self) -> int:
         return len(self._devices)
+
+    def watch(self, listener: Listener) -> None:
+        """Call ``listener`` on every change, synchronously, after the map has changed (and,
+        for an ``upsert`` notification, also on its arrival, before the device is re-read)."""
+        self._listeners.append(listener)
+
+    def unwatch(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
+    def _changed(self, device_id: str | None) -> None:
+        for listener in self._listeners:
+            listener(device_id)
+
+    def add(self, device_id: str, entry: DeviceEntry) -> None:
+        """Hold a device found in the database before its notification was applied."""
+        self._devices[device_id] = entry
 
     async def load(self, conn: AsyncConnection[TupleRow]) -> None:
         """Replace the whole map with what the database holds now."""
@@ -67,6 +94,7 @@ class Registry:
         self._devices = fresh
         self.reloads += 1
         self.loaded.set()
+        self._changed(None)
         log.info("device registry loaded: %s devices", len(fresh))
 
     async def refresh(self, conn: AsyncConnection[TupleRow], device_id: str) -> None:
@@ -79,9 +107,11 @@ class Registry:
             self._devices.pop(device_id, None)
         else:
             self._devices[device_id] = DeviceEntry(row[1], row[2])
+        self._changed(device_id)
 
     def forget(self, device_id: str) -> None:
         self._devices.pop(device_id, None)
+        self._changed(device_id)
 
     async def run(self, url: str, stop: asyncio.Event, *, reload_s: float = 300.0) -> None:
         """Listen and reload until ``stop``; reconnect with backoff when the link drops."""
@@ -123,11 +153,12 @@ class Registry:
             if left <= 0:
                 return
             # notifies(timeout=) returns after the timeout; a short slice lets stop be seen.
+            # stop_after=1 returns with the first packet's notifications, so that they are
+            # applied at once: a deleted device is refused from its next message on. Those
+            # arriving while a device is re-read wait in psycopg's backlog for the next turn.
             pending: list[str] = []
-            async for note in conn.notifies(timeout=min(left, 1.0)):
+            async for note in conn.notifies(timeout=min(left, 1.0), stop_after=1):
                 pending.append(note.payload)
-                if len(pending) >= 1000:
-                    break
             for payload in pending:
                 await self._apply(conn, payload)
 
@@ -136,6 +167,18 @@ class Registry:
         if op == "delete":
             self.forget(device_id)
         elif op == "upsert":
+            self._changed(device_id)  # at once: a device may be waiting to be let in
             await self.refresh(conn, device_id)
         else:
             log.warning("ignored registry notification with operation %r", op[:20])
+
+
+async def find(
+    conn: AsyncConnection[TupleRow], device_ids: Sequence[str]
+) -> dict[str, DeviceEntry]:
+    """The registered devices among ``device_ids``, in one query."""
+    cur = await conn.execute(_SELECT_MANY, (list(device_ids),))
+    rows = await cur.fetchall()
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        await conn.commit()
+    return {device_id: DeviceEntry(elder_id, type_) for device_id, elder_id, type_ in rows}

@@ -6,8 +6,9 @@ transport's (``gateway.mqtt``): gmqtt's QoS 1 handler is replaced on the client 
 so gmqtt does not acknowledge when a handler returns; the session keeps each message's
 packet id with its batch's future, and when the batch's transaction has committed sends the
 PUBACKs of all its messages together, in one socket write. A batch that is given up leaves
-its messages unacknowledged, and the broker delivers them again. The hot path makes no
-database round trip and logs nothing.
+its messages unacknowledged, and the broker delivers them again. The hot path (a device
+the in-memory registry holds) makes no database round trip and logs nothing; a device it
+does not hold is asked of the database before its message is refused (``gateway.misses``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import orjson
 
 from devices.ingest_repo import DeadLetter, StatusChange
 from devices.kind_check import check_kinds
-from devices.registry import Registry
+from devices.registry import DeviceEntry, Registry
 from devices.schema import (
     Channel,
     Event,
@@ -34,6 +35,8 @@ from devices.schema import (
 from gateway import metrics
 from gateway.batcher import Batcher
 from gateway.kinds import raise_unexpected, refused_letters
+from gateway.misses import Held, Misses
+from store.pool import Pool
 
 DEAD_LETTER_PAYLOAD_MAX = 4096
 _ESCAPED_NUL: Final = b"\\u0000"
@@ -44,11 +47,15 @@ _REFUSED = {reason: metrics.EVENTS_REFUSED.labels(reason=reason.value) for reaso
 
 
 class Ingest:
-    def __init__(self, root: str, registry: Registry, batcher: Batcher) -> None:
+    """``misses`` must run (``misses.run``) for messages of devices the registry does not
+    hold to be looked up."""
+
+    def __init__(self, root: str, registry: Registry, batcher: Batcher, pool: Pool) -> None:
         self._root = root
         self._registry = registry
         self._batcher = batcher
         self._topics: dict[str, Topic | None] = {}
+        self.misses = Misses(registry, pool, self._settle, closing=lambda: batcher.closing)
 
     def handle(self, topic: str, payload: bytes, redelivered: bool = False) -> asyncio.Future[Any]:
         """Decode and batch one message; the result is done when its batch is committed.
@@ -78,20 +85,54 @@ class Ingest:
                     received_at, topic, None, Reason.BAD_TOPIC, detail=detail, payload=payload
                 )
             ]
-        device_id = parsed.device_id
-        entry = self._registry.get(device_id)
+        entry = self._registry.get(parsed.device_id)
         if entry is None:
-            detail = "device is not registered"
+            return [self._missed(topic, parsed, payload, received_at, redelivered)]
+        return self._known(topic, parsed, entry, payload, received_at, redelivered=redelivered)
+
+    def _missed(
+        self, topic: str, parsed: Topic, payload: bytes, received_at: datetime, redelivered: bool
+    ) -> asyncio.Future[None]:
+        """A device the registry does not hold: held until the database is asked (or, when
+        it said lately that there is no such device, refused in a moment)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        held = Held(topic, parsed, payload, received_at, redelivered, done)
+        return self.misses.hold(parsed.device_id, held)
+
+    def _settle(self, held: Held, entry: DeviceEntry | None) -> list[asyncio.Future[None]]:
+        """A held message once its device was looked up (None: not registered)."""
+        if entry is None:
             return [
-                self._dead(
-                    received_at,
-                    topic,
-                    device_id,
-                    Reason.UNKNOWN_DEVICE,
-                    detail=detail,
-                    payload=payload,
-                )
+                self._unknown(held.topic, held.parsed.device_id, held.payload, held.received_at)
             ]
+        return self._known(
+            held.topic,
+            held.parsed,
+            entry,
+            held.payload,
+            held.received_at,
+            redelivered=held.redelivered,
+        )
+
+    def _unknown(
+        self, topic: str, device_id: str, payload: bytes, received_at: datetime
+    ) -> asyncio.Future[None]:
+        detail = "device is not registered"
+        return self._dead(
+            received_at, topic, device_id, Reason.UNKNOWN_DEVICE, detail=detail, payload=payload
+        )
+
+    def _known(
+        self,
+        topic: str,
+        parsed: Topic,
+        entry: DeviceEntry,
+        payload: bytes,
+        received_at: datetime,
+        *,
+        redelivered: bool,
+    ) -> list[asyncio.Future[None]]:
+        device_id = parsed.device_id
         if parsed.channel is Channel.STATUS:
             online = decode_status(payload)
             if online is None:

@@ -48,3 +48,12 @@ BATCH_FAILURES = Counter(
 )
 MQTT_CONNECTED = Gauge("tanfang_mqtt_connected", "1 while the gateway's MQTT session is up")
 REGISTRY_DEVICES = Gauge("tanfang_registry_devices", "Devices in the gateway's registry")
+REGISTRY_LOOKUPS = Counter(
+    "tanfang_registry_lookups",
+    "Device ids missing from the registry looked up in the database, by result",
+    ["result"],
+)
+REGISTRY_LOOKUP_FAILURES = Counter(
+    "tanfang_registry_lookup_failures",
+    "Database lookups of missing device ids that failed and were retried",
+)

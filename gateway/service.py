@@ -58,6 +58,7 @@ class Gateway:
         self.registry = Registry()
         self._session: MqttSession | None = None
         self._writer: Writer | None = None
+        self._ingest: Ingest | None = None
         self._running = False
 
     def health(self) -> dict[str, object]:
@@ -75,6 +76,7 @@ class Gateway:
             "last_commit": datetime.fromtimestamp(last, UTC).isoformat() if last else None,
             "queue_depth": writer.batcher.depth if writer else 0,
             "registry_devices": len(self.registry),
+            "lookup_waiting": self._ingest.misses.waiting if self._ingest else 0,
         }
 
     async def send_command(self, device_id: str, command: dict[str, Any]) -> None:
@@ -131,7 +133,7 @@ class Gateway:
             sinks=self._sinks,
             steps=self._steps,
         )
-        ingest = Ingest(settings.topic_root, self.registry, writer.batcher)
+        ingest = self._ingest = Ingest(settings.topic_root, self.registry, writer.batcher, pool)
         session = self._session = MqttSession(settings, ingest.handle)
         background = asyncio.Event()  # stops the registry and upkeep after the writers
         async with asyncio.TaskGroup() as group:
@@ -140,6 +142,7 @@ class Gateway:
                 name="gateway-registry",
             )
             group.create_task(upkeep.run(background), name="gateway-upkeep")
+            group.create_task(ingest.misses.run(background), name="gateway-misses")
             writing = group.create_task(writer.run(), name="gateway-writers")
             try:
                 await _first(self.registry.loaded.wait(), stop)
