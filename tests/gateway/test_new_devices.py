@@ -168,7 +168,7 @@ async def test_registering_an_id_refused_moments_ago_lets_its_next_message_in_at
         publisher.publish(topic(topic_root), b'{"kind": "motion", "seq": 1}')
         await poll(lambda: count(database_url, "dead"), lambda n: n == 1, what="refused")
         assert gateway.registry.get(NEW) is None
-        await register(database_url, [NEW])  # a plain INSERT: the trigger notifies
+        await register(database_url, [NEW], device_type="sos_button")  # the trigger notifies
         # Not waiting for the broker's PUBACK: the gateway's loop (this test's) runs on.
         publisher.publish(topic(topic_root), b'{"kind": "checkin", "seq": 2}', wait=False)
         await poll(lambda: count(database_url, "events"), lambda n: n == 1, what="stored")
