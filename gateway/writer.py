@@ -4,11 +4,12 @@ A batch is one transaction: its events, device rows, dead letters, status change
 the in-transaction steps (``gateway.steps``) record from its new events, such as check-ins
 made online visits. Post-commit sinks get the batch after its acknowledgements went out.
 
-A failed commit is retried with backoff for as long as the gateway runs: the messages of
-the batch stay unacknowledged meanwhile, and the broker's receive window stops delivery when
-it is full, so a database outage pauses ingest instead of losing or dropping anything. Only
-when the gateway is stopping is a failing batch given up: its messages are then never
-acknowledged and the broker delivers them again to the next session.
+A failed commit is retried with a short, capped backoff for as long as the gateway runs: the
+messages of the batch stay unacknowledged meanwhile, and the broker's receive window stops
+delivery when it is full, so a database outage pauses ingest instead of losing or dropping
+anything, and the held batches go in as soon as the database is back. Only when the gateway
+is stopping is a failing batch given up: its messages are then never acknowledged and the
+broker delivers them again to the next session.
 
 A batch the database refuses as data (a value PostgreSQL will not take) cannot succeed by
 retrying; it is split until the refused events are found, and those become dead letters.
@@ -50,7 +51,16 @@ log = logging.getLogger(__name__)
 _SAME_AGAIN = (psycopg.DataError, psycopg.IntegrityError)
 
 _RETRY_FIRST_S = 0.1
-_RETRY_MAX_S = 5.0
+# The longest pause between two attempts of a failing batch. An attempt during an outage
+# costs nothing (the pool refuses at once, or the batch waits for a connection), and the
+# pause is what the batch may lose after the database is back: a long exponential backoff
+# (it was 5 s, and the pool's own grew to minutes) held an SOS long after the outage ended.
+RETRY_MAX_S = 0.5
+# A batch waits at most this long for a pooled connection before its attempt counts as
+# failed (then /healthz reports failing commits). The pool hands a waiting batch the first
+# connection it makes, so the wait never delays recovery; a few seconds let a busy pool
+# free a connection under load without a failure being counted.
+CONNECT_WAIT_S = 2.0
 
 T = TypeVar("T")
 
@@ -188,7 +198,7 @@ class Writer:
                     )
                 self.failing = True
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, _RETRY_MAX_S)
+                delay = min(delay * 2, RETRY_MAX_S)
             else:
                 if self.failing:
                     log.info("batch commits succeed again")
@@ -203,7 +213,7 @@ class Writer:
 
     async def _write(self, batch: Batch) -> WriteResult:
         rows = _rows(batch.events, batch.elder_ids)
-        async with self._pool.connection() as conn:
+        async with self._pool.connection(CONNECT_WAIT_S) as conn:
             return await write_batch(
                 conn,
                 batch.events,
@@ -231,7 +241,7 @@ class Writer:
         return WriteResult(stored=len(stored), new=stored)
 
     async def _write_rest(self, dead: list[DeadLetter], statuses: list[StatusChange]) -> None:
-        async with self._pool.connection() as conn:
+        async with self._pool.connection(CONNECT_WAIT_S) as conn:
             await write_batch(conn, [], [], dead, statuses)
 
     async def _bisect(
@@ -264,7 +274,7 @@ class Writer:
         suspects: list[tuple[int, bool]],
         steps: list[TransactionStep],
     ) -> WriteResult:
-        async with self._pool.connection() as conn:
+        async with self._pool.connection(CONNECT_WAIT_S) as conn:
             return await write_batch(
                 conn,
                 events,
