@@ -42,3 +42,13 @@ BATCH_FAILURES = Counter(
 )
 MQTT_CONNECTED = Gauge("tanfang_mqtt_connected", "1 while the gateway's MQTT session is up")
 REGISTRY_DEVICES = Gauge("tanfang_registry_devices", "Devices in the gateway's registry")
+STEP_FAILURES = Counter(
+    "tanfang_step_failures",
+    "In-transaction steps that raised: their batch was stored without them",
+    ["step"],
+)
+STEP_RECONCILED = Counter(
+    "tanfang_step_reconciled",
+    "Records that a step's reconcile made for events the step had missed",
+    ["step"],
+)

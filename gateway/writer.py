@@ -11,6 +11,10 @@ anything, and the held batches go in as soon as the database is back. Only when 
 is stopping is a failing batch given up: its messages are then never acknowledged and the
 broker delivers them again to the next session.
 
+An in-transaction step that raises never holds a batch back: the batch is written again at
+once without that step (``gateway.steps.guarded``), and the step's reconcile
+(``gateway.reconcile``) makes good later what it missed.
+
 A batch the database refuses as data (a value PostgreSQL will not take) cannot succeed by
 retrying; it is split until the refused events are found, and those become dead letters.
 Each write of that split is retried like a whole batch when the connection fails.
@@ -41,13 +45,14 @@ from devices.schema import Event, Reason
 from gateway import metrics
 from gateway.batcher import Batch, Batcher, NotAcknowledgedError
 from gateway.sinks import CommittedBatch, EventSink
-from gateway.steps import InTransactionStep
+from gateway.steps import InTransactionStep, StepFailedError, guarded
 from store.pool import Pool
 
 log = logging.getLogger(__name__)
 
-# Errors the same data raises again however often it is retried (a value the column refuses;
-# a step's row whose elder was deleted meanwhile): the batch is split to find the culprit.
+# Errors the same data raises again however often it is retried (a value the column
+# refuses): the batch is split to find the culprit. A step's errors never get here: they
+# are StepFailedError (gateway.steps.guarded), and the batch is written without the step.
 _SAME_AGAIN = (psycopg.DataError, psycopg.IntegrityError)
 
 _RETRY_FIRST_S = 0.1
@@ -86,11 +91,15 @@ class Writer:
         writers: int = 2,
         sinks: Sequence[EventSink] = (),
         steps: Sequence[InTransactionStep] = (),
+        on_step_failure: Callable[[str], None] = lambda step: None,
     ) -> None:
         self._pool = pool
         self._writers = writers
         self._sinks = list(sinks)
         self._steps = list(steps)
+        self._on_step_failure = on_step_failure
+        # The steps that failed on a batch being written: its later attempts go without them.
+        self._failed_steps: dict[Batch, set[str]] = {}
         self._critical: set[asyncio.Task[None]] = set()
         self._group: asyncio.TaskGroup | None = None
         self.batcher = Batcher(
@@ -152,6 +161,7 @@ class Writer:
             raise
         finally:
             self.batcher.taken(batch)
+            self._failed_steps.pop(batch, None)
         committed_at = time.time()
         self.last_commit = committed_at
         if not batch.done.done():  # cancelled only when the loop itself is torn down
@@ -183,6 +193,8 @@ class Writer:
                 result = await attempt()
             except _SAME_AGAIN:
                 raise
+            except StepFailedError as exc:
+                self._step_failed(batch, exc)
             except (psycopg.Error, PoolTimeout) as exc:
                 metrics.BATCH_FAILURES.labels(error=type(exc).__name__).inc()
                 if self.batcher.closing:
@@ -205,11 +217,33 @@ class Writer:
                 self.failing = False
                 return result
 
+    def _step_failed(self, batch: Batch, exc: StepFailedError) -> None:
+        """Count and log a step's failure once; the batch is written again at once without
+        it, and the step's reconcile will do what it missed."""
+        cause = exc.__cause__
+        metrics.STEP_FAILURES.labels(step=exc.step).inc()
+        # Class and SQLSTATE only: the error's text can quote the events' values.
+        log.error(
+            "in-transaction step %s failed on a batch of %s events (%s, SQLSTATE %s);"
+            " storing the batch without it, its reconcile will catch up",
+            exc.step,
+            len(batch.events),
+            type(cause).__name__,
+            getattr(cause, "sqlstate", None),
+        )
+        self._on_step_failure(exc.step)
+
     def _steps_for(self, batch: Batch) -> list[TransactionStep]:
-        """The steps waiting for a kind the batch holds (most batches: none, at no cost)."""
+        """The steps waiting for a kind the batch holds (most batches: none, at no cost),
+        but those that already failed on it."""
         if not batch.watched:
             return []
-        return [step.run for step in self._steps if not step.kinds.isdisjoint(batch.watched)]
+        failed = self._failed_steps.setdefault(batch, set())
+        return [
+            guarded(step, failed)
+            for step in self._steps
+            if step.name not in failed and not step.kinds.isdisjoint(batch.watched)
+        ]
 
     async def _write(self, batch: Batch) -> WriteResult:
         rows = _rows(batch.events, batch.elder_ids)
@@ -251,10 +285,10 @@ class Writer:
         elders = [batch.elder_ids[i] for i in part]
         redelivered = dict(batch.suspects)
         suspects = [(j, redelivered[i]) for j, i in enumerate(part) if i in redelivered]
-        steps = self._steps_for(batch)
         try:
+            # The steps are chosen at each attempt: one that failed is left out of the next.
             result = await self._retrying(
-                batch, lambda: self._write_part(events, elders, suspects, steps)
+                batch, lambda: self._write_part(events, elders, suspects, self._steps_for(batch))
             )
         except _SAME_AGAIN as exc:
             if len(part) == 1:
