@@ -1,5 +1,5 @@
-"""Recovery after a database outage: held events and API requests work again within
-2 s of the database's return, however long it was away.
+"""Recovery after a database outage: held events, API requests and the device registry
+work again within 2 s of the database's return, however long it was away.
 
 The outage is made by a TCP proxy between the gateway (and the API) and the rig's
 PostgreSQL, cut and restored (tests/rig/tcpproxy.py): the shared database keeps running.
@@ -94,7 +94,11 @@ async def test_after_a_long_outage_held_events_and_api_calls_recover_within_2s(
                 assert answer.status_code == 503
                 assert time.monotonic() - started < FAIL_FAST_S
 
+            # A device registered meanwhile (straight into the database, which is up): the
+            # registry learns of it when its listening link reopens.
+            await register(database_url, ["pat-2"], elder_id="KP-2")
             await asyncio.sleep(OUTAGE_S)  # the outage itself: the scenario, not a wait
+            assert "pat-2" not in gateway.registry
             assert await stored(database_url) == 1
             assert gateway.health()["broker"]["inflight"] == 3  # type: ignore[index]
 
@@ -112,6 +116,12 @@ async def test_after_a_long_outage_held_events_and_api_calls_recover_within_2s(
                     lambda r: r.status_code == 200,
                     deadline_s=RECOVERY_S,
                     what="the API answering",
+                ),
+                poll(
+                    probe(lambda: "pat-2" in gateway.registry),
+                    bool,
+                    deadline_s=RECOVERY_S,
+                    what="the registry reloaded",
                 ),
             )
             assert time.monotonic() - restored < RECOVERY_S
