@@ -17,9 +17,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
-import psycopg
-from psycopg_pool import PoolTimeout
-
 from gateway import metrics
 from gateway.steps import InTransactionStep
 from store.pool import Pool
@@ -71,14 +68,16 @@ class Reconciler:
         try:
             async with self._pool.connection() as conn, conn.transaction():
                 count = await step.reconcile(conn, self._clock())
-        except (psycopg.Error, PoolTimeout) as exc:
+        except Exception as exc:
+            # A safety net's failure, whatever it is (a bug included), must not stop the
+            # gateway's ingest: it is logged once while it lasts and tried at the next run.
             if step.name not in self._failing:
                 # Class and SQLSTATE only: a psycopg message can quote row values.
                 log.error(
                     "reconcile of step %s failed (%s, SQLSTATE %s); trying again later",
                     step.name,
                     type(exc).__name__,
-                    exc.sqlstate,
+                    getattr(exc, "sqlstate", None),
                 )
             self._failing.add(step.name)
             return None
