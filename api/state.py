@@ -17,8 +17,12 @@ from devices.replay import DeadLetterReplayer
 from store.pool import Pool
 from tanfang.settings import Settings
 
-# A request waits at most this long for a database connection, then answers 503.
-REQUEST_CONNECT_TIMEOUT_S: Final = 5.0
+# A request waits at most this long for a database connection, then answers 503 (with
+# Retry-After). During an outage the pool has no connection to give: a caller told so
+# within a second can try again or show the outage, where a longer wait only held its
+# request open (it was 5 s). The pool tries the database about every second
+# (store/pool.py), so requests work again within a second or two of its return.
+REQUEST_CONNECT_TIMEOUT_S: Final = 1.0
 
 
 @dataclass(frozen=True, slots=True)

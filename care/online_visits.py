@@ -9,14 +9,20 @@ The gateway records them inside the transaction that stores the batch of events
 ``tanfang.runtime.build_gateway``): a stored check-in always has its visit, even when the
 gateway dies right after the commit, and the monthly visit rate reported to the
 civil-affairs bureau counts every press.
+
+When that step fails (a bug, a fault of the database that is not a lost connection), the
+batch is stored without it, and ``reconcile_checkin_visits`` (the step's reconcile, run by
+the gateway's reconcile loop) later records the presses of the last ``RECONCILE_DAYS`` days
+that have no visit.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from care import visits_repo
@@ -25,6 +31,11 @@ from care.month import local_day
 log = logging.getLogger(__name__)
 
 CHECKIN_KIND = "checkin"
+
+# How far back the reconcile looks for presses without a visit: a device's own time is
+# taken up to 7 days back (older is stored at its receive time), and a day more covers a
+# press whose step failed just before the gateway stopped for a while.
+RECONCILE_DAYS: Final = 8
 
 
 class StoredEvent(Protocol):
@@ -58,3 +69,24 @@ async def record_checkin_visits(
     made = await visits_repo.record_checkins(conn, presses)
     log.debug("check-ins: %s presses, %s online visits made or moved", len(presses), made)
     return made
+
+
+@dataclass(frozen=True, slots=True)
+class _Press:
+    device_id: str
+    ts: datetime
+    kind: str = CHECKIN_KIND
+
+
+async def reconcile_checkin_visits(conn: visits_repo.Conn, now: datetime, tz: ZoneInfo) -> int:
+    """Record as online visits the stored presses of the last ``RECONCILE_DAYS`` days that
+    have none (their in-transaction step failed), in the caller's transaction. Idempotent.
+    Returns how many presses were recorded."""
+    found = await visits_repo.unrecorded_checkins(
+        conn, CHECKIN_KIND, now - timedelta(days=RECONCILE_DAYS)
+    )
+    if not found:
+        return 0
+    presses = [_Press(device_id, ts) for device_id, _, ts in found]
+    await record_checkin_visits(conn, presses, [elder for _, elder, _ in found], tz)
+    return len(found)

@@ -145,3 +145,27 @@ _INSERT_EVIDENCE: Final = sql.SQL(
     " AND v.source = 'checkin'"
     " ON CONFLICT (device_id, event_ts) DO NOTHING"
 ).format(presses=_PRESSES)
+
+
+async def unrecorded_checkins(
+    conn: Conn, kind: str, since: datetime
+) -> list[tuple[str, str, datetime]]:
+    """Stored presses of ``kind`` since ``since`` that no online visit holds as evidence
+    (the in-transaction step failed on their batch): (device id, elder id, press time).
+
+    Only presses stored with an elder who is still on file: a press of a device without an
+    elder then was nobody's visit, and today's elder of the device may not be that day's."""
+    cur = await conn.execute(_UNRECORDED_CHECKINS.format(kind=sql.Literal(kind)), (since,))
+    return [(device_id, elder_id, ts) for device_id, elder_id, ts in await cur.fetchall()]
+
+
+# The kind is a literal, not a parameter, so that the planner uses the partial index of
+# check-in events (events_checkins, migration 0025).
+_UNRECORDED_CHECKINS: Final = sql.SQL(
+    "SELECT e.device_id, e.elder_id, e.ts FROM events AS e"
+    " JOIN elders AS el ON el.id = e.elder_id"
+    " WHERE e.kind = {kind} AND e.ts >= %s"
+    " AND NOT EXISTS (SELECT 1 FROM visit_evidence AS v"
+    " WHERE v.device_id = e.device_id AND v.event_ts = e.ts)"
+    " ORDER BY e.ts"
+)

@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "tanfang_devices"
 
+# The longest wait between two attempts to reopen the listening link. Doubling from 0.5 s
+# without a cap (it was 30 s) left the registry deaf to fleet changes for up to half a minute
+# after the database came back; an attempt to a down server is refused at once, so trying
+# every second costs nothing.
+RECONNECT_MAX_S = 1.0
+
 _SELECT_ALL = "SELECT id, elder_id, type FROM devices"
 _SELECT_ONE = "SELECT id, elder_id, type FROM devices WHERE id = %s"
 _SELECT_MANY = "SELECT id, elder_id, type FROM devices WHERE id = ANY(%s)"
@@ -130,7 +136,7 @@ class Registry:
                 )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
-                delay = min(delay * 2, 30.0)
+                delay = min(delay * 2, RECONNECT_MAX_S)
 
     async def _listen(self, url: str, stop: asyncio.Event, reload_s: float) -> None:
         async with await AsyncConnection.connect(url, autocommit=True) as conn:

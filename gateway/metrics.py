@@ -57,3 +57,13 @@ REGISTRY_LOOKUP_FAILURES = Counter(
     "tanfang_registry_lookup_failures",
     "Database lookups of missing device ids that failed and were retried",
 )
+STEP_FAILURES = Counter(
+    "tanfang_step_failures",
+    "In-transaction steps that raised: their batch was stored without them",
+    ["step"],
+)
+STEP_RECONCILED = Counter(
+    "tanfang_step_reconciled",
+    "Records that a step's reconcile made for events the step had missed",
+    ["step"],
+)

@@ -1,7 +1,8 @@
 """The ingest gateway as one object: ``Gateway(settings).run(stop)``.
 
 Start: migrate, detect the server's features, make the event partitions ahead, load the
-device registry, start the writers, connect and subscribe (then ``ready`` is set).
+device registry, start the writers and the steps' reconcile loop, connect and subscribe
+(then ``ready`` is set).
 Stop: refuse new messages (they stay unacknowledged, so the broker keeps them for the next
 session), commit what is held, let the acknowledgements go out, disconnect.
 """
@@ -24,6 +25,7 @@ from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
 from gateway.ingest import Ingest
 from gateway.mqtt import MqttError, MqttSession
+from gateway.reconcile import Reconciler
 from gateway.sinks import EventSink
 from gateway.steps import InTransactionStep
 from gateway.upkeep import Upkeep
@@ -124,6 +126,7 @@ class Gateway:
             retention_days=settings.event_retention_days,
         )
         await upkeep.ensure()
+        reconciler = Reconciler(pool, self._steps)
         writer = self._writer = Writer(
             pool,
             max_rows=settings.batch_max_rows,
@@ -132,6 +135,7 @@ class Gateway:
             writers=settings.ingest_writers,
             sinks=self._sinks,
             steps=self._steps,
+            on_step_failure=reconciler.soon,
         )
         ingest = self._ingest = Ingest(settings.topic_root, self.registry, writer.batcher, pool)
         session = self._session = MqttSession(settings, ingest.handle)
@@ -143,6 +147,7 @@ class Gateway:
             )
             group.create_task(upkeep.run(background), name="gateway-upkeep")
             group.create_task(ingest.misses.run(background), name="gateway-misses")
+            group.create_task(reconciler.run(background), name="gateway-reconcile")
             writing = group.create_task(writer.run(), name="gateway-writers")
             try:
                 await _first(self.registry.loaded.wait(), stop)

@@ -4,11 +4,16 @@ A batch is one transaction: its events, device rows, dead letters, status change
 the in-transaction steps (``gateway.steps``) record from its new events, such as check-ins
 made online visits. Post-commit sinks get the batch after its acknowledgements went out.
 
-A failed commit is retried with backoff for as long as the gateway runs: the messages of
-the batch stay unacknowledged meanwhile, and the broker's receive window stops delivery when
-it is full, so a database outage pauses ingest instead of losing or dropping anything. Only
-when the gateway is stopping is a failing batch given up: its messages are then never
-acknowledged and the broker delivers them again to the next session.
+A failed commit is retried with a short, capped backoff for as long as the gateway runs: the
+messages of the batch stay unacknowledged meanwhile, and the broker's receive window stops
+delivery when it is full, so a database outage pauses ingest instead of losing or dropping
+anything, and the held batches go in as soon as the database is back. Only when the gateway
+is stopping is a failing batch given up: its messages are then never acknowledged and the
+broker delivers them again to the next session.
+
+An in-transaction step that raises never holds a batch back: the batch is written again at
+once without that step (``gateway.steps.guarded``), and the step's reconcile
+(``gateway.reconcile``) makes good later what it missed.
 
 A batch the database refuses as data (a value PostgreSQL will not take) cannot succeed by
 retrying; it is split until the refused events are found, and those become dead letters.
@@ -40,17 +45,27 @@ from devices.schema import Event, Reason
 from gateway import metrics
 from gateway.batcher import Batch, Batcher, NotAcknowledgedError
 from gateway.sinks import CommittedBatch, EventSink
-from gateway.steps import InTransactionStep
+from gateway.steps import InTransactionStep, StepFailedError, guarded
 from store.pool import Pool
 
 log = logging.getLogger(__name__)
 
-# Errors the same data raises again however often it is retried (a value the column refuses;
-# a step's row whose elder was deleted meanwhile): the batch is split to find the culprit.
+# Errors the same data raises again however often it is retried (a value the column
+# refuses): the batch is split to find the culprit. A step's errors never get here: they
+# are StepFailedError (gateway.steps.guarded), and the batch is written without the step.
 _SAME_AGAIN = (psycopg.DataError, psycopg.IntegrityError)
 
 _RETRY_FIRST_S = 0.1
-_RETRY_MAX_S = 5.0
+# The longest pause between two attempts of a failing batch. An attempt during an outage
+# costs nothing (the pool refuses at once, or the batch waits for a connection), and the
+# pause is what the batch may lose after the database is back: a long exponential backoff
+# (it was 5 s, and the pool's own grew to minutes) held an SOS long after the outage ended.
+RETRY_MAX_S = 0.5
+# A batch waits at most this long for a pooled connection before its attempt counts as
+# failed (then /healthz reports failing commits). The pool hands a waiting batch the first
+# connection it makes, so the wait never delays recovery; a few seconds let a busy pool
+# free a connection under load without a failure being counted.
+CONNECT_WAIT_S = 2.0
 
 T = TypeVar("T")
 
@@ -76,11 +91,15 @@ class Writer:
         writers: int = 2,
         sinks: Sequence[EventSink] = (),
         steps: Sequence[InTransactionStep] = (),
+        on_step_failure: Callable[[str], None] = lambda step: None,
     ) -> None:
         self._pool = pool
         self._writers = writers
         self._sinks = list(sinks)
         self._steps = list(steps)
+        self._on_step_failure = on_step_failure
+        # The steps that failed on a batch being written: its later attempts go without them.
+        self._failed_steps: dict[Batch, set[str]] = {}
         self._critical: set[asyncio.Task[None]] = set()
         self._group: asyncio.TaskGroup | None = None
         self.batcher = Batcher(
@@ -142,6 +161,7 @@ class Writer:
             raise
         finally:
             self.batcher.taken(batch)
+            self._failed_steps.pop(batch, None)
         committed_at = time.time()
         self.last_commit = committed_at
         if not batch.done.done():  # cancelled only when the loop itself is torn down
@@ -173,6 +193,8 @@ class Writer:
                 result = await attempt()
             except _SAME_AGAIN:
                 raise
+            except StepFailedError as exc:
+                self._step_failed(batch, exc)
             except (psycopg.Error, PoolTimeout) as exc:
                 metrics.BATCH_FAILURES.labels(error=type(exc).__name__).inc()
                 if self.batcher.closing:
@@ -188,22 +210,44 @@ class Writer:
                     )
                 self.failing = True
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, _RETRY_MAX_S)
+                delay = min(delay * 2, RETRY_MAX_S)
             else:
                 if self.failing:
                     log.info("batch commits succeed again")
                 self.failing = False
                 return result
 
+    def _step_failed(self, batch: Batch, exc: StepFailedError) -> None:
+        """Count and log a step's failure once; the batch is written again at once without
+        it, and the step's reconcile will do what it missed."""
+        cause = exc.__cause__
+        metrics.STEP_FAILURES.labels(step=exc.step).inc()
+        # Class and SQLSTATE only: the error's text can quote the events' values.
+        log.error(
+            "in-transaction step %s failed on a batch of %s events (%s, SQLSTATE %s);"
+            " storing the batch without it, its reconcile will catch up",
+            exc.step,
+            len(batch.events),
+            type(cause).__name__,
+            getattr(cause, "sqlstate", None),
+        )
+        self._on_step_failure(exc.step)
+
     def _steps_for(self, batch: Batch) -> list[TransactionStep]:
-        """The steps waiting for a kind the batch holds (most batches: none, at no cost)."""
+        """The steps waiting for a kind the batch holds (most batches: none, at no cost),
+        but those that already failed on it."""
         if not batch.watched:
             return []
-        return [step.run for step in self._steps if not step.kinds.isdisjoint(batch.watched)]
+        failed = self._failed_steps.setdefault(batch, set())
+        return [
+            guarded(step, failed)
+            for step in self._steps
+            if step.name not in failed and not step.kinds.isdisjoint(batch.watched)
+        ]
 
     async def _write(self, batch: Batch) -> WriteResult:
         rows = _rows(batch.events, batch.elder_ids)
-        async with self._pool.connection() as conn:
+        async with self._pool.connection(CONNECT_WAIT_S) as conn:
             return await write_batch(
                 conn,
                 batch.events,
@@ -231,7 +275,7 @@ class Writer:
         return WriteResult(stored=len(stored), new=stored)
 
     async def _write_rest(self, dead: list[DeadLetter], statuses: list[StatusChange]) -> None:
-        async with self._pool.connection() as conn:
+        async with self._pool.connection(CONNECT_WAIT_S) as conn:
             await write_batch(conn, [], [], dead, statuses)
 
     async def _bisect(
@@ -241,10 +285,10 @@ class Writer:
         elders = [batch.elder_ids[i] for i in part]
         redelivered = dict(batch.suspects)
         suspects = [(j, redelivered[i]) for j, i in enumerate(part) if i in redelivered]
-        steps = self._steps_for(batch)
         try:
+            # The steps are chosen at each attempt: one that failed is left out of the next.
             result = await self._retrying(
-                batch, lambda: self._write_part(events, elders, suspects, steps)
+                batch, lambda: self._write_part(events, elders, suspects, self._steps_for(batch))
             )
         except _SAME_AGAIN as exc:
             if len(part) == 1:
@@ -264,7 +308,7 @@ class Writer:
         suspects: list[tuple[int, bool]],
         steps: list[TransactionStep],
     ) -> WriteResult:
-        async with self._pool.connection() as conn:
+        async with self._pool.connection(CONNECT_WAIT_S) as conn:
             return await write_batch(
                 conn,
                 events,

@@ -127,8 +127,9 @@ def build_replayer(settings: Settings, pool: Pool) -> DeadLetterReplayer:
 
 def checkin_visit_step(settings: Settings) -> InTransactionStep:
     """Check-in presses recorded as online visits in the transaction that stores them: a
-    stored check-in always has its visit, whatever happens after the commit."""
-    from care.online_visits import CHECKIN_KIND, record_checkin_visits
+    stored check-in always has its visit, whatever happens after the commit. When the step
+    fails, the events are stored without it and its reconcile records the visits later."""
+    from care.online_visits import CHECKIN_KIND, reconcile_checkin_visits, record_checkin_visits
     from gateway.steps import InTransactionStep
 
     tz = settings.tz
@@ -138,7 +139,12 @@ def checkin_visit_step(settings: Settings) -> InTransactionStep:
     ) -> None:
         await record_checkin_visits(conn, events, elder_ids, tz)
 
-    return InTransactionStep("checkin-visits", frozenset({CHECKIN_KIND}), checkin_visits)
+    async def reconcile(conn: Conn, now: datetime) -> int:
+        return await reconcile_checkin_visits(conn, now, tz)
+
+    return InTransactionStep(
+        "checkin-visits", frozenset({CHECKIN_KIND}), checkin_visits, reconcile=reconcile
+    )
 
 
 async def _prompts(settings: Settings, pool: Pool, gw: Gateway, stop: asyncio.Event) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from care.online_visits import record_checkin_visits
+from care.online_visits import reconcile_checkin_visits, record_checkin_visits
 from devices.schema import Event
 from store.pool import Pool
 from tests.care.conftest import Conn, add_device, add_elder
@@ -105,3 +105,36 @@ async def test_elder_given_by_the_batch_wins_over_a_lookup(conn: Conn, pool: Poo
     at = datetime(2026, 5, 3, 8, 0, tzinfo=TZ)
     await record(pool, [press("pat-1", at)], ["KP-1"])
     assert [row[0] for row in await online_visits(conn)] == ["KP-1"]
+
+
+async def stored(conn: Conn, device: str, elder: str | None, at: datetime, kind: str) -> None:
+    """An event as the gateway stores it (its in-transaction step not run)."""
+    await conn.execute(
+        "INSERT INTO events (device_id, ts, kind, elder_id, received_at)"
+        " VALUES (%s, %s, %s, %s, %s)",
+        (device, at, kind, elder, at),
+    )
+
+
+async def test_reconcile_records_the_recent_presses_that_have_no_visit_and_only_those(
+    conn: Conn, pool: Pool
+) -> None:
+    await add_elder(conn, "KP-1")
+    await add_device(conn, "pat-1", "KP-1")
+    now = datetime(2026, 5, 10, 12, 0, tzinfo=TZ)
+    missed = now - timedelta(days=1)
+    recorded = now - timedelta(days=2)
+    await stored(conn, "pat-1", "KP-1", missed, "checkin")
+    await stored(conn, "pat-1", "KP-1", recorded, "checkin")
+    await record(pool, [press("pat-1", recorded)], ["KP-1"])
+    await stored(conn, "pat-1", "KP-1", now - timedelta(days=9), "checkin")  # too old
+    await stored(conn, "pat-1", "KP-1", missed + timedelta(minutes=1), "motion")
+    await stored(conn, "pat-x", "KP-GONE", missed, "checkin")  # elder no longer on file
+    await stored(conn, "pat-y", None, missed, "checkin")  # nobody's press
+    async with pool.connection() as c, c.transaction():
+        assert await reconcile_checkin_visits(c, now, TZ) == 1
+    async with pool.connection() as c, c.transaction():
+        assert await reconcile_checkin_visits(c, now, TZ) == 0
+    visits = await online_visits(conn)
+    assert [(elder, at) for elder, at, _, _ in visits] == [("KP-1", recorded), ("KP-1", missed)]
+    assert await evidence(conn) == 2
