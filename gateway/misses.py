@@ -41,6 +41,7 @@ from devices.registry import DeviceEntry, Registry, find
 from devices.schema import Topic
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
+from gateway.writer import RETRY_MAX_S
 from store.pool import Pool
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,9 @@ NEGATIVE_TTL_S = 5.0
 # Ids remembered as unregistered: a flood of made-up ids must not grow memory without bound
 # (past it, expired entries are dropped, and if that is not enough, all).
 NEGATIVE_MAX = 100_000
-# Backoff of a failing lookup, as the writer's for a failing commit.
+# Backoff of a failing lookup: the writer's for a failing commit (capped, so that held
+# messages go on within moments of the database's return, whatever the outage's length).
 _RETRY_FIRST_S = 0.1
-_RETRY_MAX_S = 5.0
 
 _FOUND = metrics.REGISTRY_LOOKUPS.labels(result="found")
 _NOT_FOUND = metrics.REGISTRY_LOOKUPS.labels(result="not_found")
@@ -219,7 +220,7 @@ class Misses:
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 if stop.is_set():
                     return None
-                delay = min(delay * 2, _RETRY_MAX_S)
+                delay = min(delay * 2, RETRY_MAX_S)
             else:
                 if self._failing:
                     log.info("device lookups succeed again")

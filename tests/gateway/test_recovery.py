@@ -65,7 +65,8 @@ async def stored(database_url: str) -> int:
 async def test_after_a_long_outage_held_events_and_api_calls_recover_within_2s(
     settings: Settings, database_url: str, mqtt_url: str, proxy: TcpProxy, admin_token: str
 ) -> None:
-    await register(database_url, ["pat-1"])
+    # A wearable: it may send motion, heart rate and an SOS (devices.kinds.ALLOWED_KINDS).
+    await register(database_url, ["pat-1"], device_type="wearable")
     via = settings.model_copy(update={"database_url": through(database_url, proxy)})
     topic = events_topic(settings.topic_root, "pat-1")
     device = Publisher(mqtt_url)
@@ -78,8 +79,8 @@ async def test_after_a_long_outage_held_events_and_api_calls_recover_within_2s(
             await poll(lambda: stored(database_url), lambda n: n == 1, what="the first event")
 
             await proxy.cut()
-            for seq, kind in ((2, "motion"), (3, "sos"), (4, "door")):
-                body = {"kind": kind, "seq": seq, **({} if kind == "sos" else {"value": 1})}
+            for seq, kind, value in ((2, "motion", 1), (3, "sos", None), (4, "heart_rate", 72)):
+                body = {"kind": kind, "seq": seq, **({} if value is None else {"value": value})}
                 device.publish(topic, orjson.dumps(body))
             await poll(
                 probe(gateway.health),
@@ -134,4 +135,4 @@ async def test_after_a_long_outage_held_events_and_api_calls_recover_within_2s(
     finally:
         device.close()
     kinds = await scalar(database_url, "SELECT array_agg(kind ORDER BY seq) FROM events")
-    assert kinds == ["motion", "motion", "sos", "door"]
+    assert kinds == ["motion", "motion", "sos", "heart_rate"]
