@@ -42,7 +42,7 @@ async def test_gateway_over_mqtts_with_the_ca_stores_an_event_published_over_tls
 ) -> None:
     ca_file = broker_certificate.ca.cert
     tls = settings.model_copy(update={"mqtt_url": tls_broker.tls_url, "mqtt_ca_file": ca_file})
-    await register(str(settings.database_url), ["tls-dev"])
+    await register(str(settings.database_url), ["tls-dev"], device_type="sos_button")
     async with running_gateway(tls) as gateway:
         assert gateway.health()["broker"] == {"connected": True, "subscribed": True, "inflight": 0}
         device = Publisher(tls_broker.tls_url, ca_file=ca_file)
