@@ -55,6 +55,7 @@ class Batch:
         # (index, redelivered) of events with a seq stored with their receive time: the
         # (device_id, ts, seq) key cannot recognise a second copy of them, so the writer
         # looks them up by seq (ingest_repo); redelivered is the message's MQTT DUP bit.
+        # The events of retained deliveries too, looked up by their key.
         self.suspects: list[tuple[int, bool]] = []
         self.critical = False
         # Kinds of the batch's events that an in-transaction step waits for (gateway.steps).
@@ -122,7 +123,11 @@ class Batcher:
         received: float,
         *,
         redelivered: bool = False,
+        retained: bool = False,
     ) -> asyncio.Future[None]:
+        """Append one message's events. ``retained`` (the MQTT retain flag): the events are
+        keyed by their payload (``devices.retained``), and the writer stores them only when
+        no earlier delivery was."""
         batch = self._open()
         batch.received.append(received)
         batch.received_events += len(events)
@@ -160,6 +165,8 @@ class Batcher:
                 if event.kind in self._watch:
                     batch.watched.add(event.kind)
         self.pending_rows += len(batch.events) - before
+        if retained:
+            batch.suspects.extend((i, True) for i in range(before, len(batch.events)))
         if critical:
             batch.critical = True
             self._cut(batch)

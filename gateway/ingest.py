@@ -8,21 +8,29 @@ packet id with its batch's future, and when the batch's transaction has committe
 PUBACKs of all its messages together, in one socket write. A batch that is given up leaves
 its messages unacknowledged, and the broker delivers them again. The hot path makes no
 database round trip and logs nothing.
+
+Whatever a message contains, its handling ends with the message stored or dead-lettered:
+the decoder never raises on content, and a last-resort guard makes any other exception of
+one message's handling a dead letter (``internal_error``, payload kept), counted in
+``tanfang_handler_failures_total`` — never an exception out of the handler, which would
+leave the message unacknowledged, holding a slot of the broker's window for ever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import traceback
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import orjson
-
 from devices.ingest_repo import DeadLetter, StatusChange
+from devices.kinds import CRITICAL_KINDS
 from devices.registry import Registry
+from devices.retained import keyed
 from devices.schema import (
+    MAX_PAYLOAD_BYTES,
     Channel,
-    Event,
     Reason,
     Topic,
     decode_events,
@@ -30,10 +38,13 @@ from devices.schema import (
     parse_topic,
 )
 from gateway import metrics
-from gateway.batcher import Batcher
+from gateway.batcher import Batcher, NotAcknowledgedError
 
-DEAD_LETTER_PAYLOAD_MAX = 4096
-_ESCAPED_NUL: Final = b"\\u0000"
+log = logging.getLogger(__name__)
+
+# A dead letter keeps the whole payload up to the broker's message size limit, so that a
+# later replay of the dead letters can redo what was refused.
+DEAD_LETTER_PAYLOAD_MAX: Final = MAX_PAYLOAD_BYTES
 _TOPIC_CACHE_MAX = 100_000
 _UNSEEN: Final = Topic("", Channel.EVENTS)
 
@@ -47,23 +58,58 @@ class Ingest:
         self._batcher = batcher
         self._topics: dict[str, Topic | None] = {}
 
-    def handle(self, topic: str, payload: bytes, redelivered: bool = False) -> asyncio.Future[Any]:
+    def handle(
+        self, topic: str, payload: bytes, redelivered: bool = False, retained: bool = False
+    ) -> asyncio.Future[Any]:
         """Decode and batch one message; the result is done when its batch is committed.
 
         ``redelivered`` is the MQTT DUP bit: the broker sent this message before, and the
-        gateway may have stored it without acknowledging it.
+        gateway may have stored it without acknowledging it. ``retained`` is the retain flag
+        of the delivery: its events are stored once per distinct payload.
 
         Not a coroutine: the transport waits on the batch's future itself (no task per
         message on a path taken tens of thousands of times a second). Raises
-        ``NotAcknowledgedError`` when the gateway is stopping.
+        ``NotAcknowledgedError`` when the gateway is stopping, and nothing else.
         """
-        futures = self._accept(topic, payload, datetime.now(UTC), redelivered)
+        received_at = datetime.now(UTC)
+        try:
+            futures = self._accept(topic, payload, received_at, redelivered, retained)
+        except NotAcknowledgedError:
+            raise
+        except Exception as exc:  # the last resort: see the module's docstring
+            return self._failed(topic, payload, received_at, exc)
         if len(futures) == 1:
             return futures[0]
         return asyncio.gather(*set(futures))
 
+    def _failed(
+        self, topic: object, payload: object, received_at: datetime, exc: Exception
+    ) -> asyncio.Future[None]:
+        metrics.HANDLER_FAILURES.inc()
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        # Class and place only: an exception's text can quote the message's content.
+        log.error(
+            "handling a message failed (%s at %s:%s); kept as a dead letter (internal_error)",
+            type(exc).__name__,
+            where.filename,
+            where.lineno,
+        )
+        return self._dead(
+            received_at,
+            _text(topic),
+            None,
+            Reason.INTERNAL_ERROR,
+            detail=f"handling failed ({type(exc).__name__})",
+            payload=_bytes(payload),
+        )
+
     def _accept(
-        self, topic: str, payload: bytes, received_at: datetime, redelivered: bool
+        self,
+        topic: str,
+        payload: bytes,
+        received_at: datetime,
+        redelivered: bool,
+        retained: bool,
     ) -> list[asyncio.Future[None]]:
         parsed = self._topics.get(topic, _UNSEEN)
         if parsed is _UNSEEN:
@@ -79,6 +125,8 @@ class Ingest:
         entry = self._registry.get(device_id)
         if entry is None:
             detail = "device is not registered"
+            if parsed.channel is Channel.EVENTS:
+                detail = self._loud_if_critical(device_id, payload, received_at, detail)
             return [
                 self._dead(
                     received_at,
@@ -110,14 +158,17 @@ class Ingest:
             self._dead(received_at, topic, device_id, r.reason, detail=r.detail, payload=r.payload)
             for r in decoded.refusals
         ]
-        if events and _ESCAPED_NUL in payload:
-            # JSON can carry a NUL only escaped; without one, no extra field needs the check.
-            events = self._storable(events, topic, futures)
         if events:
+            if retained:
+                events = keyed(events, device_id, payload)
             # Last, so that this future is of the batch that a critical event may cut now.
             futures.append(
                 self._batcher.add_events(
-                    events, entry.elder_id, received_at.timestamp(), redelivered=redelivered
+                    events,
+                    entry.elder_id,
+                    received_at.timestamp(),
+                    redelivered=redelivered,
+                    retained=retained,
                 )
             )
         return futures
@@ -129,32 +180,22 @@ class Ingest:
         parsed = self._topics[topic] = parse_topic(topic, self._root)
         return parsed
 
-    def _storable(
-        self, events: list[Event], topic: str, futures: list[asyncio.Future[None]]
-    ) -> list[Event]:
-        """PostgreSQL's jsonb refuses the NUL character: such an event is a dead letter here
-        rather than a failed batch later."""
-        if all(e.extra is None for e in events):
-            return events
-        kept: list[Event] = []
-        for event in events:
-            if event.extra is not None:
-                dumped = orjson.dumps(event.extra, default=str)
-                if b"\\u0000" in dumped:
-                    detail = "extra fields hold a NUL character"
-                    futures.append(
-                        self._dead(
-                            event.received_at,
-                            topic,
-                            event.device_id,
-                            Reason.BAD_FIELD,
-                            detail=detail,
-                            payload=dumped,
-                        )
-                    )
-                    continue
-            kept.append(event)
-        return kept
+    @staticmethod
+    def _loud_if_critical(
+        device_id: str, payload: bytes, received_at: datetime, detail: str
+    ) -> str:
+        """A critical event from an unregistered device reaches nobody: never silently."""
+        decoded = decode_events(device_id, payload, received_at)
+        kinds = sorted({e.kind for e in decoded.events if e.kind in CRITICAL_KINDS})
+        if not kinds:
+            return detail
+        metrics.CRITICAL_UNREGISTERED.inc()
+        log.error(
+            "critical event (%s) from unregistered device %s: dead-lettered, it reaches nobody",
+            ",".join(kinds),
+            device_id,
+        )
+        return f"{detail}; it sent {','.join(kinds)}"
 
     def _dead(
         self,
@@ -177,3 +218,18 @@ class Ingest:
             payload_size=len(payload),
         )
         return self._batcher.add_dead_letter(letter)
+
+
+# The guard's inputs are whatever the transport handed over (gmqtt passes a topic that is
+# not UTF-8 as bytes): made storable whatever they are.
+def _text(value: object) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = bytes(value).decode("utf-8", "replace")
+    text = value if isinstance(value, str) else repr(value)
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode()
+
+
+def _bytes(value: object) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return repr(value).encode("utf-8", "replace")

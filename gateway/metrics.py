@@ -42,3 +42,11 @@ BATCH_FAILURES = Counter(
 )
 MQTT_CONNECTED = Gauge("tanfang_mqtt_connected", "1 while the gateway's MQTT session is up")
 REGISTRY_DEVICES = Gauge("tanfang_registry_devices", "Devices in the gateway's registry")
+HANDLER_FAILURES = Counter(
+    "tanfang_handler_failures",
+    "Messages whose handling raised unexpectedly (kept as internal_error dead letters)",
+)
+CRITICAL_UNREGISTERED = Counter(
+    "tanfang_critical_unregistered",
+    "Critical events (sos, fall, smoke, gas) from unregistered devices: stored nowhere",
+)
