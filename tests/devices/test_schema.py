@@ -55,9 +55,7 @@ json_values = st.recursive(
 storable_text = st.text(st.characters(exclude_characters="\x00"), max_size=20)
 storable_values = st.recursive(
     st.one_of(json_scalars.filter(lambda v: not isinstance(v, str)), storable_text),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(storable_text, inner, max_size=4)
-    ),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(storable_text, inner, max_size=4),
     max_leaves=12,
 )
 
