@@ -31,7 +31,10 @@ class IngestPath:
     ) -> None:
         """Hand one message over and wait for its acknowledgement: its future must end done,
         without an exception (the transport then sends the PUBACK)."""
-        future = self.ingest.handle(topic, payload, redelivered, retained)
+        if retained:
+            future = self.ingest.handle(topic, payload, redelivered, retained)
+        else:
+            future = self.ingest.handle(topic, payload, redelivered)
         done, _ = await asyncio.wait({future}, timeout=ACK_DEADLINE_S)
         assert done, "the message was never acknowledged"
         assert future.exception() is None, f"not acknowledged: {future.exception()!r}"
