@@ -243,7 +243,8 @@ async def write_batch(
     ``suspects`` are (index, redelivered) of the events with a seq that carry their receive
     time as ``ts``, redelivered being the MQTT DUP bit; those already stored by an earlier
     copy are recognised by device, seq and device time (``_STORED_BEFORE``) and not stored
-    again.
+    again. Events flagged ``retained`` among them are recognised by their payload's key
+    instead (``_RETAINED_BEFORE``, ``devices.retained``).
 
     With ``which``, the result tells which events were new (RETURNING costs the database
     a fifth more time, so only when someone needs it). The caller has removed repeats of

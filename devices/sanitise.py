@@ -23,6 +23,7 @@ MAX_EXTRA_BYTES: Final = 16 * 1024
 UNUSABLE_KEY: Final = "unusable"
 
 _REPLACEMENT: Final = "\ufffd"
+_ESCAPED_NUL: Final = b"\\u0000"
 _INT_MIN: Final = -(2**63)
 _INT_MAX: Final = 2**64 - 1  # orjson serialises integers up to an unsigned 64-bit one
 # A critical kind named in a payload that cannot be parsed at all (see ``salvage_kinds``).
@@ -65,23 +66,41 @@ def salvage_kinds(payload: bytes) -> list[str]:
     return sorted({m.group(1).decode() for m in _CRITICAL_KIND_RE.finditer(payload)})
 
 
-def storable_extra(extra: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+def may_be_unstorable(payload: bytes, items: int) -> bool:
+    """Whether an extra field of the ``items`` events of ``payload`` may hold a NUL or exceed
+    the depth or size bounds: cheap tests of the bytes, so that only such payloads pay for
+    ``storable_extra``."""
+    return (
+        _ESCAPED_NUL in payload
+        or len(payload) > MAX_EXTRA_BYTES // 4  # numbers can grow when serialised again
+        or payload.count(b"{") + payload.count(b"[") > MAX_EXTRA_DEPTH + items
+    )
+
+
+def storable_extra(
+    extra: dict[str, Any], in_place: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], bool]:
     """``extra`` as it can be stored, and whether anything had to change.
 
     A field holding a NUL, a lone surrogate, an integer beyond 64 bits, or nesting deeper than
     ``MAX_EXTRA_DEPTH`` leaves its place for ``extra["unusable"][name]``: its value with the
-    bad characters replaced (U+FFFD) and the big integers as text, or a description. Extra
-    fields over ``MAX_EXTRA_BYTES`` in all are replaced by a description."""
+    bad characters replaced (U+FFFD) and the big integers as text, or a description. The
+    fields named ``in_place`` (those the decoder itself set aside, where readers look for
+    them) keep their place, cleaned so. Extra fields over ``MAX_EXTRA_BYTES`` in all are
+    replaced by a description."""
     kept: dict[str, Any] = {}
     unusable: dict[str, Any] = {}
+    altered = False
     for key, value in extra.items():
         clean_key, key_changed = _clean_str(key) if type(key) is str else (str(key), True)
         try:
             clean, changed = _clean(value, 1)
         except _TooDeep:
-            unusable[clean_key] = f"nested deeper than {MAX_EXTRA_DEPTH} levels"
-            continue
-        if changed or key_changed:
+            clean, changed = f"nested deeper than {MAX_EXTRA_DEPTH} levels", True
+        if key in in_place:
+            kept[key] = clean
+            altered = altered or changed
+        elif changed or key_changed:
             unusable[clean_key] = clean
         else:
             kept[clean_key] = clean
@@ -91,7 +110,7 @@ def storable_extra(extra: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     if size > MAX_EXTRA_BYTES:
         note = f"{size} bytes of extra fields, over the {MAX_EXTRA_BYTES} byte limit"
         return {UNUSABLE_KEY: {"extra": note}}, True
-    return kept, bool(unusable)
+    return kept, altered or bool(unusable)
 
 
 def _clean(value: Any, depth: int) -> tuple[Any, bool]:

@@ -27,10 +27,9 @@ import orjson
 
 from devices.kinds import CRITICAL_KINDS, KINDS
 from devices.sanitise import (
-    MAX_EXTRA_BYTES,
-    MAX_EXTRA_DEPTH,
     UNUSABLE_KEY,
     NonStandardNumber,
+    may_be_unstorable,
     salvage_kinds,
     storable_extra,
     tolerant_loads,
@@ -54,9 +53,10 @@ BAD_FIELD: Final = "bad_field"
 UNUSABLE_FIELD: Final = "unusable_field"
 # Flag of a critical event read from the text of a payload that could not be decoded.
 SALVAGED: Final = "salvaged"
-_ESCAPED_NUL: Final = b"\\u0000"
 
 _KNOWN_FIELDS: Final = frozenset({"ts", "seq", "kind", "value", "battery", "rssi"})
+# What the decoder sets aside in ``extra`` under a name of its own; readers look there.
+_SET_ASIDE: Final = frozenset({"device_ts", "seq", "value", "battery", "rssi"})
 
 
 class Reason(StrEnum):
@@ -218,7 +218,7 @@ def decode_events(device_id: str, payload: bytes, received_at: datetime) -> Deco
         out.events.append(event)
         if event.extra is not None:
             extras = True
-    if tolerant or (extras and _may_be_unstorable(payload, len(items))):
+    if tolerant or (extras and may_be_unstorable(payload, len(items))):
         out.events = [_storable(event) for event in out.events]
     return out
 
@@ -259,20 +259,10 @@ def _item_payload(item: Any, payload: bytes) -> bytes:
         return payload
 
 
-def _may_be_unstorable(payload: bytes, items: int) -> bool:
-    """Whether an extra field may hold a NUL, or exceed the depth or size bounds: cheap
-    tests of the bytes, so that only such payloads pay for ``storable_extra``."""
-    return (
-        _ESCAPED_NUL in payload
-        or len(payload) > MAX_EXTRA_BYTES // 4  # numbers can grow when serialised again
-        or payload.count(b"{") + payload.count(b"[") > MAX_EXTRA_DEPTH + items
-    )
-
-
 def _storable(event: Event) -> Event:
     if event.extra is None:
         return event
-    extra, changed = storable_extra(event.extra)
+    extra, changed = storable_extra(event.extra, _SET_ASIDE)
     if not changed:
         return event
     return event._replace(extra=extra, flags=(*event.flags, UNUSABLE_FIELD))

@@ -230,7 +230,7 @@ def test_a_valid_array_round_trips_in_order(sent: list[WireEvent]) -> None:
 
 any_optional = st.dictionaries(
     st.sampled_from(["ts", *OPTIONAL_FIELDS]),
-    st.one_of(json_values, st.integers(-300, 300), st.floats(-300, 300)),
+    st.one_of(storable_values, st.integers(-300, 300), st.floats(-300, 300)),
     max_size=4,
 )
 
@@ -518,3 +518,10 @@ def test_status_payloads_read_as_online_offline_or_unknown(
     payload: bytes, online: bool | None
 ) -> None:
     assert decode_status(payload) is online
+
+
+def test_a_set_aside_field_holding_a_nul_keeps_its_place_cleaned_and_flagged() -> None:
+    payload = b'{"kind": "sos", "ts": "now\\u0000", "battery": "full\\u0000"}'
+    [event] = decode(payload).events
+    assert event.flags == ("clock_skew", "bad_field", "unusable_field")
+    assert event.extra == {"device_ts": "now\ufffd", "battery": "full\ufffd"}
