@@ -52,7 +52,7 @@ json_values = st.recursive(
     max_leaves=12,
 )
 # What PostgreSQL stores as sent: no NUL character (jsonb refuses it; devices.sanitise).
-storable_text = st.text(st.characters(exclude_characters="\x00"), max_size=20)
+storable_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20)
 storable_values = st.recursive(
     st.one_of(json_scalars.filter(lambda v: not isinstance(v, str)), storable_text),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(storable_text, inner, max_size=4),
