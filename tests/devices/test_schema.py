@@ -52,9 +52,16 @@ json_values = st.recursive(
     max_leaves=12,
 )
 # What PostgreSQL stores as sent: no NUL character (jsonb refuses it; devices.sanitise).
-storable_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20)
+storable_chars = st.characters(codec="utf-8", exclude_characters="\x00")
+storable_text = st.text(storable_chars, max_size=20)
 storable_values = st.recursive(
-    st.one_of(json_scalars.filter(lambda v: not isinstance(v, str)), storable_text),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**63), max_value=2**64 - 1),
+        st.floats(allow_nan=False, allow_infinity=False),
+        storable_text,
+    ),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(storable_text, inner, max_size=4),
     max_leaves=12,
 )
@@ -185,7 +192,7 @@ def wire_events(draw: st.DrawFn) -> WireEvent:
         doc["rssi"] = rssi
     extra = draw(
         st.dictionaries(
-            storable_text.filter(lambda k: k != "" and k not in KNOWN_FIELDS),
+            st.text(storable_chars, min_size=1, max_size=8).filter(lambda k: k not in KNOWN_FIELDS),
             storable_values,
             max_size=3,
         )
