@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from devices.ingest_repo import DeadLetter, StatusChange, device_ts_json
 from devices.kinds import CRITICAL_KINDS
+from devices.retained import RETAINED, RETAINED_KEY
 from devices.schema import RECEIVE_TIME_FLAGS, Event
 from gateway import metrics
 
@@ -73,6 +74,17 @@ class Batch:
         return list(self.statuses.values())
 
 
+def _repeated_retained(batch: Batch, events: Sequence[Event]) -> bool:
+    """A second delivery of one retained payload in ``batch`` (the writer only sees those
+    committed before); the first is remembered."""
+    copy = (RETAINED, events[0].device_id, (events[0].extra or {}).get(RETAINED_KEY))
+    if copy in batch.keys:
+        metrics.EVENTS_DUPLICATE.inc(len(events))
+        return True
+    batch.keys.add(copy)
+    return False
+
+
 class Batcher:
     """Collects messages into batches and hands full or due batches to the writers."""
 
@@ -127,11 +139,13 @@ class Batcher:
     ) -> asyncio.Future[None]:
         """Append one message's events. ``retained`` (the MQTT retain flag): the events are
         keyed by their payload (``devices.retained``), and the writer stores them only when
-        no earlier delivery was."""
+        no earlier delivery was (nor one of this batch)."""
         batch = self._open()
         batch.received.append(received)
         batch.received_events += len(events)
         keys = batch.keys
+        if retained and events and _repeated_retained(batch, events):
+            return batch.done
         before = len(batch.events)
         critical = False
         special = self._special

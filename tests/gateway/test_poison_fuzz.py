@@ -91,7 +91,10 @@ many = st.builds(
 )
 oversized = st.just(b'{"kind": "sos", "pad": "' + b"x" * MAX_PAYLOAD_BYTES + b'"}')
 payloads = st.one_of(event_objects(), arrays, many, values, st.binary(max_size=64), oversized)
-messages = st.lists(st.tuples(st.sampled_from(TARGETS), payloads), min_size=1, max_size=3)
+# (device, payload, delivered with the MQTT retain flag)
+messages = st.lists(
+    st.tuples(st.sampled_from(TARGETS), payloads, st.booleans()), min_size=1, max_size=3
+)
 
 
 def duplicates() -> float:
@@ -105,19 +108,21 @@ async def outcomes(url: str) -> tuple[int, int]:
     return int(stored), int(dead)
 
 
-async def one_example(url: str, sent: list[tuple[str, bytes]]) -> None:
+async def one_example(url: str, sent: list[tuple[str, bytes, bool]]) -> None:
     async with (
         open_pool(url, max_size=2) as pool,
         ingest_path(url, pool, ROOT, max_ms=1) as path,
     ):
-        for device, payload in sent:
-            await handled_to_the_end(path, url, device, payload)
+        for device, payload, retained in sent:
+            await handled_to_the_end(path, url, device, payload, retained=retained)
 
 
-async def handled_to_the_end(path: IngestPath, url: str, device: str, payload: bytes) -> None:
+async def handled_to_the_end(
+    path: IngestPath, url: str, device: str, payload: bytes, *, retained: bool
+) -> None:
     stored, dead = await outcomes(url)
     repeated = duplicates()
-    await path.acked(events_topic(ROOT, device), payload)
+    await path.acked(events_topic(ROOT, device), payload, retained=retained)
     stored_after, dead_after = await outcomes(url)
     accounted = stored_after - stored + dead_after - dead + duplicates() - repeated
     assert accounted >= 1, f"{payload[:200]!r} was neither stored nor dead-lettered"
@@ -138,6 +143,6 @@ def fuzz_database(database_url: str) -> str:
 )
 @given(sent=messages)
 def test_every_message_ends_acknowledged_stored_or_dead_lettered_whatever_it_holds(
-    fuzz_database: str, sent: list[tuple[str, bytes]]
+    fuzz_database: str, sent: list[tuple[str, bytes, bool]]
 ) -> None:
     asyncio.run(one_example(fuzz_database, sent))

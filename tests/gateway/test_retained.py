@@ -4,6 +4,7 @@ is still an SOS)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -55,6 +56,20 @@ async def test_a_retained_delivery_is_stored_once_per_distinct_payload(
         ("sos", ["no_device_time", "retained"]),
         ("sos", ["no_device_time"]),
     ]
+
+
+async def test_two_deliveries_of_one_retained_payload_in_one_batch_store_it_once(
+    database_url: str, pool: Pool, topic_root: str
+) -> None:
+    await register_typed(database_url, [(BUTTON, "sos_button")])
+    topic = events_topic(topic_root, BUTTON)
+    heartbeat = b'{"kind": "heartbeat", "note": "retained"}'  # not critical: batched
+    async with ingest_path(database_url, pool, topic_root, max_ms=200) as path:
+        first = path.ingest.handle(topic, heartbeat, False, True)
+        second = path.ingest.handle(topic, heartbeat, False, True)
+        assert first is second, "one batch"
+        await asyncio.wait_for(first, timeout=15)
+    assert await stored(database_url) == [("heartbeat", ["no_device_time", "retained"])]
 
 
 async def test_a_retained_sos_is_stored_once_across_two_gateway_restarts(
