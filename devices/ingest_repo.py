@@ -20,6 +20,7 @@ import orjson
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow
 
+from devices.retained import RETAINED, RETAINED_KEY
 from devices.schema import RECEIVE_TIME_FLAGS, Event
 from store.partitions import DAYS_BACK
 
@@ -150,6 +151,14 @@ _STORED_BEFORE = sql.SQL(
     "   AND (s.redelivered OR (e.kind = s.kind AND e.value IS NOT DISTINCT FROM s.value)))"
 ).format(redelivery=sql.Literal(timedelta(days=DAYS_BACK)), resend=sql.Literal(RESEND_WINDOW))
 
+# A retained delivery (``devices.retained``) is stored once per device and payload: an
+# earlier event of the device keyed the same is that delivery, whenever it was stored.
+_RETAINED_BEFORE = sql.SQL(
+    "SELECT s.n FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS s(device_id, key, n)"
+    " WHERE EXISTS (SELECT 1 FROM events e WHERE e.device_id = s.device_id"
+    "   AND e.flags @> %s::text[] AND e.extra ->> {key} = s.key)"
+).format(key=sql.Literal(RETAINED_KEY))
+
 _COPY_DEAD = sql.SQL(
     "COPY dead_letters (received_at, topic, device_id, reason, detail, payload, payload_size)"
     " FROM STDIN (FORMAT BINARY)"
@@ -237,7 +246,8 @@ async def write_batch(
     ``suspects`` are (index, redelivered) of the events with a seq that carry their receive
     time as ``ts``, redelivered being the MQTT DUP bit; those already stored by an earlier
     copy are recognised by device, seq and device time (``_STORED_BEFORE``) and not stored
-    again.
+    again. Events flagged ``retained`` among them are recognised by their payload's key
+    instead (``_RETAINED_BEFORE``, ``devices.retained``).
 
     With ``which``, the result tells which events were new (RETURNING costs the database
     a fifth more time, so only when someone needs it). The caller has removed repeats of
@@ -334,6 +344,31 @@ async def _not_stored_before(
     conn: Conn, events: Sequence[Event], suspects: Sequence[tuple[int, bool]]
 ) -> list[int] | None:
     """Indexes of ``events`` to store, or None when every suspect is new after all."""
+    retained = [i for i, _ in suspects if RETAINED in events[i].flags]
+    others = [(i, r) for i, r in suspects if RETAINED not in events[i].flags]
+    seen = await _retained_before(conn, events, retained) if retained else set()
+    if others:
+        seen |= await _redelivered_before(conn, events, others)
+    if not seen:
+        return None
+    return [i for i in range(len(events)) if i not in seen]
+
+
+async def _retained_before(conn: Conn, events: Sequence[Event], chosen: list[int]) -> set[int]:
+    cur = await conn.execute(
+        _RETAINED_BEFORE,
+        (
+            [events[i].device_id for i in chosen],
+            [(events[i].extra or {}).get(RETAINED_KEY) for i in chosen],
+            [RETAINED],
+        ),
+    )
+    return {chosen[n - 1] for (n,) in await cur.fetchall()}
+
+
+async def _redelivered_before(
+    conn: Conn, events: Sequence[Event], suspects: Sequence[tuple[int, bool]]
+) -> set[int]:
     chosen = [events[i] for i, _ in suspects]
     cur = await conn.execute(
         _STORED_BEFORE,
@@ -348,10 +383,7 @@ async def _not_stored_before(
             sorted(RECEIVE_TIME_FLAGS),
         ),
     )
-    seen = {suspects[n - 1][0] for (n,) in await cur.fetchall()}
-    if not seen:
-        return None
-    return [i for i in range(len(events)) if i not in seen]
+    return {suspects[n - 1][0] for (n,) in await cur.fetchall()}
 
 
 def device_ts_json(event: Event) -> str | None:

@@ -4,7 +4,12 @@ Pure functions of (bytes, receive time). Everything refused carries a reason fro
 ``Reason`` so that it becomes a dead letter the operator can read and the metrics can count.
 
 Only what the contract names is refused: not JSON, wrong shape, unknown kind, wrong value,
-too large. A bad *optional* field (``ts``, ``seq``, ``battery``, ``rssi``) never costs the
+too large. What cannot be stored as sent costs the field, never the event whose kind is
+readable (``devices.sanitise``): a payload ``orjson`` refuses is parsed again tolerantly
+(non-standard numbers, lone surrogates, invalid UTF-8), and extra fields holding a NUL, a
+lone surrogate or nesting and size over the bounds go to ``extra["unusable"]``, the event
+flagged ``unusable_field``. A critical kind (sos, fall, smoke, gas) is never refused for its
+content. A bad *optional* field (``ts``, ``seq``, ``battery``, ``rssi``) never costs the
 event — an SOS with ``battery: 101`` must still reach someone: the field is left out of its
 column, kept as sent in ``extra`` and the event flagged (``bad_field``, or ``clock_skew``
 for a ``ts`` that cannot be used).
@@ -20,9 +25,18 @@ from typing import Any, Final, NamedTuple
 
 import orjson
 
-from devices.kinds import KINDS
+from devices.kinds import CRITICAL_KINDS, KINDS
+from devices.sanitise import (
+    UNUSABLE_KEY,
+    NonStandardNumber,
+    may_be_unstorable,
+    salvage_kinds,
+    storable_extra,
+    tolerant_loads,
+)
 
-MAX_PAYLOAD_BYTES: Final = 16 * 1024
+# The broker's message size limit (contract §1): 500 events with their extra fields fit.
+MAX_PAYLOAD_BYTES: Final = 256 * 1024
 MAX_BATCH: Final = 500
 MAX_AHEAD: Final = timedelta(minutes=5)
 MAX_BEHIND: Final = timedelta(days=7)
@@ -35,8 +49,14 @@ NO_DEVICE_TIME: Final = "no_device_time"
 RECEIVE_TIME_FLAGS: Final = frozenset({CLOCK_SKEW, NO_DEVICE_TIME})
 # Flag of an event stored without one of its optional fields (kept as sent in ``extra``).
 BAD_FIELD: Final = "bad_field"
+# Flag of an event some of whose extra fields could not be stored as sent (``extra["unusable"]``).
+UNUSABLE_FIELD: Final = "unusable_field"
+# Flag of a critical event read from the text of a payload that could not be decoded.
+SALVAGED: Final = "salvaged"
 
 _KNOWN_FIELDS: Final = frozenset({"ts", "seq", "kind", "value", "battery", "rssi"})
+# What the decoder sets aside in ``extra`` under a name of its own; readers look there.
+_SET_ASIDE: Final = frozenset({"device_ts", "seq", "value", "battery", "rssi"})
 
 
 class Reason(StrEnum):
@@ -52,6 +72,7 @@ class Reason(StrEnum):
     UNKNOWN_DEVICE = "unknown_device"
     BAD_STATUS = "bad_status"
     KIND_NOT_ALLOWED = "kind_not_allowed"  # a kind the device's type does not send
+    INTERNAL_ERROR = "internal_error"
 
 
 class Channel(StrEnum):
@@ -142,34 +163,110 @@ def decode_status(payload: bytes) -> bool | None:
 def decode_events(device_id: str, payload: bytes, received_at: datetime) -> Decoded:
     """Decode one ``…/events`` payload: an event object or an array of up to 500.
 
-    A bad item of an array is refused alone; the good ones are kept.
+    A bad item of an array is refused alone; the good ones are kept. Never raises.
     """
     out = Decoded()
     if len(payload) > MAX_PAYLOAD_BYTES:
         detail = f"payload is {len(payload)} bytes, the limit is {MAX_PAYLOAD_BYTES}"
-        out.refusals.append(Refusal(Reason.TOO_LARGE, detail, payload))
-        return out
+        return _refused_whole(
+            out,
+            Reason.TOO_LARGE,
+            detail=detail,
+            device_id=device_id,
+            payload=payload,
+            at=received_at,
+        )
+    tolerant = False
     try:
         doc = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
-        out.refusals.append(Refusal(Reason.NOT_JSON, f"not JSON: {exc}", payload))
-        return out
+        try:
+            doc = tolerant_loads(payload)
+        except ValueError:
+            detail = f"not JSON: {exc}"
+            return _refused_whole(
+                out,
+                Reason.NOT_JSON,
+                detail=detail,
+                device_id=device_id,
+                payload=payload,
+                at=received_at,
+            )
+        tolerant = True
     if type(doc) is dict:
         items: list[Any] = [doc]
     elif type(doc) is list and 0 < len(doc) <= MAX_BATCH:
         items = doc
     else:
         detail = f"expected an event object or an array of 1 to {MAX_BATCH} of them"
-        out.refusals.append(Refusal(Reason.BAD_SHAPE, detail, payload))
-        return out
+        return _refused_whole(
+            out,
+            Reason.BAD_SHAPE,
+            detail=detail,
+            device_id=device_id,
+            payload=payload,
+            at=received_at,
+        )
+    extras = False
     for index, item in enumerate(items):
         try:
-            out.events.append(_event(device_id, item, received_at))
+            event = _event(device_id, item, received_at)
         except _Invalid as bad:
             detail = bad.detail if len(items) == 1 else f"item {index}: {bad.detail}"
-            raw = payload if len(items) == 1 else orjson.dumps(item)
+            raw = payload if len(items) == 1 else _item_payload(item, payload)
             out.refusals.append(Refusal(bad.reason, detail, raw))
+            continue
+        out.events.append(event)
+        if event.extra is not None:
+            extras = True
+    if tolerant or (extras and may_be_unstorable(payload, len(items))):
+        out.events = [_storable(event) for event in out.events]
     return out
+
+
+def _refused_whole(
+    out: Decoded,
+    reason: Reason,
+    *,
+    detail: str,
+    device_id: str,
+    payload: bytes,
+    at: datetime,
+) -> Decoded:
+    """The whole payload refused; a critical kind named in its text is stored all the same."""
+    out.refusals.append(Refusal(reason, detail, payload))
+    for kind in salvage_kinds(payload):
+        rule = KINDS[kind]
+        note = f"read from the text of a payload refused as {reason.value}"
+        out.events.append(
+            Event(
+                device_id=device_id,
+                ts=at,
+                kind=kind,
+                received_at=at,
+                value=1.0 if rule in ("one", "flag") else None,
+                flags=(NO_DEVICE_TIME, SALVAGED),
+                extra={UNUSABLE_KEY: {"payload": note}},
+            )
+        )
+    return out
+
+
+def _item_payload(item: Any, payload: bytes) -> bytes:
+    """A refused item as JSON for its dead letter; the whole payload when it has no JSON."""
+    try:
+        return orjson.dumps(item)
+    except orjson.JSONEncodeError:
+        return payload
+
+
+def _storable(event: Event) -> Event:
+    if event.extra is None:
+        return event
+    extra, changed = storable_extra(event.extra, _SET_ASIDE)
+    if not changed:
+        return event
+    return event._replace(extra=extra, flags=(*event.flags, UNUSABLE_FIELD))
 
 
 def _event(device_id: str, item: Any, received_at: datetime) -> Event:
@@ -180,7 +277,16 @@ def _event(device_id: str, item: Any, received_at: datetime) -> Event:
     if rule is None:
         raise _Invalid(Reason.UNKNOWN_KIND, f"unknown kind {raw_kind!r}"[:200])
     kind = str(raw_kind)
-    value = _value(kind, rule, item.get("value"))
+    raw_value = item.get("value")
+    value_ok = True
+    try:
+        value = _value(kind, rule, raw_value)
+    except _Invalid:
+        # A critical kind is never refused for its content, nor any kind for a number that
+        # JSON cannot carry: the value is set aside like a bad optional field.
+        if kind not in CRITICAL_KINDS and type(raw_value) is not NonStandardNumber:
+            raise
+        value, value_ok = None, False
     ts, flags, extra = _timestamp(item.get("ts"), received_at)
     for key, field_value in item.items():
         if key not in _KNOWN_FIELDS:
@@ -188,10 +294,11 @@ def _event(device_id: str, item: Any, received_at: datetime) -> Event:
                 extra = {}
             extra[key] = field_value
     seq, battery, rssi = item.get("seq"), item.get("battery"), item.get("rssi")
-    # The common case costs three checks; only a bad field takes the slower path.
-    if not (_seq_ok(seq) and _in_range(battery, 0, 100) and _in_range(rssi, -200, 0)):
+    # The common case costs four checks; only a bad field takes the slower path.
+    if not (value_ok and _seq_ok(seq) and _in_range(battery, 0, 100) and _in_range(rssi, -200, 0)):
         extra = {} if extra is None else extra
         flags = (*flags, BAD_FIELD)
+        _set_aside(extra, "value", raw_value, value_ok)
         seq = _set_aside(extra, "seq", seq, _seq_ok(seq))
         battery = _set_aside(extra, "battery", battery, _in_range(battery, 0, 100))
         rssi = _set_aside(extra, "rssi", rssi, _in_range(rssi, -200, 0))
@@ -222,8 +329,13 @@ def _value(kind: str, rule: str | tuple[float, float], value: Any) -> float | No
             raise _Invalid(Reason.BAD_VALUE, f"{kind} value {value} is outside {low}..{high}")
         return float(value)
     if rule == "none":
-        if value is None or type(value) is bool or _is_number(value):
-            return None if value is None else float(value)
+        if value is None:
+            return None
+        if type(value) is bool or _is_number(value):
+            try:
+                return float(value)
+            except OverflowError:  # an integer of hundreds of digits (tolerant parse)
+                raise _Invalid(Reason.BAD_VALUE, f"{kind} value is too large") from None
         raise _Invalid(Reason.BAD_VALUE, f"{kind} takes no value, or a number")
     if value is None and rule == "one":
         return 1.0

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from devices.ingest_repo import DeadLetter, StatusChange, device_ts_json
 from devices.kinds import CRITICAL_KINDS
+from devices.retained import RETAINED, RETAINED_KEY
 from devices.schema import RECEIVE_TIME_FLAGS, Event
 from gateway import metrics
 
@@ -55,6 +56,7 @@ class Batch:
         # (index, redelivered) of events with a seq stored with their receive time: the
         # (device_id, ts, seq) key cannot recognise a second copy of them, so the writer
         # looks them up by seq (ingest_repo); redelivered is the message's MQTT DUP bit.
+        # The events of retained deliveries too, looked up by their key.
         self.suspects: list[tuple[int, bool]] = []
         self.critical = False
         # Kinds of the batch's events that an in-transaction step waits for (gateway.steps).
@@ -70,6 +72,17 @@ class Batch:
 
     def status_list(self) -> list[StatusChange]:
         return list(self.statuses.values())
+
+
+def _repeated_retained(batch: Batch, events: Sequence[Event]) -> bool:
+    """A second delivery of one retained payload in ``batch`` (the writer only sees those
+    committed before); the first is remembered."""
+    copy = (RETAINED, events[0].device_id, (events[0].extra or {}).get(RETAINED_KEY))
+    if copy in batch.keys:
+        metrics.EVENTS_DUPLICATE.inc(len(events))
+        return True
+    batch.keys.add(copy)
+    return False
 
 
 class Batcher:
@@ -122,11 +135,17 @@ class Batcher:
         received: float,
         *,
         redelivered: bool = False,
+        retained: bool = False,
     ) -> asyncio.Future[None]:
+        """Append one message's events. ``retained`` (the MQTT retain flag): the events are
+        keyed by their payload (``devices.retained``), and the writer stores them only when
+        no earlier delivery was (nor one of this batch)."""
         batch = self._open()
         batch.received.append(received)
         batch.received_events += len(events)
         keys = batch.keys
+        if retained and events and _repeated_retained(batch, events):
+            return batch.done
         before = len(batch.events)
         critical = False
         special = self._special
@@ -160,6 +179,8 @@ class Batcher:
                 if event.kind in self._watch:
                     batch.watched.add(event.kind)
         self.pending_rows += len(batch.events) - before
+        if retained:
+            batch.suspects.extend((i, True) for i in range(before, len(batch.events)))
         if critical:
             batch.critical = True
             self._cut(batch)

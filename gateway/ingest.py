@@ -9,21 +9,30 @@ PUBACKs of all its messages together, in one socket write. A batch that is given
 its messages unacknowledged, and the broker delivers them again. The hot path (a device
 the in-memory registry holds) makes no database round trip and logs nothing; a device it
 does not hold is asked of the database before its message is refused (``gateway.misses``).
+
+Whatever a message contains, its handling ends with the message stored or dead-lettered:
+the decoder never raises on content, and a last-resort guard makes any other exception of
+one message's handling a dead letter (``internal_error``, payload kept), counted in
+``tanfang_handler_failures_total`` — never an exception out of the handler, which would
+leave the message unacknowledged, holding a slot of the broker's window for ever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import orjson
-
 from devices.ingest_repo import DeadLetter, StatusChange
 from devices.kind_check import check_kinds
+from devices.kinds import CRITICAL_KINDS
 from devices.registry import DeviceEntry, Registry
+from devices.retained import keyed
 from devices.schema import (
+    MAX_PAYLOAD_BYTES,
     Channel,
     Event,
     Reason,
@@ -33,13 +42,16 @@ from devices.schema import (
     parse_topic,
 )
 from gateway import metrics
-from gateway.batcher import Batcher
+from gateway.batcher import Batcher, NotAcknowledgedError
 from gateway.kinds import raise_unexpected, refused_letters
 from gateway.misses import Held, Misses
 from store.pool import Pool
 
-DEAD_LETTER_PAYLOAD_MAX = 4096
-_ESCAPED_NUL: Final = b"\\u0000"
+log = logging.getLogger(__name__)
+
+# A dead letter keeps the whole payload up to the broker's message size limit, so that a
+# later replay of the dead letters can redo what was refused.
+DEAD_LETTER_PAYLOAD_MAX: Final = MAX_PAYLOAD_BYTES
 _TOPIC_CACHE_MAX = 100_000
 _UNSEEN: Final = Topic("", Channel.EVENTS)
 
@@ -57,23 +69,58 @@ class Ingest:
         self._topics: dict[str, Topic | None] = {}
         self.misses = Misses(registry, pool, self._settle, closing=lambda: batcher.closing)
 
-    def handle(self, topic: str, payload: bytes, redelivered: bool = False) -> asyncio.Future[Any]:
+    def handle(
+        self, topic: str, payload: bytes, redelivered: bool = False, retained: bool = False
+    ) -> asyncio.Future[Any]:
         """Decode and batch one message; the result is done when its batch is committed.
 
         ``redelivered`` is the MQTT DUP bit: the broker sent this message before, and the
-        gateway may have stored it without acknowledging it.
+        gateway may have stored it without acknowledging it. ``retained`` is the retain flag
+        of the delivery: its events are stored once per distinct payload.
 
         Not a coroutine: the transport waits on the batch's future itself (no task per
         message on a path taken tens of thousands of times a second). Raises
-        ``NotAcknowledgedError`` when the gateway is stopping.
+        ``NotAcknowledgedError`` when the gateway is stopping, and nothing else.
         """
-        futures = self._accept(topic, payload, datetime.now(UTC), redelivered)
+        received_at = datetime.now(UTC)
+        try:
+            futures = self._accept(topic, payload, received_at, redelivered, retained)
+        except NotAcknowledgedError:
+            raise
+        except Exception as exc:  # the last resort: see the module's docstring
+            return self._failed(topic, payload, received_at, exc)
         if len(futures) == 1:
             return futures[0]
         return asyncio.gather(*set(futures))
 
+    def _failed(
+        self, topic: object, payload: object, received_at: datetime, exc: Exception
+    ) -> asyncio.Future[None]:
+        metrics.HANDLER_FAILURES.inc()
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        # Class and place only: an exception's text can quote the message's content.
+        log.error(
+            "handling a message failed (%s at %s:%s); kept as a dead letter (internal_error)",
+            type(exc).__name__,
+            where.filename,
+            where.lineno,
+        )
+        return self._dead(
+            received_at,
+            _text(topic),
+            None,
+            Reason.INTERNAL_ERROR,
+            detail=f"handling failed ({type(exc).__name__})",
+            payload=_bytes(payload),
+        )
+
     def _accept(
-        self, topic: str, payload: bytes, received_at: datetime, redelivered: bool
+        self,
+        topic: str,
+        payload: bytes,
+        received_at: datetime,
+        redelivered: bool,
+        retained: bool,
     ) -> list[asyncio.Future[None]]:
         parsed = self._topics.get(topic, _UNSEEN)
         if parsed is _UNSEEN:
@@ -87,50 +134,53 @@ class Ingest:
             ]
         entry = self._registry.get(parsed.device_id)
         if entry is None:
-            return [self._missed(topic, parsed, payload, received_at, redelivered)]
-        return self._known(topic, parsed, entry, payload, received_at, redelivered=redelivered)
-
-    def _missed(
-        self, topic: str, parsed: Topic, payload: bytes, received_at: datetime, redelivered: bool
-    ) -> asyncio.Future[None]:
-        """A device the registry does not hold: held until the database is asked (or, when
-        it said lately that there is no such device, refused in a moment)."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        held = Held(topic, parsed, payload, received_at, redelivered, done)
-        return self.misses.hold(parsed.device_id, held)
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            held = Held(topic, parsed, payload, received_at, redelivered, retained, done)
+            return [self.misses.hold(parsed.device_id, held)]
+        return self._known(topic, parsed, entry, payload, received_at, redelivered, retained)
 
     def _settle(self, held: Held, entry: DeviceEntry | None) -> list[asyncio.Future[None]]:
         """A held message once its device was looked up (None: not registered)."""
-        if entry is None:
-            return [
-                self._unknown(held.topic, held.parsed.device_id, held.payload, held.received_at)
-            ]
-        return self._known(
-            held.topic,
-            held.parsed,
-            entry,
-            held.payload,
-            held.received_at,
-            redelivered=held.redelivered,
-        )
+        try:
+            if entry is None:
+                return [self._unknown(held)]
+            return self._known(
+                held.topic,
+                held.parsed,
+                entry,
+                held.payload,
+                held.received_at,
+                held.redelivered,
+                held.retained,
+            )
+        except NotAcknowledgedError:
+            raise
+        except Exception as exc:  # the same last resort as ``handle``'s
+            return [self._failed(held.topic, held.payload, held.received_at, exc)]
 
-    def _unknown(
-        self, topic: str, device_id: str, payload: bytes, received_at: datetime
-    ) -> asyncio.Future[None]:
+    def _unknown(self, held: Held) -> asyncio.Future[None]:
+        device_id = held.parsed.device_id
         detail = "device is not registered"
+        if held.parsed.channel is Channel.EVENTS:
+            detail = _loud_if_critical(device_id, held.payload, held.received_at, detail)
         return self._dead(
-            received_at, topic, device_id, Reason.UNKNOWN_DEVICE, detail=detail, payload=payload
+            held.received_at,
+            held.topic,
+            device_id,
+            Reason.UNKNOWN_DEVICE,
+            detail=detail,
+            payload=held.payload,
         )
 
-    def _known(
+    def _known(  # noqa: PLR0917 - one message's facts, passed on from two callers
         self,
         topic: str,
         parsed: Topic,
         entry: DeviceEntry,
         payload: bytes,
         received_at: datetime,
-        *,
         redelivered: bool,
+        retained: bool,
     ) -> list[asyncio.Future[None]]:
         device_id = parsed.device_id
         if parsed.channel is Channel.STATUS:
@@ -157,14 +207,17 @@ class Ingest:
         if wrong or unexpected:
             raise_unexpected(unexpected, entry.type)
             futures += self._refuse_kinds(wrong, decoded.events, entry.type, topic, payload)
-        if events and _ESCAPED_NUL in payload:
-            # JSON can carry a NUL only escaped; without one, no extra field needs the check.
-            events = self._storable(events, topic, futures)
         if events:
+            if retained:
+                events = keyed(events, device_id, payload)
             # Last, so that this future is of the batch that a critical event may cut now.
             futures.append(
                 self._batcher.add_events(
-                    events, entry.elder_id, received_at.timestamp(), redelivered=redelivered
+                    events,
+                    entry.elder_id,
+                    received_at.timestamp(),
+                    redelivered=redelivered,
+                    retained=retained,
                 )
             )
         return futures
@@ -197,33 +250,6 @@ class Ingest:
         parsed = self._topics[topic] = parse_topic(topic, self._root)
         return parsed
 
-    def _storable(
-        self, events: list[Event], topic: str, futures: list[asyncio.Future[None]]
-    ) -> list[Event]:
-        """PostgreSQL's jsonb refuses the NUL character: such an event is a dead letter here
-        rather than a failed batch later."""
-        if all(e.extra is None for e in events):
-            return events
-        kept: list[Event] = []
-        for event in events:
-            if event.extra is not None:
-                dumped = orjson.dumps(event.extra, default=str)
-                if b"\\u0000" in dumped:
-                    detail = "extra fields hold a NUL character"
-                    futures.append(
-                        self._dead(
-                            event.received_at,
-                            topic,
-                            event.device_id,
-                            Reason.BAD_FIELD,
-                            detail=detail,
-                            payload=dumped,
-                        )
-                    )
-                    continue
-            kept.append(event)
-        return kept
-
     def _dead(
         self,
         received_at: datetime,
@@ -245,3 +271,33 @@ class Ingest:
             payload_size=len(payload),
         )
         return self._batcher.add_dead_letter(letter)
+
+
+def _loud_if_critical(device_id: str, payload: bytes, received_at: datetime, detail: str) -> str:
+    """A critical event from an unregistered device reaches nobody: never silently."""
+    decoded = decode_events(device_id, payload, received_at)
+    kinds = sorted({e.kind for e in decoded.events if e.kind in CRITICAL_KINDS})
+    if not kinds:
+        return detail
+    metrics.CRITICAL_UNREGISTERED.inc()
+    log.error(
+        "critical event (%s) from unregistered device %s: dead-lettered, it reaches nobody",
+        ",".join(kinds),
+        device_id,
+    )
+    return f"{detail}; it sent {','.join(kinds)}"
+
+
+# The guard's inputs are whatever the transport handed over (gmqtt passes a topic that is
+# not UTF-8 as bytes): made storable whatever they are.
+def _text(value: object) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = bytes(value).decode("utf-8", "replace")
+    text = value if isinstance(value, str) else repr(value)
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode()
+
+
+def _bytes(value: object) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return repr(value).encode("utf-8", "replace")

@@ -67,3 +67,11 @@ STEP_RECONCILED = Counter(
     "Records that a step's reconcile made for events the step had missed",
     ["step"],
 )
+HANDLER_FAILURES = Counter(
+    "tanfang_handler_failures",
+    "Messages whose handling raised unexpectedly (kept as internal_error dead letters)",
+)
+CRITICAL_UNREGISTERED = Counter(
+    "tanfang_critical_unregistered",
+    "Critical events (sos, fall, smoke, gas) from unregistered devices: stored nowhere",
+)

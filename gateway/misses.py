@@ -76,6 +76,7 @@ class Held:
     payload: bytes
     received_at: datetime
     redelivered: bool
+    retained: bool
     done: asyncio.Future[None]
 
 

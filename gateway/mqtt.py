@@ -23,6 +23,7 @@ import logging
 import random
 import ssl
 import struct
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,13 +35,15 @@ from gmqtt.mqtt.handler import MQTTConnectError
 
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
+from gateway.liveness import Progress
 from gateway.tls import TlsSetupError, certificate_problem, client_context, speaks_tls
 from tanfang.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Takes one message; the returned future is done when everything it produced is committed.
-Handler = Callable[[str, bytes, bool], "asyncio.Future[Any]"]
+# Takes one message (topic, payload, DUP bit, retain flag); the returned future is done when
+# everything it produced is committed.
+Handler = Callable[[str, bytes, bool, bool], "asyncio.Future[Any]"]
 
 # PUBACK with reason "success" in its short form, valid in MQTT 3.1.1 and 5.
 _PUBACK = struct.Struct("!BBH")
@@ -137,7 +140,13 @@ class _Client(gmqtt.Client):  # type: ignore[misc]  # gmqtt is untyped
 class MqttSession:
     """Connects, subscribes, reconnects; hands every message to ``handler``."""
 
-    def __init__(self, settings: Settings, handler: Handler) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        handler: Handler,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if not settings.mqtt_url:
             raise MqttError("TANFANG_MQTT_URL is not set")
         self._settings = settings
@@ -149,6 +158,7 @@ class MqttSession:
         self._idle = asyncio.Event()
         self._idle.set()
         self._pending_subs: set[int] = set()
+        self.progress = Progress(clock)
         # Mosquitto does not always hold to the receive maximum a client asks for (with
         # max_inflight_messages 0 it sends the whole queue at once); reading is paused at
         # this many unacknowledged messages, so memory stays bounded whatever the broker.
@@ -299,8 +309,11 @@ class MqttSession:
         # Subscribing again on a resumed session is harmless and covers a session that the
         # broker kept without our subscriptions (or a changed shared group).
         self._pending_subs.clear()
+        # MQTT 5: a retained publish reaches the gateway with its retain flag also while it
+        # is subscribed, so that a retained event is keyed the same on every delivery.
+        mqtt5 = self._settings.mqtt_protocol == "5"
         for topic in subscriptions(self._settings):
-            mid = client.subscribe(topic, qos=1)
+            mid = client.subscribe(topic, qos=1, retain_as_published=mqtt5)
             self._pending_subs.add(mid)
 
     def _on_subscribe(self, client: _Client, mid: int, qos: Any, properties: Any) -> None:
@@ -328,7 +341,9 @@ class MqttSession:
         together and no task per message.
         """
         try:
-            committed = self._handler(topic, payload, bool(properties.get("dup")))
+            committed = self._handler(
+                topic, payload, bool(properties.get("dup")), bool(properties.get("retain"))
+            )
         except NotAcknowledgedError:
             return  # stopping: the broker keeps the message for the next session
         mids = self._waiting.get(committed)
@@ -337,6 +352,8 @@ class MqttSession:
             committed.add_done_callback(self._release)
             self._idle.clear()
         mids.append(mid)
+        if not self._inflight:
+            self.progress.moved()  # a new wait begins
         self._inflight += 1
         if self._inflight >= self._high and not self._paused:
             self._paused = True
@@ -345,6 +362,7 @@ class MqttSession:
     def _release(self, committed: asyncio.Future[Any]) -> None:
         mids = self._waiting.pop(committed)
         self._inflight -= len(mids)
+        self.progress.moved()
         if not committed.cancelled() and committed.exception() is None and mids:
             self._client.send_acks(mids)
         if self._paused and self._inflight <= self._low:
@@ -366,5 +384,5 @@ class MqttSession:
         """QoS 0 (and 2, which the subscription never grants): gmqtt's own path."""
         # QoS 0 is never redelivered: while stopping, it is dropped like any QoS 0.
         with contextlib.suppress(NotAcknowledgedError):
-            await self._handler(topic, payload, False)
+            await self._handler(topic, payload, False, bool(properties.get("retain")))
         return 0

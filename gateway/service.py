@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Coroutine, Sequence
+import time
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +44,8 @@ class Gateway:
     closed here); without it the gateway migrates and opens its own.
 
     ``steps`` run inside each batch's transaction (``gateway.steps``), ``sinks`` after its
-    commit (``gateway.sinks``); ``tanfang.runtime.build_gateway`` composes the real ones."""
+    commit (``gateway.sinks``); ``tanfang.runtime.build_gateway`` composes the real ones.
+    ``clock`` (monotonic seconds) times the progress that ``health()`` reports."""
 
     def __init__(
         self,
@@ -52,8 +54,10 @@ class Gateway:
         *,
         sinks: Sequence[EventSink] = (),
         steps: Sequence[InTransactionStep] = (),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
+        self._clock = clock
         self._pool = pool
         self._sinks = list(sinks)
         self._steps = list(steps)
@@ -67,13 +71,16 @@ class Gateway:
         """State for ``/healthz`` (the API's ``HealthSource``): quick, no I/O."""
         session, writer = self._session, self._writer
         last = writer.last_commit if writer else None
+        inflight = session.inflight if session else 0
         return {
             "running": self._running,
             "broker": {
                 "connected": bool(session and session.connected),
                 "subscribed": bool(session and session.subscribed.is_set()),
-                "inflight": session.inflight if session else 0,
+                "inflight": inflight,
             },
+            # Messages waiting and none completed for a while: ingest is stalled.
+            "ingest": session.progress.state(inflight) if session else {"stalled": False},
             "database": {"failing": bool(writer and writer.failing)},
             "last_commit": datetime.fromtimestamp(last, UTC).isoformat() if last else None,
             "queue_depth": writer.batcher.depth if writer else 0,
@@ -138,7 +145,7 @@ class Gateway:
             on_step_failure=reconciler.soon,
         )
         ingest = self._ingest = Ingest(settings.topic_root, self.registry, writer.batcher, pool)
-        session = self._session = MqttSession(settings, ingest.handle)
+        session = self._session = MqttSession(settings, ingest.handle, clock=self._clock)
         background = asyncio.Event()  # stops the registry and upkeep after the writers
         async with asyncio.TaskGroup() as group:
             group.create_task(

@@ -41,7 +41,8 @@ from devices.ingest_repo import (
     event_row,
     write_batch,
 )
-from devices.schema import Event, Reason
+from devices.sanitise import UNUSABLE_KEY, storable_extra
+from devices.schema import UNUSABLE_FIELD, Event, Reason
 from gateway import metrics
 from gateway.batcher import Batch, Batcher, NotAcknowledgedError
 from gateway.sinks import CommittedBatch, EventSink
@@ -72,10 +73,31 @@ T = TypeVar("T")
 
 def _rows(events: Sequence[Event], elder_ids: Sequence[str | None]) -> list[tuple[object, ...]]:
     dumps = orjson.dumps
-    return [
-        event_row(e, elder, None if e.extra is None else dumps(e.extra).decode())
-        for e, elder in zip(events, elder_ids, strict=True)
-    ]
+    try:
+        return [
+            event_row(e, elder, None if e.extra is None else dumps(e.extra).decode())
+            for e, elder in zip(events, elder_ids, strict=True)
+        ]
+    except orjson.JSONEncodeError:
+        # The decoder bounds and cleans extra fields; one that still does not serialise
+        # costs its extra, never the batch (this raising once stopped the whole process).
+        return [_row_anyway(e, elder) for e, elder in zip(events, elder_ids, strict=True)]
+
+
+def _row_anyway(event: Event, elder_id: str | None) -> tuple[object, ...]:
+    if event.extra is None:
+        return event_row(event, elder_id, None)
+    try:
+        return event_row(event, elder_id, orjson.dumps(event.extra).decode())
+    except orjson.JSONEncodeError:
+        pass
+    extra, _ = storable_extra(event.extra)
+    try:
+        text = orjson.dumps(extra).decode()
+    except orjson.JSONEncodeError:
+        text = orjson.dumps({UNUSABLE_KEY: {"extra": "could not be serialised"}}).decode()
+    flagged = event._replace(flags=(*event.flags, UNUSABLE_FIELD))
+    return event_row(flagged, elder_id, text)
 
 
 class Writer:

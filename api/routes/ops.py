@@ -3,9 +3,11 @@
 
 ``/healthz`` always answers 200 (the contract: "answers 200 with the state of the broker and
 database connections") with ``status``: ``"ok"`` when the database and the broker are both
-reachable, ``"degraded"`` when the database is but the broker is not (the API still serves),
-``"down"`` when the database is not (nothing can be served). ``/readyz`` is for load
-balancers: 200 when the database answers, 503 when it does not, so traffic goes elsewhere.
+reachable and ingest moves, ``"degraded"`` when the database is but the broker is not, or
+when the gateway in this process has messages waiting and none completed for a while
+(``gateway.ingest.stalled``; the API still serves), ``"down"`` when the database is not
+(nothing can be served). ``/readyz`` is for load balancers: 200 when the database answers
+and ingest is not stalled, 503 otherwise, so traffic (and attention) goes elsewhere.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ async def healthz(state: StateDep) -> JSONResponse:
         body["gateway"] = {key: value for key, value in reported.items() if key != "broker"}
     if not database["connected"]:
         status = "down"
+    elif _stalled(state):
+        status = "degraded"
     elif broker.get("connected") is True or broker.get("configured") is False:
         status = "ok"
     else:
@@ -61,11 +65,13 @@ async def healthz(state: StateDep) -> JSONResponse:
     },
 )
 async def readyz(state: StateDep) -> JSONResponse:
-    """Ready to serve: the database answers (the broker only stalls ingest, not the API)."""
+    """Ready to serve: the database answers and ingest is not stalled (a broker that is
+    down only pauses ingest: it is not stalled, nothing waits)."""
     database = await _database(state)
-    ready = bool(database["connected"])
+    stalled = _stalled(state)
+    ready = bool(database["connected"]) and not stalled
     return JSONResponse(
-        jsonable_encoder({"ready": ready, "database": database}),
+        jsonable_encoder({"ready": ready, "database": database, "ingest_stalled": stalled}),
         status_code=200 if ready else 503,
         headers=_NO_STORE,
     )
@@ -86,6 +92,14 @@ async def _database(state: AppState) -> dict[str, object]:
         "pool_size": stats.get("pool_size", 0),
         "pool_available": stats.get("pool_available", 0),
     }
+
+
+def _stalled(state: AppState) -> bool:
+    """The gateway in this process has messages waiting and none completed for a while."""
+    if state.health is None:
+        return False
+    ingest = state.health.health().get("ingest")
+    return isinstance(ingest, Mapping) and ingest.get("stalled") is True
 
 
 async def _broker(state: AppState) -> dict[str, object]:

@@ -18,7 +18,9 @@ from tests.gateway.helpers import Publisher, fetch, poll, probe, register, runni
 async def test_the_gateway_client_takes_qos_1_messages_through_its_own_handler(
     settings: Settings,
 ) -> None:
-    def handler(topic: str, payload: bytes, redelivered: bool) -> asyncio.Future[Any]:
+    def handler(
+        topic: str, payload: bytes, redelivered: bool, retained: bool
+    ) -> asyncio.Future[Any]:
         return asyncio.get_running_loop().create_future()
 
     session = MqttSession(settings, handler)
