@@ -22,6 +22,7 @@ from tests.gateway.ingest_path import IngestPath, ingest_path, register_typed
 
 BUTTON = "pat-1"
 SENSOR = "pir-1"
+SMOKE = "smoke-1"
 # Like the 635-byte message found: an extra field nested 300 levels deep made orjson.dumps
 # raise in the writer, and the process died on it again at every redelivery.
 NESTED_300 = b'{"kind": "motion", "extra": ' + b"[" * 300 + b"]" * 300 + b"}"
@@ -40,7 +41,10 @@ def metric(name: str, **labels: str) -> float:
 
 @pytest.fixture
 async def path(database_url: str, pool: Pool, topic_root: str) -> AsyncIterator[IngestPath]:
-    await register_typed(database_url, [(BUTTON, "sos_button"), (SENSOR, "motion_sensor")])
+    await register_typed(
+        database_url,
+        [(BUTTON, "sos_button"), (SENSOR, "motion_sensor"), (SMOKE, "smoke_detector")],
+    )
     async with ingest_path(database_url, pool, topic_root) as running:
         yield running
 
@@ -140,7 +144,7 @@ async def test_a_smoke_alarm_with_an_unreadable_value_is_stored_not_refused(
     path: IngestPath, database_url: str, topic_root: str, value: Any
 ) -> None:
     payload = orjson.dumps({"kind": "smoke", "seq": 4, "value": value})
-    await path.acked(events_topic(topic_root, SENSOR), payload)
+    await path.acked(events_topic(topic_root, SMOKE), payload)
     [(kind, _, stored_value, _, flags, extra)] = await events(database_url)
     assert (kind, stored_value, flags) == ("smoke", None, ["no_device_time", "bad_field"])
     assert extra == {"value": value}
