@@ -34,8 +34,8 @@ from gmqtt.mqtt.handler import MQTTConnectError
 
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
+from gateway.config import GatewayConfig
 from gateway.tls import TlsSetupError, certificate_problem, client_context, speaks_tls
-from tanfang.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def parse_url(url: str) -> BrokerAddress:
     )
 
 
-def subscriptions(settings: Settings) -> list[str]:
+def subscriptions(settings: GatewayConfig) -> list[str]:
     topics = [f"{settings.topic_root}/dev/+/events", f"{settings.topic_root}/dev/+/status"]
     if settings.shared_group:
         topics = [f"$share/{settings.shared_group}/{t}" for t in topics]
@@ -137,7 +137,7 @@ class _Client(gmqtt.Client):  # type: ignore[misc]  # gmqtt is untyped
 class MqttSession:
     """Connects, subscribes, reconnects; hands every message to ``handler``."""
 
-    def __init__(self, settings: Settings, handler: Handler) -> None:
+    def __init__(self, settings: GatewayConfig, handler: Handler) -> None:
         if not settings.mqtt_url:
             raise MqttError("TANFANG_MQTT_URL is not set")
         self._settings = settings
@@ -166,7 +166,7 @@ class MqttSession:
         """Messages received and not yet acknowledged (or refused)."""
         return self._inflight
 
-    def _tls_context(self, settings: Settings) -> ssl.SSLContext | None:
+    def _tls_context(self, settings: GatewayConfig) -> ssl.SSLContext | None:
         if not self._address.tls:
             if settings.mqtt_ca_file is not None:
                 # Whoever set a CA file expects TLS: do not send the password in clear.

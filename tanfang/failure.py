@@ -57,7 +57,7 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
             cause = root_cause(exc)
             log.debug("the command failed", exc_info=exc)
             typer.echo(f"tanfang: {describe(cause)}", err=True)
-            bad_setting = isinstance(cause, SettingsError | ValidationError)
+            bad_setting = isinstance(cause, SettingsError | ValidationError) or _is_config(cause)
             raise typer.Exit(EXIT_BAD_SETTING if bad_setting else EXIT_FAILED) from None
 
     return run
@@ -88,7 +88,7 @@ def describe(exc: BaseException) -> str:
     hint = _hint(exc)
     if hint is not None:
         return f"{_first_line(exc)}; {hint}"
-    if isinstance(exc, SettingsError | StoreError):
+    if isinstance(exc, SettingsError | StoreError) or _is_config(exc):
         return _first_line(exc)
     if isinstance(exc, OSError):
         return f"{_first_line(exc)}; {_DEBUG_HINT}"
@@ -119,6 +119,14 @@ _KNOWN_BY_NAME: Final = {
     "ApiError": "check --api-url and --token (or TANFANG_API_URL, TANFANG_ADMIN_TOKEN)",
     "HomesStoppedError": _DEBUG_HINT,
 }
+
+
+def _is_config(exc: BaseException) -> bool:
+    """A missing setting as the gateway or the API report it (each room has its own
+    ``ConfigError``, a ``ValueError``; matched by name for the reason ``_hint`` gives)."""
+    return isinstance(exc, ValueError) and any(
+        klass.__name__ == "ConfigError" for klass in type(exc).__mro__
+    )
 
 
 def settings_problems(exc: ValidationError) -> str:
