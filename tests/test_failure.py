@@ -73,6 +73,24 @@ def test_a_setting_missing_in_the_gateway_or_the_api_is_a_bad_setting(
     assert result.output.strip() == "tanfang: TANFANG_MQTT_URL is not set"
 
 
+@pytest.mark.parametrize(
+    ("command", "missing", "line"),
+    [
+        ("demo", "amqtt", "the demo needs the 'demo' extra: pip install 'tanfang[demo]'"),
+        ("demo", "pgserver", "the demo needs the 'demo' extra: pip install 'tanfang[demo]'"),
+        ("simulate", "paho", "the simulator needs the 'sim' extra: pip install 'tanfang[sim]'"),
+    ],
+)
+def test_demo_and_simulate_without_their_extra_say_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, command: str, missing: str, line: str
+) -> None:
+    # As in the production image, where the extras are not installed: the import fails.
+    monkeypatch.setitem(sys.modules, missing, None)
+    result = CliRunner().invoke(app, [command, "--duration", "1"])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"tanfang: {line} (or make install)"
+
+
 def test_usage_errors_and_exits_pass_through_untouched() -> None:
     result = CliRunner().invoke(_failing_app(typer.Exit(3)), ["fail"])
     assert result.exit_code == 3
