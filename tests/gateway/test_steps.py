@@ -32,7 +32,7 @@ def gateway(settings: Settings, *steps: InTransactionStep, pool: Pool | None = N
 async def test_a_raising_step_is_left_out_and_its_batch_with_an_sos_is_stored_and_acked(
     settings: Settings, database_url: str, mqtt_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await register(database_url, ["pat-1"])
+    await register(database_url, ["pat-1"], device_type="sos_button")
     calls: list[int] = []
 
     async def broken(conn: Conn, events: Sequence[Event], elders: Sequence[str | None]) -> None:
@@ -74,7 +74,7 @@ async def test_a_raising_step_is_left_out_and_its_batch_with_an_sos_is_stored_an
 async def test_a_step_that_loses_its_connection_is_retried_with_its_batch_not_left_out(
     settings: Settings, database_url: str, mqtt_url: str
 ) -> None:
-    await register(database_url, ["pat-1"])
+    await register(database_url, ["pat-1"], device_type="sos_button")
     calls: list[int] = []
 
     async def flaky(conn: Conn, events: Sequence[Event], elders: Sequence[str | None]) -> None:
