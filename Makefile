@@ -22,9 +22,9 @@ export UV_PYTHON_DOWNLOADS := never
 help:
 	@echo "make demo    everything on this machine (broker, database, gateway, API, simulated homes)"
 	@echo "make test    the test suite against a real Mosquitto and PostgreSQL it starts itself"
-	@echo "make lint    ruff check, ruff format --check, mypy --strict"
+	@echo "make lint    ruff check, ruff format --check, mypy --strict, import-linter (the rooms)"
 	@echo "make bench   the ingest benchmark (bench/ingest.py)"
-	@echo "make install .venv with the project and its dev tools, from uv.lock"
+	@echo "make install .venv with the project, its demo and sim extras and dev tools, from uv.lock"
 	@echo "make clean   remove .venv, .uv and caches"
 
 install: $(INSTALLED)
@@ -38,9 +38,9 @@ $(UV_STAMP):
 # deleting .venv is enough to force a fresh install.
 $(INSTALLED): pyproject.toml uv.lock $(UV_STAMP)
 	@python_path="$$($(PYTHON) -c 'import sys; print(sys.executable)')"; \
-	$(UV) sync --frozen --python "$$python_path" \
+	$(UV) sync --frozen --all-extras --python "$$python_path" \
 	|| { echo "uv sync failed; trying again from uv's cache only (offline)"; \
-	     $(UV) sync --frozen --offline --python "$$python_path"; }
+	     $(UV) sync --frozen --all-extras --offline --python "$$python_path"; }
 	@touch $@
 
 demo: install
@@ -56,11 +56,12 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 bench: install
 	scripts/ensure-test-services.sh
 	.venv/bin/python bench/ingest.py
 
 clean:
-	rm -rf .venv .uv .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf .venv .uv .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -11,6 +11,7 @@ from typing import Final
 from fastapi import FastAPI
 
 from api import errors
+from api.config import ApiConfig, ConfigError
 from api.health import BrokerProbe, HealthSource
 from api.metrics import MetricsMiddleware
 from api.routes import (
@@ -30,7 +31,6 @@ from api.state import AppState
 from devices.replay import DeadLetterReplayer
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
-from tanfang.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def _now() -> datetime:
 
 
 def create_app(
-    settings: Settings,
+    settings: ApiConfig,
     *,
     pool: Pool | None = None,
     health: HealthSource | None = None,
@@ -109,10 +109,10 @@ def create_app(
 
 
 @asynccontextmanager
-async def _own_pool(settings: Settings) -> AsyncIterator[Pool]:
+async def _own_pool(settings: ApiConfig) -> AsyncIterator[Pool]:
     url = settings.database_url
     if not url:
-        raise SettingsError("TANFANG_DATABASE_URL is required to run the API")
+        raise ConfigError("TANFANG_DATABASE_URL is required to run the API")
     applied = await migrate_url(url)
     if applied:
         log.info("api start: applied migrations %s", applied)

@@ -12,10 +12,10 @@ from fastapi import Depends, Request
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 
+from api.config import ApiConfig
 from api.health import BrokerProbe, HealthSource
 from devices.replay import DeadLetterReplayer
 from store.pool import Pool
-from tanfang.settings import Settings
 
 # A request waits at most this long for a database connection, then answers 503 (with
 # Retry-After). During an outage the pool has no connection to give: a caller told so
@@ -27,7 +27,7 @@ REQUEST_CONNECT_TIMEOUT_S: Final = 1.0
 
 @dataclass(frozen=True, slots=True)
 class AppState:
-    settings: Settings
+    settings: ApiConfig
     pool: Pool
     health: HealthSource | None
     probe: BrokerProbe

@@ -36,6 +36,7 @@ import psycopg
 
 from bench import _bare, _db
 from bench._db import Conn
+from bench._figures import Figures, json_line, percentile, table
 from bench._gateway import (
     Gateway,
     attach_profiler,
@@ -45,7 +46,6 @@ from bench._gateway import (
     stop_profiler,
 )
 from bench._mqtt import RawPublisher
-from bench._report import Figures, json_line, percentile, table
 from bench._workload import PROBE_DEVICE, Workload
 from store.migrate import migrate_url
 from tests.rig.mosquitto import MosquittoMissingError, start_mosquitto

@@ -42,10 +42,12 @@ def bench_file(households: int, days: float, out: str) -> None:
         stats = write_stream(world, gen, events, None)
     elapsed = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"file: {households} homes × {days:g} days: {stats.messages:,} messages "
-          f"({stats.events:,} events, {stats.incidents:,} truth lines) in {elapsed:.1f} s "
-          f"= {stats.messages / elapsed:,.0f} messages/s; peak RSS {peak:.0f} MiB; "
-          f"{os.path.getsize(out) / 2**20:,.0f} MiB written")  # fmt: skip
+    print(
+        f"file: {households} homes × {days:g} days: {stats.messages:,} messages "
+        f"({stats.events:,} events, {stats.incidents:,} truth lines) in {elapsed:.1f} s "
+        f"= {stats.messages / elapsed:,.0f} messages/s; peak RSS {peak:.0f} MiB; "
+        f"{os.path.getsize(out) / 2**20:,.0f} MiB written"
+    )
 
 
 def bench_live(households: int, seconds: float, speed: float, url: str | None) -> None:
@@ -59,9 +61,18 @@ def bench_live(households: int, seconds: float, speed: float, url: str | None) -
         world = build_world(households, 1, START)
         stop = threading.Event()
         result: list[RunStats] = []
-        runner = threading.Thread(target=lambda: result.append(run_live(
-            world, mqtt_url=url, topic_root="bench/v1", speed=speed, stop=stop,
-            duration_s=seconds)))  # fmt: skip
+        runner = threading.Thread(
+            target=lambda: result.append(
+                run_live(
+                    world,
+                    mqtt_url=url,
+                    topic_root="bench/v1",
+                    speed=speed,
+                    stop=stop,
+                    duration_s=seconds,
+                )
+            )
+        )
         wall0, cpu0 = time.monotonic(), time.process_time()
         runner.start()
         samples: list[float] = []
@@ -74,13 +85,15 @@ def bench_live(households: int, seconds: float, speed: float, url: str | None) -
         stats = result[0]
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         steady = statistics.median(samples[2:]) if len(samples) > 3 else float("nan")
-        print(f"live: {households} homes, {len(world.devices):,} devices at speed {speed:g} for "
-              f"{stats.wall_s:.0f} s over {stats.connections} connections: "
-              f"{stats.published:,} messages = {stats.published / stats.wall_s:,.1f}/s; "
-              f"CPU {100 * (last_cpu - cpu0) / (last_wall - wall0):.1f} % of one core overall, "
-              f"{steady:.1f} % steady (median of 10 s windows after the first 20 s); "
-              f"RSS {rss_mib():.0f} MiB (peak {peak:.0f}); "
-              f"max lag {stats.max_lag_s:.2f} s")  # fmt: skip
+        print(
+            f"live: {households} homes, {len(world.devices):,} devices at speed {speed:g} for "
+            f"{stats.wall_s:.0f} s over {stats.connections} connections: "
+            f"{stats.published:,} messages = {stats.published / stats.wall_s:,.1f}/s; "
+            f"CPU {100 * (last_cpu - cpu0) / (last_wall - wall0):.1f} % of one core overall, "
+            f"{steady:.1f} % steady (median of 10 s windows after the first 20 s); "
+            f"RSS {rss_mib():.0f} MiB (peak {peak:.0f}); "
+            f"max lag {stats.max_lag_s:.2f} s"
+        )
     finally:
         if broker is not None:
             broker.stop()

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Final
@@ -218,3 +219,18 @@ class ElderPublic(Elder):
     no_contact: bool | None = None
     """True when the file has no emergency contact at all (the plan then names the
     village/residents' committee staff); null in lists, where it is not looked up."""
+
+
+@dataclass(frozen=True, slots=True)
+class PromptCandidate:
+    """A Ping An Tong button of an elder on file, with what the check-in prompt rule
+    (``care.prompts.should_prompt``) needs; ``care.prompts_repo`` reads them."""
+
+    device_id: str
+    elder_id: str
+    category: str | None
+    visit_consent: bool
+    visited_this_month: bool
+    checked_in_today: bool
+    under_watch: bool
+    prompted_today: bool

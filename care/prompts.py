@@ -22,32 +22,31 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from care import prompts_repo
+from care.models import PromptCandidate
 from care.month import Month
 from store.pool import Pool
-from tanfang.settings import Settings
 
 log = logging.getLogger(__name__)
 
 PROMPT_FROM: Final = time(9, 0)
 PROMPT_UNTIL: Final = time(20, 0)
 PROMPTED_CATEGORIES: Final = frozenset({"B", "C"})
+# How often the loop looks for elders to prompt (TANFANG_CHECKIN_PROMPT_INTERVAL_S): a
+# prompt goes out within a minute of the elder becoming due, a query a minute costs little.
+DEFAULT_INTERVAL_S: Final = 60.0
 
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
 Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)
-class PromptCandidate:
-    """A Ping An Tong button of an elder on file, with what the decision needs."""
+class PromptRule:
+    """The deployment's values the rule needs: its time zone (days are cut there, prompts
+    go out 09:00-20:00 there) and the prompt day of the month (``TANFANG_CHECKIN_PROMPT_DAY``)."""
 
-    device_id: str
-    elder_id: str
-    category: str | None
-    visit_consent: bool
-    visited_this_month: bool
-    checked_in_today: bool
-    under_watch: bool
-    prompted_today: bool
+    tz: ZoneInfo
+    prompt_day: int = 20
 
 
 def within_hours(local: datetime) -> bool:
@@ -98,13 +97,11 @@ def prompt_command(device_id: str, now: datetime, tz: ZoneInfo) -> dict[str, Any
     }
 
 
-async def prompt_once(pool: Pool, settings: Settings, publish: Publish, now: datetime) -> int:
+async def prompt_once(pool: Pool, rule: PromptRule, publish: Publish, now: datetime) -> int:
     """One round: choose, claim (once an elder a day) and publish; returns prompts sent.
 
     A prompt whose publish fails gives its claim back, so a later round tries again."""
-    from care import prompts_repo  # the repo builds PromptCandidate rows: import it late
-
-    tz = settings.tz
+    tz = rule.tz
     local = now.astimezone(tz)
     if not within_hours(local):
         return 0
@@ -112,7 +109,7 @@ async def prompt_once(pool: Pool, settings: Settings, publish: Publish, now: dat
     async with pool.connection() as conn:
         found = await prompts_repo.candidates(conn, Month.of(today), today, tz)
     sent = 0
-    for candidate in choose(found, now, tz, settings.checkin_prompt_day):
+    for candidate in choose(found, now, tz, rule.prompt_day):
         command = prompt_command(candidate.device_id, now, tz)
         async with pool.connection() as conn:
             claimed = await prompts_repo.claim(
@@ -141,22 +138,21 @@ async def prompt_once(pool: Pool, settings: Settings, publish: Publish, now: dat
 
 async def run_prompts(
     pool: Pool,
-    settings: Settings,
+    rule: PromptRule,
     publish: Publish,
     stop: asyncio.Event,
     clock: Clock,
     *,
-    interval_s: float | None = None,
+    interval_s: float = DEFAULT_INTERVAL_S,
 ) -> None:
     """Prompt every ``interval_s`` (setting ``TANFANG_CHECKIN_PROMPT_INTERVAL_S``) until
     ``stop`` is set. A database outage is logged and retried on the next round."""
-    interval = settings.checkin_prompt_interval_s if interval_s is None else interval_s
     while not stop.is_set():
         try:
-            await prompt_once(pool, settings, publish, clock())
+            await prompt_once(pool, rule, publish, clock())
         except psycopg.Error as exc:
             log.warning("check-in prompt round failed: %s", type(exc).__name__)
         try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)
         except TimeoutError:
             continue

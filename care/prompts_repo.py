@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from psycopg import AsyncConnection, sql
 from psycopg.rows import TupleRow, class_row
 
+from care.models import PromptCandidate
 from care.month import Month, day_start
-from care.prompts import PromptCandidate
 from care.repo import CATEGORY_SQL
 
 Conn = AsyncConnection[TupleRow]

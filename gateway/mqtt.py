@@ -35,9 +35,9 @@ from gmqtt.mqtt.handler import MQTTConnectError
 
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
+from gateway.config import GatewayConfig
 from gateway.liveness import Progress
 from gateway.tls import TlsSetupError, certificate_problem, client_context, speaks_tls
-from tanfang.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def parse_url(url: str) -> BrokerAddress:
     )
 
 
-def subscriptions(settings: Settings) -> list[str]:
+def subscriptions(settings: GatewayConfig) -> list[str]:
     topics = [f"{settings.topic_root}/dev/+/events", f"{settings.topic_root}/dev/+/status"]
     if settings.shared_group:
         topics = [f"$share/{settings.shared_group}/{t}" for t in topics]
@@ -142,7 +142,7 @@ class MqttSession:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: GatewayConfig,
         handler: Handler,
         *,
         clock: Callable[[], float] = time.monotonic,
@@ -176,7 +176,7 @@ class MqttSession:
         """Messages received and not yet acknowledged (or refused)."""
         return self._inflight
 
-    def _tls_context(self, settings: Settings) -> ssl.SSLContext | None:
+    def _tls_context(self, settings: GatewayConfig) -> ssl.SSLContext | None:
         if not self._address.tls:
             if settings.mqtt_ca_file is not None:
                 # Whoever set a CA file expects TLS: do not send the password in clear.

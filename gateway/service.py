@@ -24,6 +24,7 @@ from devices.registry import Registry
 from devices.schema import cmd_topic
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
+from gateway.config import ConfigError, GatewayConfig
 from gateway.ingest import Ingest
 from gateway.mqtt import MqttError, MqttSession
 from gateway.reconcile import Reconciler
@@ -34,7 +35,6 @@ from gateway.writer import Writer
 from store.features import detect
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
-from tanfang.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Gateway:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: GatewayConfig,
         pool: Pool | None = None,
         *,
         sinks: Sequence[EventSink] = (),
@@ -100,7 +100,7 @@ class Gateway:
     async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
         settings = self.settings
         if not settings.database_url or not settings.mqtt_url:
-            raise SettingsError("the gateway needs TANFANG_MQTT_URL and TANFANG_DATABASE_URL")
+            raise ConfigError("the gateway needs TANFANG_MQTT_URL and TANFANG_DATABASE_URL")
         _tune_gc()
         loop = asyncio.get_running_loop()
         previous_handler = loop.get_exception_handler()

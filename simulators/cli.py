@@ -8,18 +8,18 @@ import os
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from simulators.clock import TZ, midnight, parse_duration, to_epoch
-from simulators.files import write_homes, write_stream
-from simulators.generator import Generator
-from simulators.incidents import Forced
-from simulators.scenario import load_scenario
-from simulators.world import World, build_world
+
+if TYPE_CHECKING:
+    from simulators.incidents import Forced
+    from simulators.world import World
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,12 @@ def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
     plot_home: Annotated[int, typer.Option(help="Which home --plot draws.")] = 0,
 ) -> None:
     """Simulated households: live to the broker, or with --out as fast as they generate."""
+    # The simulation's modules are imported here, not at the top: mounting the command (every
+    # `tanfang` start, `tanfang --help` included) then costs only typer.
+    from simulators.files import write_homes
+    from simulators.scenario import load_scenario
+    from simulators.world import build_world
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if protocol not in ("5", "3.1.1"):
         raise typer.BadParameter("--protocol must be 5 or 3.1.1")
@@ -89,12 +95,17 @@ def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
     if replay is not None:
         from simulators.replay_display import run_replay
 
-        run_replay(replay, mqtt_url=mqtt_url or _DEMO_BROKER, topic_root=topic_root,
-                   protocol=protocol, speed=speed if speed > 0 else None)  # fmt: skip
+        run_replay(
+            replay,
+            mqtt_url=mqtt_url or _DEMO_BROKER,
+            topic_root=topic_root,
+            protocol=protocol,
+            speed=speed if speed > 0 else None,
+        )
         return
     begin = _start(start, live=out is None and plot is None)
-    world = build_world(households if plot is None else max(households, plot_home + 1), seed,
-                        datetime.fromtimestamp(begin, TZ))  # fmt: skip
+    homes_made = households if plot is None else max(households, plot_home + 1)
+    world = build_world(homes_made, seed, datetime.fromtimestamp(begin, TZ))
     forced = load_scenario(scenario, world, begin) if scenario is not None else []
     if plot is not None:
         from simulators.plot import plot_week
@@ -108,10 +119,18 @@ def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
         _register(world, api_url, token)
     if out is not None:
         span = (wall_s if wall_s is not None else 86_400.0) * speed
-        _to_files(world, begin, span, out, truth, incident_rate, forced)
+        _to_files(world, begin, span, out, truth=truth, rate=incident_rate, forced=forced)
         return
-    _live(world, begin, wall_s, speed, mqtt_url or _DEMO_BROKER, protocol, topic_root,
-          incident_rate, forced, connections, truth)  # fmt: skip
+    live = _Live(
+        url=mqtt_url or _DEMO_BROKER,
+        protocol=protocol,
+        root=topic_root,
+        speed=speed,
+        wall_s=wall_s,
+        rate=incident_rate,
+        connections=connections,
+    )
+    _live(world, begin, live, forced, truth)
 
 
 def _duration(text: str | None) -> float | None:
@@ -147,8 +166,19 @@ def _register(world: World, api_url: str | None, token: str | None) -> None:
         raise typer.Exit(1) from None
 
 
-def _to_files(world: World, begin: float, span: float, out: Path, truth: Path | None,  # noqa: PLR0917
-              rate: float, forced: list[Forced]) -> None:  # fmt: skip
+def _to_files(
+    world: World,
+    begin: float,
+    span: float,
+    out: Path,
+    *,
+    truth: Path | None,
+    rate: float,
+    forced: list[Forced],
+) -> None:
+    from simulators.files import write_stream
+    from simulators.generator import Generator
+
     generator = Generator(world, begin, begin + span, incident_rate=rate, forced=forced)
     t0 = time.perf_counter()
     with out.open("w", encoding="utf-8") as events:
@@ -159,31 +189,59 @@ def _to_files(world: World, begin: float, span: float, out: Path, truth: Path | 
             if handle is not None:
                 handle.close()
     elapsed = time.perf_counter() - t0
-    typer.echo(f"{stats.messages} messages ({stats.events} events), {stats.incidents} truth lines, "
-               f"{span / 86400:.2f} simulated days in {elapsed:.1f} s")  # fmt: skip
+    days = span / 86400
+    typer.echo(
+        f"{stats.messages} messages ({stats.events} events), {stats.incidents} truth lines, "
+        f"{days:.2f} simulated days in {elapsed:.1f} s"
+    )
 
 
-def _live(world: World, begin: float, wall_s: float | None, speed: float, url: str, protocol: str,  # noqa: PLR0917
-          root: str, rate: float, forced: list[Forced], connections: str,
-          truth: Path | None) -> None:  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class _Live:
+    """How a live run publishes: the broker, its protocol and topic root, and the pace."""
+
+    url: str
+    protocol: str
+    root: str
+    speed: float
+    wall_s: float | None
+    rate: float
+    connections: str
+
+
+def _live(
+    world: World, begin: float, live: _Live, forced: list[Forced], truth: Path | None
+) -> None:
     from simulators.live import run_live
 
     stop = threading.Event()
     handle = truth.open("w", encoding="utf-8") if truth is not None else None
     try:
-        stats = run_live(world, mqtt_url=url, topic_root=root, protocol=protocol, speed=speed,
-                         stop=stop, duration_s=wall_s, start=datetime.fromtimestamp(begin, TZ),
-                         incident_rate=rate, forced=forced, connections=connections,
-                         truth=handle)  # fmt: skip
+        stats = run_live(
+            world,
+            mqtt_url=live.url,
+            topic_root=live.root,
+            protocol=live.protocol,
+            speed=live.speed,
+            stop=stop,
+            duration_s=live.wall_s,
+            start=datetime.fromtimestamp(begin, TZ),
+            incident_rate=live.rate,
+            forced=forced,
+            connections=live.connections,
+            truth=handle,
+        )
     except KeyboardInterrupt:
         stop.set()
         sys.exit(130)
     finally:
         if handle is not None:
             handle.close()
-    typer.echo(f"published {stats.published} messages ({stats.events} events) over "
-               f"{stats.connections} connections in {stats.wall_s:.1f} s; "
-               f"answered {stats.answered} of {stats.prompts} check-in prompts")  # fmt: skip
+    typer.echo(
+        f"published {stats.published} messages ({stats.events} events) over "
+        f"{stats.connections} connections in {stats.wall_s:.1f} s; "
+        f"answered {stats.answered} of {stats.prompts} check-in prompts"
+    )
 
 
 def main() -> None:  # pragma: no cover - `python -m simulators.cli`

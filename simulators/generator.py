@@ -103,8 +103,16 @@ class Generator:
         truth = [record for plan in plans for record in plan.truth]
         for plan in plans:
             elder = world.homes[plan.home].elder_id
-            truth += [{"elder_id": elder, "type": "away", "start": iso(a), "end": iso(b),
-                       "note": "out of the home"} for a, b in plan.away()]  # fmt: skip
+            truth += [
+                {
+                    "elder_id": elder,
+                    "type": "away",
+                    "start": iso(a),
+                    "end": iso(b),
+                    "note": "out of the home",
+                }
+                for a, b in plan.away()
+            ]
         for plan in plans:
             for fault in plan.faults:
                 self._add_fault(fault, truth)
@@ -261,19 +269,31 @@ class Generator:
 
 def online_rows(t: float, n: int, code: int = codes.ONLINE) -> Chunk:
     return Chunk(
-        start=t, end=t, t=np.full(n, round(t, 3)), dev=np.arange(n, dtype=np.int32),
-        code=np.full(n, code, np.int16), value=np.full(n, np.nan), shift=np.zeros(n),
-        battery=np.full(n, -1, np.int8), aux=np.full(n, -1, np.int32),
-    )  # fmt: skip
+        start=t,
+        end=t,
+        t=np.full(n, round(t, 3)),
+        dev=np.arange(n, dtype=np.int32),
+        code=np.full(n, code, np.int16),
+        value=np.full(n, np.nan),
+        shift=np.zeros(n),
+        battery=np.full(n, -1, np.int8),
+        aux=np.full(n, -1, np.int32),
+    )
 
 
 def concat(a: Chunk, b: Chunk) -> Chunk:
     offset = len(a.side)
     return Chunk(
-        start=min(a.start, b.start), end=max(a.end, b.end),
-        t=np.concatenate((a.t, b.t)), dev=np.concatenate((a.dev, b.dev)),
-        code=np.concatenate((a.code, b.code)), value=np.concatenate((a.value, b.value)),
-        shift=np.concatenate((a.shift, b.shift)), battery=np.concatenate((a.battery, b.battery)),
+        start=min(a.start, b.start),
+        end=max(a.end, b.end),
+        t=np.concatenate((a.t, b.t)),
+        dev=np.concatenate((a.dev, b.dev)),
+        code=np.concatenate((a.code, b.code)),
+        value=np.concatenate((a.value, b.value)),
+        shift=np.concatenate((a.shift, b.shift)),
+        battery=np.concatenate((a.battery, b.battery)),
         aux=np.concatenate((a.aux, np.where(b.aux >= 0, b.aux + offset, -1).astype(np.int32))),
-        side=a.side + b.side, truth=a.truth + b.truth, plans=a.plans + b.plans,
-    )  # fmt: skip
+        side=a.side + b.side,
+        truth=a.truth + b.truth,
+        plans=a.plans + b.plans,
+    )

@@ -223,8 +223,15 @@ def not_returning(
     back = midnight + DAY + rng.uniform(7.0, 11.0) * HOUR
     state.absent_until = back
     expected = max(plan.bedtime, t + HOUR) if not math.isnan(plan.bedtime) else t + 4 * HOUR
-    _truth(plan, home, "inactivity", expected, back, [home.roles["door"]],
-           note="went out and did not come home at night")  # fmt: skip
+    _truth(
+        plan,
+        home,
+        "inactivity",
+        expected,
+        back,
+        [home.roles["door"]],
+        note="went out and did not come home at night",
+    )
 
 
 def night_wandering(
@@ -247,8 +254,15 @@ def night_wandering(
     blank(plan.me, at, out.cursor, "wandering")
     plan.me.segs += out.segs
     plan.me.points += out.points
-    _truth(plan, home, "night_wandering", door_at, back, [home.roles["door"]],
-           note="left the home at night")  # fmt: skip
+    _truth(
+        plan,
+        home,
+        "night_wandering",
+        door_at,
+        back,
+        [home.roles["door"]],
+        note="left the home at night",
+    )
 
 
 def heat(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None) -> None:
@@ -258,8 +272,15 @@ def heat(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: fl
     start = at if at is not None else midnight + rng.uniform(11.5, 13.5) * HOUR
     end = start + rng.uniform(3.5, 6.0) * HOUR
     plan.heat = (start, end, rng.uniform(35.8, 38.5))
-    _truth(plan, home, "abnormal_temperature", start, end, [home.roles["env"]],
-           note="indoor heat: fan broken in a hot spell")  # fmt: skip
+    _truth(
+        plan,
+        home,
+        "abnormal_temperature",
+        start,
+        end,
+        [home.roles["env"]],
+        note="indoor heat: fan broken in a hot spell",
+    )
 
 
 def alarm(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind: str) -> None:
@@ -302,8 +323,13 @@ def decline(
     if state.decline_start is not None:
         return
     state.decline_start = at if at is not None else plan.end
-    _truth(plan, home, "activity_drop", state.decline_start,
-           note="slow decline: less activity, more night-time restlessness over weeks")  # fmt: skip
+    _truth(
+        plan,
+        home,
+        "activity_drop",
+        state.decline_start,
+        note="slow decline: less activity, more night-time restlessness over weeks",
+    )
 
 
 def fault(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind: str) -> None:

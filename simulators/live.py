@@ -75,8 +75,9 @@ def run_live(
     """Publish ``world`` live until ``duration_s`` wall seconds passed or ``stop`` is set."""
     begin = round(to_epoch(start) if start is not None else time.time(), 3)
     span = duration_s * speed if duration_s is not None else FOREVER_S
-    generator = Generator(world, begin, begin + span, incident_rate=incident_rate,
-                          forced=forced, keep_busy=True)  # fmt: skip
+    generator = Generator(
+        world, begin, begin + span, incident_rate=incident_rate, forced=forced, keep_busy=True
+    )
     runner = _Runner(world, mqtt_url, topic_root, protocol, speed, connections, tap, truth)
     return runner.run(stop or threading.Event(), duration_s is not None, generator)
 
@@ -135,14 +136,18 @@ class _Runner:
         # One day ahead at most: a day of 10 000 homes is a few hundred MB of rows.
         chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=1)
         self.want = threading.Semaphore(1)
-        producer = threading.Thread(target=_produce, args=(gen, chunks, halt, self.want),
-                                    daemon=True, name="simulator-generator")  # fmt: skip
+        producer = threading.Thread(
+            target=_produce,
+            args=(gen, chunks, halt, self.want),
+            daemon=True,
+            name="simulator-generator",
+        )
         producer.start()
         try:
             self.links.connect()
             wall0 = time.monotonic()
             self.stats.sim_start = self.now_sim = gen.start
-            self._loop(stop, chunks, wall0, gen.start, gen.end, bounded)
+            self._loop(stop, chunks, wall0=wall0, start=gen.start, end=gen.end, bounded=bounded)
             self._power_off()
         finally:
             halt.set()
@@ -151,8 +156,16 @@ class _Runner:
         self.stats.wall_s = time.monotonic() - wall0
         return self.stats
 
-    def _loop(self, stop: threading.Event, chunks: queue.Queue[Chunk | None], wall0: float,  # noqa: PLR0917
-              start: float, end: float, bounded: bool) -> None:  # fmt: skip
+    def _loop(
+        self,
+        stop: threading.Event,
+        chunks: queue.Queue[Chunk | None],
+        *,
+        wall0: float,
+        start: float,
+        end: float,
+        bounded: bool,
+    ) -> None:
         chunk: Chunk | None = None
         pos = 0
         done = False
@@ -261,8 +274,13 @@ class _Runner:
             heapq.heappush(self.adhoc, (round(answer, 3), device))
 
 
-def answer_time(world: World, device: int, command: dict[str, object], now: float,
-                busy: dict[int, list[tuple[float, float]]]) -> float | None:  # fmt: skip
+def answer_time(
+    world: World,
+    device: int,
+    command: dict[str, object],
+    now: float,
+    busy: dict[int, list[tuple[float, float]]],
+) -> float | None:
     """When (simulated epoch s) the elder presses "I am fine" for this prompt, or None."""
     home = world.homes[world.devices[device].home]
     rng = random.Random(f"tanfang-prompt:{world.seed}:{device}:{command.get('id')}")
@@ -316,7 +334,14 @@ def _slice(chunk: Chunk, i: int, j: int) -> Chunk:
 
 def _reorder(chunk: Chunk, rows: slice | npt.NDArray[np.intp]) -> Chunk:
     return Chunk(
-        start=chunk.start, end=chunk.end, t=chunk.t[rows], dev=chunk.dev[rows],
-        code=chunk.code[rows], value=chunk.value[rows], shift=chunk.shift[rows],
-        battery=chunk.battery[rows], aux=chunk.aux[rows], side=chunk.side,
-    )  # fmt: skip
+        start=chunk.start,
+        end=chunk.end,
+        t=chunk.t[rows],
+        dev=chunk.dev[rows],
+        code=chunk.code[rows],
+        value=chunk.value[rows],
+        shift=chunk.shift[rows],
+        battery=chunk.battery[rows],
+        aux=chunk.aux[rows],
+        side=chunk.side,
+    )

@@ -90,8 +90,11 @@ def _lane(  # noqa: PLR0917 - internal, called in one place
         keep = cs == codes.WATER
         ax.scatter(xs[keep], np.full(keep.sum(), y), s=np.clip(vs[keep], 1, 60), color=colour)
     elif role == "sos":
-        for kind, marker, shade in ((codes.CHECKIN, "o", "tab:green"), (codes.SOS, "X", "red"),
-                                    (codes.CANCEL, "x", "black")):  # fmt: skip
+        for kind, marker, shade in (
+            (codes.CHECKIN, "o", "tab:green"),
+            (codes.SOS, "X", "red"),
+            (codes.CANCEL, "x", "black"),
+        ):
             keep = cs == kind
             ax.scatter(xs[keep], np.full(keep.sum(), y), marker=marker, color=shade, s=30, zorder=3)
     elif role == "env":

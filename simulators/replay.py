@@ -121,9 +121,15 @@ class _Ticker:
 
 
 def _wait_until(  # noqa: PLR0917 - the pacing state, passed as it is
-    links: Links, wall0: float, first_ts: float, ts: float, speed: float,
-    stop: threading.Event | None, ticker: _Ticker, sent: int,
-) -> None:  # fmt: skip
+    links: Links,
+    wall0: float,
+    first_ts: float,
+    ts: float,
+    speed: float,
+    stop: threading.Event | None,
+    ticker: _Ticker,
+    sent: int,
+) -> None:
     """Until the wall time at which ``ts`` is due; the recorded time shown meanwhile runs
     with the wall clock (a sparse recording can wait hours between two messages)."""
     due = wall0 + (ts - first_ts) / speed

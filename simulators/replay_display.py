@@ -107,8 +107,14 @@ def run_replay(
     wall0 = time.monotonic()
     try:
         with bar:
-            sent = replay(path, mqtt_url=mqtt_url, topic_root=topic_root, protocol=protocol,
-                          speed=speed, progress=advance)  # fmt: skip
+            sent = replay(
+                path,
+                mqtt_url=mqtt_url,
+                topic_root=topic_root,
+                protocol=protocol,
+                speed=speed,
+                progress=advance,
+            )
     except MqttError as exc:
         typer.echo(f"tanfang simulate: {exc}; check --mqtt-url (or TANFANG_MQTT_URL)", err=True)
         raise typer.Exit(1) from None

@@ -147,9 +147,16 @@ def timestamps(t: npt.NDArray[np.float64]) -> list[str]:
     out[:, 23:] = _OFFSET
     hour, minute, second, milli = ms // 3_600_000, ms // 60_000 % 60, ms // 1000 % 60, ms % 1000
     for column, part, div in (
-        (11, hour, 10), (12, hour, 1), (14, minute, 10), (15, minute, 1), (17, second, 10),
-        (18, second, 1), (20, milli, 100), (21, milli, 10), (22, milli, 1),
-    ):  # fmt: skip
+        (11, hour, 10),
+        (12, hour, 1),
+        (14, minute, 10),
+        (15, minute, 1),
+        (17, second, 10),
+        (18, second, 1),
+        (20, milli, 100),
+        (21, milli, 10),
+        (22, milli, 1),
+    ):
         out[:, column] = 48 + part // div % 10
     result: list[str] = out.view("S29").ravel().astype("U29").tolist()
     return result

@@ -250,20 +250,29 @@ def _contacts(rng: random.Random, surname: str) -> list[dict[str, Any]]:
     contacts: list[dict[str, Any]] = []
     for _ in range(rng.choices((0, 1, 2, 3), (0.1, 0.35, 0.35, 0.2))[0]):
         contacts.append(
-            {"name": surname + rng.choice(names.GIVEN_YOUNG), "phone": _phone(rng),
-             "relation": "child"}
-        )  # fmt: skip
+            {
+                "name": surname + rng.choice(names.GIVEN_YOUNG),
+                "phone": _phone(rng),
+                "relation": "child",
+            }
+        )
     if not contacts or rng.random() < 0.3:
         other = rng.choice(names.SURNAMES)
         relation = rng.choice(("relative", "neighbour", "friend"))
         contacts.append(
-            {"name": other + rng.choice(names.GIVEN_YOUNG), "phone": _phone(rng),
-             "relation": relation}
-        )  # fmt: skip
+            {
+                "name": other + rng.choice(names.GIVEN_YOUNG),
+                "phone": _phone(rng),
+                "relation": relation,
+            }
+        )
     contacts.append(
-        {"name": rng.choice(names.SURNAMES) + rng.choice(names.GIVEN_YOUNG),
-         "phone": _phone(rng), "relation": "village_staff"}
-    )  # fmt: skip
+        {
+            "name": rng.choice(names.SURNAMES) + rng.choice(names.GIVEN_YOUNG),
+            "phone": _phone(rng),
+            "relation": "village_staff",
+        }
+    )
     return contacts
 
 

@@ -6,12 +6,12 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Final
 
 import typer
 from pydantic import ValidationError
 
-from tanfang.failure import one_line_errors, settings_problems
+from tanfang.failure import needs_extra, one_line_errors, settings_problems
 from tanfang.settings import Settings, get_settings, warn_at_start
 
 app = typer.Typer(
@@ -27,6 +27,11 @@ report_app = typer.Typer(help="Statistics for the civil-affairs bureau.", no_arg
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
 
+
+# What `tanfang demo` and `tanfang simulate` import of their optional extras
+# (pyproject.toml [project.optional-dependencies]); the production image has neither.
+DEMO_MODULES: Final = ("amqtt", "pgserver", "paho")
+SIM_MODULES: Final = ("paho", "matplotlib")
 
 _NOISY_LOGGERS = ("amqtt", "transitions", "pgserver", "httpx", "gmqtt", "uvicorn.access")
 
@@ -110,6 +115,7 @@ def api() -> None:
 
 @app.command()
 @one_line_errors
+@needs_extra("the demo", "demo", DEMO_MODULES)
 def demo(
     households: Annotated[int, typer.Option(min=1, max=2000, help="Simulated homes.")] = 30,
     speed: Annotated[float, typer.Option(min=0.1, help="Simulated time per wall second.")] = 60.0,
@@ -118,8 +124,8 @@ def demo(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulated homes.")] = 7,
 ) -> None:
-    """Everything on one machine with nothing installed: broker, database, gateway, API and
-    simulated households; prints the URLs and the admin token."""
+    """Everything on one machine, no services to install: broker, database, gateway, API and
+    simulated households; prints the URLs and the admin token (needs the 'demo' extra)."""
     from tanfang.demo import DemoOptions, run_demo
 
     _setup_logging()
@@ -181,18 +187,11 @@ def report_monthly(
 
 
 def _mount_simulator() -> None:
-    try:
-        from simulators.cli import simulate
-    except ImportError:
+    # simulators.cli imports only typer at the top; what a run needs, it imports when run.
+    from simulators.cli import simulate
 
-        @app.command("simulate")
-        def simulate_missing() -> None:
-            """Simulated households (not yet available)."""
-            typer.echo("tanfang simulate: not yet available", err=True)
-            raise typer.Exit(3)
-
-        return
-    app.command("simulate")(one_line_errors(simulate))
+    wrapped = needs_extra("the simulator", "sim", SIM_MODULES)(simulate)
+    app.command("simulate")(one_line_errors(wrapped))
 
 
 _mount_simulator()

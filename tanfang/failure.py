@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import logging
+import sys
 import traceback
 from collections.abc import Callable
-from typing import Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Final, ParamSpec, TypeGuard, TypeVar
 
-import psycopg
 import typer
 from pydantic import ValidationError
 from typer.exceptions import TyperException
 
 from store.errors import StoreError
 from tanfang.settings import SettingsError
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +61,43 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
             cause = root_cause(exc)
             log.debug("the command failed", exc_info=exc)
             typer.echo(f"tanfang: {describe(cause)}", err=True)
-            bad_setting = isinstance(cause, SettingsError | ValidationError)
+            bad_setting = isinstance(cause, SettingsError | ValidationError) or _is_config(cause)
             raise typer.Exit(EXIT_BAD_SETTING if bad_setting else EXIT_FAILED) from None
 
     return run
+
+
+class MissingExtraError(RuntimeError):
+    """A command needs packages of an optional extra that this installation left out (the
+    production image installs none: docs/deploy.md)."""
+
+
+def needs_extra(
+    what: str, extra: str, modules: tuple[str, ...]
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Wrap a command that needs the ``extra``'s ``modules``: without them it stops with one
+    line saying what to install, before it starts anything (and an import of one of them
+    that fails later says the same)."""
+
+    def wrap(command: Callable[P, R]) -> Callable[P, R]:
+        problem = (
+            f"{what} needs the '{extra}' extra: pip install 'tanfang[{extra}]' (or make install)"
+        )
+
+        @functools.wraps(command)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            if any(importlib.util.find_spec(name) is None for name in modules):
+                raise MissingExtraError(problem)
+            try:
+                return command(*args, **kwargs)
+            except ModuleNotFoundError as exc:
+                if (exc.name or "").split(".")[0] in modules:
+                    raise MissingExtraError(problem) from exc
+                raise
+
+        return run
+
+    return wrap
 
 
 def root_cause(exc: BaseException) -> BaseException:
@@ -77,7 +114,7 @@ def root_cause(exc: BaseException) -> BaseException:
 
 def describe(exc: BaseException) -> str:
     """One line naming what failed and what to do; no value that could be personal data."""
-    if isinstance(exc, psycopg.Error):
+    if _is_psycopg_error(exc):
         # Class and SQLSTATE only: a psycopg message can quote row values.
         return (
             f"cannot use the database ({type(exc).__name__}, SQLSTATE {exc.sqlstate});"
@@ -88,7 +125,7 @@ def describe(exc: BaseException) -> str:
     hint = _hint(exc)
     if hint is not None:
         return f"{_first_line(exc)}; {hint}"
-    if isinstance(exc, SettingsError | StoreError):
+    if isinstance(exc, SettingsError | StoreError | MissingExtraError) or _is_config(exc):
         return _first_line(exc)
     if isinstance(exc, OSError):
         return f"{_first_line(exc)}; {_DEBUG_HINT}"
@@ -119,6 +156,24 @@ _KNOWN_BY_NAME: Final = {
     "ApiError": "check --api-url and --token (or TANFANG_API_URL, TANFANG_ADMIN_TOKEN)",
     "HomesStoppedError": _DEBUG_HINT,
 }
+
+
+def _is_psycopg_error(exc: BaseException) -> TypeGuard[psycopg.Error]:
+    # An error of psycopg's is only possible once it was imported; not importing it here
+    # keeps `tanfang --help` from paying for it.
+    if "psycopg" not in sys.modules:
+        return False
+    from psycopg import Error
+
+    return isinstance(exc, Error)
+
+
+def _is_config(exc: BaseException) -> bool:
+    """A missing setting as the gateway or the API report it (each room has its own
+    ``ConfigError``, a ``ValueError``; matched by name for the reason ``_hint`` gives)."""
+    return isinstance(exc, ValueError) and any(
+        klass.__name__ == "ConfigError" for klass in type(exc).__mro__
+    )
 
 
 def settings_problems(exc: ValidationError) -> str:

@@ -4,18 +4,17 @@ running Tanfang through its API (simulators.homes_import does the work)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from simulators.api_client import ApiClient, ApiError
-from simulators.homes_file import Homes, HomesFormatError, load_homes
-from simulators.homes_import import ImportReport, import_homes
 from tanfang.failure import settings_problems
 from tanfang.settings import get_settings
+
+if TYPE_CHECKING:
+    from simulators.homes_file import Homes
+    from simulators.homes_import import ImportReport
 
 # An API told to listen on every interface is reached on the loopback one from here.
 _ANY_ADDRESS: Final = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}
@@ -36,6 +35,10 @@ def import_homes_command(
 ) -> None:
     """Create or update the file's elders, devices and contacts through the API; running it
     twice changes nothing."""
+    # Imported when run: httpx and rich would cost every `tanfang` start (--help included).
+    from simulators.api_client import ApiError
+    from simulators.homes_file import HomesFormatError, load_homes
+
     try:
         homes = load_homes(homes_file)
     except HomesFormatError as exc:
@@ -76,6 +79,18 @@ def _api_url_and_token(api_url: str | None, token: str | None) -> tuple[str, str
 def _run(homes: Homes, api_url: str, token: str) -> ImportReport:
     # On stderr, so that stdout holds the summary alone; and only on a terminal (rich would
     # still end with an empty line in CI logs and pipes).
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from simulators.api_client import ApiClient
+    from simulators.homes_import import import_homes
+
     console = Console(stderr=True)
     progress = Progress(
         TextColumn("importing"),

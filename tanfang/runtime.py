@@ -149,9 +149,17 @@ def checkin_visit_step(settings: Settings) -> InTransactionStep:
 
 async def _prompts(settings: Settings, pool: Pool, gw: Gateway, stop: asyncio.Event) -> None:
     """Check-in prompts to the Ping An Tong buttons of elders whose month is not covered."""
-    from care.prompts import run_prompts
+    from care.prompts import PromptRule, run_prompts
 
-    await run_prompts(pool, settings, gw.send_command, stop, lambda: datetime.now(UTC))
+    rule = PromptRule(settings.tz, settings.checkin_prompt_day)
+    await run_prompts(
+        pool,
+        rule,
+        gw.send_command,
+        stop,
+        lambda: datetime.now(UTC),
+        interval_s=settings.checkin_prompt_interval_s,
+    )
 
 
 async def _until_stopped(work: Awaitable[None], stop: asyncio.Event) -> None:

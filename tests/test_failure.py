@@ -13,6 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from api.config import ConfigError as ApiConfigError
+from gateway.config import ConfigError as GatewayConfigError
 from simulators.register import RegisterError
 from tanfang.cli import app
 from tanfang.failure import describe, one_line_errors, root_cause
@@ -60,6 +62,33 @@ def test_an_unexpected_error_names_its_type_and_place_but_not_its_text() -> None
     assert "--debug" in result.output
     assert "王小明" not in result.output
     assert "13812345678" not in result.output
+
+
+@pytest.mark.parametrize("error", [GatewayConfigError, ApiConfigError])
+def test_a_setting_missing_in_the_gateway_or_the_api_is_a_bad_setting(
+    error: type[ValueError],
+) -> None:
+    result = CliRunner().invoke(_failing_app(error("TANFANG_MQTT_URL is not set")), ["fail"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "tanfang: TANFANG_MQTT_URL is not set"
+
+
+@pytest.mark.parametrize(
+    ("command", "missing", "line"),
+    [
+        ("demo", "amqtt", "the demo needs the 'demo' extra: pip install 'tanfang[demo]'"),
+        ("demo", "pgserver", "the demo needs the 'demo' extra: pip install 'tanfang[demo]'"),
+        ("simulate", "paho", "the simulator needs the 'sim' extra: pip install 'tanfang[sim]'"),
+    ],
+)
+def test_demo_and_simulate_without_their_extra_say_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, command: str, missing: str, line: str
+) -> None:
+    # As in the production image, where the extras are not installed: the import fails.
+    monkeypatch.setitem(sys.modules, missing, None)
+    result = CliRunner().invoke(app, [command, "--duration", "1"])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"tanfang: {line} (or make install)"
 
 
 def test_usage_errors_and_exits_pass_through_untouched() -> None:

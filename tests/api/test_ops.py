@@ -9,9 +9,10 @@ import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.config import ConfigError
 from api.health import BrokerProbe
 from store.pool import Pool
-from tanfang.settings import Settings, SettingsError
+from tanfang.settings import Settings
 from tests.rig.ports import free_port
 from tests.rig.services import Services
 
@@ -141,7 +142,7 @@ async def test_lifespan_migrates_an_empty_database_before_serving(
 
 async def test_lifespan_without_a_database_url_refuses_to_start(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"database_url": None}))
-    with pytest.raises(SettingsError, match="TANFANG_DATABASE_URL"):
+    with pytest.raises(ConfigError, match="TANFANG_DATABASE_URL"):
         async with app.router.lifespan_context(app):
             pass
 

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from care import prompts_repo
-from care.prompts import prompt_once, run_prompts
+from care.prompts import PromptRule, prompt_once, run_prompts
 from store.pool import Pool
-from tanfang.settings import Settings
 from tests.care.conftest import Conn, add_device, add_elder, add_visit
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOON_21ST = datetime(2026, 5, 21, 12, 0, tzinfo=TZ)
+RULE = PromptRule(TZ, prompt_day=20)
 
 
 class FakePublish:
@@ -44,39 +44,37 @@ async def households(conn: Conn) -> None:
 
 
 async def test_class_b_and_c_buttons_not_covered_are_prompted_once_a_day(
-    conn: Conn, pool: Pool, settings: Settings
+    conn: Conn, pool: Pool
 ) -> None:
     await households(conn)
     publish = FakePublish()
-    assert await prompt_once(pool, settings, publish, NOON_21ST) == 2
+    assert await prompt_once(pool, RULE, publish, NOON_21ST) == 2
     assert sorted(d for d, _ in publish.sent) == ["pat-B1", "pat-C1"]
     assert publish.sent[0][1]["cmd"] == "checkin_prompt"
     # Another round the same day (another gateway, a restart): nothing more.
-    assert await prompt_once(pool, settings, FakePublish(), NOON_21ST.replace(hour=15)) == 0
+    assert await prompt_once(pool, RULE, FakePublish(), NOON_21ST.replace(hour=15)) == 0
     # Next day: again.
-    assert await prompt_once(pool, settings, FakePublish(), NOON_21ST.replace(day=22)) == 2
+    assert await prompt_once(pool, RULE, FakePublish(), NOON_21ST.replace(day=22)) == 2
 
 
-async def test_no_prompts_at_night_or_before_the_prompt_day(
-    conn: Conn, pool: Pool, settings: Settings
-) -> None:
+async def test_no_prompts_at_night_or_before_the_prompt_day(conn: Conn, pool: Pool) -> None:
     await households(conn)
     publish = FakePublish()
-    assert await prompt_once(pool, settings, publish, NOON_21ST.replace(hour=21)) == 0
-    assert await prompt_once(pool, settings, publish, NOON_21ST.replace(day=19)) == 0
+    assert await prompt_once(pool, RULE, publish, NOON_21ST.replace(hour=21)) == 0
+    assert await prompt_once(pool, RULE, publish, NOON_21ST.replace(day=19)) == 0
     assert publish.sent == []
 
 
 async def test_a_failed_publish_gives_the_claim_back_for_a_later_round(
-    conn: Conn, pool: Pool, settings: Settings
+    conn: Conn, pool: Pool
 ) -> None:
     await households(conn)
-    assert await prompt_once(pool, settings, FakePublish(fail=True), NOON_21ST) == 0
-    assert await prompt_once(pool, settings, FakePublish(), NOON_21ST) == 2
+    assert await prompt_once(pool, RULE, FakePublish(fail=True), NOON_21ST) == 0
+    assert await prompt_once(pool, RULE, FakePublish(), NOON_21ST) == 2
 
 
 async def test_watch_period_prompts_daily_from_the_first_of_the_month(
-    conn: Conn, pool: Pool, settings: Settings
+    conn: Conn, pool: Pool
 ) -> None:
     await households(conn)
     await conn.execute(
@@ -84,13 +82,11 @@ async def test_watch_period_prompts_daily_from_the_first_of_the_month(
         " VALUES ('赤坎鎮', '2026-05-01', '2026-05-07', '台風', 2)"
     )
     publish = FakePublish()
-    assert await prompt_once(pool, settings, publish, NOON_21ST.replace(day=3)) == 3
+    assert await prompt_once(pool, RULE, publish, NOON_21ST.replace(day=3)) == 3
     assert "pat-C2" in {d for d, _ in publish.sent}
 
 
-async def test_loop_runs_rounds_on_the_injected_clock_until_stopped(
-    conn: Conn, pool: Pool, settings: Settings
-) -> None:
+async def test_loop_runs_rounds_on_the_injected_clock_until_stopped(conn: Conn, pool: Pool) -> None:
     await households(conn)
     stop = asyncio.Event()
     ticks = iter([NOON_21ST, NOON_21ST.replace(day=22)])
@@ -103,32 +99,30 @@ async def test_loop_runs_rounds_on_the_injected_clock_until_stopped(
             stop.set()
             return NOON_21ST.replace(hour=23)
 
-    await asyncio.wait_for(run_prompts(pool, settings, publish, stop, clock, interval_s=0.01), 10)
+    await asyncio.wait_for(run_prompts(pool, RULE, publish, stop, clock, interval_s=0.01), 10)
     assert len(publish.sent) == 4
     assert {p["id"][:16] for _, p in publish.sent} == {"checkin-20260521", "checkin-20260522"}
 
 
 @pytest.mark.parametrize("hour", [8, 20])
-async def test_prompt_window_edges_are_local_time(
-    conn: Conn, pool: Pool, settings: Settings, hour: int
-) -> None:
+async def test_prompt_window_edges_are_local_time(conn: Conn, pool: Pool, hour: int) -> None:
     await households(conn)
-    assert await prompt_once(pool, settings, FakePublish(), NOON_21ST.replace(hour=hour)) == 0
+    assert await prompt_once(pool, RULE, FakePublish(), NOON_21ST.replace(hour=hour)) == 0
 
 
 async def test_an_elder_with_two_buttons_gets_one_prompt_a_day_on_the_online_one(
-    conn: Conn, pool: Pool, settings: Settings
+    conn: Conn, pool: Pool
 ) -> None:
     await add_elder(conn, "C1", birth_date=date(1956, 1, 1))
     await add_device(conn, "pat-a", "C1")
     await add_device(conn, "pat-b", "C1")
     await conn.execute("UPDATE devices SET online = true WHERE id = 'pat-b'")
     publish = FakePublish()
-    assert await prompt_once(pool, settings, publish, NOON_21ST) == 1
+    assert await prompt_once(pool, RULE, publish, NOON_21ST) == 1
     assert [d for d, _ in publish.sent] == ["pat-b"]
     # The other button cannot be claimed for the same elder and day, by any gateway.
     await conn.execute("UPDATE devices SET online = false WHERE id = 'pat-b'")
-    assert await prompt_once(pool, settings, FakePublish(), NOON_21ST.replace(hour=15)) == 0
+    assert await prompt_once(pool, RULE, FakePublish(), NOON_21ST.replace(hour=15)) == 0
     async with pool.connection() as c:
         again = await prompts_repo.claim(
             c, "pat-a", elder_id="C1", day=NOON_21ST.date(), now=NOON_21ST, prompt_id="x"
@@ -136,11 +130,9 @@ async def test_an_elder_with_two_buttons_gets_one_prompt_a_day_on_the_online_one
     assert again is False
 
 
-async def test_prompt_day_31_fires_on_the_30th_of_april(
-    conn: Conn, pool: Pool, settings: Settings
-) -> None:
+async def test_prompt_day_31_fires_on_the_30th_of_april(conn: Conn, pool: Pool) -> None:
     await households(conn)
-    late = settings.model_copy(update={"checkin_prompt_day": 31})
+    late = PromptRule(TZ, prompt_day=31)
     april_30 = datetime(2026, 4, 30, 12, tzinfo=TZ)
     assert await prompt_once(pool, late, FakePublish(), april_30.replace(day=29)) == 0
     assert await prompt_once(pool, late, FakePublish(), april_30) == 3  # C2 unvisited in April

@@ -6,7 +6,8 @@ import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from care.prompts import PromptCandidate, choose, prompt_command
+from care.models import PromptCandidate
+from care.prompts import choose, prompt_command
 
 TZ = ZoneInfo("Asia/Shanghai")
 BASE = PromptCandidate(

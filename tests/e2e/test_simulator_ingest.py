@@ -59,10 +59,17 @@ async def test_simulated_homes_published_live_are_stored_by_the_gateway(settings
         await asyncio.wait_for(ready.wait(), DEADLINE_S)
         tap = io.StringIO()
         stats = await asyncio.to_thread(
-            run_live, world, mqtt_url=settings.mqtt_url, topic_root=settings.topic_root,
-            protocol=settings.mqtt_protocol, speed=speed, duration_s=wall_s, start=start,
-            incident_rate=0.0, tap=tap,
-        )  # fmt: skip
+            run_live,
+            world,
+            mqtt_url=settings.mqtt_url,
+            topic_root=settings.topic_root,
+            protocol=settings.mqtt_protocol,
+            speed=speed,
+            duration_s=wall_s,
+            start=start,
+            incident_rate=0.0,
+            tap=tap,
+        )
         assert stats.events > 10
         end = time.monotonic() + DEADLINE_S
         while (found := await _count(settings.database_url))[0] < stats.events:

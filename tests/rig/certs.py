@@ -50,12 +50,26 @@ def make_ca(directory: Path, name: str) -> CertificateAuthority:
     directory.mkdir(parents=True, exist_ok=True)
     ca = CertificateAuthority(cert=directory / f"{name}.crt", key=directory / f"{name}.key")
     _openssl(
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-        "-nodes", "-keyout", str(ca.key), "-out", str(ca.cert), "-days", str(VALID_DAYS),
-        "-subj", f"/CN={name}",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-    )  # fmt: skip
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        str(ca.key),
+        "-out",
+        str(ca.cert),
+        "-days",
+        str(VALID_DAYS),
+        "-subj",
+        f"/CN={name}",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
     return ca
 
 
@@ -66,9 +80,20 @@ def issue_server_certificate(
     directory.mkdir(parents=True, exist_ok=True)
     key, csr, cert = directory / "server.key", directory / "server.csr", directory / "server.crt"
     _openssl(
-        "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-        "-nodes", "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={host}",
-    )  # fmt: skip
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        str(key),
+        "-out",
+        str(csr),
+        "-subj",
+        f"/CN={host}",
+    )
     extensions = directory / "server.ext"
     extensions.write_text(
         f"subjectAltName=IP:{host}\nextendedKeyUsage=serverAuth\n"
@@ -76,8 +101,20 @@ def issue_server_certificate(
         encoding="utf-8",
     )
     _openssl(
-        "x509", "-req", "-in", str(csr), "-CA", str(ca.cert), "-CAkey", str(ca.key),
-        "-CAcreateserial", "-out", str(cert), "-days", str(VALID_DAYS),
-        "-extfile", str(extensions),
-    )  # fmt: skip
+        "x509",
+        "-req",
+        "-in",
+        str(csr),
+        "-CA",
+        str(ca.cert),
+        "-CAkey",
+        str(ca.key),
+        "-CAcreateserial",
+        "-out",
+        str(cert),
+        "-days",
+        str(VALID_DAYS),
+        "-extfile",
+        str(extensions),
+    )
     return ServerCertificate(cert=cert, key=key, ca=ca)

@@ -25,9 +25,14 @@ def serving_api(settings: Settings) -> Iterator[str]:
     base URL, ``http://127.0.0.1:<port>``."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-        access_log=False, lifespan="on", ws="none",
-    )  # fmt: skip
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        ws="none",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="test-api", daemon=True)
     thread.start()

@@ -13,9 +13,21 @@ from simulators.world import World, build_world
 from tests.simulators.helpers import START, file_run, lines
 
 # Contract §2 Alerts: the only types a truth line may name, besides "away".
-ALERT_TYPES = {"sos", "fall", "smoke", "gas", "inactivity", "night_wandering",
-               "abnormal_temperature", "abnormal_vitals", "activity_drop", "device_offline",
-               "battery_low", "missed_checkin", "visit_overdue"}  # fmt: skip
+ALERT_TYPES = {
+    "sos",
+    "fall",
+    "smoke",
+    "gas",
+    "inactivity",
+    "night_wandering",
+    "abnormal_temperature",
+    "abnormal_vitals",
+    "activity_drop",
+    "device_offline",
+    "battery_low",
+    "missed_checkin",
+    "visit_overdue",
+}
 
 
 def _single_home_with(role: str) -> tuple[World, int]:

@@ -25,9 +25,17 @@ def test_live_run_publishes_exactly_the_file_lines_and_the_broker_delivers_them(
     subscriber = Subscriber(mqtt_url, topic_root)
     tap = io.StringIO()
     try:
-        stats = run_live(world, mqtt_url=mqtt_url, topic_root=topic_root, protocol=protocol,
-                         speed=7200, duration_s=1.5, start=START, connections=connections,
-                         tap=tap)  # fmt: skip
+        stats = run_live(
+            world,
+            mqtt_url=mqtt_url,
+            topic_root=topic_root,
+            protocol=protocol,
+            speed=7200,
+            duration_s=1.5,
+            start=START,
+            connections=connections,
+            tap=tap,
+        )
         expected, _ = file_run(world, 3 / 24)
         assert tap.getvalue() == expected
         sent = lines(expected)
@@ -52,8 +60,15 @@ def test_live_run_publishes_exactly_the_file_lines_and_the_broker_delivers_them(
 
 def test_status_is_retained_and_the_last_will_says_offline(mqtt_url: str, topic_root: str) -> None:
     world = build_world(1, 5, START)
-    run_live(world, mqtt_url=mqtt_url, topic_root=topic_root, speed=3600, duration_s=0.3,
-             start=START, connections="device")  # fmt: skip
+    run_live(
+        world,
+        mqtt_url=mqtt_url,
+        topic_root=topic_root,
+        speed=3600,
+        duration_s=0.3,
+        start=START,
+        connections="device",
+    )
     late = Subscriber(mqtt_url, topic_root)
     try:
         poll(lambda: len(late.snapshot()) >= len(world.devices), "retained statuses")
@@ -73,8 +88,9 @@ def test_checkin_prompts_are_answered_like_a_person_would(mqtt_url: str, topic_r
     start = START.replace(hour=10)
 
     def run() -> None:
-        stats = run_live(world, mqtt_url=mqtt_url, topic_root=topic_root, speed=1200,
-                         stop=stop, start=start)  # fmt: skip
+        stats = run_live(
+            world, mqtt_url=mqtt_url, topic_root=topic_root, speed=1200, stop=stop, start=start
+        )
         result.append(stats)
 
     runner = threading.Thread(target=run)
@@ -92,8 +108,11 @@ def test_checkin_prompts_are_answered_like_a_person_would(mqtt_url: str, topic_r
         subscriber.publish(f"{topic_root}/dev/{button}/cmd", orjson.dumps(expired))
 
         def checkins() -> int:
-            return sum(1 for t, p, _ in subscriber.snapshot()
-                       if t.endswith(f"{button}/events") and b'"checkin"' in p)  # fmt: skip
+            return sum(
+                1
+                for t, p, _ in subscriber.snapshot()
+                if t.endswith(f"{button}/events") and b'"checkin"' in p
+            )
 
         poll(lambda: checkins() >= 3, "check-in answers")
     finally:
@@ -109,9 +128,17 @@ def test_checkin_prompts_are_answered_like_a_person_would(mqtt_url: str, topic_r
 def test_a_long_live_run_stops_promptly_when_asked(mqtt_url: str, topic_root: str) -> None:
     world = build_world(30, 2, START)
     stop = threading.Event()
-    runner = threading.Thread(target=run_live, args=(world,),
-                              kwargs={"mqtt_url": mqtt_url, "topic_root": topic_root, "speed": 60,
-                                      "stop": stop, "protocol": "3.1.1"})  # fmt: skip
+    runner = threading.Thread(
+        target=run_live,
+        args=(world,),
+        kwargs={
+            "mqtt_url": mqtt_url,
+            "topic_root": topic_root,
+            "speed": 60,
+            "stop": stop,
+            "protocol": "3.1.1",
+        },
+    )
     runner.start()
     subscriber = Subscriber(mqtt_url, topic_root)
     try:

@@ -68,11 +68,28 @@ def test_a_piped_replay_at_speed_0_prints_the_header_and_the_summary(
     sent = len(lines(recording.read_text()))
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANFANG_")}
     done = subprocess.run(
-        [sys.executable, "-m", "tanfang", "simulate", "--replay", str(recording),
-         "--speed", "0", "--mqtt-url", mqtt_url, "--topic-root", topic_root,
-         "--protocol", "3.1.1"],
-        capture_output=True, text=True, env=env, timeout=REPLAY_TIMEOUT_S, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tanfang",
+            "simulate",
+            "--replay",
+            str(recording),
+            "--speed",
+            "0",
+            "--mqtt-url",
+            mqtt_url,
+            "--topic-root",
+            topic_root,
+            "--protocol",
+            "3.1.1",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=REPLAY_TIMEOUT_S,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout.splitlines()
     assert len(out) == 2, done.stdout
@@ -90,9 +107,20 @@ def test_a_paced_replay_ends_with_its_summary(
     sent = len(lines(recording.read_text()))
     result = CliRunner().invoke(
         app,
-        ["simulate", "--replay", str(recording), "--speed", "86400", "--mqtt-url", mqtt_url,
-         "--topic-root", topic_root, "--protocol", "3.1.1"],
-    )  # fmt: skip
+        [
+            "simulate",
+            "--replay",
+            str(recording),
+            "--speed",
+            "86400",
+            "--mqtt-url",
+            mqtt_url,
+            "--topic-root",
+            topic_root,
+            "--protocol",
+            "3.1.1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     first, last = result.stdout.splitlines()
     assert "pace ×86400 (1 s of wall time = 1.0 days recorded)" in first

@@ -29,8 +29,9 @@ RANGES = {
 
 def _week(start: datetime) -> dict[str, dict[str, float]]:
     world = build_world(90, 11, start)
-    gen = Generator(world, start.timestamp(), start.timestamp() + 7 * 86400,
-                    incident_rate=0.0, keep_plans=True)  # fmt: skip
+    gen = Generator(
+        world, start.timestamp(), start.timestamp() + 7 * 86400, incident_rate=0.0, keep_plans=True
+    )
     wake: dict[str, list[float]] = defaultdict(list)
     trips: dict[str, list[int]] = defaultdict(list)
     events: Counter[str] = Counter()

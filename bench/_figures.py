@@ -1,4 +1,5 @@
-"""The benchmark's figures: a table for people and one JSON line for tools."""
+"""The ingest benchmark's figures: a table for people and one JSON line for tools (not to be
+confused with ``monthly_report.py``, the benchmark of the monthly statistics table)."""
 
 from __future__ import annotations
 

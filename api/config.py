@@ -1,0 +1,31 @@
+"""What the API reads of the deployment's configuration, and nothing more.
+
+``ApiConfig`` is a protocol: the composition root hands in its ``tanfang.settings.Settings``
+(which has these attributes, checked by mypy at the call), and the API never imports
+``tanfang`` (the import-linter contracts hold it).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class ApiConfig(Protocol):
+    """The settings the API uses (docs/configuration.md)."""
+
+    @property
+    def database_url(self) -> str | None: ...
+    @property
+    def database_pool_max(self) -> int: ...
+    @property
+    def mqtt_url(self) -> str | None: ...
+    @property
+    def admin_token(self) -> str | None: ...
+    @property
+    def tz(self) -> ZoneInfo: ...
+
+
+class ConfigError(ValueError):
+    """A setting the API needs is missing (``tanfang.failure`` reports it as a bad setting,
+    exit 2)."""
