@@ -7,7 +7,7 @@ import itertools
 from datetime import date
 
 from care.category import Facts, classify
-from tests.care.conftest import Conn
+from store.db import Conn
 
 ON = date(2024, 3, 1)  # the day after 29 February of a leap year
 BIRTHS = [

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from care import compliance_repo, report
 from care.month import Month
-from tests.care.conftest import Conn, add_elder
+from store.db import Conn
+from tests.care.conftest import add_elder
 
 TZ = ZoneInfo("Asia/Shanghai")
 MAY = Month(2026, 5)

@@ -13,7 +13,8 @@ from care import audit_repo, compliance_repo, contacts_repo, history_repo, repo,
 from care.audit import Actor
 from care.contacts import ContactCreate
 from care.month import Month
-from tests.care.conftest import Conn, add_elder, add_visit
+from store.db import Conn
+from tests.care.conftest import add_elder, add_visit
 
 TZ = ZoneInfo("Asia/Shanghai")
 MAY = Month(2026, 5)

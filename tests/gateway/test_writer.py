@@ -10,12 +10,12 @@ import psycopg
 import pytest
 from psycopg_pool import PoolTimeout
 
-from devices.ingest_repo import Conn
 from devices.schema import Event
 from gateway.reconcile import Reconciler
 from gateway.sinks import CommittedBatch
 from gateway.steps import InTransactionStep
 from gateway.writer import Writer
+from store.db import Conn
 from store.pool import Pool
 from tanfang import runtime
 from tanfang.settings import Settings
