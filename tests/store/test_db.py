@@ -10,20 +10,8 @@ import pytest
 from psycopg import sql
 from pydantic import BaseModel
 
-from store.db import (
-    Condition,
-    Conn,
-    Where,
-    above,
-    below,
-    compare,
-    equals,
-    fetch_all,
-    fetch_one,
-    fetch_row,
-    fetch_rows,
-    where,
-)
+from store import db
+from store.db import Condition, Conn, Where
 
 # Three rows to filter, without a table: (id, town, kind).
 _ROWS = sql.SQL(
@@ -53,36 +41,36 @@ async def conn(database_url: str) -> AsyncIterator[Conn]:
 
 async def ids(conn: Conn, filters: Where) -> list[int]:
     query = sql.SQL("SELECT * FROM ({}) AS r{} ORDER BY id").format(_ROWS, filters.clause)
-    return [row.id for row in await fetch_all(conn, query, filters.params, Item)]
+    return [row.id for row in await db.fetch_all(conn, query, filters.params, Item)]
 
 
 def test_no_filter_given_makes_no_where_clause() -> None:
-    filters = where(equals("town", None), above("id", None), None)
+    filters = db.where(db.equals("town", None), db.above("id", None), None)
     assert filters.clause.as_string(None) == ""
     assert filters.params == {}
 
 
 def test_given_filters_are_joined_with_and_with_named_parameters() -> None:
-    filters = where(equals("town", "a"), None, above("id", 1))
+    filters = db.where(db.equals("town", "a"), None, db.above("id", 1))
     assert filters.clause.as_string(None) == ' WHERE "town" = %(town)s AND "id" > %(after_id)s'
     assert filters.params == {"town": "a", "after_id": 1}
 
 
 def test_two_conditions_with_one_parameter_name_are_refused() -> None:
     with pytest.raises(ValueError, match="town"):
-        where(equals("town", "a"), Condition(sql.SQL("town <> %(town)s"), {"town": "b"}))
+        db.where(db.equals("town", "a"), Condition(sql.SQL("town <> %(town)s"), {"town": "b"}))
 
 
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        (where(), [1, 2, 3]),
-        (where(equals("town", "a")), [1, 3]),
-        (where(equals("town", "a"), equals("kind", "x")), [1]),
-        (where(above("id", 1)), [2, 3]),
-        (where(below("id", 3), equals("kind", "x")), [1, 2]),
-        (where(compare("id", ">=", 2, name="from"), compare("id", "<=", 2, name="to")), [2]),
-        (where(Condition(sql.SQL("kind = 'y'"))), [3]),
+        (db.where(), [1, 2, 3]),
+        (db.where(db.equals("town", "a")), [1, 3]),
+        (db.where(db.equals("town", "a"), db.equals("kind", "x")), [1]),
+        (db.where(db.above("id", 1)), [2, 3]),
+        (db.where(db.below("id", 3), db.equals("kind", "x")), [1, 2]),
+        (db.where(db.compare("id", ">=", 2, name="lo"), db.compare("id", "<=", 2, name="hi")), [2]),
+        (db.where(Condition(sql.SQL("kind = 'y'"))), [3]),
     ],
 )
 async def test_a_where_clause_selects_the_rows_of_its_filters(
@@ -93,13 +81,13 @@ async def test_a_where_clause_selects_the_rows_of_its_filters(
 
 async def test_fetch_one_builds_a_pydantic_model_or_a_dataclass_or_gives_none(conn: Conn) -> None:
     query = sql.SQL("SELECT * FROM ({}) AS r WHERE id = %s").format(_ROWS)
-    assert await fetch_one(conn, query, (2,), Item) == Item(id=2, town="b", kind="x")
-    assert await fetch_one(conn, query, (3,), ItemRecord) == ItemRecord(3, "a", "y")
-    assert await fetch_one(conn, query, (9,), Item) is None
+    assert await db.fetch_one(conn, query, (2,), Item) == Item(id=2, town="b", kind="x")
+    assert await db.fetch_one(conn, query, (3,), ItemRecord) == ItemRecord(3, "a", "y")
+    assert await db.fetch_one(conn, query, (9,), Item) is None
 
 
 async def test_fetch_row_and_rows_give_rows_by_column_name(conn: Conn) -> None:
     query = sql.SQL("SELECT * FROM ({}) AS r WHERE town = %s ORDER BY id").format(_ROWS)
-    assert await fetch_row(conn, query, ("b",)) == {"id": 2, "town": "b", "kind": "x"}
-    assert await fetch_row(conn, query, ("z",)) is None
-    assert [row["id"] for row in await fetch_rows(conn, query, ("a",))] == [1, 3]
+    assert await db.fetch_row(conn, query, ("b",)) == {"id": 2, "town": "b", "kind": "x"}
+    assert await db.fetch_row(conn, query, ("z",)) is None
+    assert [row["id"] for row in await db.fetch_rows(conn, query, ("a",))] == [1, 3]
