@@ -11,11 +11,8 @@ from psycopg import sql
 from care.visits import Evidence, Visit, VisitCreate
 from store.db import Condition, Conn, compare, equals, fetch_all, fetch_one, where
 
-_COLUMNS: Final = (
-    "id", "elder_id", "method", "visited_at", "visitor", "findings", "refused", "follow_up",
-    "follow_up_notes", "source", "source_device_id", "source_event_ts", "recorded_by",
-    "recorded_at",
-)  # fmt: skip
+# Every field of a visit is a column of ``visits``, but its evidence (``visit_evidence``).
+_COLUMNS: Final = tuple(name for name in Visit.model_fields if name != "evidence")
 _COLUMN_LIST: Final = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
 
 

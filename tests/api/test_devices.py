@@ -146,9 +146,16 @@ async def _insert_event(
         database_url,
         "INSERT INTO events (device_id, ts, seq, kind, value, battery, flags, extra, received_at)"
         " VALUES (%s, %s, %s, %s, %s, 80, %s, %s, now())",
-        (device_id, ts, seq, kind, value, ["clock_skew"] if seq == 0 else [],
-         json.dumps({"room": "hall"}) if kind == "door" else None),
-    )  # fmt: skip
+        (
+            device_id,
+            ts,
+            seq,
+            kind,
+            value,
+            ["clock_skew"] if seq == 0 else [],
+            json.dumps({"room": "hall"}) if kind == "door" else None,
+        ),
+    )
 
 
 async def test_events_come_newest_first_with_filters_and_outlive_the_device(
