@@ -9,7 +9,7 @@ from typing import Final
 from psycopg import sql
 
 from care.visits import Evidence, Visit, VisitCreate
-from store.db import Condition, Conn, compare, equals, fetch_all, fetch_one, where
+from store.db import Condition, Conn, equals, fetch_all, fetch_one, where, within
 
 # Every field of a visit is a column of ``visits``, but its evidence (``visit_evidence``).
 _COLUMNS: Final = tuple(name for name in Visit.model_fields if name != "evidence")
@@ -57,8 +57,7 @@ async def list_visits(
     """The elder's visits in [start, end), newest first (then by id, for paging)."""
     filters = where(
         equals("elder_id", elder_id),
-        compare("visited_at", ">=", start, name="start"),
-        compare("visited_at", "<", end, name="end"),
+        within("visited_at", start, end),
         None if before_id is None else Condition(_BEFORE, {"before": before_id}),
     )
     query = sql.SQL("SELECT {} FROM visits{} ORDER BY visited_at DESC, id DESC LIMIT {}").format(

@@ -26,12 +26,12 @@ from store.db import (
     Row,
     above,
     below,
-    compare,
     equals,
     fetch_all,
     fetch_one,
     fetch_rows,
     where,
+    within,
 )
 from store.errors import StoreError
 from store.statements import assignments, insert_into
@@ -140,8 +140,7 @@ async def list_events(
     """The device's events newest first, ``since`` inclusive, ``until`` exclusive."""
     filters = where(
         equals("device_id", device_id),
-        compare("ts", ">=", since, name="since"),
-        compare("ts", "<", until, name="until"),
+        within("ts", since, until),
         equals("kind", kind),
     )
     query = sql.SQL(

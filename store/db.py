@@ -101,6 +101,23 @@ def compare(
     return _compare(column, operator, name, value)
 
 
+def within(column: str, start: object | None, end: object | None) -> Condition | None:
+    """``column`` in the half-open window [start, end): either bound may be None (open on
+    that side), both None is no condition. Parameters ``from_<column>``, ``to_<column>``."""
+    bounds = [
+        bound
+        for bound in (
+            compare(column, ">=", start, name=f"from_{column}"),
+            compare(column, "<", end, name=f"to_{column}"),
+        )
+        if bound is not None
+    ]
+    if not bounds:
+        return None
+    params = {name: value for bound in bounds for name, value in bound.params.items()}
+    return Condition(sql.SQL(" AND ").join(bound.clause for bound in bounds), params)
+
+
 def _compare(column: str, operator: Operator, name: str, value: object) -> Condition:
     clause = sql.SQL("{} {} {}").format(
         sql.Identifier(column), sql.SQL(operator), sql.Placeholder(name)

@@ -71,6 +71,10 @@ def test_two_conditions_with_one_parameter_name_are_refused() -> None:
         (db.where(db.below("id", 3), db.equals("kind", "x")), [1, 2]),
         (db.where(db.compare("id", ">=", 2, name="lo"), db.compare("id", "<=", 2, name="hi")), [2]),
         (db.where(Condition(sql.SQL("kind = 'y'"))), [3]),
+        (db.where(db.within("id", 2, 3)), [2]),
+        (db.where(db.within("id", None, 3)), [1, 2]),
+        (db.where(db.within("id", 2, None)), [2, 3]),
+        (db.where(db.within("id", None, None)), [1, 2, 3]),
     ],
 )
 async def test_a_where_clause_selects_the_rows_of_its_filters(
