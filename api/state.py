@@ -9,12 +9,11 @@ from datetime import date, datetime
 from typing import Annotated, Final
 
 from fastapi import Depends, Request
-from psycopg import AsyncConnection
-from psycopg.rows import TupleRow
 
 from api.config import ApiConfig
 from api.health import BrokerProbe, HealthSource
 from devices.replay import DeadLetterReplayer
+from store.db import Conn
 from store.pool import Pool
 
 # A request waits at most this long for a database connection, then answers 503 (with
@@ -40,7 +39,7 @@ class AppState:
         return self.clock().astimezone(self.settings.tz).date()
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection[TupleRow]]:
+    async def connection(self) -> AsyncIterator[Conn]:
         """A pooled connection in a transaction, committed when the block ends without error."""
         async with self.pool.connection(timeout=REQUEST_CONNECT_TIMEOUT_S) as conn:
             yield conn

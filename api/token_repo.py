@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from psycopg import AsyncConnection
-from psycopg.rows import TupleRow, class_row
 from pydantic import BaseModel
 
-Conn = AsyncConnection[TupleRow]
+from store.db import Conn, fetch_all, fetch_one
 
 
 class TokenRecord(BaseModel):
@@ -26,35 +24,35 @@ class TokenRecord(BaseModel):
 async def insert_token(
     conn: Conn, *, token_hash: str, role: str, town: str | None, name: str
 ) -> TokenRecord:
-    async with conn.cursor(row_factory=class_row(TokenRecord)) as cur:
-        await cur.execute(
-            "INSERT INTO api_tokens (token_hash, role, town, name) VALUES (%s, %s, %s, %s)"
-            " RETURNING id, role, town, name, created_at, revoked_at",
-            (token_hash, role, town, name),
-        )
-        row = await cur.fetchone()
-    assert row is not None
-    return row
+    stored = await fetch_one(
+        conn,
+        "INSERT INTO api_tokens (token_hash, role, town, name) VALUES (%s, %s, %s, %s)"
+        " RETURNING id, role, town, name, created_at, revoked_at",
+        (token_hash, role, town, name),
+        TokenRecord,
+    )
+    assert stored is not None
+    return stored
 
 
 async def find_active_token(conn: Conn, token_hash: str) -> TokenRecord | None:
-    async with conn.cursor(row_factory=class_row(TokenRecord)) as cur:
-        await cur.execute(
-            "SELECT id, role, town, name, created_at, revoked_at FROM api_tokens"
-            " WHERE token_hash = %s AND revoked_at IS NULL",
-            (token_hash,),
-        )
-        return await cur.fetchone()
+    return await fetch_one(
+        conn,
+        "SELECT id, role, town, name, created_at, revoked_at FROM api_tokens"
+        " WHERE token_hash = %s AND revoked_at IS NULL",
+        (token_hash,),
+        TokenRecord,
+    )
 
 
 async def list_tokens(conn: Conn, *, after: int | None, limit: int) -> Sequence[TokenRecord]:
-    async with conn.cursor(row_factory=class_row(TokenRecord)) as cur:
-        await cur.execute(
-            "SELECT id, role, town, name, created_at, revoked_at FROM api_tokens"
-            " WHERE id > %s ORDER BY id LIMIT %s",
-            (after or 0, limit),
-        )
-        return await cur.fetchall()
+    return await fetch_all(
+        conn,
+        "SELECT id, role, town, name, created_at, revoked_at FROM api_tokens"
+        " WHERE id > %s ORDER BY id LIMIT %s",
+        (after or 0, limit),
+        TokenRecord,
+    )
 
 
 async def revoke_token(conn: Conn, token_id: int) -> bool:

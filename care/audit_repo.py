@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from psycopg import AsyncConnection
-from psycopg.rows import TupleRow, dict_row
 from psycopg.types.json import Jsonb
 
 from care.audit import Actor, AuditEntry
-
-Conn = AsyncConnection[TupleRow]
+from store.db import Conn, fetch_all
 
 
 async def record(
@@ -43,15 +40,14 @@ async def entries(
     conn: Conn, entity: str, entity_id: str | None, *, limit: int = 100
 ) -> list[AuditEntry]:
     """The newest entries about one thing (or every thing of a kind), newest first."""
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            "SELECT id, at, actor, role, action, entity, entity_id, town, detail FROM audit_log"
-            " WHERE entity = %s AND (%s::text IS NULL OR entity_id = %s)"
-            " ORDER BY at DESC, id DESC LIMIT %s",
-            (entity, entity_id, entity_id, limit),
-        )
-        rows = await cur.fetchall()
-    return [AuditEntry.model_validate(row) for row in rows]
+    return await fetch_all(
+        conn,
+        "SELECT id, at, actor, role, action, entity, entity_id, town, detail FROM audit_log"
+        " WHERE entity = %s AND (%s::text IS NULL OR entity_id = %s)"
+        " ORDER BY at DESC, id DESC LIMIT %s",
+        (entity, entity_id, entity_id, limit),
+        AuditEntry,
+    )
 
 
 async def set_actor(conn: Conn, actor: Actor) -> None:

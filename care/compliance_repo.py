@@ -8,8 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow, dict_row
+from psycopg import sql
 
 from care.compliance import VisitFact, WatchPeriod
 from care.due import TownElder
@@ -17,8 +16,7 @@ from care.models import Elder
 from care.month import Month
 from care.repo import CATEGORY_SQL
 from care.visits import Visit
-
-Conn = AsyncConnection[TupleRow]
+from store.db import Conn, fetch_row, fetch_rows
 
 # A watch week may begin up to 6 days before the month or end up to 6 days after it.
 NEAR: Final = timedelta(days=7)
@@ -84,9 +82,7 @@ def _watch(rows: list[dict[str, Any]]) -> list[WatchPeriod]:
 async def elder_month(conn: Conn, elder_id: str, month: Month, tz: ZoneInfo) -> ElderMonth | None:
     """The elder's file, visits near the month, last in-home visit by the month's end and
     the watch periods of the month — in one query."""
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_ONE_ELDER, {**_bounds(month, tz), "id": elder_id})
-        row = await cur.fetchone()
+    row = await fetch_row(conn, _ONE_ELDER, {**_bounds(month, tz), "id": elder_id})
     if row is None:
         return None
     near = row.pop("_near")
@@ -127,9 +123,7 @@ async def town_month(
     """The classified elders of ``town`` (all towns: None) on file by the month's end,
     with their class on day ``on``, last visits, and visits near the month."""
     query = _TOWN.format(category=CATEGORY_SQL, on_file=ON_FILE)
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, {**_bounds(month, tz), "town": town, "on": on})
-        rows = await cur.fetchall()
+    rows = await fetch_rows(conn, query, {**_bounds(month, tz), "town": town, "on": on})
     return [
         TownElder(
             elder_id=row["id"],

@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-from psycopg import AsyncConnection
-from psycopg.rows import TupleRow, class_row
-
 from care.contacts import Contact, ContactCreate, emergency_order
-
-Conn = AsyncConnection[TupleRow]
+from store.db import Conn, fetch_all, fetch_one
 
 
 async def add_contact(
     conn: Conn, elder_id: str, contact: ContactCreate, created_by: str
 ) -> Contact:
-    async with conn.cursor(row_factory=class_row(Contact)) as cur:
-        await cur.execute(
-            "INSERT INTO contacts (elder_id, name, phone, relation, priority, created_by)"
-            " VALUES (%s, %s, %s, %s, %s, %s)"
-            " RETURNING id, elder_id, name, phone, relation, priority, created_at",
-            (elder_id, contact.name, contact.phone, contact.relation, contact.priority, created_by),
-        )
-        row = await cur.fetchone()
-    assert row is not None
-    return row
+    stored = await fetch_one(
+        conn,
+        "INSERT INTO contacts (elder_id, name, phone, relation, priority, created_by)"
+        " VALUES (%s, %s, %s, %s, %s, %s)"
+        " RETURNING id, elder_id, name, phone, relation, priority, created_at",
+        (elder_id, contact.name, contact.phone, contact.relation, contact.priority, created_by),
+        Contact,
+    )
+    assert stored is not None
+    return stored
 
 
 async def list_contacts(conn: Conn, elder_id: str) -> list[Contact]:
     """The elder's contacts in the order to call them (care.contacts.emergency_order)."""
-    async with conn.cursor(row_factory=class_row(Contact)) as cur:
-        await cur.execute(
-            "SELECT id, elder_id, name, phone, relation, priority, created_at"
-            " FROM contacts WHERE elder_id = %s",
-            (elder_id,),
-        )
-        rows = await cur.fetchall()
+    rows = await fetch_all(
+        conn,
+        "SELECT id, elder_id, name, phone, relation, priority, created_at"
+        " FROM contacts WHERE elder_id = %s",
+        (elder_id,),
+        Contact,
+    )
     return emergency_order(rows)
 
 

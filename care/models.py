@@ -12,8 +12,9 @@ from enum import StrEnum
 from typing import Annotated, Final
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from store.patch import PatchModel
 from store.text import ID_PATTERN, RecordId, storable
 
 ELDER_ID_PATTERN: Final = ID_PATTERN
@@ -108,30 +109,26 @@ class ElderCreate(_ElderFields):
     id: ElderId
 
 
-# Fields a PATCH may change but not set to null: their column is NOT NULL, or (filed_on)
-# null would lose the day the file was opened.
-NOT_NULL_FIELDS: Final = frozenset(
-    {
-        "name",
-        "town",
-        "living_arrangement",
-        "incapacitated",
-        "dementia",
-        "disability_level",
-        "low_income",
-        "family_planning_special",
-        "couple_with_dependent",
-        "cares_for_dependent_child",
-        "visit_consent",
-        "filed_on",
-    }
-)
-
-
-class ElderUpdate(BaseModel):
+class ElderUpdate(PatchModel):
     """A partial change: only the fields sent are changed; ``null`` clears optional ones."""
 
-    model_config = ConfigDict(use_enum_values=True, extra="forbid")
+    # Their column is NOT NULL, or (filed_on) null would lose the day the file was opened.
+    not_null = frozenset(
+        {
+            "name",
+            "town",
+            "living_arrangement",
+            "incapacitated",
+            "dementia",
+            "disability_level",
+            "low_income",
+            "family_planning_special",
+            "couple_with_dependent",
+            "cares_for_dependent_child",
+            "visit_consent",
+            "filed_on",
+        }
+    )
 
     name: Name | None = None
     gender: Gender | None = None
@@ -156,18 +153,6 @@ class ElderUpdate(BaseModel):
     contact_person: Name | None = None
     contact_person_phone: Phone | None = None
     filed_on: date | None = None
-
-    @field_validator(*sorted(NOT_NULL_FIELDS), mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        # Only runs for values actually sent, so an omitted field stays "unchanged".
-        if value is None:
-            raise ValueError("may be changed but not set to null")
-        return value
-
-    def changes(self) -> dict[str, object]:
-        """The fields the client sent, ready to store."""
-        return self.model_dump(exclude_unset=True)
 
 
 class Elder(BaseModel):

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from care import visits_repo
 from care.month import local_day
+from store.db import Conn
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class StoredEvent(Protocol):
 
 
 async def record_checkin_visits(
-    conn: visits_repo.Conn,
+    conn: Conn,
     events: Sequence[StoredEvent],
     elder_ids: Sequence[str | None],
     tz: ZoneInfo,
@@ -78,7 +79,7 @@ class _Press:
     kind: str = CHECKIN_KIND
 
 
-async def reconcile_checkin_visits(conn: visits_repo.Conn, now: datetime, tz: ZoneInfo) -> int:
+async def reconcile_checkin_visits(conn: Conn, now: datetime, tz: ZoneInfo) -> int:
     """Record as online visits the stored presses of the last ``RECONCILE_DAYS`` days that
     have none (their in-transaction step failed), in the caller's transaction. Idempotent.
     Returns how many presses were recorded."""

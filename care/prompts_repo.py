@@ -6,14 +6,12 @@ from datetime import date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow, class_row
+from psycopg import sql
 
 from care.models import PromptCandidate
 from care.month import Month, day_start
 from care.repo import CATEGORY_SQL
-
-Conn = AsyncConnection[TupleRow]
+from store.db import Conn, fetch_all
 
 # One button an elder: the one online now, else the one heard from last, else the first.
 _CANDIDATES: Final = sql.SQL(
@@ -48,9 +46,7 @@ async def candidates(conn: Conn, month: Month, today: date, tz: ZoneInfo) -> lis
         "day_end": day_start(date.fromordinal(today.toordinal() + 1), tz),
         "on": today,
     }
-    async with conn.cursor(row_factory=class_row(PromptCandidate)) as cur:
-        await cur.execute(_CANDIDATES.format(category=CATEGORY_SQL), params)
-        return await cur.fetchall()
+    return await fetch_all(conn, _CANDIDATES.format(category=CATEGORY_SQL), params, PromptCandidate)
 
 
 async def claim(

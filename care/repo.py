@@ -7,14 +7,12 @@ from datetime import date
 from typing import Final
 
 import psycopg
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow, dict_row
+from psycopg import sql
 
 from care.models import Elder, ElderCreate
+from store.db import Condition, Conn, above, equals, fetch_all, fetch_one, where
 from store.errors import StoreError
 from store.statements import assignments, insert_into
-
-Conn = AsyncConnection[TupleRow]
 
 _COLUMNS: Final = tuple(Elder.model_fields)
 _SELECT: Final = sql.SQL("SELECT {} FROM elders AS e").format(
@@ -46,20 +44,15 @@ async def insert_elder(conn: Conn, elder: ElderCreate) -> Elder:
     values = elder.model_dump()
     query = insert_into("elders", values)
     try:
-        async with conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(query + _RETURNING, values)
-            row = await cur.fetchone()
+        stored = await fetch_one(conn, query + _RETURNING, values, Elder)
     except psycopg.errors.UniqueViolation as exc:
         raise DuplicateElderError(elder.id) from exc
-    assert row is not None
-    return Elder.model_validate(row)
+    assert stored is not None
+    return stored
 
 
 async def get_elder(conn: Conn, elder_id: str) -> Elder | None:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_SELECT + sql.SQL(" WHERE id = %s"), (elder_id,))
-        row = await cur.fetchone()
-    return None if row is None else Elder.model_validate(row)
+    return await fetch_one(conn, _SELECT + sql.SQL(" WHERE id = %s"), (elder_id,), Elder)
 
 
 async def update_elder(conn: Conn, elder_id: str, changes: Mapping[str, object]) -> Elder | None:
@@ -72,10 +65,7 @@ async def update_elder(conn: Conn, elder_id: str, changes: Mapping[str, object])
     query = sql.SQL("UPDATE elders SET {}, updated_at = now() WHERE id = {}").format(
         assignments(changes), sql.Placeholder("_id")
     )
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query + _RETURNING, {**changes, "_id": elder_id})
-        row = await cur.fetchone()
-    return None if row is None else Elder.model_validate(row)
+    return await fetch_one(conn, query + _RETURNING, {**changes, "_id": elder_id}, Elder)
 
 
 async def list_elders(
@@ -94,34 +84,30 @@ async def list_elders(
     ``q`` (a case-insensitive part of the id, name, village or phone; of the id alone with
     ``q_id_only``). The class is computed in the WHERE clause, so a page reads its rows
     in id order and stops at ``limit``, however rare the class."""
-    where: list[sql.Composable] = []
-    params: dict[str, object] = {"limit": limit}
-    if category is not None:
-        if on is None:
-            raise ValueError("a category filter needs the day it is judged on")
-        if category == NOT_CLASSIFIED:
-            where.append(CATEGORY_SQL + sql.SQL(" IS NULL"))
-        else:
-            where.append(CATEGORY_SQL + sql.SQL(" = %(category)s"))
-            params["category"] = category
-        params["on"] = on
-    if town is not None:
-        where.append(sql.SQL("town = %(town)s"))
-        params["town"] = town
-    if after is not None:
-        where.append(sql.SQL("id > %(after)s"))
-        params["after"] = after
-    if q:
-        where.append(_ID_MATCHES if q_id_only else _ANY_MATCHES)
-        params["q"] = "%" + _escape_like(q) + "%"
-    query = _SELECT
-    if where:
-        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
-    query += sql.SQL(" ORDER BY id LIMIT %(limit)s")
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
-        rows = await cur.fetchall()
-    return [Elder.model_validate(row) for row in rows]
+    filters = where(
+        _in_category(category, on),
+        equals("town", town),
+        above("id", after),
+        _matching(q, id_only=q_id_only),
+    )
+    query = _SELECT + filters.clause + sql.SQL(" ORDER BY id LIMIT %(limit)s")
+    return await fetch_all(conn, query, {**filters.params, "limit": limit}, Elder)
+
+
+def _in_category(category: str | None, on: date | None) -> Condition | None:
+    if category is None:
+        return None
+    if on is None:
+        raise ValueError("a category filter needs the day it is judged on")
+    if category == NOT_CLASSIFIED:
+        return Condition(CATEGORY_SQL + sql.SQL(" IS NULL"), {"on": on})
+    return Condition(CATEGORY_SQL + sql.SQL(" = %(category)s"), {"on": on, "category": category})
+
+
+def _matching(q: str | None, *, id_only: bool) -> Condition | None:
+    if not q:
+        return None
+    return Condition(_ID_MATCHES if id_only else _ANY_MATCHES, {"q": "%" + _escape_like(q) + "%"})
 
 
 def _escape_like(text: str) -> str:

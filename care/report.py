@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 import orjson
 from openpyxl import Workbook
 from psycopg import AsyncConnection
-from psycopg.rows import TupleRow
 
 from care import report_repo
 from care.month import Month, as_of
+from store.db import Conn
 
 TITLE: Final = "探訪關愛服務情況統計表"
 TOTAL_TOWN: Final = "合計"
@@ -127,7 +127,7 @@ def build(
 
 
 async def monthly_report(
-    conn: AsyncConnection[TupleRow], month: Month, town: str | None, today: date, tz: ZoneInfo
+    conn: Conn, month: Month, town: str | None, today: date, tz: ZoneInfo
 ) -> MonthlyReport:
     """The table for ``month`` (one town, or every town when ``town`` is None)."""
     on = as_of(month, today)

@@ -8,18 +8,16 @@ elders and the rates always describe the same people."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Final
+from typing import Final
 from zoneinfo import ZoneInfo
 
 import psycopg
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow, dict_row
+from psycopg import sql
 
 from care.compliance_repo import ON_FILE
 from care.month import Month
 from care.repo import CATEGORY_SQL
-
-Conn = AsyncConnection[TupleRow]
+from store.db import Conn, Row, fetch_rows
 
 # Enough memory for the month's per-elder aggregate (100 000 groups) to stay in memory.
 _WORK_MEM: Final = "128MB"
@@ -88,7 +86,7 @@ _ALERTS: Final = sql.SQL(
 
 async def town_rows(
     conn: Conn, month: Month, town: str | None, on: date, tz: ZoneInfo
-) -> list[dict[str, Any]]:
+) -> list[Row]:
     """One row per town (``town`` None: every town) of the month's counts; the class is
     the one on day ``on``."""
     start, end = month.bounds(tz)
@@ -104,9 +102,7 @@ async def town_rows(
     await conn.execute("SELECT set_config('work_mem', %s, true)", (_WORK_MEM,))
     # Compiling this one query's expressions costs more than it saves (measured ~0.2 s).
     await conn.execute("SELECT set_config('jit', 'off', true)")
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_REPORT.format(category=CATEGORY_SQL, on_file=ON_FILE), params)
-        return await cur.fetchall()
+    return await fetch_rows(conn, _REPORT.format(category=CATEGORY_SQL, on_file=ON_FILE), params)
 
 
 async def alert_counts(

@@ -6,18 +6,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Final
 
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow, dict_row
+from psycopg import sql
 
 from care.visits import Evidence, Visit, VisitCreate
+from store.db import Condition, Conn, equals, fetch_all, fetch_one, where, within
 
-Conn = AsyncConnection[TupleRow]
-
-_COLUMNS: Final = (
-    "id", "elder_id", "method", "visited_at", "visitor", "findings", "refused", "follow_up",
-    "follow_up_notes", "source", "source_device_id", "source_event_ts", "recorded_by",
-    "recorded_at",
-)  # fmt: skip
+# Every field of a visit is a column of ``visits``, but its evidence (``visit_evidence``).
+_COLUMNS: Final = tuple(name for name in Visit.model_fields if name != "evidence")
 _COLUMN_LIST: Final = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
 
 
@@ -29,15 +24,12 @@ async def insert_visit(
     and gives back the first visit. Returns the visit and whether it was stored now."""
     params = {**visit.model_dump(), "day": day, "recorded_by": recorded_by, "key": key}
     params["follow_up"] = list(params["follow_up"])
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_INSERT, params)
-        row = await cur.fetchone()
-        if row is not None:
-            return Visit.model_validate(row), True
-        await cur.execute(_BY_KEY, params)
-        row = await cur.fetchone()
-    assert row is not None  # the conflicting row, committed before ours could insert
-    return Visit.model_validate(row), False
+    stored = await fetch_one(conn, _INSERT, params, Visit)
+    if stored is not None:
+        return stored, True
+    first = await fetch_one(conn, _BY_KEY, params, Visit)
+    assert first is not None  # the conflicting row, committed before ours could insert
+    return first, False
 
 
 _INSERT: Final = sql.SQL(
@@ -63,23 +55,21 @@ async def list_visits(
     limit: int = 500,
 ) -> list[Visit]:
     """The elder's visits in [start, end), newest first (then by id, for paging)."""
-    where = [sql.SQL("elder_id = %(elder_id)s")]
-    if start is not None:
-        where.append(sql.SQL("visited_at >= %(start)s"))
-    if end is not None:
-        where.append(sql.SQL("visited_at < %(end)s"))
-    if before_id is not None:
-        where.append(
-            sql.SQL("(visited_at, id) < (SELECT visited_at, id FROM visits WHERE id = %(before)s)")
-        )
-    query = sql.SQL(
-        "SELECT {} FROM visits WHERE {} ORDER BY visited_at DESC, id DESC LIMIT {}"
-    ).format(_COLUMN_LIST, sql.SQL(" AND ").join(where), sql.Literal(limit))
-    params = {"elder_id": elder_id, "start": start, "end": end, "before": before_id}
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
-        rows = await cur.fetchall()
-    return [Visit.model_validate(row) for row in rows]
+    filters = where(
+        equals("elder_id", elder_id),
+        within("visited_at", start, end),
+        None if before_id is None else Condition(_BEFORE, {"before": before_id}),
+    )
+    query = sql.SQL("SELECT {} FROM visits{} ORDER BY visited_at DESC, id DESC LIMIT {}").format(
+        _COLUMN_LIST, filters.clause, sql.Literal(limit)
+    )
+    return await fetch_all(conn, query, filters.params, Visit)
+
+
+# A keyset cursor: the visits after the one given, in the order of the list.
+_BEFORE: Final = sql.SQL(
+    "(visited_at, id) < (SELECT visited_at, id FROM visits WHERE id = %(before)s)"
+)
 
 
 async def evidence_for(conn: Conn, visit_ids: Sequence[int]) -> dict[int, list[Evidence]]:

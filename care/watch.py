@@ -57,6 +57,10 @@ class WatchPeriodPublic(BaseModel):
 
     def period(self) -> WatchPeriod:
         return WatchPeriod(
-            self.id, self.town, self.starts_on, self.ends_on, self.reason,
+            self.id,
+            self.town,
+            self.starts_on,
+            self.ends_on,
+            self.reason,
             self.min_visits_per_week,
-        )  # fmt: skip
+        )

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow, dict_row
+from psycopg import sql
 
 from care.watch import WatchPeriodCreate, WatchPeriodPublic
-
-Conn = AsyncConnection[TupleRow]
+from store.db import Conn, fetch_all, fetch_one
 
 _COLUMNS: Final = sql.SQL(
     "id, town, starts_on, ends_on, reason, min_visits_per_week, created_by, created_at"
@@ -28,21 +26,17 @@ _TOUCHING: Final = sql.SQL(
 
 
 async def add_period(conn: Conn, period: WatchPeriodCreate, created_by: str) -> WatchPeriodPublic:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            _INSERT,
-            (
-                period.town,
-                period.starts_on,
-                period.ends_on,
-                period.reason,
-                period.min_visits_per_week,
-                created_by,
-            ),
-        )
-        row = await cur.fetchone()
-    assert row is not None
-    return WatchPeriodPublic.model_validate(row)
+    values = (
+        period.town,
+        period.starts_on,
+        period.ends_on,
+        period.reason,
+        period.min_visits_per_week,
+        created_by,
+    )
+    stored = await fetch_one(conn, _INSERT, values, WatchPeriodPublic)
+    assert stored is not None
+    return stored
 
 
 async def periods_touching(
@@ -50,10 +44,5 @@ async def periods_touching(
 ) -> list[WatchPeriodPublic]:
     """Periods overlapping [first, last] that apply to ``town`` (those of all towns
     included); with ``every_town``, the periods of every town."""
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            _TOUCHING,
-            {"first": first, "last": last, "town": town, "every": every_town},
-        )
-        rows = await cur.fetchall()
-    return [WatchPeriodPublic.model_validate(row) for row in rows]
+    params = {"first": first, "last": last, "town": town, "every": every_town}
+    return await fetch_all(conn, _TOUCHING, params, WatchPeriodPublic)

@@ -17,14 +17,12 @@ from datetime import datetime, timedelta
 from typing import Final, cast
 
 import orjson
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow
+from psycopg import sql
 
 from devices.retained import RETAINED, RETAINED_KEY
 from devices.schema import RECEIVE_TIME_FLAGS, Event
+from store.db import Conn
 from store.partitions import DAYS_BACK
-
-Conn = AsyncConnection[TupleRow]
 
 _STAGE = sql.Identifier("tanfang_ingest_stage")
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from devices.kinds import DeviceType
+from store.patch import PatchModel
 from store.text import ID_PATTERN, RecordId, storable
 
 DEVICE_ID_PATTERN: Final = ID_PATTERN
@@ -37,25 +38,15 @@ class DeviceCreate(BaseModel):
     heartbeat_interval_s: HeartbeatSeconds = 300
 
 
-class DeviceUpdate(BaseModel):
+class DeviceUpdate(PatchModel):
     """A partial change: only the fields sent change; ``null`` clears ``elder_id``/``room``."""
 
-    model_config = ConfigDict(use_enum_values=True, extra="forbid")
+    not_null = frozenset({"type", "heartbeat_interval_s"})
 
     type: DeviceType | None = None
     elder_id: ElderRef | None = None
     room: Room | None = None
     heartbeat_interval_s: HeartbeatSeconds | None = None
-
-    @field_validator("type", "heartbeat_interval_s", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may be changed but not set to null")
-        return value
-
-    def changes(self) -> dict[str, object]:
-        return self.model_dump(exclude_unset=True)
 
 
 class DevicePublic(BaseModel):

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import psycopg
 from psycopg import AsyncConnection
-from psycopg.rows import TupleRow
+
+from store.db import Conn
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class Registry:
         """Hold a device found in the database before its notification was applied."""
         self._devices[device_id] = entry
 
-    async def load(self, conn: AsyncConnection[TupleRow]) -> None:
+    async def load(self, conn: Conn) -> None:
         """Replace the whole map with what the database holds now."""
         cur = await conn.execute(_SELECT_ALL)
         fresh: dict[str, DeviceEntry] = {}
@@ -103,7 +104,7 @@ class Registry:
         self._changed(None)
         log.info("device registry loaded: %s devices", len(fresh))
 
-    async def refresh(self, conn: AsyncConnection[TupleRow], device_id: str) -> None:
+    async def refresh(self, conn: Conn, device_id: str) -> None:
         """Re-read one device (after an ``upsert`` notification)."""
         cur = await conn.execute(_SELECT_ONE, (device_id,))
         row = await cur.fetchone()
@@ -148,9 +149,7 @@ class Registry:
                 if not stop.is_set():
                     await self.load(conn)
 
-    async def _drain(
-        self, conn: AsyncConnection[TupleRow], stop: asyncio.Event, wait: float
-    ) -> None:
+    async def _drain(self, conn: Conn, stop: asyncio.Event, wait: float) -> None:
         """Apply notifications until ``wait`` seconds have passed or ``stop`` is set."""
         loop = asyncio.get_running_loop()
         end = loop.time() + wait
@@ -168,7 +167,7 @@ class Registry:
             for payload in pending:
                 await self._apply(conn, payload)
 
-    async def _apply(self, conn: AsyncConnection[TupleRow], payload: str) -> None:
+    async def _apply(self, conn: Conn, payload: str) -> None:
         op, _, device_id = payload.partition(":")
         if op == "delete":
             self.forget(device_id)
@@ -179,9 +178,7 @@ class Registry:
             log.warning("ignored registry notification with operation %r", op[:20])
 
 
-async def find(
-    conn: AsyncConnection[TupleRow], device_ids: Sequence[str]
-) -> dict[str, DeviceEntry]:
+async def find(conn: Conn, device_ids: Sequence[str]) -> dict[str, DeviceEntry]:
     """The registered devices among ``device_ids``, in one query."""
     cur = await conn.execute(_SELECT_MANY, (list(device_ids),))
     rows = await cur.fetchall()

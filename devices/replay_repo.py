@@ -6,13 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow
+from psycopg import sql
 
 from devices.registry import DeviceEntry
 from devices.replay import ReplaySelection
-
-Conn = AsyncConnection[TupleRow]
+from store.db import Condition, Conn, equals, where
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,25 +38,24 @@ async def last_id(conn: Conn) -> int:
     return 0 if row is None else int(row[0])
 
 
+_IN_RANGE = sql.SQL("id > %(after)s AND id <= %(upto)s")
+_ONE_OF = sql.SQL("id = ANY(%(ids)s)")
+
+
 async def selected_ids(
     conn: Conn, selection: ReplaySelection, *, after: int, upto: int, limit: int
 ) -> list[int]:
     """Ids of the selected letters in (after, upto], oldest first, at most ``limit``."""
-    where: list[sql.Composable] = [sql.SQL("id > %(after)s AND id <= %(upto)s")]
-    params: dict[str, object] = {"after": after, "upto": upto, "limit": limit}
-    if selection.device_id is not None:
-        where.append(sql.SQL("device_id = %(device_id)s"))
-        params["device_id"] = selection.device_id
-    if selection.reason is not None:
-        where.append(sql.SQL("reason = %(reason)s"))
-        params["reason"] = selection.reason.value
-    if selection.ids is not None:
-        where.append(sql.SQL("id = ANY(%(ids)s)"))
-        params["ids"] = selection.ids
-    query = sql.SQL("SELECT id FROM dead_letters WHERE {} ORDER BY id LIMIT %(limit)s").format(
-        sql.SQL(" AND ").join(where)
+    filters = where(
+        Condition(_IN_RANGE, {"after": after, "upto": upto}),
+        equals("device_id", selection.device_id),
+        equals("reason", None if selection.reason is None else selection.reason.value),
+        None if selection.ids is None else Condition(_ONE_OF, {"ids": selection.ids}),
     )
-    cur = await conn.execute(query, params)
+    query = sql.SQL("SELECT id FROM dead_letters{} ORDER BY id LIMIT %(limit)s").format(
+        filters.clause
+    )
+    cur = await conn.execute(query, {**filters.params, "limit": limit})
     return [int(row[0]) for row in await cur.fetchall()]
 
 

@@ -11,8 +11,7 @@ from datetime import datetime
 from typing import Final
 
 import psycopg
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow, dict_row
+from psycopg import sql
 
 from devices.models import (
     PAYLOAD_SHOWN_BYTES,
@@ -21,10 +20,21 @@ from devices.models import (
     DevicePublic,
     EventPublic,
 )
+from store.db import (
+    Condition,
+    Conn,
+    Row,
+    above,
+    below,
+    equals,
+    fetch_all,
+    fetch_one,
+    fetch_rows,
+    where,
+    within,
+)
 from store.errors import StoreError
 from store.statements import assignments, insert_into
-
-Conn = AsyncConnection[TupleRow]
 
 _DEVICE_COLUMNS: Final = tuple(DevicePublic.model_fields)
 _DEVICE_LIST: Final = sql.SQL(", ").join(map(sql.Identifier, _DEVICE_COLUMNS))
@@ -43,23 +53,18 @@ async def insert_device(conn: Conn, device: DeviceCreate) -> DevicePublic:
     values = device.model_dump()
     query = sql.SQL("{} RETURNING {}").format(insert_into("devices", values), _DEVICE_LIST)
     try:
-        async with conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(query, values)
-            row = await cur.fetchone()
+        stored = await fetch_one(conn, query, values, DevicePublic)
     except psycopg.errors.UniqueViolation as exc:
         raise DuplicateDeviceError(device.id) from exc
     except psycopg.errors.ForeignKeyViolation as exc:
         raise UnknownElderError(str(device.elder_id)) from exc
-    assert row is not None
-    return DevicePublic.model_validate(row)
+    assert stored is not None
+    return stored
 
 
 async def get_device(conn: Conn, device_id: str) -> DevicePublic | None:
     query = sql.SQL("SELECT {} FROM devices WHERE id = %s").format(_DEVICE_LIST)
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, (device_id,))
-        row = await cur.fetchone()
-    return None if row is None else DevicePublic.model_validate(row)
+    return await fetch_one(conn, query, (device_id,), DevicePublic)
 
 
 async def update_device(
@@ -75,12 +80,9 @@ async def update_device(
         assignments(changes), sql.Placeholder("_id"), _DEVICE_LIST
     )
     try:
-        async with conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(query, {**changes, "_id": device_id})
-            row = await cur.fetchone()
+        return await fetch_one(conn, query, {**changes, "_id": device_id}, DevicePublic)
     except psycopg.errors.ForeignKeyViolation as exc:
         raise UnknownElderError(str(changes.get("elder_id"))) from exc
-    return None if row is None else DevicePublic.model_validate(row)
 
 
 async def delete_device(conn: Conn, device_id: str) -> bool:
@@ -100,27 +102,19 @@ async def list_devices(
 ) -> Sequence[DevicePublic]:
     """Devices in id order after the id ``after`` (keyset). ``online=False`` matches every
     device not known to be online, including those never heard from."""
-    where: list[sql.Composable] = []
-    params: dict[str, object] = {"limit": limit}
-    for column, value in (("elder_id", elder_id), ("type", type_)):
-        if value is not None:
-            where.append(sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)))
-            params[column] = value
-    if online is True:
-        where.append(sql.SQL("online IS TRUE"))
-    elif online is False:
-        where.append(sql.SQL("online IS NOT TRUE"))
-    if after is not None:
-        where.append(sql.SQL("id > %(after)s"))
-        params["after"] = after
-    query = sql.SQL("SELECT {} FROM devices").format(_DEVICE_LIST)
-    if where:
-        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
-    query += sql.SQL(" ORDER BY id LIMIT %(limit)s")
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
-        rows = await cur.fetchall()
-    return [DevicePublic.model_validate(row) for row in rows]
+    filters = where(
+        equals("elder_id", elder_id), equals("type", type_), _online(online), above("id", after)
+    )
+    query = sql.SQL("SELECT {} FROM devices{} ORDER BY id LIMIT %(limit)s").format(
+        _DEVICE_LIST, filters.clause
+    )
+    return await fetch_all(conn, query, {**filters.params, "limit": limit}, DevicePublic)
+
+
+def _online(online: bool | None) -> Condition | None:
+    if online is None:
+        return None
+    return Condition(sql.SQL("online IS TRUE" if online else "online IS NOT TRUE"))
 
 
 async def device_known(conn: Conn, device_id: str) -> bool:
@@ -144,25 +138,16 @@ async def list_events(
     limit: int = 100,
 ) -> Sequence[EventPublic]:
     """The device's events newest first, ``since`` inclusive, ``until`` exclusive."""
-    where: list[sql.Composable] = [sql.SQL("device_id = %(device_id)s")]
-    params: dict[str, object] = {"device_id": device_id, "limit": limit}
-    if since is not None:
-        where.append(sql.SQL("ts >= %(since)s"))
-        params["since"] = since
-    if until is not None:
-        where.append(sql.SQL("ts < %(until)s"))
-        params["until"] = until
-    if kind is not None:
-        where.append(sql.SQL("kind = %(kind)s"))
-        params["kind"] = kind
+    filters = where(
+        equals("device_id", device_id),
+        within("ts", since, until),
+        equals("kind", kind),
+    )
     query = sql.SQL(
         "SELECT ts, kind, value, seq, battery, rssi, flags, coalesce(extra, '{{}}') AS extra,"
-        " received_at FROM events WHERE {} ORDER BY ts DESC, seq DESC NULLS LAST LIMIT %(limit)s"
-    ).format(sql.SQL(" AND ").join(where))
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
-        rows = await cur.fetchall()
-    return [EventPublic.model_validate(row) for row in rows]
+        " received_at FROM events{} ORDER BY ts DESC, seq DESC NULLS LAST LIMIT %(limit)s"
+    ).format(filters.clause)
+    return await fetch_all(conn, query, {**filters.params, "limit": limit}, EventPublic)
 
 
 async def list_dead_letters(
@@ -174,31 +159,19 @@ async def list_dead_letters(
     limit: int = 50,
 ) -> Sequence[DeadLetterPublic]:
     """Dead letters newest first (by id), those with an id below ``before`` (keyset)."""
-    where: list[sql.Composable] = []
-    params: dict[str, object] = {"limit": limit, "shown": PAYLOAD_SHOWN_BYTES}
-    for column, value in (("device_id", device_id), ("reason", reason)):
-        if value is not None:
-            where.append(sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)))
-            params[column] = value
-    if before is not None:
-        where.append(sql.SQL("id < %(before)s"))
-        params["before"] = before
-    query: sql.Composable = sql.SQL(
+    filters = where(equals("device_id", device_id), equals("reason", reason), below("id", before))
+    query = sql.SQL(
         "SELECT id, received_at, topic, device_id, reason, detail, payload_size,"
-        " substring(payload FROM 1 FOR %(shown)s) AS head FROM dead_letters"
-    )
-    if where:
-        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
-    query += sql.SQL(" ORDER BY id DESC LIMIT %(limit)s")
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
-        rows = await cur.fetchall()
-    return [_dead_letter(row) for row in rows]
+        " substring(payload FROM 1 FOR %(shown)s) AS head FROM dead_letters{}"
+        " ORDER BY id DESC LIMIT %(limit)s"
+    ).format(filters.clause)
+    params = {**filters.params, "limit": limit, "shown": PAYLOAD_SHOWN_BYTES}
+    return [_dead_letter(row) for row in await fetch_rows(conn, query, params)]
 
 
-def _dead_letter(row: dict[str, object]) -> DeadLetterPublic:
-    head = bytes(row.pop("head"))  # type: ignore[call-overload]
-    size = int(row["payload_size"])  # type: ignore[call-overload]
+def _dead_letter(row: Row) -> DeadLetterPublic:
+    head = bytes(row.pop("head"))
+    size = int(row["payload_size"])
     truncated = size > len(head)
     return DeadLetterPublic.model_validate(
         {**row, "payload": shown_payload(head, truncated=truncated), "payload_truncated": truncated}

@@ -25,8 +25,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from devices.ingest_repo import Conn, TransactionStep
+from devices.ingest_repo import TransactionStep
 from devices.schema import Event
+from store.db import Conn
 
 # Does again, for the stored events since the given time, what the step would have done:
 # called with a connection in a transaction and the time now; returns how many records it

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from psycopg import AsyncConnection
-from psycopg.rows import TupleRow
-
+from store.db import Conn
 from store.errors import StoreError
 
 
@@ -16,7 +14,7 @@ class Features:
     server_version: int
 
 
-async def detect(conn: AsyncConnection[TupleRow]) -> Features:
+async def detect(conn: Conn) -> Features:
     """TimescaleDB counts when it is installed in this database, or can be (available and
     preloaded: ``CREATE EXTENSION`` fails without ``shared_preload_libraries``)."""
     cur = await conn.execute(

@@ -12,8 +12,8 @@ from importlib import resources
 
 import psycopg
 from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow
 
+from store.db import Conn
 from store.errors import MigrationError
 from store.features import Features, detect
 
@@ -48,7 +48,7 @@ def available(features: Features) -> list[Migration]:
     return [chosen[v] for v in sorted(chosen)]
 
 
-async def migrate(conn: AsyncConnection[TupleRow]) -> list[int]:
+async def migrate(conn: Conn) -> list[int]:
     """Bring the schema up to date; return the versions applied now (empty when current)."""
     try:
         await conn.set_autocommit(True)
@@ -61,7 +61,7 @@ async def migrate(conn: AsyncConnection[TupleRow]) -> list[int]:
         raise MigrationError(f"migration failed: {exc}") from exc
 
 
-async def _apply_pending(conn: AsyncConnection[TupleRow]) -> list[int]:
+async def _apply_pending(conn: Conn) -> list[int]:
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version integer PRIMARY KEY, name text NOT NULL,"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
-from psycopg import AsyncConnection, sql
-from psycopg.rows import TupleRow
+from psycopg import sql
 
+from store.db import Conn
 from store.features import Features
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def days_to_cover(now: datetime, days_ahead: int) -> list[date]:
 
 
 async def ensure_partitions(
-    conn: AsyncConnection[TupleRow], features: Features, now: datetime, days_ahead: int
+    conn: Conn, features: Features, now: datetime, days_ahead: int
 ) -> list[str]:
     """Create the missing daily partitions around ``now``; return the names created."""
     if features.timescale:
@@ -50,7 +50,7 @@ async def ensure_partitions(
     return created
 
 
-async def _create_partition(conn: AsyncConnection[TupleRow], day: date) -> None:
+async def _create_partition(conn: Conn, day: date) -> None:
     start = datetime.combine(day, time(), tzinfo=UTC)
     end = start + timedelta(days=1)
     name = sql.Identifier(partition_name(day))
@@ -77,7 +77,7 @@ async def _create_partition(conn: AsyncConnection[TupleRow], day: date) -> None:
 
 
 async def drop_expired(
-    conn: AsyncConnection[TupleRow], features: Features, now: datetime, retention_days: int
+    conn: Conn, features: Features, now: datetime, retention_days: int
 ) -> list[str]:
     """Drop daily partitions wholly older than the retention period."""
     if features.timescale:

@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
 
-from psycopg import AsyncConnection
-from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 
-Pool = AsyncConnectionPool[AsyncConnection[TupleRow]]
+from store.db import Conn
+
+Pool = AsyncConnectionPool[Conn]
 
 # How long one series of reconnection attempts lasts before the pool gives up on it (and
 # _reconnect_again starts the next). psycopg_pool waits 1 s after the first failed attempt
@@ -36,7 +36,7 @@ RECONNECT_WINDOW_S: Final = 1.0
 CONNECT_TIMEOUT_S: Final = 3
 
 
-async def _configure(conn: AsyncConnection[TupleRow]) -> None:
+async def _configure(conn: Conn) -> None:
     # Every connection speaks UTC; days and months are cut in the setting's zone by the code.
     await conn.execute("SET TIME ZONE 'UTC'")
     await conn.commit()

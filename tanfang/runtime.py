@@ -18,11 +18,11 @@ from store.pool import Pool, open_pool
 from tanfang.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
-    from devices.ingest_repo import Conn
     from devices.replay import DeadLetterReplayer
     from devices.schema import Event
     from gateway.service import Gateway
     from gateway.steps import InTransactionStep
+    from store.db import Conn
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,7 @@ from care import audit, audit_repo, repo
 from care.audit import Actor
 from care.models import ELDER_ID_PATTERN, Elder
 from care.month import Month
-
-Conn = audit_repo.Conn
+from store.db import Conn
 
 ElderIdPath = Annotated[str, Path(pattern=ELDER_ID_PATTERN, description="The elder's file id")]
 MonthQuery = Annotated[

@@ -64,9 +64,14 @@ async def compliance(
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such elder")
         check_town(principal, found.elder.town)
         await audit_repo.record(
-            conn, actor_of(principal), audit.READ, "elder.compliance", elder_id,
-            town=found.elder.town, detail={"month": str(asked)},
-        )  # fmt: skip
+            conn,
+            actor_of(principal),
+            audit.READ,
+            "elder.compliance",
+            elder_id,
+            town=found.elder.town,
+            detail={"month": str(asked)},
+        )
     on = as_of(asked, today)
     category, reason = classify(found.elder, on)
     facts = [VisitFact(v.visited_at, v.method, v.refused) for v in found.visits]

@@ -106,15 +106,22 @@ async def update_elder(
         check_town(principal, current.town)
         merged = {**current.model_dump(), **fields}
         fields |= refusal_fields(
-            merged["visit_consent"], merged["refusal_reason"], merged["refusal_date"],
+            merged["visit_consent"],
+            merged["refusal_reason"],
+            merged["refusal_date"],
             state.today(),
-        )  # fmt: skip
+        )
         await audit_repo.set_actor(conn, actor_of(principal))
         updated = await repo.update_elder(conn, elder_id, fields)
         await audit_repo.record(
-            conn, actor_of(principal), audit.UPDATE, "elder", elder_id, town=current.town,
+            conn,
+            actor_of(principal),
+            audit.UPDATE,
+            "elder",
+            elder_id,
+            town=current.town,
             detail={"fields": sorted(fields)},
-        )  # fmt: skip
+        )
     if updated is None:  # deleted between the two statements
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     return elder_public(updated, state.today(), state.settings.tz, masked=False)
@@ -152,9 +159,14 @@ async def list_elders(
     )
     async with state.connection() as conn:
         await audit_repo.record(
-            conn, actor_of(principal), audit.LIST, "elder", None, town=town,
+            conn,
+            actor_of(principal),
+            audit.LIST,
+            "elder",
+            None,
+            town=town,
             detail={"ids": [e.id for e in found[:limit]]},
-        )  # fmt: skip
+        )
     more = len(found) > limit
     items = found[:limit]
     return Page[ElderPublic](items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
@@ -175,7 +187,13 @@ async def _scan(
     today, tz = state.today(), state.settings.tz
     async with state.connection() as conn:
         rows = await repo.list_elders(
-            conn, town=town, q=q, q_id_only=q_id_only, after=after, limit=limit + 1,
-            category=None if category is None else str(category), on=today,
-        )  # fmt: skip
+            conn,
+            town=town,
+            q=q,
+            q_id_only=q_id_only,
+            after=after,
+            limit=limit + 1,
+            category=None if category is None else str(category),
+            on=today,
+        )
     return [elder_public(elder, today, tz, masked=True) for elder in rows]

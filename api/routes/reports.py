@@ -44,9 +44,14 @@ async def monthly(
     async with state.connection() as conn:
         table = await report.monthly_report(conn, asked, town, today, state.settings.tz)
         await audit_repo.record(
-            conn, actor_of(principal), audit.EXPORT, "report.monthly", str(asked), town=town,
+            conn,
+            actor_of(principal),
+            audit.EXPORT,
+            "report.monthly",
+            str(asked),
+            town=town,
             detail={"format": str(fmt)},
-        )  # fmt: skip
+        )
     name = f"tanfang-monthly-{asked}"
     if fmt is ReportFormat.CSV:
         return Response(

@@ -209,9 +209,14 @@ async def visits_due(
             conn, asked.first_day, asked.last_day, town, every_town=town is None
         )
         await audit_repo.record(
-            conn, actor_of(principal), audit.LIST, "visits.due", None, town=town,
+            conn,
+            actor_of(principal),
+            audit.LIST,
+            "visits.due",
+            None,
+            town=town,
             detail={"month": str(asked), "elders": len(rows)},
-        )  # fmt: skip
+        )
     items = due_list(candidates(rows, asked, [p.period() for p in periods], tz, today), today)
     page = items[offset : offset + limit]
     more = offset + limit < len(items)

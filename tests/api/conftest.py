@@ -20,6 +20,12 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def assert_refused_at(response: httpx.Response, *loc: str) -> None:
+    """The request was refused with 422, the first error naming ``loc`` (e.g. body, town)."""
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == list(loc)
+
+
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)

@@ -114,8 +114,9 @@ async def test_visit_may_be_back_dated_but_not_in_the_future(
     client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
     await file(client, admin, "KP-1")
-    old = await visit(client, admin, "KP-1", "in_home", months_ago(3), findings="電線老化",
-                      follow_up=["risk"])  # fmt: skip
+    old = await visit(
+        client, admin, "KP-1", "in_home", months_ago(3), findings="電線老化", follow_up=["risk"]
+    )
     assert old.status_code == 201, old.text
     assert old.json()["follow_up_needed"] is True
     assert old.json()["source"] == "manual"
@@ -156,9 +157,8 @@ async def test_compliance_of_class_a_needs_in_home_and_class_c_any_visit(
     await visit(client, admin, "C-1", "in_home", months_ago(11))
     await visit(client, admin, "C-1", "online", now_iso())
     a = (await client.get(f"{API}/elders/A-1/compliance", headers=admin)).json()
-    assert (a["category"], a["monthly_visit_met"], a["in_home_met"], a["compliant"]) == (
-        "A", True, False, False,
-    )  # fmt: skip
+    verdict = (a["category"], a["monthly_visit_met"], a["in_home_met"], a["compliant"])
+    assert verdict == ("A", True, False, False)
     assert a["next_in_home_due"] == this_month().last_day.isoformat()
     assert len(a["visits"]) == 1
     c = (

@@ -77,6 +77,16 @@ async def refused(
     )
 
 
+def all_stored(*, replayed: int, stored_events: int) -> dict[str, object]:
+    """A replay's answer when no letter was refused again."""
+    return {
+        "replayed": replayed,
+        "stored_events": stored_events,
+        "still_refused": 0,
+        "by_reason": {},
+    }
+
+
 async def replay(
     client: httpx.AsyncClient, headers: dict[str, str], **selection: Any
 ) -> dict[str, Any]:
@@ -111,7 +121,7 @@ async def test_events_of_a_device_registered_late_are_stored_at_their_original_r
 
     answer = await replay(client, admin, device_id="pir-late")
 
-    assert answer == {"replayed": 2, "stored_events": 3, "still_refused": 0, "by_reason": {}}
+    assert answer == all_stored(replayed=2, stored_events=3)
     rows = await fetch(
         database_url, "SELECT seq, kind, ts, received_at, flags, elder_id FROM events ORDER BY seq"
     )
@@ -133,16 +143,10 @@ async def test_replaying_twice_or_two_letters_of_one_event_stores_it_once(
         await refused(database_url, topic_root, "pir-2", press, received_at=at)
     await register(client, admin, "pir-2", "motion_sensor")
 
-    assert await replay(client, admin) == {
-        "replayed": 2, "stored_events": 1, "still_refused": 0, "by_reason": {}
-    }  # fmt: skip
+    assert await replay(client, admin) == all_stored(replayed=2, stored_events=1)
     await refused(database_url, topic_root, "pir-2", press, received_at=at)
-    assert await replay(client, admin) == {
-        "replayed": 1, "stored_events": 0, "still_refused": 0, "by_reason": {}
-    }  # fmt: skip
-    assert await replay(client, admin) == {
-        "replayed": 0, "stored_events": 0, "still_refused": 0, "by_reason": {}
-    }  # fmt: skip
+    assert await replay(client, admin) == all_stored(replayed=1, stored_events=0)
+    assert await replay(client, admin) == all_stored(replayed=0, stored_events=0)
     assert await scalar(database_url, "SELECT count(*) FROM events") == 1
 
 

@@ -7,16 +7,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import TokenMaker, bearer, elder_body
+from tests.api.conftest import TokenMaker, assert_refused_at, bearer, elder_body
 
 ELDERS = "/api/v1/elders"
-CONTRACT_FIELDS = {
-    "id", "name", "gender", "birth_date", "town", "village", "address", "phone",
-    "living_arrangement", "incapacitated", "dementia", "disability_level", "low_income",
-    "family_planning_special", "couple_with_dependent", "cares_for_dependent_child",
-    "category_override", "visit_consent", "inactivity_alert_after_minutes",
-    "category", "category_reason",
-}  # fmt: skip
+CONTRACT_FIELDS = (
+    {"id", "name", "gender", "birth_date", "town", "village", "address", "phone"}
+    | {"living_arrangement", "incapacitated", "dementia", "disability_level", "low_income"}
+    | {"family_planning_special", "couple_with_dependent", "cares_for_dependent_child"}
+    | {"category_override", "visit_consent", "inactivity_alert_after_minutes"}
+    | {"category", "category_reason"}
+)
 
 
 async def test_created_file_reads_back_with_every_contract_field_and_a_category(
@@ -88,8 +88,7 @@ async def test_missing_required_field_answers_422_naming_it(
     body = elder_body("KP-1")
     del body["town"]
     response = await client.post(ELDERS, json=body, headers=admin)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "town"]
+    assert_refused_at(response, "body", "town")
 
 
 @pytest.mark.parametrize(
@@ -119,8 +118,7 @@ async def test_patch_may_not_null_a_required_field(
 ) -> None:
     await client.post(ELDERS, json=elder_body("KP-1"), headers=admin)
     response = await client.patch(f"{ELDERS}/KP-1", json={"name": None}, headers=admin)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "name"]
+    assert_refused_at(response, "body", "name")
 
 
 async def test_unknown_id_answers_404_and_bad_id_422(
@@ -131,8 +129,7 @@ async def test_unknown_id_answers_404_and_bad_id_422(
         await client.patch(f"{ELDERS}/KP-404", json={"village": "x"}, headers=admin)
     ).status_code == 404
     bad = await client.get(f"{ELDERS}/{'x' * 65}", headers=admin)
-    assert bad.status_code == 422
-    assert bad.json()["detail"][0]["loc"] == ["path", "elder_id"]
+    assert_refused_at(bad, "path", "elder_id")
 
 
 async def test_list_masks_identity_and_viewer_sees_single_file_masked(
@@ -229,5 +226,4 @@ async def test_bad_list_query_answers_422_naming_the_parameter(
     client: httpx.AsyncClient, admin: dict[str, str], params: dict[str, Any], field: str
 ) -> None:
     response = await client.get(ELDERS, params=params, headers=admin)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", field]
+    assert_refused_at(response, "query", field)

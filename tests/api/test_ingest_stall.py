@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from api.app import create_app
-from devices.ingest_repo import Conn
 from devices.schema import Event, events_topic
 from gateway.liveness import STALL_AFTER_S
 from gateway.service import Gateway
 from gateway.steps import InTransactionStep
+from store.db import Conn
 from tanfang.settings import Settings
 from tests.gateway.helpers import DEADLINE_S, Publisher, poll, running
 from tests.gateway.ingest_path import register_typed

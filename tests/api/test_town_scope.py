@@ -47,6 +47,10 @@ async def test_a_single_record_of_another_town_is_403(
 ) -> None:
     await client.post(f"{API}/elders", json=elder_body("KP-9", town=OTHER), headers=admin)
     staff = bearer(await make_token("town_staff", town="赤坎鎮"))
-    for path in ("/elders/KP-9", "/elders/KP-9/visits", "/elders/KP-9/compliance",
-                 "/elders/KP-9/contacts"):  # fmt: skip
+    for path in (
+        "/elders/KP-9",
+        "/elders/KP-9/visits",
+        "/elders/KP-9/compliance",
+        "/elders/KP-9/contacts",
+    ):
         assert (await client.get(f"{API}{path}", headers=staff)).status_code == 403, path

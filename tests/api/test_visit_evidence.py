@@ -29,8 +29,12 @@ async def test_online_visit_lists_every_press_of_the_day_as_its_evidence(
             conn,
             [("pat-2", None, later, date(2026, 5, 2)), ("pat-1", None, first, date(2026, 5, 2))],
         )
-    manual = {"elder_id": "KP-1", "method": "phone", "visited_at": "2026-05-03T10:00:00+08:00",
-              "visitor": "李社工"}  # fmt: skip
+    manual = {
+        "elder_id": "KP-1",
+        "method": "phone",
+        "visited_at": "2026-05-03T10:00:00+08:00",
+        "visitor": "李社工",
+    }
     await client.post(f"{API}/visits", json=manual, headers=admin)
 
     phone, online = (await client.get(f"{API}/elders/KP-1/visits", headers=admin)).json()["items"]

@@ -8,12 +8,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import AsyncConnection
-from psycopg.rows import TupleRow
 
+from store.db import Conn
 from store.statements import insert_into
-
-Conn = AsyncConnection[TupleRow]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import itertools
 from datetime import date
 
 from care.category import Facts, classify
-from tests.care.conftest import Conn
+from store.db import Conn
 
 ON = date(2024, 3, 1)  # the day after 29 February of a leap year
 BIRTHS = [
@@ -43,19 +43,12 @@ async def test_sql_category_matches_python_for_every_combination(conn: Conn) -> 
     ]
     async with conn.cursor() as cur:
         await cur.execute(
-            "CREATE TEMP TABLE f (i int, override text, birth date, living text, inc bool,"
-            " dis text, low bool, fps bool, cpl bool, car bool)"
+            "CREATE TEMP TABLE f (i int, birth date, living text, inc bool, dis text, low bool,"
+            " fps bool, cpl bool, car bool, override text)"
         )
         async with cur.copy("COPY f FROM STDIN") as copy:
-            for i, r in enumerate(rows):
-                await copy.write_row(
-                    (
-                        i, r.category_override, r.birth_date, r.living_arrangement,
-                        r.incapacitated, r.disability_level, r.low_income,
-                        r.family_planning_special, r.couple_with_dependent,
-                        r.cares_for_dependent_child,
-                    )
-                )  # fmt: skip
+            for i, combo in enumerate(combos):
+                await copy.write_row((i, *combo))
         await cur.execute(
             "SELECT i, tanfang_care_category(override, birth, living, inc, dis, low, fps, cpl,"
             " car, %s) FROM f ORDER BY i",

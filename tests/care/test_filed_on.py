@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from care import compliance_repo, report
 from care.month import Month
-from tests.care.conftest import Conn, add_elder
+from store.db import Conn
+from tests.care.conftest import add_elder
 
 TZ = ZoneInfo("Asia/Shanghai")
 MAY = Month(2026, 5)
@@ -17,8 +18,9 @@ TYPED_IN = datetime(2026, 6, 10, 9, tzinfo=UTC)
 
 async def test_a_back_entered_file_counts_from_the_day_it_was_opened(conn: Conn) -> None:
     await add_elder(conn, "PAPER", created_at=TYPED_IN, filed_on=date(2026, 3, 1))
-    await add_elder(conn, "LATER", created_at=datetime(2020, 1, 1, tzinfo=UTC),
-                    filed_on=date(2026, 6, 1))  # fmt: skip
+    await add_elder(
+        conn, "LATER", created_at=datetime(2020, 1, 1, tzinfo=UTC), filed_on=date(2026, 6, 1)
+    )
     await add_elder(conn, "OLD", created_at=datetime(2020, 1, 1, tzinfo=UTC))  # no filed_on
     await add_elder(conn, "NEW", created_at=TYPED_IN)  # no filed_on, created in June
     got = await report.monthly_report(conn, MAY, None, date(2026, 6, 15), TZ)

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from care.online_visits import reconcile_checkin_visits, record_checkin_visits
 from devices.schema import Event
+from store.db import Conn
 from store.pool import Pool
-from tests.care.conftest import Conn, add_device, add_elder
+from tests.care.conftest import add_device, add_elder
 
 TZ = ZoneInfo("Asia/Shanghai")
 

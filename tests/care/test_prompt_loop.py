@@ -12,8 +12,9 @@ import pytest
 
 from care import prompts_repo
 from care.prompts import PromptRule, prompt_once, run_prompts
+from store.db import Conn
 from store.pool import Pool
-from tests.care.conftest import Conn, add_device, add_elder, add_visit
+from tests.care.conftest import add_device, add_elder, add_visit
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOON_21ST = datetime(2026, 5, 21, 12, 0, tzinfo=TZ)

@@ -13,7 +13,8 @@ from care import audit_repo, compliance_repo, contacts_repo, history_repo, repo,
 from care.audit import Actor
 from care.contacts import ContactCreate
 from care.month import Month
-from tests.care.conftest import Conn, add_elder, add_visit
+from store.db import Conn
+from tests.care.conftest import add_elder, add_visit
 
 TZ = ZoneInfo("Asia/Shanghai")
 MAY = Month(2026, 5)
@@ -83,8 +84,13 @@ async def test_compliance_reads_one_elder_month_in_one_query(conn: Conn) -> None
 
 async def test_monthly_report_counts_classes_visits_rates_and_refusals(conn: Conn) -> None:
     await add_elder(conn, "A1", birth_date=date(1940, 1, 1), contact_person="李")  # A, 80+
-    await add_elder(conn, "B1", birth_date=date(1960, 1, 1), cares_for_dependent_child=True,
-                    living_arrangement="with_family")  # fmt: skip
+    await add_elder(
+        conn,
+        "B1",
+        birth_date=date(1960, 1, 1),
+        cares_for_dependent_child=True,
+        living_arrangement="with_family",
+    )
     await add_elder(conn, "C1", birth_date=date(1960, 1, 1), visit_consent=False)
     await add_elder(conn, "N1", birth_date=date(1960, 1, 1), living_arrangement="with_family")
     await add_elder(conn, "S1", town="水口鎮", birth_date=date(1960, 1, 1))
@@ -97,9 +103,8 @@ async def test_monthly_report_counts_classes_visits_rates_and_refusals(conn: Con
     got = await report.monthly_report(conn, MAY, None, date(2026, 6, 15), TZ)
     towns = {row["town"]: row for row in got.towns}
     chikan = towns["赤坎鎮"]
-    assert (chikan["on_file"], chikan["class_a"], chikan["class_b"], chikan["class_c"]) == (
-        3, 1, 1, 1,
-    )  # fmt: skip
+    classes = (chikan["on_file"], chikan["class_a"], chikan["class_b"], chikan["class_c"])
+    assert classes == (3, 1, 1, 1)
     assert chikan["not_served"] == 1
     assert chikan["visited"] == 2
     assert chikan["monthly_visit_rate"] == round(2 / 3, 4)
@@ -173,8 +178,9 @@ async def test_report_counts_the_plans_minimum_not_the_watch_weeks_and_says_so(
 async def test_elder_list_filters_by_class_in_the_database_page_by_page(conn: Conn) -> None:
     for n in range(9):
         arrangement = "alone" if n % 3 else "with_family"  # with family at 86: not served
-        await add_elder(conn, f"KP-{n}", birth_date=date(1940, 1, 1),
-                        living_arrangement=arrangement)  # fmt: skip
+        await add_elder(
+            conn, f"KP-{n}", birth_date=date(1940, 1, 1), living_arrangement=arrangement
+        )
     on = date(2026, 5, 1)
     first = await repo.list_elders(conn, category="A", on=on, limit=2)
     assert [e.id for e in first] == ["KP-1", "KP-2"]

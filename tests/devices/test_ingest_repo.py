@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import orjson
 import psycopg
+import pytest
 
 from devices.ingest_repo import DeadLetter, StatusChange, event_row, write_batch
 from devices.schema import Event
@@ -120,47 +121,39 @@ async def stored_again(pool: Pool, first: Event, again: Event, *, redelivered: b
     return result.stored
 
 
-async def test_a_device_resend_without_dup_within_two_minutes_is_stored_once(
-    pool: Pool, database_url: str
-) -> None:
-    """The device lost its PUBACK and sent again: the broker forwards it without DUP."""
-    await register(database_url, ["d1"])
-    first = received_time_event(7, NOW)
-    again = received_time_event(7, NOW + timedelta(seconds=90))
-    assert await stored_again(pool, first, again, redelivered=False) == 0
-    assert await fetch(database_url, "SELECT seq FROM events") == [(7,)]
+def resend(minutes: float, seq: int = 7, **fields: Any) -> Event:
+    return received_time_event(seq, NOW + timedelta(minutes=minutes), **fields)
 
 
-async def test_the_same_seq_without_dup_ten_minutes_later_is_a_new_event(
-    pool: Pool, database_url: str
-) -> None:
-    """Not redelivered and not a quick resend: a device that restarted its counter."""
-    await register(database_url, ["d1"])
-    first = received_time_event(7, NOW)
-    later = received_time_event(7, NOW + timedelta(minutes=10))
-    assert await stored_again(pool, first, later, redelivered=False) == 1
+FIRST = resend(0)
+DOOR_OPEN = resend(0, seq=8, kind="door", value=1.0)
+# (first, again, redelivered by the broker, how many of ``again`` are stored)
+SUSPECTS: Final = {
+    # The device lost its PUBACK and sent again: the broker forwards it without DUP.
+    "a resend without DUP within two minutes is a copy": (FIRST, resend(1.5), False, 0),
+    # Not redelivered and not a quick resend: a device that restarted its counter.
+    "the same seq without DUP ten minutes later is new": (FIRST, resend(10), False, 1),
+    # A restarted counter's SOS is not taken for the press stored a minute ago.
+    "a resend without DUP of another kind is new": (FIRST, resend(1, kind="sos"), False, 1),
+    "a resend without DUP of another value is new": (
+        DOOR_OPEN,
+        resend(1, seq=8, kind="door", value=0.0),
+        False,
+        1,
+    ),
+    "a broker redelivery an hour later is a copy": (FIRST, resend(60), True, 0),
+}
 
 
-async def test_a_resend_without_dup_is_only_a_copy_with_the_same_kind_and_value(
-    pool: Pool, database_url: str
-) -> None:
-    """A restarted counter's SOS is not taken for the press stored a minute ago."""
-    await register(database_url, ["d1"])
-    first = received_time_event(7, NOW)
-    sos = received_time_event(7, NOW + timedelta(minutes=1), kind="sos")
-    assert await stored_again(pool, first, sos, redelivered=False) == 1
-    door = received_time_event(8, NOW, kind="door", value=1.0)
-    closed = received_time_event(8, NOW + timedelta(minutes=1), kind="door", value=0.0)
-    assert await stored_again(pool, door, closed, redelivered=False) == 1
-
-
-async def test_a_broker_redelivery_an_hour_later_is_stored_once(
-    pool: Pool, database_url: str
+@pytest.mark.parametrize(
+    ("first", "again", "redelivered", "stored"), SUSPECTS.values(), ids=SUSPECTS.keys()
+)
+async def test_a_suspect_without_device_time_is_stored_only_when_it_is_no_copy(
+    pool: Pool, database_url: str, first: Event, again: Event, redelivered: bool, stored: int
 ) -> None:
     await register(database_url, ["d1"])
-    first = received_time_event(7, NOW)
-    again = received_time_event(7, NOW + timedelta(hours=1))
-    assert await stored_again(pool, first, again, redelivered=True) == 0
+    assert await stored_again(pool, first, again, redelivered=redelivered) == stored
+    assert await fetch(database_url, "SELECT count(*) FROM events") == [(1 + stored,)]
 
 
 async def test_a_redelivered_skewed_event_matches_only_the_same_device_time(

@@ -243,8 +243,10 @@ any_optional = st.dictionaries(
 
 
 @settings(deadline=None)
-@given(st.sampled_from(sorted(KINDS)).flatmap(lambda k: st.tuples(st.just(k), value_for(KINDS[k]))),
-       any_optional)  # fmt: skip
+@given(
+    st.sampled_from(sorted(KINDS)).flatmap(lambda k: st.tuples(st.just(k), value_for(KINDS[k]))),
+    any_optional,
+)
 def test_optional_fields_never_cost_the_event_and_every_value_sent_is_kept(
     kind_value: tuple[str, tuple[Any, float | None]], optional: dict[str, Any]
 ) -> None:

@@ -22,6 +22,7 @@ from store.pool import Pool
 from tanfang import runtime
 from tanfang.settings import Settings
 from tests.gateway.helpers import Publisher, fetch, poll, probe, running
+from tests.rig.faults import refusing
 
 
 def gateway_with_checkins(settings: Settings, pool: Pool) -> AbstractAsyncContextManager[Gateway]:
@@ -100,14 +101,6 @@ async def test_a_press_whose_visit_fails_is_stored_and_acked_and_its_visit_recon
     monkeypatch.setattr(reconcile, "RECONCILE_EVERY_S", 0.2)
     monkeypatch.setattr(reconcile, "RECONCILE_SOON_S", 0.2)
     await register_elder(database_url)
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        await conn.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$BEGIN RAISE EXCEPTION 'visits are failing'; END$$"
-        )
-        await conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON visits FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
     failed = REGISTRY.get_sample_value("tanfang_step_failures_total", {"step": "checkin-visits"})
     pressed = datetime.now(settings.tz) - timedelta(seconds=5)
     press = {"ts": pressed.isoformat(), "seq": 1, "kind": "checkin"}
@@ -115,24 +108,23 @@ async def test_a_press_whose_visit_fails_is_stored_and_acked_and_its_visit_recon
         publisher = Publisher(mqtt_url)
         publisher.connect()
         try:
-            publisher.publish(events_topic(settings.topic_root, "pat-9"), json.dumps(press))
-            await poll(
-                lambda: fetch(database_url, "SELECT count(*) FROM events"),
-                lambda rows: rows == [(1,)],
-                what="the press stored although its visit failed",
-            )
-            await poll(
-                probe(gateway.health),
-                lambda state: state["broker"]["inflight"] == 0,  # type: ignore[index]
-                what="the press acknowledged",
-            )
-            after = REGISTRY.get_sample_value(
-                "tanfang_step_failures_total", {"step": "checkin-visits"}
-            )
-            assert (after or 0) == (failed or 0) + 1
-            assert await fetch(database_url, "SELECT count(*) FROM visits") == [(0,)]
-            async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-                await conn.execute("DROP TRIGGER refuse ON visits")
+            async with refusing(database_url, "visits"):
+                publisher.publish(events_topic(settings.topic_root, "pat-9"), json.dumps(press))
+                await poll(
+                    lambda: fetch(database_url, "SELECT count(*) FROM events"),
+                    lambda rows: rows == [(1,)],
+                    what="the press stored although its visit failed",
+                )
+                await poll(
+                    probe(gateway.health),
+                    lambda state: state["broker"]["inflight"] == 0,  # type: ignore[index]
+                    what="the press acknowledged",
+                )
+                after = REGISTRY.get_sample_value(
+                    "tanfang_step_failures_total", {"step": "checkin-visits"}
+                )
+                assert (after or 0) == (failed or 0) + 1
+                assert await fetch(database_url, "SELECT count(*) FROM visits") == [(0,)]
             visits = await poll(
                 lambda: fetch(database_url, "SELECT elder_id, source, visited_at FROM visits"),
                 lambda rows: len(rows) == 1,

@@ -17,6 +17,7 @@ from gateway.writer import Writer
 from store.features import detect
 from store.pool import Pool
 from tests.gateway.helpers import FaultyPool, fetch, poll, probe, register
+from tests.rig.faults import refusing
 from tests.rig.ports import free_port
 
 SECRET = "KP-SECRET-0099"
@@ -30,24 +31,15 @@ async def test_a_failing_commit_is_logged_by_class_and_sqlstate_without_row_valu
     pool: Pool, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     await register(database_url, ["d1"], elder_id=SECRET)
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        # The error's text quotes the row, as constraint and trigger errors do.
-        await conn.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$BEGIN RAISE EXCEPTION 'refused row of %', NEW.elder_id; END$$"
-        )
-        await conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
     now = datetime.now(UTC)
     writer = Writer(pool, max_rows=100, max_ms=10, max_dead_letters=10)
     event = Event(device_id="d1", ts=now, kind="motion", received_at=now, seq=1)
     caplog.set_level(logging.INFO, logger="gateway")
-    done = writer.batcher.add_events([event], SECRET, 0.0)
-    writing = asyncio.create_task(writer.run())
-    await poll(probe(lambda: writer.failing), bool, what="commit failing")
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        await conn.execute("DROP TRIGGER refuse ON events")
+    # The error's text quotes the row (and so the elder's id), as constraint errors do.
+    async with refusing(database_url, "events"):
+        done = writer.batcher.add_events([event], SECRET, 0.0)
+        writing = asyncio.create_task(writer.run())
+        await poll(probe(lambda: writer.failing), bool, what="commit failing")
     await asyncio.wait_for(asyncio.shield(done), timeout=15)
     writer.batcher.close()
     await writing

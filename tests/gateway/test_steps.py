@@ -12,10 +12,10 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
-from devices.ingest_repo import Conn
 from devices.schema import Event, events_topic
 from gateway.service import Gateway
 from gateway.steps import InTransactionStep
+from store.db import Conn
 from store.pool import Pool
 from tanfang.settings import Settings
 from tests.gateway.helpers import Publisher, fetch, poll, probe, register, running, scalar

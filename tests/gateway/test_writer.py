@@ -10,16 +10,17 @@ import psycopg
 import pytest
 from psycopg_pool import PoolTimeout
 
-from devices.ingest_repo import Conn
 from devices.schema import Event
 from gateway.reconcile import Reconciler
 from gateway.sinks import CommittedBatch
 from gateway.steps import InTransactionStep
 from gateway.writer import Writer
+from store.db import Conn
 from store.pool import Pool
 from tanfang import runtime
 from tanfang.settings import Settings
 from tests.gateway.helpers import FaultyPool, fetch, poll, probe, register
+from tests.rig.faults import refusing
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -125,26 +126,17 @@ async def test_a_check_in_whose_visit_fails_is_stored_and_acked_and_reconciled_l
     is stored and acknowledged without the step; once the fault is gone, the step's
     reconcile records the visit from the stored check-in."""
     await register(database_url, ["d1"])
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        await conn.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$BEGIN RAISE EXCEPTION 'visits are failing'; END$$"
-        )
-        await conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON visits FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
     steps = [runtime.checkin_visit_step(settings)]
     writer = Writer(pool, max_rows=100, max_ms=10, max_dead_letters=10, steps=steps)
-    writing = asyncio.create_task(writer.run())
-    done = writer.batcher.add_events([event(1, "checkin"), event(2)], "KP-1", 0.0)
-    await asyncio.wait_for(asyncio.shield(done), timeout=15)
-    assert done.exception() is None
-    assert await fetch(database_url, "SELECT seq FROM events ORDER BY seq") == [(1,), (2,)]
-    assert await fetch(database_url, "SELECT count(*) FROM visits") == [(0,)]
     reconciler = Reconciler(pool, steps, clock=lambda: NOW)
-    assert await reconciler.once() == {}, "the fault is still there: nothing made"
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        await conn.execute("DROP TRIGGER refuse ON visits")
+    writing = asyncio.create_task(writer.run())
+    async with refusing(database_url, "visits"):
+        done = writer.batcher.add_events([event(1, "checkin"), event(2)], "KP-1", 0.0)
+        await asyncio.wait_for(asyncio.shield(done), timeout=15)
+        assert done.exception() is None
+        assert await fetch(database_url, "SELECT seq FROM events ORDER BY seq") == [(1,), (2,)]
+        assert await fetch(database_url, "SELECT count(*) FROM visits") == [(0,)]
+        assert await reconciler.once() == {}, "the fault is still there: nothing made"
     assert await reconciler.once() == {"checkin-visits": 1}
     assert await reconciler.once() == {"checkin-visits": 0}
     writer.batcher.close()
