@@ -5,6 +5,7 @@ cannot bypass the masking."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -44,8 +45,20 @@ VISIT_NOTES: Final = {
 }
 VISIT_NOTES_MASKED: Final = {"visitor": "李*工", "findings": "…", "follow_up_notes": "…"}
 
-# Roles that may read the file, and whether a single read shows them identities.
-READERS: Final = {"admin": True, "operator": True, "town_staff": True, "viewer": False}
+READERS: Final = ("admin", "operator", "town_staff", "viewer")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A role that may read the file, and its token."""
+
+    role: str
+    headers: dict[str, str]
+
+    @property
+    def sees_identity(self) -> bool:
+        """Whether a single read shows identities (every reader but the viewer)."""
+        return self.role != "viewer"
 
 
 def _identity(body: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
@@ -60,6 +73,18 @@ async def _headers(role: str, admin: dict[str, str], make_token: TokenMaker) -> 
     if role == "other_town_staff":
         return bearer(await make_token("town_staff", town="水口鎮"))
     return bearer(await make_token(role))
+
+
+@pytest.fixture(params=READERS)
+async def reader(
+    request: pytest.FixtureRequest,
+    on_file: None,
+    admin: dict[str, str],
+    make_token: TokenMaker,
+) -> Reader:
+    """Each role that may read the file, with the file of ``on_file`` in place."""
+    role: str = request.param
+    return Reader(role, await _headers(role, admin, make_token))
 
 
 @pytest.fixture
@@ -88,48 +113,40 @@ async def on_file(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     assert (await client.post(f"{API}/visits", json=visit, headers=admin)).status_code == 201
 
 
-@pytest.mark.usefixtures("on_file")
-@pytest.mark.parametrize("role", READERS)
 async def test_a_single_file_shows_identity_to_every_reader_but_the_viewer(
-    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+    client: httpx.AsyncClient, reader: Reader
 ) -> None:
-    headers = await _headers(role, admin, make_token)
+    headers = reader.headers
     got = (await client.get(f"{API}/elders/{ELDER}", headers=headers)).json()
-    expected = IDENTITY if READERS[role] else IDENTITY_MASKED
+    expected = IDENTITY if reader.sees_identity else IDENTITY_MASKED
     assert _identity(got, IDENTITY) == expected
-    assert got["masked"] is not READERS[role]
+    assert got["masked"] is not reader.sees_identity
     assert got["no_contact"] is False
 
 
-@pytest.mark.usefixtures("on_file")
-@pytest.mark.parametrize("role", READERS)
 async def test_the_elder_list_masks_identity_for_every_role(
-    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+    client: httpx.AsyncClient, reader: Reader
 ) -> None:
-    headers = await _headers(role, admin, make_token)
+    headers = reader.headers
     (item,) = (await client.get(f"{API}/elders", headers=headers)).json()["items"]
     assert _identity(item, IDENTITY) == IDENTITY_MASKED
     assert (item["masked"], item["no_contact"]) == (True, None)
 
 
-@pytest.mark.usefixtures("on_file")
-@pytest.mark.parametrize("role", READERS)
 async def test_contacts_show_name_and_phone_to_every_reader_but_the_viewer(
-    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+    client: httpx.AsyncClient, reader: Reader
 ) -> None:
-    headers = await _headers(role, admin, make_token)
+    headers = reader.headers
     (contact,) = (await client.get(f"{API}/elders/{ELDER}/contacts", headers=headers)).json()
-    assert _identity(contact, CONTACT) == (CONTACT if READERS[role] else CONTACT_MASKED)
+    assert _identity(contact, CONTACT) == (CONTACT if reader.sees_identity else CONTACT_MASKED)
     assert (contact["relation"], contact["relation_zh"], contact["order"]) == ("child", "子女", 1)
 
 
-@pytest.mark.usefixtures("on_file")
-@pytest.mark.parametrize("role", READERS)
 async def test_visits_and_compliance_show_visitor_and_notes_to_every_reader_but_the_viewer(
-    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+    client: httpx.AsyncClient, reader: Reader
 ) -> None:
-    headers = await _headers(role, admin, make_token)
-    expected = VISIT_NOTES if READERS[role] else VISIT_NOTES_MASKED
+    headers = reader.headers
+    expected = VISIT_NOTES if reader.sees_identity else VISIT_NOTES_MASKED
     (listed,) = (await client.get(f"{API}/elders/{ELDER}/visits", headers=headers)).json()["items"]
     compliance = await client.get(f"{API}/elders/{ELDER}/compliance", headers=headers)
     (in_month,) = compliance.json()["visits"]
@@ -143,14 +160,14 @@ async def test_visits_and_compliance_show_visitor_and_notes_to_every_reader_but_
     assert compliance.json()["month"] == str(Month.of(datetime.now(TZ).date()))
 
 
-@pytest.mark.usefixtures("on_file")
-@pytest.mark.parametrize("role", READERS)
 async def test_the_due_list_shows_the_contact_person_to_every_reader_but_the_viewer(
-    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+    client: httpx.AsyncClient, reader: Reader
 ) -> None:
-    headers = await _headers(role, admin, make_token)
+    headers = reader.headers
     (item,) = (await client.get(f"{API}/visits/due", headers=headers)).json()["items"]
-    expected = IDENTITY["contact_person"] if READERS[role] else IDENTITY_MASKED["contact_person"]
+    expected = (
+        IDENTITY["contact_person"] if reader.sees_identity else IDENTITY_MASKED["contact_person"]
+    )
     assert (item["elder_id"], item["contact_person"], item["visit_consent"]) == (
         ELDER,
         expected,
@@ -171,12 +188,11 @@ async def test_the_due_list_shows_the_contact_person_to_every_reader_but_the_vie
     }
 
 
-@pytest.mark.usefixtures("on_file")
-@pytest.mark.parametrize("role", ["admin", "operator", "town_staff"])
+@pytest.mark.parametrize("reader", ["admin", "operator", "town_staff"], indirect=True)
 async def test_history_shows_the_changed_values_to_roles_that_see_identity(
-    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+    client: httpx.AsyncClient, reader: Reader
 ) -> None:
-    headers = await _headers(role, admin, make_token)
+    headers = reader.headers
     got = (await client.get(f"{API}/elders/{ELDER}/history", headers=headers)).json()
     assert [c["operation"] for c in got] == ["update", "update", "insert"]
     assert got[0]["changes"]["phone"] == {"before": "13812340000", "after": IDENTITY["phone"]}
@@ -206,12 +222,10 @@ async def test_another_towns_staff_see_nothing_of_the_elder(
         assert (await client.get(f"{API}{path}", headers=headers)).json()["items"] == [], path
 
 
-@pytest.mark.usefixtures("on_file")
-@pytest.mark.parametrize("role", READERS)
 async def test_the_monthly_report_holds_figures_and_no_identity_for_any_role(
-    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+    client: httpx.AsyncClient, reader: Reader
 ) -> None:
-    headers = await _headers(role, admin, make_token)
+    headers = reader.headers
     for fmt in ("json", "csv"):
         response = await client.get(
             f"{API}/reports/monthly", params={"format": fmt}, headers=headers
