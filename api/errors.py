@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.metrics import route_template
 from care import errors as care_errors
+from devices import errors as fleet_errors
 from store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -58,12 +59,15 @@ _REFUSAL_STATUS: Final[tuple[tuple[type[Exception], int], ...]] = (
     (care_errors.NotFoundError, 404),
     (care_errors.ForbiddenError, 403),
     (care_errors.ConflictError, 409),
+    (fleet_errors.NotFoundError, 404),
+    (fleet_errors.ConflictError, 409),
+    (fleet_errors.UnavailableError, 503),
 )
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
     """A use case's refusal, in the same body a route's own HTTPException would give."""
-    if isinstance(exc, care_errors.InvalidFieldError):
+    if isinstance(exc, care_errors.InvalidFieldError | fleet_errors.UnknownElderFieldError):
         return await _invalid_request(
             request, field_error(("body", exc.field), str(exc), exc.value)
         )
@@ -100,5 +104,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(care_errors.CareError, _refused)
+    app.add_exception_handler(fleet_errors.FleetError, _refused)
     app.add_exception_handler(psycopg.Error, _database_unavailable)
     app.add_exception_handler(StoreError, _database_unavailable)

@@ -9,8 +9,10 @@ Visits, compliance, the due list, watch periods and the monthly report are in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from care import audit, audit_repo, contacts_repo, history_repo, repo
@@ -183,3 +185,11 @@ async def elder_history(
 async def elder_audit(conn: Conn, elder_id: str, *, limit: int) -> list[AuditEntry]:
     """Who read or changed this file's records, newest first (for admins only)."""
     return await audit_repo.entries(conn, "elder", elder_id, limit=limit)
+
+
+async def record_replay(
+    conn: Conn, actor: Actor, device_id: str | None, detail: Mapping[str, Any]
+) -> None:
+    """An administrator's replay of dead letters, in the audit log (the fleet's use case
+    cannot write it there: ``devices`` may not import ``care``)."""
+    await audit_repo.record(conn, actor, audit.REPLAY, "dead_letters", device_id, detail=detail)
