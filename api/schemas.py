@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
 
 from care.models import Category, Elder
 from care.visits import Visit
@@ -89,17 +89,29 @@ class NeedOut(BaseModel):
     by: date
 
 
+def _of_elder(name: str) -> Any:
+    """A due-list field read from the item's elder (care.due.TownElder)."""
+    return Field(validation_alias=AliasPath("candidate", "elder", name))
+
+
+def _of_assessment(name: str) -> Any:
+    """A due-list field read from the assessment of the elder's month."""
+    return Field(validation_alias=AliasPath("candidate", "assessment", name))
+
+
 class DueOut(BaseModel):
+    """An elder of the due list and what is still to be done this month."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    elder_id: str
-    town: str | None
-    category: str
+    elder_id: str = _of_elder("elder_id")
+    town: str | None = _of_elder("town")
+    category: str = _of_elder("category")
     needs: list[NeedOut]
     overdue: bool
-    next_in_home_due: date | None
-    visit_consent: bool
-    contact_person: str | None
-    last_visit_at: datetime | None
-    last_visit_method: str | None
-    last_in_home_at: datetime | None
+    next_in_home_due: date | None = _of_assessment("next_in_home_due")
+    visit_consent: bool = _of_elder("visit_consent")
+    contact_person: str | None = _of_elder("contact_person")
+    last_visit_at: datetime | None = _of_elder("last_visit_at")
+    last_visit_method: str | None = _of_elder("last_visit_method")
+    last_in_home_at: datetime | None = _of_assessment("last_in_home_at")

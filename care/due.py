@@ -62,43 +62,6 @@ class DueItem:
     def overdue(self) -> bool:
         return self.candidate.assessment.in_home_overdue
 
-    # The elder's side of the item, by name, for whoever shows it (api/schemas.DueOut).
-    @property
-    def elder_id(self) -> str:
-        return self.candidate.elder.elder_id
-
-    @property
-    def town(self) -> str | None:
-        return self.candidate.elder.town
-
-    @property
-    def category(self) -> str:
-        return self.candidate.elder.category
-
-    @property
-    def visit_consent(self) -> bool:
-        return self.candidate.elder.visit_consent
-
-    @property
-    def contact_person(self) -> str | None:
-        return self.candidate.elder.contact_person
-
-    @property
-    def last_visit_at(self) -> datetime | None:
-        return self.candidate.elder.last_visit_at
-
-    @property
-    def last_visit_method(self) -> str | None:
-        return self.candidate.elder.last_visit_method
-
-    @property
-    def next_in_home_due(self) -> date | None:
-        return self.candidate.assessment.next_in_home_due
-
-    @property
-    def last_in_home_at(self) -> datetime | None:
-        return self.candidate.assessment.last_in_home_at
-
 
 def needs_of(assessment: Assessment, today: date) -> list[Need]:
     """What is still to be done in the assessed month (nothing for an unserved person)."""
