@@ -1,9 +1,11 @@
-"""Error answers: validation → 422 naming the field, database trouble → 503."""
+"""Error answers: validation → 422 naming the field, a use case's refusal → its status
+(not found 404, another town 403, a clash 409, a bad field 422), database trouble → 503."""
 
 from __future__ import annotations
 
 import logging
 import math
+from typing import Final
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -14,6 +16,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.metrics import route_template
+from care import errors as care_errors
+from devices import errors as fleet_errors
 from store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,29 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": _printable(jsonable_encoder(errors))})
 
 
+# The status of each refusal a use case raises (an InvalidFieldError: 422 naming the field).
+_REFUSAL_STATUS: Final[tuple[tuple[type[Exception], int], ...]] = (
+    (care_errors.NotFoundError, 404),
+    (care_errors.ForbiddenError, 403),
+    (care_errors.ConflictError, 409),
+    (fleet_errors.NotFoundError, 404),
+    (fleet_errors.ConflictError, 409),
+    (fleet_errors.UnavailableError, 503),
+)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    """A use case's refusal, in the same body a route's own HTTPException would give."""
+    if isinstance(exc, care_errors.InvalidFieldError | fleet_errors.UnknownElderFieldError):
+        return await _invalid_request(
+            request, field_error(("body", exc.field), str(exc), exc.value)
+        )
+    for kind, status_code in _REFUSAL_STATUS:
+        if isinstance(exc, kind):
+            return JSONResponse(status_code=status_code, content={"detail": str(exc)})
+    raise exc
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     """FastAPI answers 400 to a JSON body it cannot decode as text (bytes that are not
     UTF-8); like any other malformed body, that is a 422 naming the body."""
@@ -76,5 +103,7 @@ def _printable(value: object) -> object:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(care_errors.CareError, _refused)
+    app.add_exception_handler(fleet_errors.FleetError, _refused)
     app.add_exception_handler(psycopg.Error, _database_unavailable)
     app.add_exception_handler(StoreError, _database_unavailable)

@@ -9,13 +9,13 @@ family members and health), and an emergency contact's name and phone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Final
-from zoneinfo import ZoneInfo
 
-from care.category import classify
-from care.contacts import ContactPublic
-from care.models import Elder, ElderPublic
+from api.schemas import ComplianceOut, ContactPublic, DueOut, ElderPublic
+from care.contacts import Contact
+from care.due import DueItem
+from care.models import ElderFile
+from care.visit_services import ComplianceView
 from care.visits import Visit
 
 _ADDRESS_SHOWN: Final = 6
@@ -60,25 +60,26 @@ ELDER_IDENTITY: Final[dict[str, Callable[[str], str]]] = {
 }
 
 
-def elder_public(elder: Elder, today: date, tz: ZoneInfo, *, masked: bool) -> ElderPublic:
-    category, reason = classify(elder, today)
-    data = elder.model_dump()
-    data["filed_on"] = elder.filed_day(tz)
-    if masked:
-        for field, mask in ELDER_IDENTITY.items():
-            if data[field] is not None:
-                data[field] = mask(data[field])
-    return ElderPublic.model_validate(
-        {**data, "category": category, "category_reason": reason, "masked": masked}
-    )
-
-
-def contact_shown(contact: ContactPublic, *, masked: bool) -> ContactPublic:
-    """An emergency contact, with name and phone masked for roles that may not see them."""
+def elder_shown(file: ElderFile, *, masked: bool) -> ElderPublic:
+    """An elder's file, with every identity field masked when ``masked``."""
+    shown = ElderPublic.model_validate(file, from_attributes=True)
     if not masked:
-        return contact
-    return contact.model_copy(
-        update={"name": mask_name(contact.name), "phone": mask_phone(contact.phone)}
+        return shown
+    update: dict[str, object] = {"masked": True}
+    for field, mask in ELDER_IDENTITY.items():
+        value = getattr(shown, field)
+        if value is not None:
+            update[field] = mask(value)
+    return shown.model_copy(update=update)
+
+
+def contact_shown(contact: Contact, *, masked: bool) -> ContactPublic:
+    """An emergency contact, with name and phone masked for roles that may not see them."""
+    shown = ContactPublic.model_validate(contact, from_attributes=True)
+    if not masked:
+        return shown
+    return shown.model_copy(
+        update={"name": mask_name(shown.name), "phone": mask_phone(shown.phone)}
     )
 
 
@@ -96,3 +97,18 @@ def visit_shown(visit: Visit, *, masked: bool) -> Visit:
             ),
         }
     )
+
+
+def compliance_shown(view: ComplianceView, *, masked: bool) -> ComplianceOut:
+    """An elder's month, its visits masked as ``visit_shown`` masks them."""
+    shown = ComplianceOut.model_validate(view, from_attributes=True)
+    visits = [visit_shown(v, masked=masked) for v in shown.visits]
+    return shown.model_copy(update={"visits": visits})
+
+
+def due_shown(item: DueItem, *, masked: bool) -> DueOut:
+    """An item of the due list, its contact person's name masked when ``masked``."""
+    shown = DueOut.model_validate(item, from_attributes=True)
+    if not masked or shown.contact_person is None:
+        return shown
+    return shown.model_copy(update={"contact_person": mask_name(shown.contact_person)})

@@ -57,6 +57,12 @@ class Contact:
     relation: str
     priority: int | None
     created_at: datetime
+    order: int = 0
+    """Place in the calling order, 1 first (0: not yet ordered)."""
+
+    @property
+    def relation_zh(self) -> str:
+        return RELATION_ZH.get(self.relation, self.relation)
 
 
 def order_key(contact: Contact) -> tuple[int, int, int, int]:
@@ -90,28 +96,3 @@ class ContactCreate(BaseModel):
     phone: Phone
     relation: Relation
     priority: Annotated[int, Field(ge=1, le=99)] | None = None
-
-
-class ContactPublic(BaseModel):
-    id: int
-    elder_id: str
-    name: str
-    phone: str
-    relation: str
-    relation_zh: str
-    priority: int | None
-    order: int
-    """1 for the first to call."""
-
-    @classmethod
-    def of(cls, contact: Contact, order: int) -> ContactPublic:
-        return cls(
-            id=contact.id,
-            elder_id=contact.elder_id,
-            name=contact.name,
-            phone=contact.phone,
-            relation=contact.relation,
-            relation_zh=RELATION_ZH.get(contact.relation, contact.relation),
-            priority=contact.priority,
-            order=order,
-        )

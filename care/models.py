@@ -1,7 +1,8 @@
 """The elder's file (一人一檔): what is stored, what a client sends, what it gets back.
 
 ``ElderCreate`` / ``ElderUpdate`` are what a client may send, ``Elder`` is the stored record,
-``ElderPublic`` is what the API answers (the record plus its category).
+``ElderFile`` is what the use cases answer (the record plus its category); the API's
+``ElderPublic`` (api/schemas.py) is built from it, masked for the caller.
 """
 
 from __future__ import annotations
@@ -193,17 +194,16 @@ class Elder(BaseModel):
         return self.filed_on or self.created_at.astimezone(tz).date()
 
 
-class ElderPublic(Elder):
-    """What the API answers: the record, its category on the day asked, and whether the
-    identity fields (name, phone, address) are masked (lists, and roles that may not see them).
-    """
+class ElderFile(Elder):
+    """An elder's file as the use cases answer it (care.services): the record, with
+    ``filed_on`` filled in, its category on the day asked and the rule that gave it.
+    Unmasked: the API masks it for the caller (api/masking.py)."""
 
     category: Category | None
     category_reason: str
-    masked: bool = False
     no_contact: bool | None = None
     """True when the file has no emergency contact at all (the plan then names the
-    village/residents' committee staff); null in lists, where it is not looked up."""
+    village/residents' committee staff); None in lists, where it is not looked up."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from openpyxl import Workbook
-from psycopg import AsyncConnection
 
 from care import report_repo
 from care.month import Month, as_of
@@ -210,12 +209,3 @@ def render(table: MonthlyReport, fmt: str) -> bytes:
     if fmt == "table":
         return to_text(table).encode("utf-8")
     raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-
-
-async def report_from_url(
-    database_url: str, month: Month, town: str | None, today: date, tz: ZoneInfo
-) -> MonthlyReport:
-    """For the ``tanfang report monthly`` command: one connection, one report."""
-    async with await AsyncConnection.connect(database_url) as conn:
-        await conn.execute("SET TIME ZONE 'UTC'")
-        return await monthly_report(conn, month, town, today, tz)

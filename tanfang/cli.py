@@ -6,13 +6,18 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Annotated, Final
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 from pydantic import ValidationError
 
 from tanfang.failure import needs_extra, one_line_errors, settings_problems
 from tanfang.settings import Settings, get_settings, warn_at_start
+
+if TYPE_CHECKING:
+    from care.month import Month
+    from care.report import MonthlyReport
 
 app = typer.Typer(
     name="tanfang",
@@ -175,15 +180,31 @@ def report_monthly(
     if fmt not in report.FORMATS:
         raise typer.BadParameter(f"one of {', '.join(report.FORMATS)}", param_hint="--format")
     today = datetime.now(UTC).astimezone(settings.tz).date()
-    table = asyncio.run(
-        report.report_from_url(settings.database_url, asked, town, today, settings.tz)
-    )
+    table = asyncio.run(_monthly_report(settings, asked, town, fmt=fmt, today=today))
     data = report.render(table, fmt)
     if output is not None:
         Path(output).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+async def _monthly_report(
+    settings: Settings, month: Month, town: str | None, *, fmt: str, today: date
+) -> MonthlyReport:
+    """The same use case as ``GET /reports/monthly``, on one connection of its own; the
+    audit log names the export's actor ``cli`` (whoever holds the database URL)."""
+    from psycopg import AsyncConnection
+
+    from care import visit_services
+    from care.audit import Actor
+
+    assert settings.database_url is not None
+    async with await AsyncConnection.connect(settings.database_url) as conn:
+        await conn.execute("SET TIME ZONE 'UTC'")
+        return await visit_services.monthly_report(
+            conn, Actor("cli", "admin"), month, town, today=today, tz=settings.tz, fmt=fmt
+        )
 
 
 def _mount_simulator() -> None:

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Body, status
 
 from api.auth import ElderReader, ElderWriter
 from api.masking import contact_shown
-from api.routes.care_common import ElderIdPath, actor_of, readable_elder
+from api.routes.care_common import ElderIdPath, actor_of
+from api.schemas import ContactPublic
 from api.state import StateDep
-from care import contacts_repo
-from care.contacts import ContactCreate, ContactPublic
+from care import services
+from care.contacts import ContactCreate
 
 router = APIRouter(tags=["contacts"])
 
@@ -29,10 +30,8 @@ async def add_contact(
 ) -> list[ContactPublic]:
     """Add an emergency contact; answers the elder's contacts in calling order."""
     async with state.connection() as conn:
-        await readable_elder(conn, principal, elder_id, what="elder.contacts", write=True)
-        await contacts_repo.add_contact(conn, elder_id, contact, actor_of(principal).name)
-        found = await contacts_repo.list_contacts(conn, elder_id)
-    return [ContactPublic.of(c, i) for i, c in enumerate(found, start=1)]
+        found = await services.add_contact(conn, actor_of(principal), elder_id, contact)
+    return [contact_shown(c, masked=False) for c in found]
 
 
 @router.get("/elders/{elder_id}/contacts", response_model=list[ContactPublic])
@@ -42,9 +41,5 @@ async def list_contacts(
     """The elder's contacts in calling order: given priorities first, then children,
     relatives, friends and neighbours, others, and last the committee staff."""
     async with state.connection() as conn:
-        await readable_elder(conn, principal, elder_id, what="elder.contacts")
-        found = await contacts_repo.list_contacts(conn, elder_id)
-    masked = not principal.sees_identity
-    return [
-        contact_shown(ContactPublic.of(c, i), masked=masked) for i, c in enumerate(found, start=1)
-    ]
+        found = await services.elder_contacts(conn, actor_of(principal), elder_id)
+    return [contact_shown(c, masked=not principal.sees_identity) for c in found]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 
 from api.auth import Admin, FleetReader
 from api.errors import field_error
@@ -12,15 +12,13 @@ from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.params import plain_text
 from api.routes.care_common import actor_of
 from api.state import StateDep
-from care import audit, audit_repo
-from devices import repo
+from care import services as care_services
+from devices import services
 from devices.models import DeadLetterPublic
 from devices.replay import ReplayResult, ReplaySelection
 from devices.schema import Reason
 
 router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
-
-_NO_REPLAY: Final = "dead-letter replay is not available in this process"
 
 
 @router.get("", response_model=Page[DeadLetterPublic])
@@ -40,12 +38,12 @@ async def list_dead_letters(
             raise field_error(("query", "cursor"), "not a cursor from this list", cursor)
         before = int(cursor)
     async with state.connection() as conn:
-        rows = await repo.list_dead_letters(
+        rows = await services.dead_letters(
             conn,
             device_id=plain_text(device_id, "device_id"),
             reason=None if reason is None else str(reason),
             before=before,
-            limit=limit + 1,
+            limit=limit,
         )
     return page_of(list(rows), limit)
 
@@ -57,17 +55,14 @@ async def replay_dead_letters(
     """Feed the selected dead letters (all, when the body is ``{}``) back through the
     gateway's decoder and writer with their original receive time: what is valid now is
     stored once and leaves the list; what is still refused stays with its reason of now."""
-    if state.replayer is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, _NO_REPLAY)
-    result = await state.replayer.replay(selection)
+    result = await services.replay_dead_letters(state.replayer, selection)
+    # The audit log is care's (devices may not import care): the API joins the two.
     async with state.connection() as conn:
-        await audit_repo.record(
+        await care_services.record_replay(
             conn,
             actor_of(principal),
-            audit.REPLAY,
-            "dead_letters",
             selection.device_id,
-            detail={
+            {
                 "selection": selection.model_dump(mode="json", exclude_none=True),
                 "result": result.model_dump(mode="json"),
             },

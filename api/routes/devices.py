@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 
 from api.auth import FleetReader, FleetWriter
 from api.errors import field_error
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.params import instant, plain_text
 from api.state import StateDep
-from devices import repo
+from devices import services
 from devices.kinds import KINDS, DeviceType
 from devices.models import (
     DEVICE_ID_PATTERN,
@@ -24,8 +24,6 @@ from devices.models import (
 router = APIRouter(prefix="/devices", tags=["devices"])
 
 DeviceIdPath = Annotated[str, Path(pattern=DEVICE_ID_PATTERN, description="The device's id")]
-_NOT_FOUND: Final = "no such device"
-_UNKNOWN_ELDER: Final = "no elder with this id is on file"
 MAX_EVENTS: Final = 1000
 
 
@@ -39,22 +37,14 @@ async def create_device(
     device: Annotated[DeviceCreate, Body()], _: FleetWriter, state: StateDep
 ) -> DevicePublic:
     """Register a device; from then on the gateway accepts its messages."""
-    try:
-        async with state.connection() as conn:
-            return await repo.insert_device(conn, device)
-    except repo.DuplicateDeviceError:
-        raise HTTPException(status.HTTP_409_CONFLICT, "a device with this id exists") from None
-    except repo.UnknownElderError:
-        raise field_error(("body", "elder_id"), _UNKNOWN_ELDER, device.elder_id) from None
+    async with state.connection() as conn:
+        return await services.register_device(conn, device)
 
 
 @router.get("/{device_id}", response_model=DevicePublic)
 async def get_device(device_id: DeviceIdPath, _: FleetReader, state: StateDep) -> DevicePublic:
     async with state.connection() as conn:
-        device = await repo.get_device(conn, device_id)
-    if device is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    return device
+        return await services.device(conn, device_id)
 
 
 @router.patch("/{device_id}", response_model=DevicePublic)
@@ -65,24 +55,15 @@ async def update_device(
     state: StateDep,
 ) -> DevicePublic:
     """Change some fields; ``"elder_id": null`` takes the device out of a home."""
-    fields = changes.changes()
-    try:
-        async with state.connection() as conn:
-            device = await repo.update_device(conn, device_id, fields)
-    except repo.UnknownElderError:
-        raise field_error(("body", "elder_id"), _UNKNOWN_ELDER, fields.get("elder_id")) from None
-    if device is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    return device
+    async with state.connection() as conn:
+        return await services.update_device(conn, device_id, changes)
 
 
 @router.delete("/{device_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def delete_device(device_id: DeviceIdPath, _: FleetWriter, state: StateDep) -> Response:
     """Unregister a device. Its stored events stay readable."""
     async with state.connection() as conn:
-        deleted = await repo.delete_device(conn, device_id)
-    if not deleted:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+        await services.remove_device(conn, device_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -101,15 +82,15 @@ async def list_devices(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[DevicePublic]:
     """Devices in id order."""
+    query = services.DeviceQuery(
+        elder_id=plain_text(elder_id, "elder_id"),
+        type=None if type is None else str(type),
+        online=online,
+        after=cursor,
+        limit=limit,
+    )
     async with state.connection() as conn:
-        rows = await repo.list_devices(
-            conn,
-            elder_id=plain_text(elder_id, "elder_id"),
-            type_=None if type is None else str(type),
-            online=online,
-            after=cursor,
-            limit=limit + 1,
-        )
+        rows = await services.devices(conn, query)
     return page_of(list(rows), limit)
 
 
@@ -139,10 +120,6 @@ async def list_events(
         raise field_error(("query", "to"), "is before from", to)
     if kind is not None and kind not in KINDS:
         raise field_error(("query", "kind"), f"unknown kind; one of {sorted(KINDS)}", kind)
+    query = services.EventQuery(since=since, until=until, kind=kind, limit=limit)
     async with state.connection() as conn:
-        if not await repo.device_known(conn, device_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-        events = await repo.list_events(
-            conn, device_id, since=since, until=until, kind=kind, limit=limit
-        )
-    return list(events)
+        return list(await services.device_events(conn, device_id, query))

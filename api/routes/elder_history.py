@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import Admin, Principal, Role, require
-from api.routes.care_common import ElderIdPath, readable_elder
+from api.routes.care_common import ElderIdPath, actor_of
 from api.state import StateDep
-from care import audit_repo, history_repo
+from care import services
 from care.audit import AuditEntry
 from care.history import ElderChange
 
@@ -29,8 +29,7 @@ async def history(
     """Every change of the file, newest first: the fields changed (before and after), who
     made the change and when."""
     async with state.connection() as conn:
-        await readable_elder(conn, principal, elder_id, what="elder.history")
-        return await history_repo.history(conn, elder_id, limit=limit)
+        return await services.elder_history(conn, actor_of(principal), elder_id, limit=limit)
 
 
 @router.get("/elders/{elder_id}/audit", response_model=list[AuditEntry])
@@ -42,4 +41,4 @@ async def audit_log(
 ) -> list[AuditEntry]:
     """Who read or changed this file's records, newest first (append-only log)."""
     async with state.connection() as conn:
-        return await audit_repo.entries(conn, "elder", elder_id, limit=limit)
+        return await services.elder_audit(conn, elder_id, limit=limit)

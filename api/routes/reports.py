@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Response
 
 from api.auth import ElderReader
 from api.params import plain_text
-from api.routes.care_common import MonthQuery, actor_of, month_of, scope_town
+from api.routes.care_common import MonthQuery, actor_of, month_of
 from api.state import StateDep
-from care import audit, audit_repo, report
+from care import report, visit_services
 from care.month import Month
 
 router = APIRouter(tags=["reports"])
@@ -23,6 +23,9 @@ class ReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     XLSX = "xlsx"
+
+
+_MEDIA_TYPES: Final = {ReportFormat.CSV: "text/csv; charset=utf-8", ReportFormat.XLSX: XLSX_TYPE}
 
 
 @router.get("/reports/monthly", response_model=None)
@@ -38,31 +41,24 @@ async def monthly(
     watch weeks) and their rate, visits by method, online visits from devices, refusals,
     alerts by type. ``format=csv`` (UTF-8 with BOM,
     Chinese headings) or ``xlsx``. Town staff get their own town."""
-    town = scope_town(principal, plain_text(town, "town"))
     today = state.today()
     asked = month_of(month, Month.of(today))
     async with state.connection() as conn:
-        table = await report.monthly_report(conn, asked, town, today, state.settings.tz)
-        await audit_repo.record(
+        table = await visit_services.monthly_report(
             conn,
             actor_of(principal),
-            audit.EXPORT,
-            "report.monthly",
-            str(asked),
-            town=town,
-            detail={"format": str(fmt)},
+            asked,
+            plain_text(town, "town"),
+            today=today,
+            tz=state.settings.tz,
+            fmt=str(fmt),
         )
-    name = f"tanfang-monthly-{asked}"
-    if fmt is ReportFormat.CSV:
-        return Response(
-            report.to_csv(table),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if fmt is ReportFormat.XLSX:
-        return Response(
-            report.to_xlsx(table),
-            media_type=XLSX_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    return report.to_json(table)
+    if fmt is ReportFormat.JSON:
+        return report.to_json(table)
+    # The file the command line writes (care.report.render), as a download.
+    name = f"tanfang-monthly-{asked}.{fmt}"
+    return Response(
+        report.render(table, str(fmt)),
+        media_type=_MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Body, Query, status
 
 from api.auth import ElderReader, ElderWriter
 from api.params import plain_text
-from api.routes.care_common import actor_of, scope_town
+from api.routes.care_common import actor_of
 from api.state import StateDep
-from care import audit, audit_repo, watch_repo
+from care import visit_services
 from care.watch import WatchPeriodCreate, WatchPeriodPublic
 
 router = APIRouter(prefix="/watch-periods", tags=["watch periods"])
@@ -24,14 +24,8 @@ async def declare(
 ) -> WatchPeriodPublic:
     """Declare a period; town staff declare it for their own town, an administrator for
     one town or (without ``town``) for all."""
-    period = period.model_copy(update={"town": scope_town(principal, period.town)})
-    actor = actor_of(principal)
     async with state.connection() as conn:
-        stored = await watch_repo.add_period(conn, period, actor.name)
-        await audit_repo.record(
-            conn, actor, audit.CREATE, "watch_period", str(stored.id), town=stored.town
-        )
-    return stored
+        return await visit_services.declare_watch_period(conn, actor_of(principal), period)
 
 
 @router.get("", response_model=list[WatchPeriodPublic])
@@ -45,8 +39,9 @@ async def periods(
     """Periods overlapping [from, to] (default: today) that apply to ``town`` (periods
     of all towns included; without ``town``, every town's). Town staff see their town's
     (``town=`` of another town: 403)."""
-    town = scope_town(principal, plain_text(town, "town"))
     today = state.today()
     first, last = start or today, end or start or today
     async with state.connection() as conn:
-        return await watch_repo.periods_touching(conn, first, last, town, every_town=town is None)
+        return await visit_services.watch_periods(
+            conn, actor_of(principal), plain_text(town, "town"), first, last
+        )

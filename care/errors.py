@@ -1,0 +1,29 @@
+"""Why a care use case refuses: a short hierarchy of our own, each kind mapped by the API to
+its status (``api.errors``: 404, 403, 409, 422 naming the field)."""
+
+from __future__ import annotations
+
+
+class CareError(Exception):
+    """A use case's refusal; its text is safe to show the caller (never a name or phone)."""
+
+
+class NotFoundError(CareError):
+    """The record asked for is not on file."""
+
+
+class ForbiddenError(CareError):
+    """The caller may not see or change this record (another town's elder)."""
+
+
+class ConflictError(CareError):
+    """The record clashes with one already on file."""
+
+
+class InvalidFieldError(CareError):
+    """A field of what was sent cannot be accepted; ``field`` names it as the caller sent it."""
+
+    def __init__(self, field: str, message: str, value: object = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value

@@ -1,0 +1,121 @@
+"""The fleet's use cases, as the API calls them: register, change and remove devices, read
+them and their events, list and replay dead letters. Each works on the caller's connection
+(one transaction) and refuses with ``devices.errors``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from devices import repo
+from devices.errors import ConflictError, NotFoundError, UnavailableError, UnknownElderFieldError
+from devices.models import (
+    DeadLetterPublic,
+    DeviceCreate,
+    DevicePublic,
+    DeviceUpdate,
+    EventPublic,
+)
+from devices.replay import DeadLetterReplayer, ReplayResult, ReplaySelection
+from store.db import Conn
+
+NO_SUCH_DEVICE: Final = "no such device"
+DEVICE_EXISTS: Final = "a device with this id exists"
+NO_REPLAY: Final = "dead-letter replay is not available in this process"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceQuery:
+    """A page of the fleet: filters, and the keyset position."""
+
+    elder_id: str | None = None
+    type: str | None = None
+    online: bool | None = None
+    after: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """A device's stored events: ``since`` inclusive, ``until`` exclusive, newest first."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    kind: str | None = None
+    limit: int = 100
+
+
+async def register_device(conn: Conn, device: DeviceCreate) -> DevicePublic:
+    """Register a device; from then on the gateway accepts its messages."""
+    try:
+        return await repo.insert_device(conn, device)
+    except repo.DuplicateDeviceError:
+        raise ConflictError(DEVICE_EXISTS) from None
+    except repo.UnknownElderError:
+        raise UnknownElderFieldError(device.elder_id) from None
+
+
+async def device(conn: Conn, device_id: str) -> DevicePublic:
+    found = await repo.get_device(conn, device_id)
+    if found is None:
+        raise NotFoundError(NO_SUCH_DEVICE)
+    return found
+
+
+async def update_device(conn: Conn, device_id: str, changes: DeviceUpdate) -> DevicePublic:
+    """Change the fields sent; ``elder_id: null`` takes the device out of a home."""
+    fields = changes.changes()
+    try:
+        updated = await repo.update_device(conn, device_id, fields)
+    except repo.UnknownElderError:
+        raise UnknownElderFieldError(fields.get("elder_id")) from None
+    if updated is None:
+        raise NotFoundError(NO_SUCH_DEVICE)
+    return updated
+
+
+async def remove_device(conn: Conn, device_id: str) -> None:
+    """Unregister a device; its stored events stay readable."""
+    if not await repo.delete_device(conn, device_id):
+        raise NotFoundError(NO_SUCH_DEVICE)
+
+
+async def devices(conn: Conn, query: DeviceQuery) -> Sequence[DevicePublic]:
+    """Up to ``limit + 1`` devices in id order after ``after`` (one more: a next page)."""
+    return await repo.list_devices(
+        conn,
+        elder_id=query.elder_id,
+        type_=query.type,
+        online=query.online,
+        after=query.after,
+        limit=query.limit + 1,
+    )
+
+
+async def device_events(conn: Conn, device_id: str, query: EventQuery) -> Sequence[EventPublic]:
+    """A device's stored events, newest first; a deleted device's events stay readable."""
+    if not await repo.device_known(conn, device_id):
+        raise NotFoundError(NO_SUCH_DEVICE)
+    return await repo.list_events(
+        conn, device_id, since=query.since, until=query.until, kind=query.kind, limit=query.limit
+    )
+
+
+async def dead_letters(
+    conn: Conn, *, device_id: str | None, reason: str | None, before: int | None, limit: int
+) -> Sequence[DeadLetterPublic]:
+    """Up to ``limit + 1`` refused messages, newest first (one more: a next page)."""
+    return await repo.list_dead_letters(
+        conn, device_id=device_id, reason=reason, before=before, limit=limit + 1
+    )
+
+
+async def replay_dead_letters(
+    replayer: DeadLetterReplayer | None, selection: ReplaySelection
+) -> ReplayResult:
+    """Feed the selected dead letters back through the gateway's decoder and writer."""
+    if replayer is None:
+        raise UnavailableError(NO_REPLAY)
+    return await replayer.replay(selection)
