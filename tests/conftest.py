@@ -15,6 +15,7 @@ import pytest
 
 from store.migrate import migrate_url
 from tanfang.settings import Settings
+from tests.gateway.helpers import Publisher
 from tests.rig.certs import (
     CertificateAuthority,
     ServerCertificate,
@@ -85,6 +86,15 @@ def tls_broker(broker_certificate: ServerCertificate) -> Iterator[Mosquitto]:
         raise
     yield broker
     broker.stop()
+
+
+@pytest.fixture
+def publisher(mqtt_url: str) -> Iterator[Publisher]:
+    """A device's MQTT connection to the rig's broker (paho, QoS 1, waits for PUBACKs)."""
+    pub = Publisher(mqtt_url)
+    pub.connect()
+    yield pub
+    pub.close()
 
 
 @pytest.fixture

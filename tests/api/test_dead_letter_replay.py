@@ -5,7 +5,7 @@ letters refused live)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,14 +31,6 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings, replayer=lambda pool: runtime.build_replayer(settings, pool))
     async with application.router.lifespan_context(application):
         yield application
-
-
-@pytest.fixture
-def publisher(mqtt_url: str) -> Iterator[Publisher]:
-    pub = Publisher(mqtt_url)
-    pub.connect()
-    yield pub
-    pub.close()
 
 
 async def register(

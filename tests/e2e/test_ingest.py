@@ -4,25 +4,15 @@ PostgreSQL. Every refusal is a dead letter with its reason, and good events keep
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import orjson
-import pytest
 
 from devices.schema import MAX_PAYLOAD_BYTES
 from tanfang.settings import Settings
 from tests.gateway.helpers import Publisher, fetch, poll, register, running_gateway, scalar
 
 DEVICE = "pat-7f3a"
-
-
-@pytest.fixture
-def publisher(mqtt_url: str) -> Iterator[Publisher]:
-    pub = Publisher(mqtt_url)
-    pub.connect()
-    yield pub
-    pub.close()
 
 
 def events_topic(root: str, device: str = DEVICE) -> str:

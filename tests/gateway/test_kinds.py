@@ -4,7 +4,6 @@ database. An emergency from an unexpected type is stored flagged and raised, nev
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -17,14 +16,6 @@ from store.pool import Pool
 from tanfang import runtime
 from tanfang.settings import Settings
 from tests.gateway.helpers import Publisher, fetch, poll, register, running, scalar
-
-
-@pytest.fixture
-def publisher(mqtt_url: str) -> Iterator[Publisher]:
-    pub = Publisher(mqtt_url)
-    pub.connect()
-    yield pub
-    pub.close()
 
 
 def unexpected_total(kind: str, device_type: str) -> float:

@@ -6,7 +6,7 @@ Real broker, real database, devices registered and deleted through the real API.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import cast
 
@@ -61,14 +61,6 @@ class SwitchedPool:
 
     def as_pool(self) -> Pool:
         return cast("Pool", self)
-
-
-@pytest.fixture
-def publisher(mqtt_url: str) -> Iterator[Publisher]:
-    pub = Publisher(mqtt_url)
-    pub.connect()
-    yield pub
-    pub.close()
 
 
 @asynccontextmanager
