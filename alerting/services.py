@@ -26,7 +26,7 @@ from alerting.models import (
 )
 from care import audit_repo
 from care import repo as care_repo
-from care.access import TOWN_STAFF, check_town, scope_town
+from care.access import TOWN_STAFF, check_town, may_see_town, scope_town
 from care.audit import Actor
 from store.db import Conn, below, equals, where
 
@@ -139,6 +139,8 @@ async def list_alerts(
     """Alerts newest first; town staff see their own town's elders' only (an elder of
     another town asked for by id: 403)."""
     town = scope_town(actor, None)
+    if actor.role == TOWN_STAFF and town is None:
+        return []  # a town staff token without a town sees no town
     if elder_id is not None and town is not None:
         elder = await care_repo.get_elder(conn, elder_id)
         if elder is not None:
@@ -222,6 +224,7 @@ async def _visible(conn: Conn, actor: Actor, alert_id: int, *, lock: bool = Fals
     located = await repo.get(conn, alert_id, lock=lock)
     if located is None:
         raise AlertNotFoundError(NO_SUCH_ALERT)
-    if actor.role == TOWN_STAFF and (located.alert.elder_id is None or located.town != actor.town):
+    # Town staff: their town's elders' alerts only (an alert of no elder is no town's).
+    if not may_see_town(actor, located.town):
         raise AlertForbiddenError("this alert is of another town's elder")
     return located

@@ -115,7 +115,7 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
     from gateway.service import Gateway
 
     return Gateway(
-        settings, pool, steps=[checkin_visit_step(settings), critical_alert_step(settings)]
+        settings, pool, steps=[critical_alert_step(settings), checkin_visit_step(settings)]
     )
 
 
