@@ -15,6 +15,7 @@ from api.config import ApiConfig, ConfigError
 from api.health import BrokerProbe, HealthSource
 from api.metrics import MetricsMiddleware
 from api.routes import (
+    alerts,
     compliance,
     contacts,
     dead_letters,
@@ -46,6 +47,7 @@ _TAGS: Final = [
     {"name": "visits", "description": "Visit records, compliance and the due list."},
     {"name": "watch periods", "description": "Heightened watch (加密探訪)."},
     {"name": "reports", "description": "The monthly statistics table (探訪關愛服務情況統計表)."},
+    {"name": "alerts", "description": "Alerts, their timeline, acknowledgement and outcome."},
 ]
 
 
@@ -103,7 +105,7 @@ def create_app(
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops.router)
     care = (elder_history, contacts, visits, compliance, watch_periods, reports)
-    for module in (elders, devices, dead_letters, tokens, *care):
+    for module in (elders, devices, dead_letters, tokens, *care, alerts):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
     return app
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from api.schemas import ComplianceOut, ContactPublic, DueOut, ElderPublic
+from alerting.models import Alert, AlertView
+from api.schemas import AlertDetail, AlertPublic, ComplianceOut, ContactPublic, DueOut, ElderPublic
 from care.contacts import Contact
 from care.due import DueItem
 from care.models import ElderFile
@@ -112,3 +113,36 @@ def due_shown(item: DueItem, *, masked: bool) -> DueOut:
     if not masked or shown.contact_person is None:
         return shown
     return shown.model_copy(update={"contact_person": mask_name(shown.contact_person)})
+
+
+def alert_shown(alert: Alert, *, masked: bool) -> AlertPublic:
+    """An alert; who acknowledged or resolved it (the ``by`` text names a person) and the
+    notes masked when ``masked``. Summaries never hold a name."""
+    shown = AlertPublic.model_validate(alert, from_attributes=True)
+    if not masked:
+        return shown
+    return shown.model_copy(update=_alert_masks(shown))
+
+
+def alert_detail_shown(view: AlertView, *, masked: bool) -> AlertDetail:
+    """An alert with its timeline, masked as ``alert_shown`` masks it (and each entry's
+    ``who``)."""
+    shown = AlertDetail.model_validate(
+        {**view.alert.model_dump(), "timeline": view.timeline}, from_attributes=True
+    )
+    if not masked:
+        return shown
+    timeline = [
+        entry if entry.who is None else entry.model_copy(update={"who": mask_name(entry.who)})
+        for entry in shown.timeline
+    ]
+    return shown.model_copy(update={**_alert_masks(shown), "timeline": timeline})
+
+
+def _alert_masks(shown: AlertPublic) -> dict[str, object]:
+    return {
+        "masked": True,
+        "acked_by": None if shown.acked_by is None else mask_name(shown.acked_by),
+        "resolved_by": None if shown.resolved_by is None else mask_name(shown.resolved_by),
+        "notes": None if shown.notes is None else hide_text(shown.notes),
+    }

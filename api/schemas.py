@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
 
+from alerting.models import Alert, TimelineEntry
 from care.models import Category, Elder
 from care.visits import Visit
 
@@ -115,3 +116,19 @@ class DueOut(BaseModel):
     last_visit_at: datetime | None = _of_elder("last_visit_at")
     last_visit_method: str | None = _of_elder("last_visit_method")
     last_in_home_at: datetime | None = _of_assessment("last_in_home_at")
+
+
+class AlertPublic(Alert):
+    """An alert as the API shows it; who acknowledged or resolved it and the notes are
+    masked for roles that may not see identities (``masked``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    masked: bool = False
+
+
+class AlertDetail(AlertPublic):
+    """One alert with its timeline, oldest entry first: every state change and (with
+    escalation) every notification attempt."""
+
+    timeline: list[TimelineEntry]

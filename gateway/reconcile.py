@@ -4,8 +4,10 @@ A step that raises never holds its batch back: the batch is stored without it
 (``gateway.steps``). What the step should have written is then re-derived from the stored
 events by its ``reconcile``, which this loop runs for every step that has one: at start
 (a failure before a restart is not forgotten), every ``RECONCILE_EVERY_S``, and
-``RECONCILE_SOON_S`` after a step failed. Nothing needs remembering between runs, so a crash
-loses nothing; reconciles are idempotent, so several gateways may run them side by side.
+``RECONCILE_SOON_S`` after a step failed — or, for a step with a ``retry_s`` (the alerts of
+critical events), every ``retry_s`` from its failure until one of its runs succeeds. Nothing
+needs remembering between runs, so a crash loses nothing; reconciles are idempotent, so
+several gateways may run them side by side.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
@@ -31,6 +34,10 @@ RECONCILE_EVERY_S: Final = 300.0
 # a trigger being fixed) is made good within seconds, and a step failing on every batch
 # costs at most one reconcile run this often.
 RECONCILE_SOON_S: Final = 10.0
+# A step with a retry_s stays on its fast pace until a run succeeds that began at least this
+# long after its last failure: the writer reports the failure before it writes the batch
+# again without the step, so a run right after the report may not see the batch's events.
+URGENT_SETTLE_S: Final = 3.0
 
 
 class Reconciler:
@@ -48,9 +55,17 @@ class Reconciler:
         self._clock = clock
         self._soon = asyncio.Event()
         self._failing: set[str] = set()
+        self._retry_s = {step.name: step.retry_s for step in self._steps if step.retry_s}
+        # Steps with a retry_s that failed and whose reconcile has not succeeded since.
+        self._urgent: dict[str, float] = {}  # name → monotonic time of its last failure
+        self._urgent_now = asyncio.Event()
 
     def soon(self, step: str) -> None:
         """``step`` failed on a batch: reconcile it shortly (the writer calls this)."""
+        if step in self._retry_s:
+            self._urgent[step] = time.monotonic()
+            self._urgent_now.set()
+            return
         self._soon.set()
 
     async def once(self) -> dict[str, int]:
@@ -92,9 +107,31 @@ class Reconciler:
     async def run(self, stop: asyncio.Event) -> None:
         if not self._steps:
             return
+        async with asyncio.TaskGroup() as group:
+            if self._retry_s:
+                group.create_task(self._run_urgent(stop), name="gateway-reconcile-urgent")
+            while not stop.is_set():
+                await self.once()
+                await self._wait(stop)
+
+    async def _run_urgent(self, stop: asyncio.Event) -> None:
+        """The reconciles of failed steps with a ``retry_s``, each every ``retry_s`` until
+        one of its runs succeeds (a refused write, a lock: until the fault passes)."""
+        steps = {step.name: step for step in self._steps}
         while not stop.is_set():
-            await self.once()
-            await self._wait(stop)
+            if not self._urgent:
+                await _first(stop.wait(), self._urgent_now.wait())
+                self._urgent_now.clear()
+                continue
+            for name in sorted(self._urgent):
+                began = time.monotonic()
+                succeeded = await self._reconcile(steps[name]) is not None
+                if succeeded and began - self._urgent[name] >= URGENT_SETTLE_S:
+                    del self._urgent[name]
+            if self._urgent:
+                pace = min(self._retry_s[name] for name in self._urgent)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=pace)
 
     async def _wait(self, stop: asyncio.Event) -> None:
         """Until the next run is due: the regular pace, or soon after a step failed."""
@@ -111,3 +148,13 @@ class Reconciler:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=RECONCILE_SOON_S)
             self._soon.clear()
+
+
+async def _first(*waits: Coroutine[object, object, object]) -> None:
+    """Until the first of ``waits`` ends; the others are cancelled."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

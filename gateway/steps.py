@@ -44,6 +44,10 @@ class InTransactionStep:
     run: TransactionStep
     reconcile: Reconcile | None = None
     """Makes good, from the stored events, what the step missed when it failed."""
+    retry_s: float | None = None
+    """After the step failed, its reconcile runs this often until a run succeeds (None:
+    once, ``gateway.reconcile.RECONCILE_SOON_S`` later): for what a person waits for in
+    seconds, such as an SOS's alert."""
 
 
 class StepFailedError(Exception):

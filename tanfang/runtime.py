@@ -7,8 +7,8 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Final
 
 import uvicorn
 
@@ -109,11 +109,14 @@ async def run(
 def build_gateway(settings: Settings, pool: Pool) -> Gateway:
     """The gateway as ``tanfang gateway``, ``tanfang serve`` and ``python -m gateway`` run it.
 
-    Check-ins become online visits inside each batch's transaction. There are no post-commit
-    sinks yet: detectors and alerting, which must not hold the transaction, go there."""
+    Check-ins become online visits, and critical events (sos, fall, smoke, gas) open their
+    alerts, inside each batch's transaction. There are no post-commit sinks yet: detectors,
+    which must not hold the transaction, go there."""
     from gateway.service import Gateway
 
-    return Gateway(settings, pool, steps=[checkin_visit_step(settings)])
+    return Gateway(
+        settings, pool, steps=[critical_alert_step(settings), checkin_visit_step(settings)]
+    )
 
 
 def build_replayer(settings: Settings, pool: Pool) -> DeadLetterReplayer:
@@ -144,6 +147,40 @@ def checkin_visit_step(settings: Settings) -> InTransactionStep:
 
     return InTransactionStep(
         "checkin-visits", frozenset({CHECKIN_KIND}), checkin_visits, reconcile=reconcile
+    )
+
+
+# After the alert step failed, its reconcile runs this often until it succeeds: an SOS whose
+# step failed has its alert within this much of the fault's end.
+ALERT_RECONCILE_RETRY_S: Final = 0.25
+
+
+def critical_alert_step(settings: Settings) -> InTransactionStep:
+    """Critical events open (or count on) their alert, and cancels mark it, in the
+    transaction that stores them: a stored SOS always has its alert. When the step fails,
+    the events are stored without it and its reconcile, retried every
+    ``ALERT_RECONCILE_RETRY_S`` until it succeeds, opens the missing alerts. Not part of the
+    dead-letter replay: a replayed emergency is opened by the reconcile only when received
+    within ``alerting.events.RECONCILE_WINDOW``."""
+    from alerting.events import ALERT_KINDS, reconcile_event_alerts, record_event_alerts
+    from gateway.steps import InTransactionStep
+
+    window = timedelta(seconds=settings.sos_cancel_window_s)
+
+    async def event_alerts(
+        conn: Conn, events: Sequence[Event], elder_ids: Sequence[str | None]
+    ) -> None:
+        await record_event_alerts(conn, events, elder_ids, window)
+
+    async def reconcile(conn: Conn, now: datetime) -> int:
+        return await reconcile_event_alerts(conn, now, window)
+
+    return InTransactionStep(
+        "critical-alerts",
+        ALERT_KINDS,
+        event_alerts,
+        reconcile=reconcile,
+        retry_s=ALERT_RECONCILE_RETRY_S,
     )
 
 
