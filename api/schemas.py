@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field, field_serializer
 
 from alerting.models import Alert, TimelineEntry
 from care.models import Category, Elder
@@ -125,6 +125,11 @@ class AlertPublic(Alert):
     model_config = ConfigDict(from_attributes=True)
 
     masked: bool = False
+
+    @field_serializer("id")
+    def _id_as_text(self, value: int) -> str:
+        # The contract's ids are strings (an opaque id to clients); stored as a bigint.
+        return str(value)
 
 
 class AlertDetail(AlertPublic):

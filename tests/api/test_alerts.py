@@ -55,7 +55,7 @@ async def test_an_operator_lists_alerts_newest_first_with_the_contract_fields(
     response = await client.get(f"{API}/alerts", headers=operator)
     assert response.status_code == 200, response.text
     items = response.json()["items"]
-    assert [a["id"] for a in items] == [homes["other"], homes["own"]]
+    assert [a["id"] for a in items] == [str(homes["other"]), str(homes["own"])], "ids are text"
     first = items[1]
     assert first["summary"] == "SOS 求助 — 平安通 (bedroom)"
     assert {k: first[k] for k in ("type", "severity", "elder_id", "device_id", "status")} == {
@@ -74,14 +74,14 @@ async def test_the_list_filters_and_pages_with_a_cursor(
 ) -> None:
     page = await client.get(f"{API}/alerts", params={"limit": 1}, headers=admin)
     body = page.json()
-    assert [a["id"] for a in body["items"]] == [homes["other"]]
+    assert [int(a["id"]) for a in body["items"]] == [homes["other"]]
     rest = await client.get(
         f"{API}/alerts", params={"limit": 1, "cursor": body["next_cursor"]}, headers=admin
     )
-    assert [a["id"] for a in rest.json()["items"]] == [homes["own"]]
+    assert [int(a["id"]) for a in rest.json()["items"]] == [homes["own"]]
     assert rest.json()["next_cursor"] is None
     by_elder = await client.get(f"{API}/alerts", params={"elder_id": "KP-1"}, headers=admin)
-    assert [a["id"] for a in by_elder.json()["items"]] == [homes["own"]]
+    assert [int(a["id"]) for a in by_elder.json()["items"]] == [homes["own"]]
     none = await client.get(
         f"{API}/alerts", params={"status": "resolved", "type": "sos"}, headers=admin
     )
@@ -188,7 +188,7 @@ async def test_town_staff_see_and_act_on_their_own_towns_alerts_only(
 ) -> None:
     staff = bearer(await make_token("town_staff", town="赤坎鎮"))
     listed = await client.get(f"{API}/alerts", headers=staff)
-    assert [a["id"] for a in listed.json()["items"]] == [homes["own"]]
+    assert [int(a["id"]) for a in listed.json()["items"]] == [homes["own"]]
     other = f"{API}/alerts/{homes['other']}"
     assert (await client.get(other, headers=staff)).status_code == 403
     ack = await client.post(f"{other}/ack", json={"by": "鎮幹部"}, headers=staff)
