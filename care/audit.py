@@ -19,6 +19,7 @@ CREATE: Final = "create"
 UPDATE: Final = "update"
 EXPORT: Final = "export"
 REPLAY: Final = "replay"
+REFUSED: Final = "refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,18 @@ class Actor:
     name: str  # "admin" or "token:<id>"
     role: str
     town: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What a refused caller asked for: written to the audit log as a ``refused`` entry in a
+    transaction of its own (the request's own transaction is rolled back)."""
+
+    actor: Actor
+    entity: str  # "elder", "elder.contacts", …; "device.events" for a device's events
+    entity_id: str | None
+    town: str | None = None
+    detail: dict[str, Any] | None = None
 
 
 class AuditEntry(BaseModel):

@@ -6,8 +6,9 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
 
-from api.auth import FleetReader, FleetWriter
+from api.auth import EventReader, FleetReader, FleetWriter
 from api.errors import field_error
+from api.masking import device_shown
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.params import instant, plain_text
 from api.state import StateDep
@@ -42,9 +43,13 @@ async def create_device(
 
 
 @router.get("/{device_id}", response_model=DevicePublic)
-async def get_device(device_id: DeviceIdPath, _: FleetReader, state: StateDep) -> DevicePublic:
+async def get_device(
+    device_id: DeviceIdPath, principal: FleetReader, state: StateDep
+) -> DevicePublic:
+    """A device; a viewer's answer has no ``last_seen`` or ``status_changed_at``."""
     async with state.connection() as conn:
-        return await services.device(conn, device_id)
+        found = await services.device(conn, device_id)
+    return device_shown(found, redacted=principal.redacted)
 
 
 @router.patch("/{device_id}", response_model=DevicePublic)
@@ -70,7 +75,7 @@ async def delete_device(device_id: DeviceIdPath, _: FleetWriter, state: StateDep
 @router.get("", response_model=Page[DevicePublic])
 async def list_devices(
     *,
-    _: FleetReader,
+    principal: FleetReader,
     state: StateDep,
     cursor: CursorDep,
     elder_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
@@ -91,14 +96,14 @@ async def list_devices(
     )
     async with state.connection() as conn:
         rows = await services.devices(conn, query)
-    return page_of(list(rows), limit)
+    return page_of([device_shown(d, redacted=principal.redacted) for d in rows], limit)
 
 
 @router.get("/{device_id}/events", response_model=list[EventPublic])
 async def list_events(
     *,
     device_id: DeviceIdPath,
-    _: FleetReader,
+    _: EventReader,
     state: StateDep,
     from_: Annotated[
         str | None,
@@ -113,7 +118,8 @@ async def list_events(
 ) -> list[EventPublic]:
     """The device's stored events, newest first (a bare list, as in the contract; for older
     events ask again with ``to`` set to the oldest ``ts`` received). A deleted device's
-    events stay readable here."""
+    events stay readable here. Not for viewers (403): they are the elder's comings and
+    goings."""
     tz = state.settings.tz
     since, until = instant(from_, "from", tz), instant(to, "to", tz)
     if since is not None and until is not None and until < since:
