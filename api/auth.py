@@ -164,5 +164,6 @@ ElderReader = Annotated[Principal, Depends(require(Role.OPERATOR, Role.TOWN_STAF
 ElderWriter = Annotated[Principal, Depends(require(Role.TOWN_STAFF))]
 FleetReader = Annotated[Principal, Depends(require(Role.OPERATOR, Role.VIEWER))]
 FleetWriter = Annotated[Principal, Depends(require(Role.ADMIN))]
-# A device's events are when its elder is at home or out: not a viewer's to see.
-EventReader = Annotated[Principal, Depends(require(Role.OPERATOR))]
+# A device's events are when its elder is at home or out: not a viewer's to see; town
+# staff see those of their own town's homes (devices.services.device_events).
+EventReader = Annotated[Principal, Depends(require(Role.OPERATOR, Role.TOWN_STAFF))]

@@ -63,6 +63,7 @@ _REFUSAL_STATUS: Final[tuple[tuple[type[Exception], int], ...]] = (
     (care_errors.ForbiddenError, 403),
     (care_errors.ConflictError, 409),
     (fleet_errors.NotFoundError, 404),
+    (fleet_errors.ForbiddenError, 403),
     (fleet_errors.ConflictError, 409),
     (fleet_errors.UnavailableError, 503),
 )

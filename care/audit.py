@@ -2,7 +2,9 @@
 Information Protection Law; the plan asks that the elders' privacy be protected).
 
 The log is append-only: no API route edits it and the database refuses UPDATE, DELETE and
-TRUNCATE on it (migration 0010). Entries name the token, never the elder's name or phone.
+TRUNCATE on it for every role, under session_replication_role = replica too, and refuses
+disabling or dropping those guards (migrations 0010, 0031). Entries name the token, never
+the elder's name or phone. A refused attempt (a 403) is an entry too (``Attempt``).
 """
 
 from __future__ import annotations

@@ -202,6 +202,17 @@ async def elder_audit(conn: Conn, elder_id: str, *, limit: int) -> list[AuditEnt
     return await audit_repo.about_elder(conn, elder_id, limit=limit)
 
 
+async def record_events_read(
+    conn: Conn, actor: Actor, device_id: str, elder_id: str | None, town: str | None
+) -> None:
+    """A read of a device's events, in the audit log as a read of its elder's events (the
+    fleet's use case cannot write it there: ``devices`` may not import ``care``)."""
+    detail = {"device_id": device_id}
+    await audit_repo.record(
+        conn, actor, audit.READ, ELDER_EVENTS, elder_id, town=town, detail=detail
+    )
+
+
 async def record_refusal(conn: Conn, attempt: Attempt) -> None:
     """A refused attempt (a 403), as a ``refused`` entry. Call it in a transaction of its own:
     the refused request's transaction is rolled back. A device's events are recorded as

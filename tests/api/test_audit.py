@@ -50,6 +50,7 @@ async def test_the_audit_shows_every_read_about_the_elder_whatever_it_read(
     assert (await client.post(f"{API}/visits", json=visit, headers=staff)).status_code == 201
     for path in ("", "/contacts", "/visits", "/compliance", "/history"):
         assert (await client.get(f"{ELDERS}/KP-1{path}", headers=staff)).status_code == 200
+    assert (await client.get(f"{API}/devices/door-1/events", headers=staff)).status_code == 200
     assert (await client.get(ELDERS, headers=staff)).status_code == 200
     await client.get(f"{ELDERS}/KP-2/contacts", headers=staff)  # another elder: not shown
     shown = {(e["action"], e["entity"]) for e in await _audit(client, admin)}
@@ -62,6 +63,7 @@ async def test_the_audit_shows_every_read_about_the_elder_whatever_it_read(
         ("read", "elder.visits"),
         ("read", "elder.compliance"),
         ("read", "elder.history"),
+        ("read", "elder.events"),
         ("list", "elder"),
     }
     assert all(e["entity_id"] in ("KP-1", None) for e in await _audit(client, admin))
@@ -80,6 +82,7 @@ async def test_a_refused_attempt_is_recorded_with_who_and_what_was_asked(
         (viewer, "GET", "/elders/KP-1/history"),
         (operator, "GET", "/elders/KP-1/audit"),
         (viewer, "GET", "/devices/door-1/events"),
+        (elsewhere, "GET", "/devices/door-1/events"),
     ]
     for token, method, path in asked:
         response = await client.request(method, f"{API}{path}", headers=bearer(token))
@@ -91,6 +94,7 @@ async def test_a_refused_attempt_is_recorded_with_who_and_what_was_asked(
         ("viewer", "elder.history", "GET /api/v1/elders/{elder_id}/history"),
         ("operator", "elder.audit", "GET /api/v1/elders/{elder_id}/audit"),
         ("viewer", "elder.events", "GET /api/v1/devices/{device_id}/events"),
+        ("town_staff", "elder.events", "GET /api/v1/devices/{device_id}/events"),
     ]
     assert all(e["actor"].startswith("token:") for e in refused)
     assert refused[0]["detail"]["device_id"] == "door-1"

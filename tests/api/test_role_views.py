@@ -506,11 +506,24 @@ async def test_a_viewer_sees_dead_letters_without_their_payload(
         assert "07:15" in letter["payload"]
 
 
-@pytest.mark.parametrize("role", ["town_staff", "other_town_staff"])
 @pytest.mark.usefixtures("on_file", "fleet")
-async def test_town_staff_are_refused_the_fleet_as_before(
-    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+async def test_town_staff_read_the_events_of_their_towns_homes_and_no_other_fleet_route(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker
 ) -> None:
-    headers = await _headers(role, admin, make_token)
+    own = await _headers("town_staff", admin, make_token)
+    events = await client.get(f"{API}/devices/door-1/events", headers=own)
+    assert events.status_code == 200
+    assert [(e["kind"], e["value"]) for e in events.json()] == [("door", 1.0)]
+    for path in ("/devices", "/devices/door-1", "/dead-letters"):
+        assert (await client.get(f"{API}{path}", headers=own)).status_code == 403, path
+
+
+@pytest.mark.usefixtures("on_file", "fleet")
+async def test_another_towns_staff_are_refused_the_fleet_and_the_events(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker
+) -> None:
+    elsewhere = await _headers("other_town_staff", admin, make_token)
     for path in ("/devices", "/devices/door-1", "/devices/door-1/events", "/dead-letters"):
-        assert (await client.get(f"{API}{path}", headers=headers)).status_code == 403, path
+        response = await client.get(f"{API}{path}", headers=elsewhere)
+        assert response.status_code == 403, path
+        assert "07:15" not in response.text
