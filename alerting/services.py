@@ -144,7 +144,7 @@ async def list_alerts(
     if elder_id is not None and town is not None:
         elder = await care_repo.get_elder(conn, elder_id)
         if elder is not None:
-            check_town(actor, elder.town)
+            check_town(actor, elder.town, "alerts", elder_id)
     conditions = where(
         equals("status", None if status is None else status.value),
         equals("elder_id", elder_id),

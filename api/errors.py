@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 from typing import Final
 
 import psycopg
@@ -17,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.metrics import route_template
 from care import errors as care_errors
+from care import services as care_services
+from care.audit import Attempt
 from devices import errors as fleet_errors
 from store.errors import StoreError
 
@@ -60,6 +63,7 @@ _REFUSAL_STATUS: Final[tuple[tuple[type[Exception], int], ...]] = (
     (care_errors.ForbiddenError, 403),
     (care_errors.ConflictError, 409),
     (fleet_errors.NotFoundError, 404),
+    (fleet_errors.ForbiddenError, 403),
     (fleet_errors.ConflictError, 409),
     (fleet_errors.UnavailableError, 503),
 )
@@ -71,10 +75,35 @@ async def _refused(request: Request, exc: Exception) -> Response:
         return await _invalid_request(
             request, field_error(("body", exc.field), str(exc), exc.value)
         )
+    if isinstance(exc, care_errors.ForbiddenError) and exc.attempt is not None:
+        await _record_refusal(request, exc, exc.attempt)
     for kind, status_code in _REFUSAL_STATUS:
         if isinstance(exc, kind):
             return JSONResponse(status_code=status_code, content={"detail": str(exc)})
     raise exc
+
+
+async def _record_refusal(
+    request: Request, exc: care_errors.ForbiddenError, attempt: Attempt
+) -> None:
+    """A 403 on an elder's data, in the audit log, in a transaction of its own: the request's
+    transaction has been rolled back. When the database fails here the refusal still
+    answers 403 (it protected the data); the failure is logged."""
+    asked = {"asked": f"{request.method} {route_template(request.scope)}", "reason": str(exc)}
+    attempt = replace(attempt, detail={**(attempt.detail or {}), **asked})
+    state = getattr(request.app.state, "tanfang", None)
+    if state is None:
+        return
+    try:
+        async with state.connection() as conn:
+            await care_services.record_refusal(conn, attempt)
+    except (psycopg.Error, StoreError) as failure:
+        log.warning(
+            "refusal not written to the audit log: %s %s: %s",
+            request.method,
+            route_template(request.scope),
+            type(failure).__name__,
+        )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -12,14 +12,30 @@ from collections.abc import Callable
 from typing import Final
 
 from alerting.models import Alert, AlertView
-from api.schemas import AlertDetail, AlertPublic, ComplianceOut, ContactPublic, DueOut, ElderPublic
+from api.schemas import (
+    AlertDetail,
+    AlertPublic,
+    ComplianceOut,
+    ContactPublic,
+    DueOut,
+    ElderPublic,
+    ElderRedacted,
+    ElderShown,
+)
 from care.contacts import Contact
 from care.due import DueItem
 from care.models import ElderFile
 from care.visit_services import ComplianceView
 from care.visits import Visit
+from devices.models import DeadLetterPublic, DevicePublic
 
 _ADDRESS_SHOWN: Final = 6
+# A masked phone shows at most its first 3 and last 4 characters, and always hides at
+# least this many: fewer hidden digits are a guess away from the number.
+_PHONE_HIDDEN_MIN: Final = 4
+_PHONE_PREFIX: Final = 3
+_PHONE_SUFFIX: Final = 4
+_SHORT_PHONE_SUFFIX: Final = 2
 # What a masked free-text field shows: that there is something, not what it says.
 MASKED_TEXT: Final = "…"
 
@@ -34,10 +50,15 @@ def mask_name(name: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; short numbers keep only their last two digits."""
-    if len(phone) >= 8:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-    return "*" * max(len(phone) - 2, 1) + phone[-2:]
+    """13812345678 → 138****5678; a number too short to keep 3 + 4 characters with 4
+    hidden keeps only its last two (27612345 → ******45), and one too short for that is
+    masked whole (110 → ***)."""
+    n = len(phone)
+    if n >= _PHONE_PREFIX + _PHONE_HIDDEN_MIN + _PHONE_SUFFIX:
+        return phone[:_PHONE_PREFIX] + "*" * (n - _PHONE_PREFIX - _PHONE_SUFFIX) + phone[-4:]
+    if n >= _PHONE_HIDDEN_MIN + _SHORT_PHONE_SUFFIX:
+        return "*" * (n - _SHORT_PHONE_SUFFIX) + phone[-_SHORT_PHONE_SUFFIX:]
+    return "*" * max(n, 1)
 
 
 def trim_address(address: str) -> str:
@@ -74,6 +95,14 @@ def elder_shown(file: ElderFile, *, masked: bool) -> ElderPublic:
     return shown.model_copy(update=update)
 
 
+def elder_read(file: ElderFile, *, masked: bool, redacted: bool) -> ElderShown:
+    """An elder's file for a reader: masked when ``masked``, and cut down to what a viewer
+    sees (``ElderRedacted``: no birth date, village, address, health or category reason)
+    when ``redacted``."""
+    shown = elder_shown(file, masked=masked or redacted)
+    return ElderRedacted.model_validate(shown, from_attributes=True) if redacted else shown
+
+
 def contact_shown(contact: Contact, *, masked: bool) -> ContactPublic:
     """An emergency contact, with name and phone masked for roles that may not see them."""
     shown = ContactPublic.model_validate(contact, from_attributes=True)
@@ -96,15 +125,22 @@ def visit_shown(visit: Visit, *, masked: bool) -> Visit:
             "follow_up_notes": (
                 None if visit.follow_up_notes is None else hide_text(visit.follow_up_notes)
             ),
+            # The presses behind an online visit are the elder's event times.
+            "source_event_ts": None,
+            "evidence": None,
         }
     )
 
 
 def compliance_shown(view: ComplianceView, *, masked: bool) -> ComplianceOut:
-    """An elder's month, its visits masked as ``visit_shown`` masks them."""
+    """An elder's month, its visits masked as ``visit_shown`` masks them, and without the
+    category's reason (it names health and family) when ``masked``."""
     shown = ComplianceOut.model_validate(view, from_attributes=True)
     visits = [visit_shown(v, masked=masked) for v in shown.visits]
-    return shown.model_copy(update={"visits": visits})
+    update: dict[str, object] = {"visits": visits}
+    if masked:
+        update["category_reason"] = None
+    return shown.model_copy(update=update)
 
 
 def due_shown(item: DueItem, *, masked: bool) -> DueOut:
@@ -146,3 +182,19 @@ def _alert_masks(shown: AlertPublic) -> dict[str, object]:
         "resolved_by": None if shown.resolved_by is None else mask_name(shown.resolved_by),
         "notes": None if shown.notes is None else hide_text(shown.notes),
     }
+
+
+def device_shown(device: DevicePublic, *, redacted: bool) -> DevicePublic:
+    """A device; for a viewer without the times it was last heard from (a door sensor's
+    last message is when the elder last came or went)."""
+    if not redacted:
+        return device
+    return device.model_copy(update={"last_seen": None, "status_changed_at": None})
+
+
+def dead_letter_shown(letter: DeadLetterPublic, *, redacted: bool) -> DeadLetterPublic:
+    """A dead letter; for a viewer without its payload and detail (they hold the events,
+    and their times, as the device sent them)."""
+    if not redacted:
+        return letter
+    return letter.model_copy(update={"payload": MASKED_TEXT, "detail": None})

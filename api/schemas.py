@@ -29,6 +29,39 @@ class ElderPublic(Elder):
     no_contact: bool | None = None
     """True when the file has no emergency contact at all (the plan then names the
     village/residents' committee staff); null in lists, where it is not looked up."""
+    age_band: str | None = None
+    """The age on the day asked in a 5-year band ("80-84"); null without a birth date."""
+
+
+class ElderRedacted(BaseModel):
+    """An elder's file as a viewer sees it (docs/api.md, "What each role sees"): identity
+    masked, the age as a 5-year band, and nothing of the birth date, village, address,
+    health, family situation or the reason of the category."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    gender: str | None
+    age_band: str | None
+    town: str | None
+    phone: str | None
+    living_arrangement: str
+    visit_consent: bool
+    refusal_reason: str | None
+    refusal_date: date | None
+    contact_person: str | None
+    contact_person_phone: str | None
+    filed_on: date | None
+    category: Category | None
+    created_at: datetime
+    updated_at: datetime
+    masked: bool = True
+    no_contact: bool | None = None
+
+
+# What the elder routes answer: the whole file, or a viewer's redacted one.
+ElderShown = ElderPublic | ElderRedacted
 
 
 class ContactPublic(BaseModel):
@@ -66,7 +99,8 @@ class ComplianceOut(BaseModel):
     month: AsText
     as_of: date
     category: str | None
-    category_reason: str
+    category_reason: str | None
+    """Which rule of the plan applied; null for a viewer (it names health and family)."""
     monthly_visit_met: bool
     in_home_met: bool
     plan_minimum_met: bool | None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Final
 
 from care import audit, audit_repo, repo
-from care.audit import Actor
+from care.audit import Actor, Attempt
 from care.errors import ForbiddenError, NotFoundError
 from care.models import Elder
 from store.db import Conn
@@ -22,11 +22,11 @@ def may_see_town(actor: Actor, town: str | None) -> bool:
     return actor.role != TOWN_STAFF or (town is not None and town == actor.town)
 
 
-def check_town(actor: Actor, town: str | None) -> None:
+def check_town(actor: Actor, town: str | None, what: str, elder_id: str | None) -> None:
     """A single record (an elder, a new file, a file moved to ``town``): ForbiddenError when it
-    is of another town than the town staff's."""
+    is of another town than the town staff's, naming ``what`` of ``elder_id`` was asked."""
     if not may_see_town(actor, town):
-        raise ForbiddenError(OTHER_TOWN)
+        raise ForbiddenError(OTHER_TOWN, Attempt(actor, what, elder_id, town))
 
 
 def scope_town(actor: Actor, town: str | None) -> str | None:
@@ -37,7 +37,7 @@ def scope_town(actor: Actor, town: str | None) -> str | None:
     if actor.role != TOWN_STAFF:
         return town
     if town is not None and town != actor.town:
-        raise ForbiddenError(OTHER_TOWN_LIST)
+        raise ForbiddenError(OTHER_TOWN_LIST, Attempt(actor, "town", town, town))
     return actor.town
 
 
@@ -49,7 +49,7 @@ async def readable_elder(
     elder = await repo.get_elder(conn, elder_id)
     if elder is None:
         raise NotFoundError(NO_SUCH_ELDER)
-    check_town(actor, elder.town)
+    check_town(actor, elder.town, what, elder_id)
     action = audit.UPDATE if write else audit.READ
     await audit_repo.record(conn, actor, action, what, elder_id, town=elder.town)
     return elder

@@ -2,7 +2,9 @@
 Information Protection Law; the plan asks that the elders' privacy be protected).
 
 The log is append-only: no API route edits it and the database refuses UPDATE, DELETE and
-TRUNCATE on it (migration 0010). Entries name the token, never the elder's name or phone.
+TRUNCATE on it for every role, under session_replication_role = replica too, and refuses
+disabling or dropping those guards (migrations 0010, 0031). Entries name the token, never
+the elder's name or phone. A refused attempt (a 403) is an entry too (``Attempt``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ CREATE: Final = "create"
 UPDATE: Final = "update"
 EXPORT: Final = "export"
 REPLAY: Final = "replay"
+REFUSED: Final = "refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,18 @@ class Actor:
     name: str  # "admin" or "token:<id>"
     role: str
     town: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What a refused caller asked for: written to the audit log as a ``refused`` entry in a
+    transaction of its own (the request's own transaction is rolled back)."""
+
+    actor: Actor
+    entity: str  # "elder", "elder.contacts", …; "device.events" for a device's events
+    entity_id: str | None
+    town: str | None = None
+    detail: dict[str, Any] | None = None
 
 
 class AuditEntry(BaseModel):

@@ -3,6 +3,8 @@ its status (``api.errors``: 404, 403, 409, 422 naming the field)."""
 
 from __future__ import annotations
 
+from care.audit import Attempt
+
 
 class CareError(Exception):
     """A use case's refusal; its text is safe to show the caller (never a name or phone)."""
@@ -13,7 +15,12 @@ class NotFoundError(CareError):
 
 
 class ForbiddenError(CareError):
-    """The caller may not see or change this record (another town's elder)."""
+    """The caller may not see or change this record (another town's elder). ``attempt``
+    says what was asked, for the audit log's ``refused`` entry (care.services.record_refusal)."""
+
+    def __init__(self, message: str, attempt: Attempt | None = None) -> None:
+        super().__init__(message)
+        self.attempt = attempt
 
 
 class ConflictError(CareError):

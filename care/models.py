@@ -204,6 +204,9 @@ class ElderFile(Elder):
     no_contact: bool | None = None
     """True when the file has no emergency contact at all (the plan then names the
     village/residents' committee staff); None in lists, where it is not looked up."""
+    age_band: str | None = None
+    """The age on the day asked in a 5-year band ("80-84"): what a viewer sees instead of
+    the birth date. None without a birth date."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from care import audit, audit_repo, contacts_repo, history_repo, repo
 from care.access import NO_SUCH_ELDER, check_town, readable_elder, scope_town
-from care.audit import Actor, AuditEntry
-from care.category import classify
+from care.audit import Actor, Attempt, AuditEntry
+from care.category import age_on, classify
 from care.contacts import Contact, ContactCreate
 from care.errors import ConflictError, InvalidFieldError, NotFoundError
 from care.history import ElderChange
@@ -26,6 +26,8 @@ from care.models import Elder, ElderCreate, ElderFile, ElderUpdate
 from store.db import Conn
 
 ON_FILE = "an elder with this id is on file"
+DEVICE_EVENTS = "device.events"
+ELDER_EVENTS = "elder.events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,18 @@ def file_of(
             "category": category,
             "category_reason": reason,
             "no_contact": no_contact,
+            "age_band": None if elder.birth_date is None else age_band(elder.birth_date, today),
         }
     )
+
+
+AGE_BAND_YEARS = 5
+
+
+def age_band(birth: date, today: date) -> str:
+    """The age on ``today`` in a band of five years: 83 → "80-84"."""
+    low = age_on(birth, today) // AGE_BAND_YEARS * AGE_BAND_YEARS
+    return f"{low}-{low + AGE_BAND_YEARS - 1}"
 
 
 def filed_on(value: date | None, today: date) -> date:
@@ -83,7 +95,7 @@ async def create_elder(
     conn: Conn, actor: Actor, elder: ElderCreate, *, today: date, tz: ZoneInfo
 ) -> ElderFile:
     """Open an elder's file; town staff file elders of their own town only."""
-    check_town(actor, elder.town)
+    check_town(actor, elder.town, "elder", elder.id)
     elder = elder.model_copy(
         update=refusal_fields(elder.visit_consent, elder.refusal_reason, elder.refusal_date, today)
         | {"filed_on": filed_on(elder.filed_on, today)}
@@ -114,11 +126,11 @@ async def update_elder(
     if "filed_on" in fields:
         filed_on(changes.filed_on, today)
     if "town" in fields:
-        check_town(actor, str(fields["town"]))
+        check_town(actor, str(fields["town"]), "elder", elder_id)
     current = await repo.get_elder(conn, elder_id)
     if current is None:
         raise NotFoundError(NO_SUCH_ELDER)
-    check_town(actor, current.town)
+    check_town(actor, current.town, "elder", elder_id)
     merged = {**current.model_dump(), **fields}
     fields |= refusal_fields(
         merged["visit_consent"], merged["refusal_reason"], merged["refusal_date"], today
@@ -184,8 +196,36 @@ async def elder_history(
 
 
 async def elder_audit(conn: Conn, elder_id: str, *, limit: int) -> list[AuditEntry]:
-    """Who read or changed this file's records, newest first (for admins only)."""
-    return await audit_repo.entries(conn, "elder", elder_id, limit=limit)
+    """Every entry about this elder, newest first (for admins only): reads and changes of the
+    file, contacts, visits, compliance, history and events, refused attempts, and the lists
+    that showed the file."""
+    return await audit_repo.about_elder(conn, elder_id, limit=limit)
+
+
+async def record_events_read(
+    conn: Conn, actor: Actor, device_id: str, elder_id: str | None, town: str | None
+) -> None:
+    """A read of a device's events, in the audit log as a read of its elder's events (the
+    fleet's use case cannot write it there: ``devices`` may not import ``care``)."""
+    detail = {"device_id": device_id}
+    await audit_repo.record(
+        conn, actor, audit.READ, ELDER_EVENTS, elder_id, town=town, detail=detail
+    )
+
+
+async def record_refusal(conn: Conn, attempt: Attempt) -> None:
+    """A refused attempt (a 403), as a ``refused`` entry. Call it in a transaction of its own:
+    the refused request's transaction is rolled back. A device's events are recorded as
+    the events of its elder (``elder.events``), so the elder's audit shows them."""
+    entity, entity_id, town = attempt.entity, attempt.entity_id, attempt.town
+    detail = dict(attempt.detail or {})
+    if entity == DEVICE_EVENTS and entity_id is not None:
+        detail["device_id"] = entity_id
+        owner = await audit_repo.device_elder(conn, entity_id)
+        entity, (entity_id, town) = ELDER_EVENTS, owner or (None, None)
+    await audit_repo.record(
+        conn, attempt.actor, audit.REFUSED, entity, entity_id, town=town, detail=detail
+    )
 
 
 async def record_replay(

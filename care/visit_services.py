@@ -111,7 +111,7 @@ async def elder_compliance(
     found = await compliance_repo.elder_month(conn, elder_id, month, tz)
     if found is None:
         raise NotFoundError(NO_SUCH_ELDER)
-    check_town(actor, found.elder.town)
+    check_town(actor, found.elder.town, "elder.compliance", elder_id)
     await audit_repo.record(
         conn,
         actor,

@@ -11,6 +11,10 @@ class NotFoundError(FleetError):
     """No such device."""
 
 
+class ForbiddenError(FleetError):
+    """The caller may not see this device's data (another town's elder's)."""
+
+
 class ConflictError(FleetError):
     """A device with this id is already registered."""
 

@@ -117,6 +117,18 @@ def _online(online: bool | None) -> Condition | None:
     return Condition(sql.SQL("online IS TRUE" if online else "online IS NOT TRUE"))
 
 
+async def device_home(conn: Conn, device_id: str) -> tuple[str | None, str | None]:
+    """The elder a device is registered to and their town (None, None: in stock, or no
+    longer registered)."""
+    cur = await conn.execute(
+        "SELECT e.id, e.town FROM devices AS d JOIN elders AS e ON e.id = d.elder_id"
+        " WHERE d.id = %s",
+        (device_id,),
+    )
+    row = await cur.fetchone()
+    return (None, None) if row is None else (row[0], row[1])
+
+
 async def device_known(conn: Conn, device_id: str) -> bool:
     """The device is registered, or was and left events behind."""
     cur = await conn.execute(

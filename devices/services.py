@@ -10,7 +10,13 @@ from datetime import datetime
 from typing import Final
 
 from devices import repo
-from devices.errors import ConflictError, NotFoundError, UnavailableError, UnknownElderFieldError
+from devices.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnavailableError,
+    UnknownElderFieldError,
+)
 from devices.models import (
     DeadLetterPublic,
     DeviceCreate,
@@ -24,6 +30,7 @@ from store.db import Conn
 NO_SUCH_DEVICE: Final = "no such device"
 DEVICE_EXISTS: Final = "a device with this id exists"
 NO_REPLAY: Final = "dead-letter replay is not available in this process"
+OTHER_TOWN: Final = "this device is not in a home of this token's town"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +101,30 @@ async def devices(conn: Conn, query: DeviceQuery) -> Sequence[DevicePublic]:
     )
 
 
-async def device_events(conn: Conn, device_id: str, query: EventQuery) -> Sequence[EventPublic]:
-    """A device's stored events, newest first; a deleted device's events stay readable."""
+@dataclass(frozen=True, slots=True)
+class DeviceEvents:
+    """A device's events and whose home they come from (for the caller's audit record)."""
+
+    events: Sequence[EventPublic]
+    elder_id: str | None
+    town: str | None
+
+
+async def device_events(
+    conn: Conn, device_id: str, query: EventQuery, *, only_town: str | None = None
+) -> DeviceEvents:
+    """A device's stored events, newest first; a deleted device's events stay readable.
+    With ``only_town`` (town staff), only a device in the home of an elder of that town
+    (ForbiddenError otherwise)."""
     if not await repo.device_known(conn, device_id):
         raise NotFoundError(NO_SUCH_DEVICE)
-    return await repo.list_events(
+    elder_id, town = await repo.device_home(conn, device_id)
+    if only_town is not None and (town is None or town != only_town):
+        raise ForbiddenError(OTHER_TOWN)
+    events = await repo.list_events(
         conn, device_id, since=query.since, until=query.until, kind=query.kind, limit=query.limit
     )
+    return DeviceEvents(events, elder_id, town)
 
 
 async def dead_letters(

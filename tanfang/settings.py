@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
     admin_token: str | None = None
+    # The admin token before the last change of TANFANG_ADMIN_TOKEN: accepted too, so that
+    # clients can move to the new one without downtime (docs/configuration.md).
+    admin_token_previous: str | None = None
+    # A person's API token expires after this many days unless POST /tokens says otherwise.
+    token_ttl_days: int = Field(default=90, ge=1, le=3650)
+    # After POST /tokens/{id}/rotate the old secret keeps working this many hours.
+    token_rotation_grace_h: float = Field(default=24.0, ge=0, le=24 * 90)
     webhook_url: str | None = None
     timezone: str = "Asia/Shanghai"
 
@@ -99,13 +106,18 @@ class Settings(BaseSettings):
     def _strong_admin_token(self) -> Settings:
         # Always on: no setting may switch it off, or a production .env copied with that
         # switch would serve the API with "changethis".
-        if self.admin_token is not None:
-            problem = admin_token_problem(self.admin_token)
+        for name, token in (
+            ("TANFANG_ADMIN_TOKEN", self.admin_token),
+            ("TANFANG_ADMIN_TOKEN_PREVIOUS", self.admin_token_previous),
+        ):
+            problem = None if token is None else admin_token_problem(token)
             if problem is not None:
                 raise ValueError(
-                    f"TANFANG_ADMIN_TOKEN {problem}; make a random one with "
+                    f"{name} {problem}; make a random one with "
                     "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
                 )
+        if self.admin_token_previous is not None and self.admin_token is None:
+            raise ValueError("TANFANG_ADMIN_TOKEN_PREVIOUS is set without TANFANG_ADMIN_TOKEN")
         return self
 
     @property

@@ -108,6 +108,18 @@ def test_a_well_known_admin_token_is_refused(monkeypatch: pytest.MonkeyPatch, to
         Settings()
 
 
+def test_a_weak_previous_admin_token_or_one_without_a_current_token_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN_PREVIOUS", secrets.token_urlsafe(32))
+    with pytest.raises(ValidationError, match="set without TANFANG_ADMIN_TOKEN"):
+        Settings()
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN", secrets.token_urlsafe(32))
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN_PREVIOUS", "changethis")
+    with pytest.raises(ValidationError, match="TANFANG_ADMIN_TOKEN_PREVIOUS is a well-known"):
+        Settings()
+
+
 def test_a_short_admin_token_is_accepted_with_a_warning_at_start(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -219,6 +231,8 @@ async def test_the_demo_refuses_a_weak_admin_token_set_by_the_user(
         ("TANFANG_MQTT_PROTOCOL", "4", "mqtt_protocol"),
         ("TANFANG_BATCH_MAX_ROWS", "0", "batch_max_rows"),
         ("TANFANG_EVENT_RETENTION_DAYS", "3", "event_retention_days"),
+        ("TANFANG_TOKEN_TTL_DAYS", "0", "token_ttl_days"),
+        ("TANFANG_TOKEN_ROTATION_GRACE_H", "-1", "token_rotation_grace_h"),
     ],
 )
 def test_out_of_range_values_are_refused_naming_the_setting(

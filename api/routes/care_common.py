@@ -21,8 +21,7 @@ MonthQuery = Annotated[
 
 def actor_of(principal: Principal) -> Actor:
     """The caller as a use case and the audit log name them: who, role, town."""
-    name = "admin" if principal.token_id is None else f"token:{principal.token_id}"
-    return Actor(name, str(principal.role), principal.town)
+    return principal.actor
 
 
 def month_of(value: str | None, today_month: Month) -> Month:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.auth import Admin, FleetReader
 from api.errors import field_error
+from api.masking import dead_letter_shown
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.params import plain_text
 from api.routes.care_common import actor_of
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
 @router.get("", response_model=Page[DeadLetterPublic])
 async def list_dead_letters(
     *,
-    _: FleetReader,
+    principal: FleetReader,
     state: StateDep,
     cursor: CursorDep,
     device_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
@@ -45,7 +46,7 @@ async def list_dead_letters(
             before=before,
             limit=limit,
         )
-    return page_of(list(rows), limit)
+    return page_of([dead_letter_shown(d, redacted=principal.redacted) for d in rows], limit)
 
 
 @router.post("/replay", response_model=ReplayResult)

@@ -6,11 +6,16 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
 
-from api.auth import FleetReader, FleetWriter
+from api.auth import EventReader, FleetReader, FleetWriter, Role
 from api.errors import field_error
+from api.masking import device_shown
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.params import instant, plain_text
 from api.state import StateDep
+from care import errors as care_errors
+from care import services as care_services
+from care.audit import Attempt
+from devices import errors as fleet_errors
 from devices import services
 from devices.kinds import KINDS, DeviceType
 from devices.models import (
@@ -42,9 +47,13 @@ async def create_device(
 
 
 @router.get("/{device_id}", response_model=DevicePublic)
-async def get_device(device_id: DeviceIdPath, _: FleetReader, state: StateDep) -> DevicePublic:
+async def get_device(
+    device_id: DeviceIdPath, principal: FleetReader, state: StateDep
+) -> DevicePublic:
+    """A device; a viewer's answer has no ``last_seen`` or ``status_changed_at``."""
     async with state.connection() as conn:
-        return await services.device(conn, device_id)
+        found = await services.device(conn, device_id)
+    return device_shown(found, redacted=principal.redacted)
 
 
 @router.patch("/{device_id}", response_model=DevicePublic)
@@ -70,7 +79,7 @@ async def delete_device(device_id: DeviceIdPath, _: FleetWriter, state: StateDep
 @router.get("", response_model=Page[DevicePublic])
 async def list_devices(
     *,
-    _: FleetReader,
+    principal: FleetReader,
     state: StateDep,
     cursor: CursorDep,
     elder_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
@@ -91,14 +100,14 @@ async def list_devices(
     )
     async with state.connection() as conn:
         rows = await services.devices(conn, query)
-    return page_of(list(rows), limit)
+    return page_of([device_shown(d, redacted=principal.redacted) for d in rows], limit)
 
 
 @router.get("/{device_id}/events", response_model=list[EventPublic])
 async def list_events(
     *,
     device_id: DeviceIdPath,
-    _: FleetReader,
+    principal: EventReader,
     state: StateDep,
     from_: Annotated[
         str | None,
@@ -113,7 +122,9 @@ async def list_events(
 ) -> list[EventPublic]:
     """The device's stored events, newest first (a bare list, as in the contract; for older
     events ask again with ``to`` set to the oldest ``ts`` received). A deleted device's
-    events stay readable here."""
+    events stay readable here. Not for viewers (403): they are the elder's comings and
+    goings; town staff read those of their own town's homes. Every read is audited as a
+    read of the elder's events."""
     tz = state.settings.tz
     since, until = instant(from_, "from", tz), instant(to, "to", tz)
     if since is not None and until is not None and until < since:
@@ -121,5 +132,15 @@ async def list_events(
     if kind is not None and kind not in KINDS:
         raise field_error(("query", "kind"), f"unknown kind; one of {sorted(KINDS)}", kind)
     query = services.EventQuery(since=since, until=until, kind=kind, limit=limit)
-    async with state.connection() as conn:
-        return list(await services.device_events(conn, device_id, query))
+    only_town = principal.town if principal.role is Role.TOWN_STAFF else None
+    try:
+        async with state.connection() as conn:
+            found = await services.device_events(conn, device_id, query, only_town=only_town)
+            # The audit log is care's (devices may not import care): the API joins the two.
+            await care_services.record_events_read(
+                conn, principal.actor, device_id, found.elder_id, found.town
+            )
+    except fleet_errors.ForbiddenError as exc:
+        attempt = Attempt(principal.actor, care_services.DEVICE_EVENTS, device_id)
+        raise care_errors.ForbiddenError(str(exc), attempt) from None
+    return list(found.events)

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, status
 
 from api.auth import ElderReader, ElderWriter
-from api.masking import elder_shown
+from api.masking import elder_read, elder_shown
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, encode_cursor
 from api.params import plain_text
 from api.routes.care_common import ElderIdPath, actor_of
-from api.schemas import ElderPublic
+from api.schemas import ElderPublic, ElderShown
 from api.state import StateDep
 from care import services
 from care.models import ElderCreate, ElderUpdate
@@ -44,14 +44,15 @@ async def create_elder(
     return elder_shown(created, masked=False)
 
 
-@router.get("/{elder_id}", response_model=ElderPublic)
-async def get_elder(elder_id: ElderIdPath, principal: ElderReader, state: StateDep) -> ElderPublic:
-    """One file, with name, phone and address shown to roles that may see them."""
+@router.get("/{elder_id}", response_model=ElderShown)
+async def get_elder(elder_id: ElderIdPath, principal: ElderReader, state: StateDep) -> ElderShown:
+    """One file, with name, phone and address shown to roles that may see them; a viewer's
+    is cut down (no birth date, village, address, health flags or category reason)."""
     async with state.connection() as conn:
         found = await services.elder_file(
             conn, actor_of(principal), elder_id, today=state.today(), tz=state.settings.tz
         )
-    return elder_shown(found, masked=not principal.sees_identity)
+    return elder_read(found, masked=not principal.sees_identity, redacted=principal.redacted)
 
 
 @router.patch("/{elder_id}", response_model=ElderPublic)
@@ -69,7 +70,7 @@ async def update_elder(
     return elder_shown(updated, masked=False)
 
 
-@router.get("", response_model=Page[ElderPublic])
+@router.get("", response_model=Page[ElderShown])
 async def list_elders(
     *,
     principal: ElderReader,
@@ -88,7 +89,7 @@ async def list_elders(
         ),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
-) -> Page[ElderPublic]:
+) -> Page[ElderShown]:
     """Files in id order, identity fields masked. Town staff see their own town only
     (``town=`` of another town: 403)."""
     query = services.ElderQuery(
@@ -104,6 +105,6 @@ async def list_elders(
         found = await services.list_elders(
             conn, actor_of(principal), query, today=state.today(), tz=state.settings.tz
         )
-    items = [elder_shown(elder, masked=True) for elder in found[:limit]]
+    items = [elder_read(e, masked=True, redacted=principal.redacted) for e in found[:limit]]
     more = len(found) > limit
-    return Page[ElderPublic](items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
+    return Page[ElderShown](items=items, next_cursor=encode_cursor(items[-1].id) if more else None)

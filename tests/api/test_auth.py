@@ -45,7 +45,16 @@ async def test_new_token_is_shown_once_and_listed_without_secret(
     )
     assert made.status_code == 201
     body = made.json()
-    assert set(body) == {"token", "id", "role", "town", "name", "created_at"}
+    assert set(body) == {
+        "token",
+        "id",
+        "role",
+        "town",
+        "name",
+        "kind",
+        "created_at",
+        "expires_at",
+    }
     assert body["role"] == "operator"
     assert body["town"] is None
     listed = await client.get("/api/v1/tokens", headers=admin)

@@ -4,7 +4,9 @@ viewer cannot confirm a masked value by searching for it."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from api.masking import mask_phone
 from tests.api.conftest import TokenMaker, bearer, elder_body
 
 ELDERS = "/api/v1/elders"
@@ -35,7 +37,8 @@ async def test_viewer_reads_the_single_file_with_every_identity_field_masked(
     await client.post(ELDERS, json=elder_body("KP-1", **IDENTITY), headers=admin)
     viewer = bearer(await make_token("viewer"))
     got = (await client.get(f"{ELDERS}/KP-1", headers=viewer)).json()
-    assert (got["name"], got["phone"], got["address"]) == ("王*明", "138****5678", "赤坎鎮南村…")
+    assert (got["name"], got["phone"]) == ("王*明", "138****5678")
+    assert "address" not in got  # even trimmed, it names the village
     assert (got["contact_person"], got["contact_person_phone"]) == ("李*工", "139****1111")
     assert got["refusal_reason"] == "…"
 
@@ -63,3 +66,21 @@ async def test_viewer_sees_the_due_lists_contact_person_masked(
     assert item["contact_person"] == "李*工"
     (staff_item,) = (await client.get("/api/v1/visits/due", headers=admin)).json()["items"]
     assert staff_item["contact_person"] == "李社工"
+
+
+@pytest.mark.parametrize(
+    ("phone", "shown"),
+    [
+        ("13812345678", "138****5678"),
+        ("075012345678", "075*****5678"),
+        ("27612345", "******45"),
+        ("123456", "****56"),
+        ("12345", "*****"),
+        ("110", "***"),
+    ],
+    ids=["mobile", "landline_with_area_code", "local_landline", "six_digits", "five", "three"],
+)
+def test_a_masked_phone_always_hides_at_least_four_and_a_short_one_whole(
+    phone: str, shown: str
+) -> None:
+    assert mask_phone(phone) == shown

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from care.month import Month
-from tests.api.conftest import TokenMaker, bearer, elder_body
+from tests.api.conftest import TokenMaker, bearer, elder_body, execute
 
 TZ = ZoneInfo("Asia/Shanghai")
 API = "/api/v1"
@@ -38,6 +38,7 @@ IDENTITY_MASKED: Final = {
 }
 CONTACT: Final = {"name": "王大明", "phone": "13700002222"}
 CONTACT_MASKED: Final = {"name": "王*明", "phone": "137****2222"}
+VIEWER_SHOWN_MASKED: Final = {k: v for k, v in IDENTITY_MASKED.items() if k != "address"}
 VISIT_NOTES: Final = {
     "visitor": "李社工",
     "findings": "兒子王大明說她血壓高",
@@ -91,7 +92,7 @@ async def reader(
 async def on_file(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     """One elder of 赤坎鎮 with every identity field, a changed phone (history), an
     emergency contact and a visit this month with notes."""
-    body = elder_body(ELDER, visit_consent=False, **IDENTITY)
+    body = elder_body(ELDER, visit_consent=False, **IDENTITY, **HEALTH)
     assert (await client.post(f"{API}/elders", json=body, headers=admin)).status_code == 201
     patched = await client.patch(
         f"{API}/elders/{ELDER}", json={"phone": "13812340000"}, headers=admin
@@ -113,15 +114,94 @@ async def on_file(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     assert (await client.post(f"{API}/visits", json=visit, headers=admin)).status_code == 201
 
 
+# What a viewer never sees of a file: it is shown as an age band, or not at all.
+VIEWER_WITHHELD: Final = frozenset(
+    {
+        "birth_date",
+        "village",
+        "address",
+        "incapacitated",
+        "dementia",
+        "disability_level",
+        "low_income",
+        "family_planning_special",
+        "couple_with_dependent",
+        "cares_for_dependent_child",
+        "category_override",
+        "inactivity_alert_after_minutes",
+        "category_reason",
+    }
+)
+VIEWER_FIELDS: Final = frozenset(
+    {
+        "id",
+        "name",
+        "gender",
+        "age_band",
+        "town",
+        "phone",
+        "living_arrangement",
+        "visit_consent",
+        "refusal_reason",
+        "refusal_date",
+        "contact_person",
+        "contact_person_phone",
+        "filed_on",
+        "category",
+        "created_at",
+        "updated_at",
+        "masked",
+        "no_contact",
+    }
+)
+HEALTH: Final = {"dementia": True, "low_income": True, "disability_level": "severe"}
+
+
+def _age_band() -> str:
+    """The band of the fixture's birth date (1941-05-02) today."""
+    today = datetime.now(TZ).date()
+    age = today.year - 1941 - ((today.month, today.day) < (5, 2))
+    return f"{age // 5 * 5}-{age // 5 * 5 + 4}"
+
+
 async def test_a_single_file_shows_identity_to_every_reader_but_the_viewer(
     client: httpx.AsyncClient, reader: Reader
 ) -> None:
     headers = reader.headers
     got = (await client.get(f"{API}/elders/{ELDER}", headers=headers)).json()
-    expected = IDENTITY if reader.sees_identity else IDENTITY_MASKED
-    assert _identity(got, IDENTITY) == expected
+    if reader.sees_identity:
+        assert _identity(got, IDENTITY) == IDENTITY
+    else:
+        shown = {k: v for k, v in IDENTITY_MASKED.items() if k != "address"}
+        assert _identity(got, shown) == shown
     assert got["masked"] is not reader.sees_identity
     assert got["no_contact"] is False
+
+
+async def test_a_viewer_sees_an_age_band_and_no_birth_date_village_health_or_reason(
+    client: httpx.AsyncClient, reader: Reader
+) -> None:
+    headers = reader.headers
+    single = (await client.get(f"{API}/elders/{ELDER}", headers=headers)).json()
+    (listed,) = (await client.get(f"{API}/elders", headers=headers)).json()["items"]
+    for got in (single, listed):
+        assert got["age_band"] == _age_band()
+        if reader.sees_identity:
+            assert set(got) >= VIEWER_WITHHELD
+            assert (got["birth_date"], got["village"]) == ("1941-05-02", "南村")
+            assert {k: got[k] for k in HEALTH} == HEALTH
+            assert got["category_reason"]
+        else:
+            assert set(got) == VIEWER_FIELDS
+            assert (got["category"], got["living_arrangement"]) == ("A", "alone")
+
+
+async def test_a_viewer_gets_the_compliance_without_the_categorys_reason(
+    client: httpx.AsyncClient, reader: Reader
+) -> None:
+    got = (await client.get(f"{API}/elders/{ELDER}/compliance", headers=reader.headers)).json()
+    assert got["category"] == "A"
+    assert (got["category_reason"] is None) is not reader.sees_identity
 
 
 async def test_the_elder_list_masks_identity_for_every_role(
@@ -129,7 +209,8 @@ async def test_the_elder_list_masks_identity_for_every_role(
 ) -> None:
     headers = reader.headers
     (item,) = (await client.get(f"{API}/elders", headers=headers)).json()["items"]
-    assert _identity(item, IDENTITY) == IDENTITY_MASKED
+    shown = IDENTITY_MASKED if reader.sees_identity else VIEWER_SHOWN_MASKED
+    assert _identity(item, shown) == shown
     assert (item["masked"], item["no_contact"]) == (True, None)
 
 
@@ -349,3 +430,100 @@ async def test_use_case_refusals_keep_their_exact_error_bodies(
         409,
         {"detail": "an elder with this id is on file"},
     )
+
+
+FLEET_READERS: Final = ("admin", "operator", "viewer")
+DOOR_EVENT: Final = '{"ts": "2026-11-29T07:15:00+08:00", "kind": "door", "value": 1}'
+
+
+@pytest.fixture
+async def fleet(client: httpx.AsyncClient, admin: dict[str, str], database_url: str) -> None:
+    """A door sensor in the elder's home that has sent an event (its last_seen set as the
+    gateway sets it) and one message that was refused."""
+    device = {"id": "door-1", "type": "door_sensor", "elder_id": ELDER, "room": "entrance"}
+    assert (await client.post(f"{API}/devices", json=device, headers=admin)).status_code == 201
+    await execute(
+        database_url,
+        "INSERT INTO events (device_id, ts, seq, kind, value, flags, received_at)"
+        " VALUES ('door-1', '2026-11-29T07:15:00+08:00', 1, 'door', 1, '{}', now())",
+    )
+    await execute(
+        database_url,
+        "UPDATE devices SET last_seen = '2026-11-29T07:15:00+08:00',"
+        " status_changed_at = '2026-11-29T07:00:00+08:00' WHERE id = 'door-1'",
+    )
+    await execute(
+        database_url,
+        "INSERT INTO dead_letters (topic, device_id, reason, detail, payload, payload_size)"
+        " VALUES ('tanfang/v1/dev/door-1/events', 'door-1', 'bad_value', 'value 7', %s, %s)",
+        (DOOR_EVENT.replace("1}", "7}").encode(), len(DOOR_EVENT)),
+    )
+
+
+@pytest.mark.usefixtures("on_file", "fleet")
+@pytest.mark.parametrize("role", FLEET_READERS)
+async def test_only_a_viewer_is_refused_a_devices_events(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+) -> None:
+    headers = await _headers(role, admin, make_token)
+    response = await client.get(f"{API}/devices/door-1/events", headers=headers)
+    if role == "viewer":
+        assert response.status_code == 403
+        assert "07:15" not in response.text
+    else:
+        assert response.status_code == 200
+        assert [(e["kind"], e["value"]) for e in response.json()] == [("door", 1.0)]
+
+
+@pytest.mark.usefixtures("on_file", "fleet")
+@pytest.mark.parametrize("role", FLEET_READERS)
+async def test_a_viewer_sees_devices_without_when_they_were_last_heard_from(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+) -> None:
+    headers = await _headers(role, admin, make_token)
+    single = (await client.get(f"{API}/devices/door-1", headers=headers)).json()
+    (listed,) = (await client.get(f"{API}/devices", headers=headers)).json()["items"]
+    for got in (single, listed):
+        assert (got["elder_id"], got["room"]) == (ELDER, "entrance")
+        times = (got["last_seen"], got["status_changed_at"])
+        if role == "viewer":
+            assert times == (None, None)
+        else:
+            assert None not in times
+
+
+@pytest.mark.usefixtures("on_file", "fleet")
+@pytest.mark.parametrize("role", FLEET_READERS)
+async def test_a_viewer_sees_dead_letters_without_their_payload(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker, role: str
+) -> None:
+    headers = await _headers(role, admin, make_token)
+    (letter,) = (await client.get(f"{API}/dead-letters", headers=headers)).json()["items"]
+    assert (letter["device_id"], letter["reason"]) == ("door-1", "bad_value")
+    if role == "viewer":
+        assert (letter["payload"], letter["detail"]) == ("…", None)
+    else:
+        assert "07:15" in letter["payload"]
+
+
+@pytest.mark.usefixtures("on_file", "fleet")
+async def test_town_staff_read_the_events_of_their_towns_homes_and_no_other_fleet_route(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker
+) -> None:
+    own = await _headers("town_staff", admin, make_token)
+    events = await client.get(f"{API}/devices/door-1/events", headers=own)
+    assert events.status_code == 200
+    assert [(e["kind"], e["value"]) for e in events.json()] == [("door", 1.0)]
+    for path in ("/devices", "/devices/door-1", "/dead-letters"):
+        assert (await client.get(f"{API}{path}", headers=own)).status_code == 403, path
+
+
+@pytest.mark.usefixtures("on_file", "fleet")
+async def test_another_towns_staff_are_refused_the_fleet_and_the_events(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker
+) -> None:
+    elsewhere = await _headers("other_town_staff", admin, make_token)
+    for path in ("/devices", "/devices/door-1", "/devices/door-1/events", "/dead-letters"):
+        response = await client.get(f"{API}{path}", headers=elsewhere)
+        assert response.status_code == 403, path
+        assert "07:15" not in response.text

@@ -53,6 +53,52 @@ async def test_audit_log_and_history_refuse_update_and_delete(conn: Conn) -> Non
             await conn.execute(statement)
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SET session_replication_role = replica; DELETE FROM audit_log",
+        "SET session_replication_role = replica; UPDATE audit_log SET actor = 'x'",
+        "SET session_replication_role = replica; TRUNCATE audit_log",
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+        "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+        "DROP TRIGGER audit_log_append_only ON audit_log",
+        "DROP TRIGGER audit_log_no_truncate ON audit_log",
+        "DROP TABLE audit_log CASCADE",
+        "ALTER TABLE elder_history DISABLE TRIGGER elder_history_append_only",
+    ],
+    ids=[
+        "delete_as_replica",
+        "update_as_replica",
+        "truncate_as_replica",
+        "disable_the_guard",
+        "disable_every_trigger",
+        "drop_the_guard",
+        "drop_the_truncate_guard",
+        "drop_the_table",
+        "disable_the_history_guard",
+    ],
+)
+async def test_the_apps_connection_cannot_get_around_the_append_only_audit_log(
+    conn: Conn, statement: str
+) -> None:
+    """The test rig connects as a superuser that owns the tables: the most the API's role
+    can be. Every way it has around the row triggers is refused too."""
+    await audit_repo.record(conn, ACTOR, "read", "elder", "KP-1", town="赤坎鎮")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        async with conn.transaction():
+            await conn.execute(statement)
+    await conn.execute("RESET session_replication_role")
+    [entry] = await audit_repo.entries(conn, "elder", "KP-1")
+    assert entry.actor == "token:7"
+
+
+async def test_other_tables_may_still_be_altered_and_dropped(conn: Conn) -> None:
+    await conn.execute("CREATE TABLE scratch (id int)")
+    await conn.execute("ALTER TABLE scratch ADD COLUMN note text")
+    await conn.execute("ALTER TABLE audit_log ALTER COLUMN detail SET STATISTICS 200")
+    await conn.execute("DROP TABLE scratch")
+
+
 async def test_contacts_come_back_in_the_emergency_order(conn: Conn) -> None:
     await add_elder(conn, "KP-1")
     for name, relation in (("甲", "village_staff"), ("乙", "relative"), ("丙", "child")):
