@@ -14,6 +14,7 @@ from api.errors import field_error
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.state import StateDep
 from api.token_repo import TokenRecord
+from care.town_services import registered_town
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -56,11 +57,12 @@ async def create_token(
         raise field_error(("body", "town"), "only a town_staff token has a town", request.town)
     secret = new_token()
     async with state.connection() as conn:
+        town = None if request.town is None else await registered_town(conn, request.town)
         record = await token_repo.insert_token(
             conn,
             token_hash=hash_token(secret),
             role=request.role.value,
-            town=request.town,
+            town=town,
             name=request.name,
         )
     return TokenCreated(
