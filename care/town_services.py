@@ -100,4 +100,4 @@ async def unmapped(conn: Conn) -> Unmapped:
 async def duty_contact(conn: Conn, town: str) -> TownDuty | None:
     """Whom an escalation's ``town`` step notifies for ``town`` (a registered name or an
     alias, in any spacing or width); None when the town is unknown or has no duty phone."""
-    return await towns_repo.duty_contact(conn, town_key(town))
+    return await towns_repo.duty_contact(conn, town)

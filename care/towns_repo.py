@@ -9,7 +9,7 @@ from typing import Final
 import psycopg
 from psycopg import sql
 
-from care.towns import Town, TownDuty, UnmappedElder, UnmappedToken
+from care.towns import Town, TownDuty, UnmappedElder, UnmappedToken, town_key
 from store.db import Conn, fetch_all, fetch_one, fetch_rows
 from store.errors import StoreError
 
@@ -95,14 +95,15 @@ async def _add_keys(conn: Conn, town: str, names: Sequence[str]) -> None:
 
 
 async def duty_contact(conn: Conn, town: str) -> TownDuty | None:
-    """The duty contact of ``town`` (its registered name or an alias, compared form): whom an
-    escalation's ``town`` step notifies. None for an unknown town or one without a phone."""
+    """The duty contact of ``town`` (its registered name or an alias, in any spacing or
+    width): whom an escalation's ``town`` step notifies. None for an unknown town or one
+    without a duty phone."""
     return await fetch_one(
         conn,
         "SELECT t.name AS town, t.duty_name AS name, t.duty_phone AS phone"
         " FROM town_keys AS k JOIN towns AS t ON t.name = k.town"
         " WHERE k.key = %s AND t.duty_phone IS NOT NULL",
-        (town,),
+        (town_key(town),),
         TownDuty,
     )
 

@@ -8,6 +8,7 @@ import httpx
 import psycopg
 import pytest
 
+from api.auth import hash_token, new_token
 from care import town_services
 from tests.api.conftest import TokenMaker, assert_refused_at, bearer, elder_body, execute
 
@@ -226,3 +227,29 @@ async def test_an_elder_of_an_unregistered_town_is_listed_until_assigned(
     assigned = await client.patch(f"{API}/elders/KP-1", json={"town": "赤坎镇"}, headers=admin)
     assert assigned.json()["town"] == CHIKAN
     assert (await client.get(f"{API}/towns/unmapped", headers=admin)).json()["elders"] == []
+
+
+async def test_a_staff_token_of_an_unregistered_town_keeps_its_elders_and_is_listed(
+    client: httpx.AsyncClient, admin: dict[str, str], database_url: str
+) -> None:
+    # Both written before the registry, with a town no normalisation or alias maps.
+    await client.post(f"{API}/elders", json=elder_body("KP-1"), headers=admin)
+    await execute(database_url, "UPDATE elders SET town = 'Chikan' WHERE id = 'KP-1'")
+    secret = new_token()
+    await execute(
+        database_url,
+        "INSERT INTO api_tokens (token_hash, role, town, name)"
+        " VALUES (%s, 'town_staff', 'Chikan', 'old')",
+        (hash_token(secret),),
+    )
+    staff = bearer(secret)
+    listed = await client.get(f"{API}/elders", headers=staff)
+    assert [e["id"] for e in listed.json()["items"]] == ["KP-1"]
+    due = await client.get(f"{API}/visits/due", headers=staff)
+    assert [i["elder_id"] for i in due.json()["items"]] == ["KP-1"]
+    unmapped = (await client.get(f"{API}/towns/unmapped", headers=admin)).json()
+    assert [(t["town"], t["name"]) for t in unmapped["tokens"]] == [("Chikan", "old")]
+    refused = await client.post(
+        f"{API}/elders", json=elder_body("KP-2", town="Chikan"), headers=staff
+    )
+    assert_refused_at(refused, "body", "town")
