@@ -25,6 +25,7 @@ from api.routes import (
     ops,
     reports,
     tokens,
+    towns,
     visits,
     watch_periods,
 )
@@ -47,6 +48,7 @@ _TAGS: Final = [
     {"name": "visits", "description": "Visit records, compliance and the due list."},
     {"name": "watch periods", "description": "Heightened watch (加密探訪)."},
     {"name": "reports", "description": "The monthly statistics table (探訪關愛服務情況統計表)."},
+    {"name": "towns", "description": "The registry of towns, their aliases and duty contacts."},
     {"name": "alerts", "description": "Alerts, their timeline, acknowledgement and outcome."},
 ]
 
@@ -105,7 +107,7 @@ def create_app(
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops.router)
     care = (elder_history, contacts, visits, compliance, watch_periods, reports)
-    for module in (elders, devices, dead_letters, tokens, *care, alerts):
+    for module in (elders, devices, dead_letters, tokens, towns, *care, alerts):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
     return app
 

@@ -72,9 +72,8 @@ _REFUSAL_STATUS: Final[tuple[tuple[type[Exception], int], ...]] = (
 async def _refused(request: Request, exc: Exception) -> Response:
     """A use case's refusal, in the same body a route's own HTTPException would give."""
     if isinstance(exc, care_errors.InvalidFieldError | fleet_errors.UnknownElderFieldError):
-        return await _invalid_request(
-            request, field_error(("body", exc.field), str(exc), exc.value)
-        )
+        where = getattr(exc, "where", "body")
+        return await _invalid_request(request, field_error((where, exc.field), str(exc), exc.value))
     if isinstance(exc, care_errors.ForbiddenError) and exc.attempt is not None:
         await _record_refusal(request, exc, exc.attempt)
     for kind, status_code in _REFUSAL_STATUS:

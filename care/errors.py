@@ -28,9 +28,13 @@ class ConflictError(CareError):
 
 
 class InvalidFieldError(CareError):
-    """A field of what was sent cannot be accepted; ``field`` names it as the caller sent it."""
+    """A field of what was sent cannot be accepted; ``field`` names it as the caller sent it,
+    ``where`` the part of the request it came in (``body``, ``query``, ``path``)."""
 
-    def __init__(self, field: str, message: str, value: object = None) -> None:
+    def __init__(
+        self, field: str, message: str, value: object = None, *, where: str = "body"
+    ) -> None:
         super().__init__(message)
         self.field = field
         self.value = value
+        self.where = where

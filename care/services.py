@@ -23,6 +23,7 @@ from care.contacts import Contact, ContactCreate
 from care.errors import ConflictError, InvalidFieldError, NotFoundError
 from care.history import ElderChange
 from care.models import Elder, ElderCreate, ElderFile, ElderUpdate
+from care.town_services import filter_town, registered_town
 from store.db import Conn
 
 ON_FILE = "an elder with this id is on file"
@@ -94,11 +95,13 @@ def refusal_fields(
 async def create_elder(
     conn: Conn, actor: Actor, elder: ElderCreate, *, today: date, tz: ZoneInfo
 ) -> ElderFile:
-    """Open an elder's file; town staff file elders of their own town only."""
-    check_town(actor, elder.town, "elder", elder.id)
+    """Open an elder's file, filed under the town's registered name; town staff file
+    elders of their own town only."""
+    town = await registered_town(conn, elder.town)
+    check_town(actor, town, "elder", elder.id)
     elder = elder.model_copy(
         update=refusal_fields(elder.visit_consent, elder.refusal_reason, elder.refusal_date, today)
-        | {"filed_on": filed_on(elder.filed_on, today)}
+        | {"filed_on": filed_on(elder.filed_on, today), "town": town}
     )
     await audit_repo.set_actor(conn, actor)
     try:
@@ -126,7 +129,9 @@ async def update_elder(
     if "filed_on" in fields:
         filed_on(changes.filed_on, today)
     if "town" in fields:
-        check_town(actor, str(fields["town"]), "elder", elder_id)
+        town = await registered_town(conn, str(fields["town"]))
+        check_town(actor, town, "elder", elder_id)
+        fields["town"] = town
     current = await repo.get_elder(conn, elder_id)
     if current is None:
         raise NotFoundError(NO_SUCH_ELDER)
@@ -152,7 +157,7 @@ async def list_elders(
     """Up to ``limit + 1`` files after ``after`` in id order (one more tells the caller a
     next page exists); the category is computed by the database on ``today``. Town staff
     get their own town. The ids shown are written to the audit log."""
-    town = scope_town(actor, query.town)
+    town = scope_town(actor, await filter_town(conn, query.town))
     rows = await repo.list_elders(
         conn,
         town=town,

@@ -19,6 +19,7 @@ from care.compliance import Assessment, VisitFact, assess
 from care.due import DueItem, candidates, due_list
 from care.errors import ConflictError, InvalidFieldError, NotFoundError
 from care.month import Month, as_of, local_day
+from care.town_services import filter_town, registered_town
 from care.visits import Visit, VisitCreate
 from care.watch import WatchPeriodCreate, WatchPeriodPublic
 from store.db import Conn
@@ -153,7 +154,7 @@ async def visits_due(
 ) -> DuePage:
     """The work list: elders who still need a visit this month and of which kind, most
     urgent first. Town staff get their own town."""
-    town = scope_town(actor, town)
+    town = scope_town(actor, await filter_town(conn, town))
     rows = await compliance_repo.town_month(conn, town, month, as_of(month, today), tz)
     periods = await watch_repo.periods_touching(
         conn, month.first_day, month.last_day, town, every_town=town is None
@@ -175,7 +176,8 @@ async def declare_watch_period(
     conn: Conn, actor: Actor, period: WatchPeriodCreate
 ) -> WatchPeriodPublic:
     """Declare a period; town staff for their own town, others for one town or all."""
-    period = period.model_copy(update={"town": scope_town(actor, period.town)})
+    town = None if period.town is None else await registered_town(conn, period.town)
+    period = period.model_copy(update={"town": scope_town(actor, town)})
     stored = await watch_repo.add_period(conn, period, actor.name)
     await audit_repo.record(
         conn, actor, audit.CREATE, "watch_period", str(stored.id), town=stored.town
@@ -187,7 +189,7 @@ async def watch_periods(
     conn: Conn, actor: Actor, town: str | None, first: date, last: date
 ) -> list[WatchPeriodPublic]:
     """Periods overlapping [first, last] that apply to ``town`` (town staff: theirs)."""
-    town = scope_town(actor, town)
+    town = scope_town(actor, await filter_town(conn, town))
     return await watch_repo.periods_touching(conn, first, last, town, every_town=town is None)
 
 
@@ -203,7 +205,7 @@ async def monthly_report(
 ) -> report.MonthlyReport:
     """The monthly statistics table (town staff: their own town); the export in format
     ``fmt`` is written to the audit log."""
-    town = scope_town(actor, town)
+    town = scope_town(actor, await filter_town(conn, town))
     table = await report.monthly_report(conn, month, town, today, tz)
     await audit_repo.record(
         conn,

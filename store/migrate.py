@@ -48,20 +48,21 @@ def available(features: Features) -> list[Migration]:
     return [chosen[v] for v in sorted(chosen)]
 
 
-async def migrate(conn: Conn) -> list[int]:
-    """Bring the schema up to date; return the versions applied now (empty when current)."""
+async def migrate(conn: Conn, *, upto: int | None = None) -> list[int]:
+    """Bring the schema up to date (or up to version ``upto``, for tests of a data
+    migration); return the versions applied now (empty when current)."""
     try:
         await conn.set_autocommit(True)
         await conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
         try:
-            return await _apply_pending(conn)
+            return await _apply_pending(conn, upto)
         finally:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     except psycopg.Error as exc:
         raise MigrationError(f"migration failed: {exc}") from exc
 
 
-async def _apply_pending(conn: Conn) -> list[int]:
+async def _apply_pending(conn: Conn, upto: int | None) -> list[int]:
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version integer PRIMARY KEY, name text NOT NULL,"
@@ -72,7 +73,7 @@ async def _apply_pending(conn: Conn) -> list[int]:
     features = await detect(conn)
     applied: list[int] = []
     for migration in available(features):
-        if migration.version in done:
+        if migration.version in done or (upto is not None and migration.version > upto):
             continue
         async with conn.transaction():
             await conn.execute(sql.SQL(migration.text))
@@ -85,6 +86,6 @@ async def _apply_pending(conn: Conn) -> list[int]:
     return applied
 
 
-async def migrate_url(url: str) -> list[int]:
+async def migrate_url(url: str, *, upto: int | None = None) -> list[int]:
     async with await AsyncConnection.connect(url) as conn:
-        return await migrate(conn)
+        return await migrate(conn, upto=upto)

@@ -169,6 +169,7 @@ def report_monthly(
     from pathlib import Path
 
     from care import report
+    from care.errors import InvalidFieldError
     from care.month import Month
 
     settings = _settings("database_url")
@@ -180,7 +181,10 @@ def report_monthly(
     if fmt not in report.FORMATS:
         raise typer.BadParameter(f"one of {', '.join(report.FORMATS)}", param_hint="--format")
     today = datetime.now(UTC).astimezone(settings.tz).date()
-    table = asyncio.run(_monthly_report(settings, asked, town, fmt=fmt, today=today))
+    try:
+        table = asyncio.run(_monthly_report(settings, asked, town, fmt=fmt, today=today))
+    except InvalidFieldError as exc:  # an unknown town, with its close matches
+        raise typer.BadParameter(str(exc), param_hint="--town") from exc
     data = report.render(table, fmt)
     if output is not None:
         Path(output).write_bytes(data)

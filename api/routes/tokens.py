@@ -15,6 +15,7 @@ from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.state import AppState, StateDep
 from api.token_repo import TokenRecord
 from api.token_services import Lifetime, TokenKind
+from care.town_services import registered_town
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -90,11 +91,12 @@ async def create_token(
     lifetime = Lifetime(request.kind, request.expires_at, request.ttl_days)
     try:
         async with state.connection() as conn:
+            town = None if request.town is None else await registered_town(conn, request.town)
             record = await token_services.create_token(
                 conn,
                 secret_hash=hash_token(secret),
                 role=request.role.value,
-                town=request.town,
+                town=town,
                 name=request.name,
                 lifetime=lifetime,
                 now=state.clock(),

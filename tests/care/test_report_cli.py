@@ -57,3 +57,16 @@ def test_report_table_and_bad_month(env: None) -> None:
     assert table.exit_code == 0
     assert "月探訪率" in table.output
     assert runner.invoke(app, ["report", "monthly", "--month", "May"]).exit_code == 2
+
+
+def test_report_takes_a_town_alias_and_refuses_an_unknown_town_with_close_matches(
+    env: None,
+) -> None:
+    runner = CliRunner()
+    args = ["report", "monthly", "--month", "2026-05", "--format", "json"]
+    alias = runner.invoke(app, [*args, "--town", "赤坎镇 "])
+    assert alias.exit_code == 0, alias.output
+    assert '"town": "赤坎鎮"' in alias.output
+    unknown = runner.invoke(app, [*args, "--town", "赤崁鎮"])
+    assert unknown.exit_code == 2
+    assert "赤坎鎮" in unknown.output

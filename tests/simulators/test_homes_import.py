@@ -224,3 +224,27 @@ def test_a_refused_registration_names_ids_and_fields_but_no_personal_data(
     assert f"refused elder {elder['id']}: HTTP 422 (phone)" in message
     assert "13800138000" not in message
     assert str(elder["name"]) not in message
+
+
+def test_import_files_alias_towns_under_the_registered_name_and_refuses_an_unknown_town(
+    api_url: str, admin_token: str, tmp_path: Path
+) -> None:
+    homes = homes_of(build_world(3, 4, START))
+    typed, simplified, unknown = homes["elders"]
+    typed["town"], simplified["town"], unknown["town"] = "赤坎鎮 ", "赤坎镇", "赤崁墟"
+    path = write(tmp_path / "homes.json", homes)
+
+    first = run_import(path, api_url, admin_token)
+    again = run_import(path, api_url, admin_token)
+
+    assert counts(first.stdout)["elders"] == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "refused": 1,
+    }
+    assert f"refused elder {unknown['id']}: HTTP 422 (town)" in first.stdout
+    assert counts(again.stdout)["elders"]["unchanged"] == 2
+    with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {admin_token}"}) as c:
+        for elder in (typed, simplified):
+            assert c.get(f"/api/v1/elders/{elder['id']}").json()["town"] == "赤坎鎮"
