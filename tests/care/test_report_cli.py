@@ -57,3 +57,12 @@ def test_report_table_and_bad_month(env: None) -> None:
     assert table.exit_code == 0
     assert "月探訪率" in table.output
     assert runner.invoke(app, ["report", "monthly", "--month", "May"]).exit_code == 2
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12", "1999-12"])
+def test_report_of_a_month_outside_the_service_years_is_a_usage_error(
+    env: None, month: str
+) -> None:
+    result = CliRunner().invoke(app, ["report", "monthly", "--month", month])
+    assert result.exit_code == 2, result.output
+    assert "--month" in result.output
