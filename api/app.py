@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from api import errors
 from api.config import ApiConfig, ConfigError
 from api.health import BrokerProbe, HealthSource
+from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.routes import (
     alerts,
@@ -105,6 +106,8 @@ def create_app(
     )
     errors.install(app)
     app.add_middleware(MetricsMiddleware)
+    # Outermost: a body over the limit is refused before any other part reads it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.include_router(ops.router)
     care = (elder_history, contacts, visits, compliance, watch_periods, reports)
     for module in (elders, devices, dead_letters, tokens, towns, *care, alerts):

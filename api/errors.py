@@ -54,7 +54,22 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     # FastAPI's own body, {"detail": [{"loc", "msg", "type", "input", ...}]}, made safe to
     # serialise: the echoed input may hold lone surrogates or an infinite number.
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    return JSONResponse(status_code=422, content={"detail": _printable(jsonable_encoder(errors))})
+    shown = [{**error, "input": _shown_input(error.get("input"))} for error in errors]
+    return JSONResponse(status_code=422, content={"detail": _printable(jsonable_encoder(shown))})
+
+
+# An echoed input is for the client to spot its mistake, not a copy of what it sent: a list
+# or object refused whole is named by its size, a long text cut, so that a refusal costs
+# the event loop no more than the body's parse.
+_SHOWN_TEXT_CHARS: Final = 200
+
+
+def _shown_input(value: object) -> object:
+    if isinstance(value, str) and len(value) > _SHOWN_TEXT_CHARS:
+        return value[:_SHOWN_TEXT_CHARS] + "…"
+    if isinstance(value, list | tuple | dict) and value:
+        return f"<{type(value).__name__} of {len(value)} items>"
+    return value
 
 
 # The status of each refusal a use case raises (an InvalidFieldError: 422 naming the field).
@@ -106,11 +121,12 @@ async def _record_refusal(
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """FastAPI answers 400 to a JSON body it cannot decode as text (bytes that are not
-    UTF-8); like any other malformed body, that is a 422 naming the body."""
+    """FastAPI answers 400 to a JSON body it cannot decode (bytes that are not UTF-8, JSON
+    nested beyond the parser's recursion limit); like any other malformed body, that is a
+    422 naming the body."""
     if not isinstance(exc, StarletteHTTPException):
         raise exc
-    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError | RecursionError):
         detail = [{"type": "json_invalid", "loc": ["body"], "msg": "the body is not UTF-8 JSON"}]
         return JSONResponse(status_code=422, content={"detail": detail})
     return await http_exception_handler(request, exc)

@@ -13,18 +13,26 @@ from enum import StrEnum
 from typing import Annotated, Final
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
+from care.month import service_day_problem
 from store.patch import PatchModel
-from store.text import ID_PATTERN, RecordId, storable
+from store.text import ID_PATTERN, RecordId, storable, visible
 
 ELDER_ID_PATTERN: Final = ID_PATTERN
 _EARLIEST_BIRTH: Final = date(1880, 1, 1)
 
 
-Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(storable)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable)]
-LongText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(storable)]
+# Names, towns, villages, addresses and reasons must hold something a person can read.
+Name = Annotated[
+    str, Field(min_length=1, max_length=100), AfterValidator(storable), AfterValidator(visible)
+]
+ShortText = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(storable), AfterValidator(visible)
+]
+LongText = Annotated[
+    str, Field(min_length=1, max_length=500), AfterValidator(storable), AfterValidator(visible)
+]
 Phone = Annotated[
     str, Field(min_length=3, max_length=32, pattern=r"^[0-9+() -]+$"), AfterValidator(storable)
 ]
@@ -66,7 +74,16 @@ def _not_future_birth(value: date | None) -> date | None:
     return value
 
 
+def _service_day(value: date | None) -> date | None:
+    # The clock of the server in UTC: the bounds are years apart, a time zone does not matter.
+    problem = None if value is None else service_day_problem(value, datetime.now(UTC).date())
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 BirthDate = Annotated[date, AfterValidator(_not_future_birth)]
+ServiceDay = Annotated[date, AfterValidator(_service_day)]
 AlertMinutes = Annotated[int, Field(ge=5, le=7 * 24 * 60)]
 
 
@@ -83,25 +100,25 @@ class _ElderFields(BaseModel):
     address: LongText | None = None
     phone: Phone | None = None
     living_arrangement: LivingArrangement = LivingArrangement.ALONE
-    incapacitated: bool = False
-    dementia: bool = False
+    incapacitated: StrictBool = False
+    dementia: StrictBool = False
     disability_level: DisabilityLevel = DisabilityLevel.NONE
-    low_income: bool = False
-    family_planning_special: bool = False
-    couple_with_dependent: bool = False
-    cares_for_dependent_child: bool = False
+    low_income: StrictBool = False
+    family_planning_special: StrictBool = False
+    couple_with_dependent: StrictBool = False
+    cares_for_dependent_child: StrictBool = False
     category_override: Category | None = None
-    visit_consent: bool = True
+    visit_consent: StrictBool = True
     inactivity_alert_after_minutes: AlertMinutes | None = None
     # Care domain (docs/care.md): a refusal of visits is recorded with its reason and date;
     # the contact person (探訪關愛服務聯系人) is part of the file.
     refusal_reason: LongText | None = None
-    refusal_date: date | None = None
+    refusal_date: ServiceDay | None = None
     contact_person: Name | None = None
     contact_person_phone: Phone | None = None
     # The day the file was opened (建檔日期): the report counts the elder from that month on.
     # Not sent: the day it is created, in the town's time zone (the API fills it in).
-    filed_on: date | None = None
+    filed_on: ServiceDay | None = None
 
 
 class ElderCreate(_ElderFields):
@@ -139,21 +156,21 @@ class ElderUpdate(PatchModel):
     address: LongText | None = None
     phone: Phone | None = None
     living_arrangement: LivingArrangement | None = None
-    incapacitated: bool | None = None
-    dementia: bool | None = None
+    incapacitated: StrictBool | None = None
+    dementia: StrictBool | None = None
     disability_level: DisabilityLevel | None = None
-    low_income: bool | None = None
-    family_planning_special: bool | None = None
-    couple_with_dependent: bool | None = None
-    cares_for_dependent_child: bool | None = None
+    low_income: StrictBool | None = None
+    family_planning_special: StrictBool | None = None
+    couple_with_dependent: StrictBool | None = None
+    cares_for_dependent_child: StrictBool | None = None
     category_override: Category | None = None
-    visit_consent: bool | None = None
+    visit_consent: StrictBool | None = None
     inactivity_alert_after_minutes: AlertMinutes | None = None
     refusal_reason: LongText | None = None
-    refusal_date: date | None = None
+    refusal_date: ServiceDay | None = None
     contact_person: Name | None = None
     contact_person_phone: Phone | None = None
-    filed_on: date | None = None
+    filed_on: ServiceDay | None = None
 
 
 class Elder(BaseModel):

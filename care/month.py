@@ -10,9 +10,15 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Final
 from zoneinfo import ZoneInfo
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+
+# No file, visit or report of the service predates 2000; a month asked of the API or the
+# command line lies between it and December of next year (a plan drawn up ahead), so that
+# no computation reaches the edges of the calendar (year 1 or 9999).
+EARLIEST_YEAR: Final = 2000
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -31,6 +37,15 @@ class Month:
         if found is None:
             raise ValueError("month must be written YYYY-MM")
         return cls(int(found.group(1)), int(found.group(2)))
+
+    @classmethod
+    def asked(cls, text: str, today: date) -> Month:
+        """A month a caller asks about: ``YYYY-MM`` from January 2000 to December of next
+        year (``latest_month``); ValueError for anything else."""
+        month = cls.parse(text)
+        if not Month(EARLIEST_YEAR, 1) <= month <= latest_month(today):
+            raise ValueError(f"month must lie between {EARLIEST_YEAR}-01 and {latest_month(today)}")
+        return month
 
     @classmethod
     def of(cls, day: date) -> Month:
@@ -81,3 +96,17 @@ def local_day(moment: datetime, tz: ZoneInfo) -> date:
 def as_of(month: Month, today: date) -> date:
     """The day a month is judged on: its last day, or today while the month is running."""
     return min(month.last_day, today) if today >= month.first_day else month.first_day
+
+
+def latest_month(today: date) -> Month:
+    """The last month a caller may ask about: December of next year."""
+    return Month(today.year + 1, 12)
+
+
+def service_day_problem(day: date, today: date) -> str | None:
+    """Why ``day`` cannot be a day of the service (a file opened, a refusal, a watch period):
+    before 2000 or after December of next year; None when it can."""
+    last = latest_month(today).last_day
+    if not date(EARLIEST_YEAR, 1, 1) <= day <= last:
+        return f"a day between {EARLIEST_YEAR}-01-01 and {last} is expected"
+    return None

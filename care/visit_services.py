@@ -52,12 +52,14 @@ async def record_visit(
     if visit.in_future(now):
         raise InvalidFieldError("visited_at", "a visit cannot lie in the future")
     try:
-        await readable_elder(conn, actor, visit.elder_id, what="elder.visits", write=True)
+        elder = await readable_elder(conn, actor, visit.elder_id, what="elder.visits", write=True)
     except NotFoundError:
         raise InvalidFieldError(
             "elder_id", "no elder with this id is on file", visit.elder_id
         ) from None
     day = local_day(visit.visited_at, tz)
+    if elder.birth_date is not None and day < elder.birth_date:
+        raise InvalidFieldError("visited_at", "a visit cannot predate the elder's birth", str(day))
     stored, created = await visits_repo.insert_visit(conn, visit, day, actor.name, key=key)
     if not created and not _same_visit(stored, visit):
         raise ConflictError(KEY_REUSED)

@@ -9,18 +9,39 @@ time (care.online_visits).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, computed_field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    computed_field,
+)
 
 from care.models import ElderId, Name
+from care.month import EARLIEST_YEAR
 from store.text import storable
 
 # A phone's clock a little ahead of the server's is not "the future".
 FUTURE_SLACK: Final = timedelta(minutes=5)
 
+# No visit of the service predates 2000 (care.month.EARLIEST_YEAR); the upper bound is
+# now + FUTURE_SLACK, checked by the use case with its clock.
+EARLIEST_VISIT: Final = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+
+
+def _not_before_service(value: datetime) -> datetime:
+    if value < EARLIEST_VISIT:
+        raise ValueError(f"a visit cannot predate {EARLIEST_YEAR}")
+    return value
+
+
+VisitTime = Annotated[AwareDatetime, AfterValidator(_not_before_service)]
 Notes = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(storable)]
 
 
@@ -52,10 +73,10 @@ class VisitCreate(BaseModel):
 
     elder_id: ElderId
     method: Method
-    visited_at: AwareDatetime
+    visited_at: VisitTime
     visitor: Name
     findings: Notes | None = None
-    refused: bool = False
+    refused: StrictBool = False
     follow_up: list[FollowUp] = Field(default_factory=list, max_length=3)
     follow_up_notes: Notes | None = None
 

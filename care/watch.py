@@ -15,12 +15,14 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from care.compliance import WatchPeriod
-from care.models import ShortText
-from store.text import storable
+from care.models import ServiceDay, ShortText
+from store.text import storable, visible
 
 MAX_DAYS = 366
 
-Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(storable)]
+Reason = Annotated[
+    str, Field(min_length=1, max_length=500), AfterValidator(storable), AfterValidator(visible)
+]
 
 
 class WatchPeriodCreate(BaseModel):
@@ -29,8 +31,8 @@ class WatchPeriodCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     town: ShortText | None = None
-    starts_on: date = Field(alias="from")
-    ends_on: date = Field(alias="to")
+    starts_on: ServiceDay = Field(alias="from")
+    ends_on: ServiceDay = Field(alias="to")
     reason: Reason
     min_visits_per_week: Annotated[int, Field(ge=1, le=21)]
 

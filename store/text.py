@@ -3,6 +3,7 @@ refused later by the database."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Final
 
 from pydantic import Field
@@ -23,3 +24,19 @@ def storable(value: str) -> str:
     except UnicodeEncodeError as exc:
         raise ValueError("must be valid Unicode text") from exc
     return value
+
+
+# Characters that show nothing: separators (Z*: spaces of every width), controls (Cc) and
+# format characters (Cf: zero-width space and joiners, BOM, bidi marks).
+_INVISIBLE_CATEGORIES: Final = ("Z", "Cc", "Cf")
+
+
+def visible(value: str) -> str:
+    """``value`` itself; ValueError when, after NFKC, nothing but whitespace, zero-width,
+    control or format characters is left — a name or a town that no one can read. For
+    pydantic's ``AfterValidator``."""
+    for char in unicodedata.normalize("NFKC", value):
+        category = unicodedata.category(char)
+        if not category.startswith(_INVISIBLE_CATEGORIES):
+            return value
+    raise ValueError("must contain at least one visible character")

@@ -174,13 +174,13 @@ def report_monthly(
 
     settings = _settings("database_url")
     assert settings.database_url is not None
+    today = datetime.now(UTC).astimezone(settings.tz).date()
     try:
-        asked = Month.parse(month)
+        asked = Month.asked(month, today)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--month") from exc
     if fmt not in report.FORMATS:
         raise typer.BadParameter(f"one of {', '.join(report.FORMATS)}", param_hint="--format")
-    today = datetime.now(UTC).astimezone(settings.tz).date()
     try:
         table = asyncio.run(_monthly_report(settings, asked, town, fmt=fmt, today=today))
     except InvalidFieldError as exc:  # an unknown town, with its close matches

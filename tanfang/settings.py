@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     topic_root: str = "tanfang/v1"
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
+    # Bodies are refused (413) over this size before they are read: parsing runs on the
+    # event loop that ingest shares (docs/api.md, Limits).
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     admin_token: str | None = None
     # The admin token before the last change of TANFANG_ADMIN_TOKEN: accepted too, so that
     # clients can move to the new one without downtime (docs/configuration.md).

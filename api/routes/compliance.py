@@ -10,7 +10,6 @@ from api.routes.care_common import ElderIdPath, MonthQuery, actor_of, month_of
 from api.schemas import ComplianceOut
 from api.state import StateDep
 from care import visit_services
-from care.month import Month
 
 router = APIRouter(tags=["visits"])
 
@@ -22,7 +21,7 @@ async def compliance(
     """A: an in-home visit in the month; B: any visit in the month and an in-home visit in
     it or the 5 months before; C: the same with the 11 months before. Read in one query."""
     today = state.today()
-    asked = month_of(month, Month.of(today))
+    asked = month_of(month, today)
     async with state.connection() as conn:
         view = await visit_services.elder_compliance(
             conn, actor_of(principal), elder_id, asked, today=today, tz=state.settings.tz

@@ -12,7 +12,6 @@ from api.params import plain_text
 from api.routes.care_common import MonthQuery, actor_of, month_of
 from api.state import StateDep
 from care import report, visit_services
-from care.month import Month
 
 router = APIRouter(tags=["reports"])
 
@@ -42,7 +41,7 @@ async def monthly(
     alerts by type. ``format=csv`` (UTF-8 with BOM,
     Chinese headings) or ``xlsx``. Town staff get their own town."""
     today = state.today()
-    asked = month_of(month, Month.of(today))
+    asked = month_of(month, today)
     async with state.connection() as conn:
         table = await visit_services.monthly_report(
             conn,

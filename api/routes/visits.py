@@ -16,7 +16,6 @@ from api.routes.care_common import ElderIdPath, MonthQuery, actor_of, month_of
 from api.schemas import DueOut
 from api.state import StateDep
 from care import visit_services
-from care.month import Month
 from care.visits import Visit, VisitCreate
 
 router = APIRouter(tags=["visits"])
@@ -110,7 +109,7 @@ async def visits_due(
     """The work list: elders who still need a visit this month and of which kind, most
     urgent first, with their contact person and last visit. Town staff see their town."""
     today = state.today()
-    asked = month_of(month, Month.of(today))
+    asked = month_of(month, today)
     offset = int(cursor) if cursor is not None and cursor.isdigit() else 0
     async with state.connection() as conn:
         page = await visit_services.visits_due(

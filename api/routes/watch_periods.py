@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Query, status
 
 from api.auth import ElderReader, ElderWriter
 from api.params import plain_text
-from api.routes.care_common import actor_of
+from api.routes.care_common import actor_of, service_day
 from api.state import StateDep
 from care import visit_services
 from care.watch import WatchPeriodCreate, WatchPeriodPublic
@@ -40,7 +40,8 @@ async def periods(
     of all towns included; without ``town``, every town's). Town staff see their town's
     (``town=`` of another town: 403)."""
     today = state.today()
-    first, last = start or today, end or start or today
+    first, last = service_day(start, "from", today), service_day(end, "to", today)
+    first, last = first or today, last or first or today
     async with state.connection() as conn:
         return await visit_services.watch_periods(
             conn, actor_of(principal), plain_text(town, "town"), first, last

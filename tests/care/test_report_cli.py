@@ -70,3 +70,12 @@ def test_report_takes_a_town_alias_and_refuses_an_unknown_town_with_close_matche
     unknown = runner.invoke(app, [*args, "--town", "赤崁鎮"])
     assert unknown.exit_code == 2
     assert "赤坎鎮" in unknown.output
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12", "1999-12"])
+def test_report_of_a_month_outside_the_service_years_is_a_usage_error(
+    env: None, month: str
+) -> None:
+    result = CliRunner().invoke(app, ["report", "monthly", "--month", month])
+    assert result.exit_code == 2, result.output
+    assert "--month" in result.output
