@@ -112,10 +112,14 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
     Check-ins become online visits, and critical events (sos, fall, smoke, gas) open their
     alerts, inside each batch's transaction. There are no post-commit sinks yet: detectors,
     which must not hold the transaction, go there."""
+    from gateway.device_health import BatteryRule
     from gateway.service import Gateway
 
     return Gateway(
-        settings, pool, steps=[critical_alert_step(settings), checkin_visit_step(settings)]
+        settings,
+        pool,
+        steps=[critical_alert_step(settings), checkin_visit_step(settings)],
+        battery=BatteryRule(settings.battery_low_percent, settings.battery_ok_percent),
     )
 
 
