@@ -25,6 +25,8 @@ from store.db import Conn
 # enough that an SOS unheard for that long reaches a person.
 GATEWAY_SILENT_S: Final = 60.0
 SUBJECT: Final = SYSTEM_SUBJECTS[AlertType.GATEWAY_OUTAGE]
+# One health sweep at a time across processes (PostgreSQL advisory lock per sweep).
+HEALTH_LEASE: Final = "tanfang.health.sweep"
 
 
 def silence_s(silent_since: Sequence[datetime], now: datetime) -> float | None:

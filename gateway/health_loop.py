@@ -24,7 +24,7 @@ import psycopg
 
 from alerting import health_repo
 from alerting.clearing import BATTERY_OK, DEVICE_BACK, clear_device_alert
-from alerting.gateway_outage import silence_s, sweep_gateway_outage
+from alerting.gateway_outage import HEALTH_LEASE, silence_s, sweep_gateway_outage
 from alerting.lifecycle import device_offline_severity
 from alerting.models import AlertSignal, AlertType
 from alerting.services import open_alert
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 # sensible heartbeat interval's two (a device offline is seen within seconds of its second
 # missed heartbeat); one indexed read of the fleet each time.
 SWEEP_EVERY_S: Final = 5.0
-LEASE: Final = "tanfang.health.sweep"
 ACTOR: Final = "health"
 
 
@@ -129,7 +128,7 @@ class HealthLoop:
     async def sweep(self, conn: Conn, now: datetime) -> Findings | None:
         """The device and gateway sweep, in the caller's transaction; None when another
         process holds the lease."""
-        if not await health_repo.try_lease(conn, LEASE):
+        if not await health_repo.try_lease(conn, HEALTH_LEASE):
             return None
         fleet = await fleet_health(conn)
         active = await health_repo.active_device_alerts(conn)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 
 import uvicorn
 
+from alerting.outage_watch import watch_gateways
 from api.health import HealthSource
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
@@ -100,6 +101,11 @@ async def run(
                 group.create_task(_until_stopped(gw.run(stop), stop), name="gateway")
                 group.create_task(
                     _until_stopped(_prompts(settings, pool, gw, stop), stop), name="prompts"
+                )
+            if api and gw is None:
+                # No gateway here to sweep: this live process still tells a gateway outage.
+                group.create_task(
+                    _until_stopped(watch_gateways(pool, stop), stop), name="outage-watch"
                 )
             if api:
                 serving = serve_api(settings, stop, pool=pool, health=gw, started=api_started)

@@ -4,11 +4,15 @@ outage, a gateway that never ingests is one after a minute."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from alerting.gateway_outage import GATEWAY_SILENT_S, outage, sweep_gateway_outage
 from alerting.models import Change
+from alerting.outage_watch import watch_gateways
 from store.db import Conn
+from store.pool import Pool
+from tests.gateway.helpers import poll
 
 T0 = datetime(2026, 11, 29, 0, 15, tzinfo=UTC)
 SILENT = timedelta(seconds=GATEWAY_SILENT_S)
@@ -70,3 +74,15 @@ async def test_a_gateway_that_never_ingests_is_an_outage_a_minute_after_its_firs
     await beat(conn, "gw-a", first=T0, ingesting_at=None)
     assert await sweep_gateway_outage(conn, T0 + timedelta(seconds=30)) is None
     assert await sweep_gateway_outage(conn, T0 + SILENT) is Change.OPENED
+
+
+async def test_a_process_without_a_gateway_watches_the_gateways_too(conn: Conn, pool: Pool) -> None:
+    await beat(conn, "gw-a", first=T0 - timedelta(hours=1), ingesting_at=T0 - 2 * SILENT)
+    stop = asyncio.Event()
+    watching = asyncio.create_task(watch_gateways(pool, stop, clock=lambda: T0, every_s=0.05))
+    try:
+        await poll(lambda: outage_alerts(conn), bool, what="gateway_outage")
+    finally:
+        stop.set()
+        await asyncio.wait_for(watching, timeout=5)
+    assert await outage_alerts(conn) == [("gateway_outage", "high", None, None, "open", None)]
