@@ -11,8 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
-import psycopg
-
 from alerting import health_repo
 from alerting.gateway_outage import HEALTH_LEASE, sweep_gateway_outage
 from store.pool import Pool
@@ -40,9 +38,15 @@ async def watch_gateways(
             async with pool.connection() as conn, conn.transaction():
                 if await health_repo.try_lease(conn, HEALTH_LEASE):
                     await sweep_gateway_outage(conn, clock())
-        except psycopg.Error as exc:
+        except Exception as exc:
+            # Whatever it is (a bug included), the API must keep serving: logged once while
+            # it lasts (class and SQLSTATE only), tried again next turn.
             if not failing:
-                log.error("gateway outage watch failed (%s); trying again", type(exc).__name__)
+                log.error(
+                    "gateway outage watch failed (%s, SQLSTATE %s); trying again",
+                    type(exc).__name__,
+                    getattr(exc, "sqlstate", None),
+                )
             failing = True
         else:
             failing = False

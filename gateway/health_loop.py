@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Final
 
 import numpy as np
-import psycopg
 
 from alerting import health_repo
 from alerting.clearing import BATTERY_OK, DEVICE_BACK, clear_device_alert
@@ -115,10 +114,17 @@ class HealthLoop:
                     )
                 async with conn.transaction():
                     await self.sweep(conn, now)
-        except psycopg.Error as exc:
+        except Exception as exc:
+            # A database fault, or a bug: either way the sweep must not stop the gateway's
+            # ingest (an SOS path); it is counted, logged once while it lasts (class and
+            # SQLSTATE only: a psycopg message can quote row values), and tried next turn.
             metrics.HEALTH_SWEEP_FAILURES.inc()
             if not self._failing:
-                log.error("health sweep failed (%s); trying again", type(exc).__name__)
+                log.error(
+                    "health sweep failed (%s, SQLSTATE %s); trying again",
+                    type(exc).__name__,
+                    getattr(exc, "sqlstate", None),
+                )
             self._failing = True
             return
         if self._failing:

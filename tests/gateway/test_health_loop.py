@@ -5,6 +5,7 @@ ingest is down (or dropped between two looks) no device is blamed for silence.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from gateway.health_loop import HealthLoop, IngestState
@@ -88,3 +89,20 @@ async def test_a_drop_between_two_looks_restarts_the_devices_clocks(
     clock.now += timedelta(seconds=2)
     await loop.once()
     assert [row[0] for row in await alerts(database_url)] == ["device_offline"]
+
+
+async def test_two_gateways_sweeping_at_once_open_one_alert(pool: Pool, database_url: str) -> None:
+    await register(database_url, ["pir-1"])
+    await execute(
+        database_url,
+        "UPDATE devices SET heartbeat_interval_s = 60, last_seen = %s, online = true",
+        (T0 - timedelta(hours=1),),
+    )
+    clock = Clock()
+    working = Ingest()
+    working.state = IngestState(working=True, connections=1)
+    loops = [HealthLoop(pool, f"gw-{n}", working, clock=clock) for n in "ab"]
+    clock.now = T0 + timedelta(seconds=121)
+    for _ in range(3):
+        await asyncio.gather(*(loop.once() for loop in loops))
+    assert await alerts(database_url) == [("device_offline", "low", "pir-1", "open")]
