@@ -20,16 +20,23 @@ from datetime import UTC, datetime
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from alerting import health_repo
 from alerting.clearing import BATTERY_OK, DEVICE_BACK, clear_device_alert
 from alerting.gateway_outage import HEALTH_LEASE, silence_s, sweep_gateway_outage
-from alerting.lifecycle import device_offline_severity
+from alerting.lifecycle import EMERGENCY_DEVICE_TYPES, device_offline_severity
 from alerting.models import AlertSignal, AlertType
 from alerting.services import open_alert
 from devices.health_repo import FleetHealth, fleet_health
 from gateway import metrics
-from gateway.device_health import BatteryRule, Findings, HealthState, detect
+from gateway.device_health import (
+    MISSED_HEARTBEATS,
+    BatteryRule,
+    Findings,
+    HealthState,
+    detect,
+)
 from store.db import Conn
 from store.pool import Pool
 
@@ -40,6 +47,10 @@ log = logging.getLogger(__name__)
 # missed heartbeat); one indexed read of the fleet each time.
 SWEEP_EVERY_S: Final = 5.0
 ACTOR: Final = "health"
+# Alerts opened in one sweep at most: a mass outage (a village's power cut) opens its alerts
+# over a few sweeps, emergency devices first, and no sweep holds its transaction and lease
+# for long. Clears are not capped: they are few, and each one is good news.
+MAX_OPENS_PER_SWEEP: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +147,7 @@ class HealthLoop:
         process holds the lease."""
         if not await health_repo.try_lease(conn, HEALTH_LEASE):
             return None
-        fleet = await fleet_health(conn)
+        fleet = await fleet_health(conn, now=now, missed=MISSED_HEARTBEATS, low=self._battery.low)
         active = await health_repo.active_device_alerts(conn)
         state = _state(fleet, active, self._blind_until)
         findings = detect(state, now.timestamp(), self._battery)
@@ -173,10 +184,18 @@ def _state(
     )
 
 
+def _first_opens(fleet: FleetHealth, slots: npt.NDArray[np.intp]) -> list[int]:
+    """At most ``MAX_OPENS_PER_SWEEP`` of ``slots``, devices that raise emergencies first."""
+    ordered = sorted(slots.tolist(), key=lambda i: fleet.types[i] not in EMERGENCY_DEVICE_TYPES)
+    return ordered[:MAX_OPENS_PER_SWEEP]
+
+
 async def _apply(
     conn: Conn, fleet: FleetHealth, state: HealthState, found: Findings, now: datetime
 ) -> None:
-    for i in found.went_offline.tolist():
+    offline = _first_opens(fleet, found.went_offline)
+    low = _first_opens(fleet, found.battery_low)[: max(0, MAX_OPENS_PER_SWEEP - len(offline))]
+    for i in offline:
         will = bool(state.will[i])
         heard = state.last_heard[i]
         detail: dict[str, object] = {"reason": "last_will" if will else "missed_heartbeats"}
@@ -191,7 +210,7 @@ async def _apply(
             detail=detail,
         )
         await open_alert(conn, signal, now)
-    for i in found.battery_low.tolist():
+    for i in low:
         signal = AlertSignal(
             AlertType.BATTERY_LOW,
             fleet.elder_ids[i],
@@ -207,8 +226,8 @@ async def _apply(
     for i in found.battery_ok.tolist():
         await clear_device_alert(conn, AlertType.BATTERY_LOW, fleet.ids[i], now, reason=BATTERY_OK)
     counts = {
-        ("device_offline", "opened"): len(found.went_offline),
-        ("battery_low", "opened"): len(found.battery_low),
+        ("device_offline", "opened"): len(offline),
+        ("battery_low", "opened"): len(low),
         ("device_offline", "cleared"): len(found.back_online),
         ("battery_low", "cleared"): len(found.battery_ok),
     }

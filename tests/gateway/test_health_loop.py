@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from gateway import health_loop
 from gateway.health_loop import HealthLoop, IngestState
 from store.pool import Pool
 from tests.gateway.helpers import execute, fetch, register
@@ -106,3 +109,24 @@ async def test_two_gateways_sweeping_at_once_open_one_alert(pool: Pool, database
     for _ in range(3):
         await asyncio.gather(*(loop.once() for loop in loops))
     assert await alerts(database_url) == [("device_offline", "low", "pir-1", "open")]
+
+
+async def test_a_mass_outage_opens_its_alerts_over_several_sweeps_emergency_devices_first(
+    pool: Pool, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(health_loop, "MAX_OPENS_PER_SWEEP", 1)
+    await register(database_url, ["pir-1"])
+    await register(database_url, ["pat-1"], device_type="sos_button")
+    await execute(
+        database_url,
+        "UPDATE devices SET heartbeat_interval_s = 60, last_seen = %s, online = true",
+        (T0 - timedelta(hours=1),),
+    )
+    clock, working = Clock(), Ingest()
+    working.state = IngestState(working=True, connections=1)
+    loop = HealthLoop(pool, "gw-test", working, clock=clock)
+    clock.now = T0 + timedelta(seconds=121)
+    await loop.once()
+    assert await alerts(database_url) == [("device_offline", "high", "pat-1", "open")]
+    await loop.once()
+    assert [row[2] for row in await alerts(database_url)] == ["pat-1", "pir-1"]
