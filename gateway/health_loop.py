@@ -125,6 +125,8 @@ class HealthLoop:
                     )
                 async with conn.transaction():
                     await self.sweep(conn, now)
+                    # Every gateway's gauge, lease or not: a monitor may scrape any.
+                    beats = await health_repo.heartbeats(conn)
         except Exception as exc:
             # A database fault, or a bug: either way the sweep must not stop the gateway's
             # ingest (an SOS path); it is counted, logged once while it lasts (class and
@@ -138,6 +140,8 @@ class HealthLoop:
                 )
             self._failing = True
             return
+        age = silence_s([beat.silent_since for beat in beats], now)
+        metrics.GATEWAY_HEARTBEAT_AGE.set(-1 if age is None else age)
         if self._failing:
             log.info("health sweep works again")
             self._failing = False
@@ -153,9 +157,6 @@ class HealthLoop:
         findings = detect(state, now.timestamp(), self._battery)
         await _apply(conn, fleet, state, findings, now)
         await sweep_gateway_outage(conn, now)
-        beats = await health_repo.heartbeats(conn)
-        age = silence_s([beat.silent_since for beat in beats], now)
-        metrics.GATEWAY_HEARTBEAT_AGE.set(-1 if age is None else age)
         return findings
 
 

@@ -9,8 +9,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
-from gateway import health_loop
+from alerting.gateway_outage import HEALTH_LEASE
+from gateway import health_loop, metrics
 from gateway.health_loop import HealthLoop, IngestState
 from store.pool import Pool
 from tests.gateway.helpers import execute, fetch, register
@@ -130,3 +132,18 @@ async def test_a_mass_outage_opens_its_alerts_over_several_sweeps_emergency_devi
     assert await alerts(database_url) == [("device_offline", "high", "pat-1", "open")]
     await loop.once()
     assert [row[2] for row in await alerts(database_url)] == ["pat-1", "pir-1"]
+
+
+async def test_every_gateway_exports_the_heartbeat_age_even_when_another_holds_the_lease(
+    pool: Pool, database_url: str
+) -> None:
+    clock, working = Clock(), Ingest()
+    working.state = IngestState(working=True, connections=1)
+    loop = HealthLoop(pool, "gw-test", working, clock=clock)
+    async with pool.connection() as holder, holder.transaction():
+        await holder.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (HEALTH_LEASE,))
+        await loop.once()
+        clock.now += timedelta(seconds=7)
+        metrics.GATEWAY_HEARTBEAT_AGE.set(123)
+        await loop.once()
+    assert REGISTRY.get_sample_value("tanfang_gateway_heartbeat_age_seconds") == 0.0
