@@ -29,7 +29,18 @@ DEFAULT_SEVERITY: Final[dict[AlertType, Severity]] = {
     AlertType.BATTERY_LOW: Severity.LOW,
     AlertType.MISSED_CHECKIN: Severity.LOW,
     AlertType.VISIT_OVERDUE: Severity.LOW,
+    # Every gateway silent: no event of any home reaches anyone, an SOS included.
+    AlertType.GATEWAY_OUTAGE: Severity.HIGH,
 }
+
+# Device types whose silence hides an emergency (a press, a fall, a fire, a gas leak goes
+# unheard): their ``device_offline`` is ``high``; any other device's is ``low``.
+EMERGENCY_DEVICE_TYPES: Final = frozenset(
+    {"sos_button", "fall_detector", "smoke_detector", "gas_detector"}
+)
+
+# System alerts are about the installation, not an elder nor a device.
+SYSTEM_SUBJECTS: Final[dict[AlertType, str]] = {AlertType.GATEWAY_OUTAGE: "system:gateways"}
 
 # Device health is about the device (two buttons of one elder are two conditions); the
 # rest is about the elder.
@@ -60,6 +71,7 @@ _TITLES: Final[dict[AlertType, str]] = {
     AlertType.BATTERY_LOW: "電量低",
     AlertType.MISSED_CHECKIN: "未報平安",
     AlertType.VISIT_OVERDUE: "探訪逾期",
+    AlertType.GATEWAY_OUTAGE: "網關中斷",
 }
 _DEVICE_NAMES: Final[dict[str, str]] = {
     "sos_button": "平安通",
@@ -82,12 +94,22 @@ def severity_of(alert_type: AlertType, given: Severity | None = None) -> Severit
 
 def subject_of(alert_type: AlertType, elder_id: str | None, device_id: str | None) -> str:
     """What one condition is about, the key of "one open alert per condition": the elder,
-    or the device for device health and for a device assigned to no elder."""
+    or the device for device health and for a device assigned to no elder, or the system
+    for a system alert."""
+    system = SYSTEM_SUBJECTS.get(alert_type)
+    if system is not None:
+        return system
     if alert_type in DEVICE_KEYED or elder_id is None:
         if device_id is None:
             raise ValueError("an alert needs an elder or a device")
         return f"device:{device_id}"
     return f"elder:{elder_id}"
+
+
+def device_offline_severity(device_type: str | None) -> Severity:
+    """``high`` for a device that raises emergencies (``EMERGENCY_DEVICE_TYPES``), else
+    ``low``."""
+    return Severity.HIGH if device_type in EMERGENCY_DEVICE_TYPES else Severity.LOW
 
 
 def summary_of(alert_type: AlertType, device_type: str | None, room: str | None) -> str:

@@ -27,6 +27,8 @@ class AlertType(StrEnum):
     BATTERY_LOW = "battery_low"
     MISSED_CHECKIN = "missed_checkin"
     VISIT_OVERDUE = "visit_overdue"
+    # A system alert, about no elder: every gateway silent (alerting/gateway_outage.py).
+    GATEWAY_OUTAGE = "gateway_outage"
 
 
 class Severity(StrEnum):
@@ -65,6 +67,8 @@ class TimelineKind(StrEnum):
     ACKED = "acked"
     RESOLVED = "resolved"
     CANCELLED_BY_ELDER = "cancelled_by_elder"
+    # Resolved by the system: the condition is gone (a device back, a gateway back).
+    CLEARED = "cleared"
 
 
 @dataclass(frozen=True, slots=True)

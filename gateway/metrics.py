@@ -75,3 +75,22 @@ CRITICAL_UNREGISTERED = Counter(
     "tanfang_critical_unregistered",
     "Critical events (sos, fall, smoke, gas) from unregistered devices: stored nowhere",
 )
+HEALTH_DEGRADED = Gauge(
+    "tanfang_health_degraded",
+    "1 while this gateway's ingest does not work (broker session down or not subscribed,"
+    " commits failing, ingest stalled): /healthz says degraded",
+)
+GATEWAY_HEARTBEAT_AGE = Gauge(
+    "tanfang_gateway_heartbeat_age_seconds",
+    "Seconds since any gateway last ingested (the freshest ingesting heartbeat row), as this"
+    " gateway's health sweep last read it; over 60 the gateway_outage alert is open",
+)
+HEALTH_SWEEP_FAILURES = Counter(
+    "tanfang_health_sweep_failures",
+    "Device and system health sweeps (or heartbeat writes) that failed and were retried",
+)
+HEALTH_ALERTS = Counter(
+    "tanfang_health_alerts",
+    "Device-health alerts opened and cleared by the sweep, by type and action",
+    ["type", "action"],
+)

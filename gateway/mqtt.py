@@ -168,6 +168,8 @@ class MqttSession:
         self._closing = False
         self.subscribed = asyncio.Event()
         self.connected = False
+        # Connections made (CONNACKs): a change between two looks tells a drop in between.
+        self.connections = 0
         self._dropped = asyncio.Event()
         self._client = self._make_client()
 
@@ -299,6 +301,7 @@ class MqttSession:
     def _on_connect(self, client: _Client, flags: int, rc: int, properties: Any) -> None:
         self._forget_unacknowledged()
         self.connected = True
+        self.connections += 1
         # From the first CONNACK on, gmqtt reconnects by itself when the connection is lost.
         client.first_connect = False
         client.backoff.reset()

@@ -25,6 +25,8 @@ from devices.schema import cmd_topic
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
 from gateway.config import ConfigError, GatewayConfig
+from gateway.device_health import BatteryRule
+from gateway.health_loop import HealthLoop, IngestState
 from gateway.ingest import Ingest
 from gateway.mqtt import MqttError, MqttSession
 from gateway.reconcile import Reconciler
@@ -45,7 +47,8 @@ class Gateway:
 
     ``steps`` run inside each batch's transaction (``gateway.steps``), ``sinks`` after its
     commit (``gateway.sinks``); ``tanfang.runtime.build_gateway`` composes the real ones.
-    ``clock`` (monotonic seconds) times the progress that ``health()`` reports."""
+    ``clock`` (monotonic seconds) times the progress that ``health()`` reports; ``battery``
+    is the battery_low rule of the device-health sweep (``gateway.health_loop``)."""
 
     def __init__(
         self,
@@ -55,8 +58,10 @@ class Gateway:
         sinks: Sequence[EventSink] = (),
         steps: Sequence[InTransactionStep] = (),
         clock: Callable[[], float] = time.monotonic,
+        battery: BatteryRule | None = None,
     ) -> None:
         self.settings = settings
+        self._battery = battery
         self._clock = clock
         self._pool = pool
         self._sinks = list(sinks)
@@ -87,6 +92,18 @@ class Gateway:
             "registry_devices": len(self.registry),
             "lookup_waiting": self._ingest.misses.waiting if self._ingest else 0,
         }
+
+    def ingest_state(self) -> IngestState:
+        """Whether ingest works now (session up and subscribed, commits succeeding, not
+        stalled): what the health loop calls our own outage when it does not."""
+        session, writer = self._session, self._writer
+        if session is None or writer is None:
+            return IngestState(working=False, connections=0)
+        stalled = session.progress.state(session.inflight).get("stalled") is True
+        working = (
+            session.connected and session.subscribed.is_set() and not writer.failing and not stalled
+        )
+        return IngestState(working=working, connections=session.connections)
 
     async def send_command(self, device_id: str, command: dict[str, Any]) -> None:
         """Publish a command object to the device's ``…/cmd`` topic (contract §1).
@@ -155,6 +172,10 @@ class Gateway:
             group.create_task(upkeep.run(background), name="gateway-upkeep")
             group.create_task(ingest.misses.run(background), name="gateway-misses")
             group.create_task(reconciler.run(background), name="gateway-reconcile")
+            health = HealthLoop(
+                pool, settings.mqtt_client_id, self.ingest_state, battery=self._battery
+            )
+            group.create_task(health.run(background), name="gateway-health")
             writing = group.create_task(writer.run(), name="gateway-writers")
             try:
                 await _first(self.registry.loaded.wait(), stop)

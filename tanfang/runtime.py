@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 
 import uvicorn
 
+from alerting.outage_watch import watch_gateways
 from api.health import HealthSource
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
@@ -101,6 +102,11 @@ async def run(
                 group.create_task(
                     _until_stopped(_prompts(settings, pool, gw, stop), stop), name="prompts"
                 )
+            if api and gw is None:
+                # No gateway here to sweep: this live process still tells a gateway outage.
+                group.create_task(
+                    _until_stopped(watch_gateways(pool, stop), stop), name="outage-watch"
+                )
             if api:
                 serving = serve_api(settings, stop, pool=pool, health=gw, started=api_started)
                 group.create_task(_until_stopped(serving, stop), name="api")
@@ -112,10 +118,14 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
     Check-ins become online visits, and critical events (sos, fall, smoke, gas) open their
     alerts, inside each batch's transaction. There are no post-commit sinks yet: detectors,
     which must not hold the transaction, go there."""
+    from gateway.device_health import BatteryRule
     from gateway.service import Gateway
 
     return Gateway(
-        settings, pool, steps=[critical_alert_step(settings), checkin_visit_step(settings)]
+        settings,
+        pool,
+        steps=[critical_alert_step(settings), checkin_visit_step(settings)],
+        battery=BatteryRule(settings.battery_low_percent, settings.battery_ok_percent),
     )
 
 

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     # Alerting (docs/alerting.md): an elder's `cancel` this soon after an SOS press of the
     # same device marks the alert cancelled by the elder (it stays open for the on-call).
     sos_cancel_window_s: float = Field(default=60.0, gt=0, le=3600)
+    # Device health (docs/alerting.md): battery_low opens below the first, clears above the
+    # second (hysteresis: a battery hovering at the threshold does not flap).
+    battery_low_percent: float = Field(default=15.0, ge=0, le=100)
+    battery_ok_percent: float = Field(default=25.0, ge=0, le=100)
 
     @field_validator("timezone")
     @classmethod
@@ -104,6 +108,12 @@ class Settings(BaseSettings):
         if not value or any(c in value for c in "+#"):
             raise ValueError("topic root must be non-empty and hold no MQTT wildcards")
         return value
+
+    @model_validator(mode="after")
+    def _battery_hysteresis(self) -> Settings:
+        if not self.battery_low_percent < self.battery_ok_percent:
+            raise ValueError("TANFANG_BATTERY_OK_PERCENT must be above TANFANG_BATTERY_LOW_PERCENT")
+        return self
 
     @model_validator(mode="after")
     def _strong_admin_token(self) -> Settings:

@@ -13,6 +13,7 @@ from api.config import ConfigError
 from api.health import BrokerProbe
 from store.pool import Pool
 from tanfang.settings import Settings
+from tests.api.conftest import execute
 from tests.rig.ports import free_port
 from tests.rig.services import Services
 
@@ -44,6 +45,28 @@ async def test_healthz_is_ok_when_database_and_broker_answer(client: httpx.Async
     assert body["database"]["connected"] is True
     assert body["broker"]["connected"] is True
     assert body["broker"]["checked_by"] == "api"
+
+
+async def test_healthz_shows_each_gateways_last_heartbeat_and_degrades_when_all_are_silent(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    beat = (
+        "INSERT INTO gateway_heartbeats (client_id, first_seen_at, started_at, seen_at,"
+        " ingesting, ingesting_at) VALUES (%s, now() - interval '1 day',"
+        " now() - interval '1 day', now() - %s::interval, %s, now() - %s::interval)"
+    )
+    await execute(database_url, beat, ("gw-a", "90 seconds", False, "90 seconds"))
+    body = (await client.get("/healthz")).json()
+    assert body["status"] == "degraded"
+    [gateway] = body["gateways"]
+    assert gateway["client_id"] == "gw-a"
+    assert gateway["ingesting"] is False
+    assert 89 <= gateway["seen_s_ago"] < 120
+    await execute(database_url, beat, ("gw-b", "2 seconds", True, "2 seconds"))
+    body = (await client.get("/healthz")).json()
+    assert body["status"] == "ok"
+    assert [g["client_id"] for g in body["gateways"]] == ["gw-a", "gw-b"]
+    assert body["gateways"][1]["ingesting_s_ago"] < 60
 
 
 async def test_readyz_is_200_without_a_token_when_the_database_answers(

@@ -59,6 +59,12 @@ async def fetch(url: str, query: str, params: Iterable[Any] = ()) -> list[tuple[
         return await cur.fetchall()
 
 
+async def execute(url: str, query: str, params: Iterable[Any] = ()) -> None:
+    """One statement, committed."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(query, tuple(params))
+
+
 async def scalar(url: str, query: str, params: Iterable[Any] = ()) -> Any:
     rows = await fetch(url, query, params)
     return rows[0][0]
