@@ -25,6 +25,7 @@ _PLACEHOLDERS: Final = re.compile(
     re.IGNORECASE,
 )
 _SEPARATORS: Final = re.compile(r"[\W_\d]+")
+_PUNCTUATION: Final = re.compile(r"[\W_]+")
 _MIN_DISTINCT: Final = 8
 _MIN_DISTINCT_REFUSED: Final = 3
 
@@ -160,7 +161,12 @@ def admin_token_problem(token: str) -> str | None:
     """Why ``token`` is refused as the admin token (a well-known value, or nothing but
     placeholder words and repetition), or None. Merely short tokens are only warned about
     (``admin_token_weakness``): the contract asks for the token, not for a length."""
-    rest = _SEPARATORS.sub("", _PLACEHOLDERS.sub("", token))
+    without_words = _PLACEHOLDERS.sub("", token)
+    # Digits count as separators only between placeholder words ("changeme-2024-changeme"):
+    # in a random hex token they are half the randomness (stripping them refused one
+    # `secrets.token_hex(12)` in 80).
+    separators = _SEPARATORS if without_words != token else _PUNCTUATION
+    rest = separators.sub("", without_words)
     if token.lower() in INSECURE_TOKENS or len(set(rest.lower())) < _MIN_DISTINCT_REFUSED:
         return "is a well-known or guessable value"
     return None

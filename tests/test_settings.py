@@ -183,6 +183,14 @@ def test_a_random_admin_token_of_24_characters_or_more_is_accepted(
         assert Settings().admin_token == token
 
 
+def test_a_random_hex_token_with_few_letters_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Digits are half of a hex token's randomness: one `secrets.token_hex(12)` in 80 has
+    at most two distinct letters, and was once refused as "guessable" for it."""
+    token = "7a3b904713b21770b3a48059"
+    monkeypatch.setenv("TANFANG_ADMIN_TOKEN", token)
+    assert Settings().admin_token == token
+
+
 def test_no_environment_variable_switches_the_token_check_off(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
