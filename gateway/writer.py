@@ -29,7 +29,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
-import orjson
 import psycopg
 from psycopg_pool import PoolTimeout
 
@@ -38,13 +37,12 @@ from devices.ingest_repo import (
     StatusChange,
     TransactionStep,
     WriteResult,
-    event_row,
     write_batch,
 )
-from devices.sanitise import UNUSABLE_KEY, storable_extra
-from devices.schema import UNUSABLE_FIELD, Event, Reason
+from devices.schema import Event, Reason
 from gateway import metrics
 from gateway.batcher import Batch, Batcher, NotAcknowledgedError
+from gateway.rows import copy_rows, refused_by_database
 from gateway.sinks import CommittedBatch, EventSink
 from gateway.steps import InTransactionStep, StepFailedError, guarded
 from store.pool import Pool
@@ -69,35 +67,6 @@ RETRY_MAX_S = 0.5
 CONNECT_WAIT_S = 2.0
 
 T = TypeVar("T")
-
-
-def _rows(events: Sequence[Event], elder_ids: Sequence[str | None]) -> list[tuple[object, ...]]:
-    dumps = orjson.dumps
-    try:
-        return [
-            event_row(e, elder, None if e.extra is None else dumps(e.extra).decode())
-            for e, elder in zip(events, elder_ids, strict=True)
-        ]
-    except orjson.JSONEncodeError:
-        # The decoder bounds and cleans extra fields; one that still does not serialise
-        # costs its extra, never the batch (this raising once stopped the whole process).
-        return [_row_anyway(e, elder) for e, elder in zip(events, elder_ids, strict=True)]
-
-
-def _row_anyway(event: Event, elder_id: str | None) -> tuple[object, ...]:
-    if event.extra is None:
-        return event_row(event, elder_id, None)
-    try:
-        return event_row(event, elder_id, orjson.dumps(event.extra).decode())
-    except orjson.JSONEncodeError:
-        pass
-    extra, _ = storable_extra(event.extra)
-    try:
-        text = orjson.dumps(extra).decode()
-    except orjson.JSONEncodeError:
-        text = orjson.dumps({UNUSABLE_KEY: {"extra": "could not be serialised"}}).decode()
-    flagged = event._replace(flags=(*event.flags, UNUSABLE_FIELD))
-    return event_row(flagged, elder_id, text)
 
 
 class Writer:
@@ -268,7 +237,7 @@ class Writer:
         ]
 
     async def _write(self, batch: Batch) -> WriteResult:
-        rows = _rows(batch.events, batch.elder_ids)
+        rows = copy_rows(batch.events, batch.elder_ids)
         async with self._pool.connection(CONNECT_WAIT_S) as conn:
             return await write_batch(
                 conn,
@@ -314,7 +283,7 @@ class Writer:
             )
         except _SAME_AGAIN as exc:
             if len(part) == 1:
-                refused.append(_refused_by_database(events[0], exc))
+                refused.append(refused_by_database(events[0], exc))
                 metrics.EVENTS_REFUSED.labels(reason=Reason.BAD_FIELD.value).inc()
                 return
             middle = len(part) // 2
@@ -334,7 +303,7 @@ class Writer:
             return await write_batch(
                 conn,
                 events,
-                _rows(events, elders),
+                copy_rows(events, elders),
                 [],
                 [],
                 which=True,
@@ -389,19 +358,3 @@ def _give_up(batch: Batch, exc: NotAcknowledgedError) -> None:
     if not batch.done.done():
         batch.done.set_exception(exc)
         batch.done.exception()  # retrieved: handlers that were cancelled never will
-
-
-def _refused_by_database(event: Event, exc: psycopg.Error) -> DeadLetter:
-    payload = orjson.dumps(
-        {"ts": event.ts.isoformat(), "seq": event.seq, "kind": event.kind, "extra": event.extra},
-        default=str,
-    )
-    return DeadLetter(
-        received_at=event.received_at,
-        topic="",
-        device_id=event.device_id,
-        reason=Reason.BAD_FIELD.value,
-        detail=f"refused by the database ({exc.sqlstate})",
-        payload=payload[:4096],
-        payload_size=len(payload),
-    )

@@ -16,7 +16,8 @@ import numpy.typing as npt
 
 from simulators import codes, expand, incidents
 from simulators.clock import DAY, day_start, iso
-from simulators.incidents import Fault, Forced
+from simulators.device_faults import Fault
+from simulators.incidents import Forced
 from simulators.routine import DayPlan, HomeState, plan_day
 from simulators.weather import Weather
 from simulators.world import BATTERY_RECHARGED, World

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Final
 
 from simulators import codes
-from simulators.clock import DAY, iso, local_date
+from simulators.clock import DAY, local_date
+from simulators.device_faults import FAULTS, fault
 from simulators.routine import DayPlan, HomeState
 from simulators.track import HOUR, MIN, Track
+from simulators.truth import record_truth
 from simulators.world import Home
 
 # Chance per household per day (× --incident-rate). Falls, SOS and device trouble are
@@ -37,20 +39,6 @@ RATES: Final[dict[str, float]] = {
     "malformed": 1 / 300,
 }
 KINDS: Final = tuple(RATES)
-FAULTS: Final = frozenset({"offline", "drain", "stuck", "skew", "malformed"})
-
-
-@dataclass(slots=True)
-class Fault:
-    """A device misbehaving from ``start`` to ``end``; applied to the event arrays."""
-
-    kind: str  # offline | drain | stuck | skew | malformed
-    device: int
-    start: float
-    end: float
-    param: float = 0.0  # drain: battery % at start; skew: seconds; stuck: interval s
-    rate: float = 0.0  # drain: % per day
-    raw: list[tuple[float, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,25 +48,6 @@ class Forced:
     home: int
     kind: str
     at: float
-
-
-def _truth(  # noqa: PLR0917 - internal, called in one place
-    plan: DayPlan,
-    home: Home,
-    kind: str,
-    start: float,
-    end: float | None = None,
-    devices: list[int] | None = None,
-    note: str | None = None,
-) -> None:
-    record: dict[str, Any] = {"elder_id": home.elder_id, "type": kind, "start": iso(start)}
-    if end is not None:
-        record["end"] = iso(end)
-    if devices:
-        record["_devices"] = devices  # device indices, named by the generator
-    if note:
-        record["note"] = note
-    plan.truth.append(record)
 
 
 def blank(track: Track, t0: float, t1: float, label: str) -> None:
@@ -143,7 +112,7 @@ def _rescue(  # noqa: PLR0917 - internal, called in one place
     back = helper.cursor + rng.uniform(1.0, 3.0) * DAY
     blank(plan.me, found, plan.end, "hospital")
     state.absent_until = back
-    _truth(plan, home, "away", helper.cursor, back, note="taken to hospital")
+    record_truth(plan, home, "away", helper.cursor, back, note="taken to hospital")
 
 
 def _home_time(plan: DayPlan, rng: random.Random, rooms: tuple[str, ...]) -> float | None:
@@ -183,9 +152,11 @@ def fall(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: fl
     blank(plan.me, t, min(found, plan.end), "still")
     if detector is not None:
         plan.me.points.append((round(t + rng.uniform(2, 15), 3), detector, codes.FALL, 1.0))
-        _truth(plan, home, "fall", t, devices=[detector], note=f"fall in the {room}")
+        record_truth(plan, home, "fall", t, devices=[detector], note=f"fall in the {room}")
     if alone:
-        _truth(plan, home, "inactivity", t, found, note=f"lying on the {room} floor after a fall")
+        record_truth(
+            plan, home, "inactivity", t, found, note=f"lying on the {room} floor after a fall"
+        )
     _rescue(plan, home, state, rng, found, room)
 
 
@@ -200,7 +171,7 @@ def illness(
     blank(plan.me, t, min(found, plan.end), "still")
     if "pir:bedroom" in home.roles:
         plan.me.segs.append((t, min(found, plan.end), home.roles["pir:bedroom"], 0.01))
-    _truth(plan, home, "inactivity", t, found, note="sudden illness: stays in bed")
+    record_truth(plan, home, "inactivity", t, found, note="sudden illness: stays in bed")
     _rescue(plan, home, state, rng, found, "bedroom")
 
 
@@ -223,7 +194,7 @@ def not_returning(
     back = midnight + DAY + rng.uniform(7.0, 11.0) * HOUR
     state.absent_until = back
     expected = max(plan.bedtime, t + HOUR) if not math.isnan(plan.bedtime) else t + 4 * HOUR
-    _truth(
+    record_truth(
         plan,
         home,
         "inactivity",
@@ -254,7 +225,7 @@ def night_wandering(
     blank(plan.me, at, out.cursor, "wandering")
     plan.me.segs += out.segs
     plan.me.points += out.points
-    _truth(
+    record_truth(
         plan,
         home,
         "night_wandering",
@@ -272,7 +243,7 @@ def heat(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: fl
     start = at if at is not None else midnight + rng.uniform(11.5, 13.5) * HOUR
     end = start + rng.uniform(3.5, 6.0) * HOUR
     plan.heat = (start, end, rng.uniform(35.8, 38.5))
-    _truth(
+    record_truth(
         plan,
         home,
         "abnormal_temperature",
@@ -294,7 +265,7 @@ def alarm(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind:
     code = codes.SMOKE if kind == "smoke" else codes.GAS
     plan.me.points += [(round(t, 3), device, code, 1.0), (round(end, 3), device, code, 0.0)]
     note = "burnt pot on the stove" if kind == "smoke" else "gas left open"
-    _truth(plan, home, kind, t, end, [device], note=note)
+    record_truth(plan, home, kind, t, end, [device], note=note)
 
 
 def sos(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None) -> None:
@@ -306,7 +277,7 @@ def sos(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: flo
     if rng.random() < 0.4:
         end = t + rng.uniform(8, 60)
         plan.me.points.append((round(end, 3), device, codes.CANCEL, math.nan))
-        _truth(plan, home, "sos", t, end, [device], note="pressed by mistake, cancelled")
+        record_truth(plan, home, "sos", t, end, [device], note="pressed by mistake, cancelled")
         return
     helper = Track(plan.me.roles, rng, cursor=t + rng.uniform(12, 40) * MIN)
     arrive = helper.cursor
@@ -314,7 +285,7 @@ def sos(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: flo
     helper.stay(room_at(plan.me, t) or "living_room", helper.minutes(20, 50), 1.1)
     helper.door(helper.cursor)
     plan.others.append(helper)
-    _truth(plan, home, "sos", t, arrive, [device], note="called for help: felt dizzy")
+    record_truth(plan, home, "sos", t, arrive, [device], note="called for help: felt dizzy")
 
 
 def decline(
@@ -323,56 +294,13 @@ def decline(
     if state.decline_start is not None:
         return
     state.decline_start = at if at is not None else plan.end
-    _truth(
+    record_truth(
         plan,
         home,
         "activity_drop",
         state.decline_start,
         note="slow decline: less activity, more night-time restlessness over weeks",
     )
-
-
-def fault(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind: str) -> None:
-    """A device fault. Truth is written only for what should raise an alert of contract §2:
-    ``offline`` here (``device_offline``), ``drain`` by the generator once it knows the
-    battery level (``battery_low``, then ``device_offline``). A stuck sensor, a skewed clock
-    and malformed payloads raise no alert type (they show as flagged events and dead
-    letters), and they are not ``away`` (the elder is at home): no truth line."""
-    roles = sorted(home.roles)
-    if kind == "drain":
-        roles = [r for r in roles if not r.startswith(("plug", "gas", "fall"))]
-    elif kind == "stuck":
-        roles = [r for r in roles if r.startswith("pir:")]
-    role = rng.choice(roles)
-    device = home.roles[role]
-    start = at if at is not None else plan.start + rng.random() * DAY
-    if kind == "offline":
-        item = Fault(kind, device, start, start + rng.uniform(2, 30) * HOUR)
-        _truth(plan, home, "device_offline", start, item.end, [device], note=f"{role} offline")
-    elif kind == "drain":  # the battery drains within days
-        item = Fault(kind, device, start, start + 9 * DAY, rate=rng.uniform(12, 30))
-    elif kind == "stuck":  # a motion sensor fires without anyone there
-        item = Fault(kind, device, start, start + rng.uniform(3, 20) * HOUR, rng.uniform(58, 75))
-    elif kind == "skew":
-        shift = rng.choice((rng.uniform(1, 12) * HOUR, -rng.uniform(8, 12) * DAY))
-        item = Fault(kind, device, start, start + rng.uniform(6, 48) * HOUR, shift)
-    else:  # malformed payloads
-        item = Fault(kind, device, start, start)
-        times = sorted(start + rng.uniform(0, 4) * HOUR for _ in range(rng.randint(1, 4)))
-        item.raw = [(t, rng.choice(GARBAGE)) for t in times]
-        item.end = times[-1]
-    plan.faults.append(item)
-
-
-GARBAGE: Final = (
-    '{"kind": "motion", "value": 1, "ts": "2026-',
-    "\x00\x17\xfe",
-    '{"kind": "teleport", "value": 1}',
-    '{"kind": "temperature", "value": "hot"}',
-    '{"kind": "door", "value": 7}',
-    "[]",
-    "AT+CSQ\r\n+CSQ: 21,99",
-)
 
 
 def apply(  # noqa: PLR0917 - internal, called in one place

@@ -49,7 +49,7 @@ class DayPlan:
     wear: tuple[float, float] | None = None  # wearable worn from, to
     heat: tuple[float, float, float] | None = None  # start, end, peak °C
     truth: list[dict[str, Any]] = field(default_factory=list)
-    faults: list[Any] = field(default_factory=list)  # incidents.Fault
+    faults: list[Any] = field(default_factory=list)  # device_faults.Fault
 
     def segs(self) -> list[Seg]:
         return self.me.segs + [s for track in self.others for s in track.segs]
