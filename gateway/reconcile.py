@@ -16,12 +16,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
 from gateway import metrics
 from gateway.steps import InTransactionStep
+from gateway.waits import first_of
 from store.pool import Pool
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class Reconciler:
         steps = {step.name: step for step in self._steps}
         while not stop.is_set():
             if not self._urgent:
-                await _first(stop.wait(), self._urgent_now.wait())
+                await first_of(stop.wait(), self._urgent_now.wait())
                 self._urgent_now.clear()
                 continue
             for name in sorted(self._urgent):
@@ -135,26 +136,7 @@ class Reconciler:
 
     async def _wait(self, stop: asyncio.Event) -> None:
         """Until the next run is due: the regular pace, or soon after a step failed."""
-        stopping = asyncio.ensure_future(stop.wait())
-        failed = asyncio.ensure_future(self._soon.wait())
-        try:
-            await asyncio.wait(
-                {stopping, failed}, timeout=RECONCILE_EVERY_S, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            stopping.cancel()
-            failed.cancel()
+        await first_of(stop.wait(), self._soon.wait(), limit_s=RECONCILE_EVERY_S)
         if self._soon.is_set() and not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=RECONCILE_SOON_S)
+            await first_of(stop.wait(), limit_s=RECONCILE_SOON_S)
             self._soon.clear()
-
-
-async def _first(*waits: Coroutine[object, object, object]) -> None:
-    """Until the first of ``waits`` ends; the others are cancelled."""
-    tasks = [asyncio.ensure_future(wait) for wait in waits]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()

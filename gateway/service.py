@@ -13,7 +13,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,7 @@ from gateway.reconcile import Reconciler
 from gateway.sinks import EventSink
 from gateway.steps import InTransactionStep
 from gateway.upkeep import Upkeep
+from gateway.waits import first_of
 from gateway.writer import Writer
 from store.features import detect
 from store.migrate import migrate_url
@@ -178,10 +179,10 @@ class Gateway:
             group.create_task(health.run(background), name="gateway-health")
             writing = group.create_task(writer.run(), name="gateway-writers")
             try:
-                await _first(self.registry.loaded.wait(), stop)
+                await first_of(self.registry.loaded.wait(), stop.wait())
                 if not stop.is_set() and await session.connect(stop):
                     metrics.REGISTRY_DEVICES.set_function(lambda: len(self.registry))
-                    await _first(session.subscribed.wait(), stop)
+                    await first_of(session.subscribed.wait(), stop.wait())
                     if ready is not None and session.subscribed.is_set():
                         ready.set()
                     log.info("gateway ready: %s devices registered", len(self.registry))
@@ -201,18 +202,6 @@ class Gateway:
         await session.drain(grace_s=2.0)
         await session.disconnect()
         log.info("gateway stopped")
-
-
-async def _first(awaitable: Coroutine[Any, Any, object], stop: asyncio.Event) -> None:
-    """Wait for ``awaitable`` or until ``stop`` is set. A failing background task of the
-    task group cancels this wait, and the group raises its error."""
-    waiting = asyncio.ensure_future(awaitable)
-    stopping = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waiting.cancel()
-        stopping.cancel()
 
 
 def _tune_gc() -> None:

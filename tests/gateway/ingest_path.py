@@ -16,6 +16,7 @@ from devices.registry import Registry
 from gateway.ingest import Ingest
 from gateway.writer import Writer
 from store.pool import Pool
+from tests.gateway.helpers import register
 
 ACK_DEADLINE_S = 15.0
 
@@ -43,17 +44,9 @@ class IngestPath:
 async def register_typed(
     url: str, devices: Iterable[tuple[str, str]], elder_id: str = "KP-1"
 ) -> None:
-    """An elder and her devices of the given types, written straight to the tables."""
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await conn.execute(
-            "INSERT INTO elders (id, name) VALUES (%s, 'test elder') ON CONFLICT DO NOTHING",
-            (elder_id,),
-        )
-        for device_id, device_type in devices:
-            await conn.execute(
-                "INSERT INTO devices (id, type, elder_id) VALUES (%s, %s, %s)",
-                (device_id, device_type, elder_id),
-            )
+    """An elder and her devices of the given types (``helpers.register`` type by type)."""
+    for device_id, device_type in devices:
+        await register(url, [device_id], elder_id, device_type=device_type)
 
 
 @asynccontextmanager
