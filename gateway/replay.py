@@ -23,11 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-import orjson
 import psycopg
 
 from devices import replay_repo
-from devices.ingest_repo import DeadLetter, ensure_stage, event_row, write_batch
+from devices.ingest_repo import DeadLetter, ensure_stage, write_batch
 from devices.kind_check import check_kinds
 from devices.registry import DeviceEntry
 from devices.replay import TRUNCATED, ReplayResult, ReplaySelection
@@ -35,6 +34,7 @@ from devices.replay_repo import StoredLetter
 from devices.schema import Channel, Event, Reason, decode_events, decode_status, parse_topic
 from gateway.ingest import DEAD_LETTER_PAYLOAD_MAX
 from gateway.kinds import raise_unexpected, refused_letters
+from gateway.rows import copy_rows
 from gateway.steps import InTransactionStep
 from store.pool import Pool
 
@@ -166,7 +166,7 @@ class GatewayReplay:
                 result = await write_batch(
                     conn,
                     plan.events,
-                    [_row(e, elder) for e, elder in zip(plan.events, plan.elder_ids, strict=True)],
+                    copy_rows(plan.events, plan.elder_ids),
                     plan.new_letters,
                     [],
                     which=True,
@@ -187,12 +187,6 @@ class GatewayReplay:
                 )
             await replay_repo.settle(conn, [], plan.refused)
         return plan
-
-
-def _row(event: Event, elder_id: str | None) -> tuple[object, ...]:
-    return event_row(
-        event, elder_id, None if event.extra is None else orjson.dumps(event.extra).decode()
-    )
 
 
 def _plan_letter(plan: _Plan, letter: StoredLetter, devices: dict[str, DeviceEntry]) -> None:
@@ -227,7 +221,6 @@ def _plan_letter(plan: _Plan, letter: StoredLetter, devices: dict[str, DeviceEnt
         received_at=letter.received_at,
         payload_max=DEAD_LETTER_PAYLOAD_MAX,
     )
-    kept = _without_nul(kept, letter, refusals)
     if not kept:
         first = refusals[0]
         plan.stay(letter, first.reason, first.detail)
@@ -239,22 +232,6 @@ def _plan_letter(plan: _Plan, letter: StoredLetter, devices: dict[str, DeviceEnt
     plan.by_reason.update(r.reason for r in refusals)
     plan.add_events(kept, entry.elder_id)
     plan.unexpected += [(e, entry.type) for e in unexpected]
-
-
-def _without_nul(
-    events: list[Event], letter: StoredLetter, refusals: list[DeadLetter]
-) -> list[Event]:
-    """PostgreSQL's jsonb refuses the NUL character: such an event is refused (as ingest does)."""
-    kept: list[Event] = []
-    for event in events:
-        dumped = None if event.extra is None else orjson.dumps(event.extra, default=str)
-        if dumped is not None and b"\\u0000" in dumped:
-            refusals.append(
-                _letter_of(letter, Reason.BAD_FIELD, "extra fields hold a NUL character", dumped)
-            )
-        else:
-            kept.append(event)
-    return kept
 
 
 def _letter_of(letter: StoredLetter, reason: Reason, detail: str, payload: bytes) -> DeadLetter:
