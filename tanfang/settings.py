@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     # After POST /tokens/{id}/rotate the old secret keeps working this many hours.
     token_rotation_grace_h: float = Field(default=24.0, ge=0, le=24 * 90)
     webhook_url: str | None = None
+    # HMAC-SHA256 key of the webhook's X-Tanfang-Signature (none: unsigned).
+    webhook_secret: str | None = None
+    # Deliveries in flight at once per channel: a dead receiver holds at most this many
+    # slots (each for its 5 s timeout), never another alert's turn in a queue.
+    webhook_concurrency: int = Field(default=64, ge=1, le=1024)
+    # Where people reach the API from outside (the ack links in notifications); default the
+    # API's own address.
+    public_url: str | None = None
     timezone: str = "Asia/Shanghai"
 
     batch_max_rows: int = Field(default=5000, ge=1)
