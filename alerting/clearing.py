@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 from typing import Final
 
-from alerting import health_repo, lifecycle, repo
+from alerting import escalation, health_repo, lifecycle, repo
 from alerting.models import Alert, AlertType, Outcome, TimelineKind
 from store.db import Conn
 
@@ -46,6 +46,7 @@ async def clear_alert(
     )
     if resolved is None:
         return None
+    await escalation.resolved(conn, alert_id, now)
     await repo.add_timeline(
         conn,
         alert_id,

@@ -31,6 +31,8 @@ DEFAULT_SEVERITY: Final[dict[AlertType, Severity]] = {
     AlertType.VISIT_OVERDUE: Severity.LOW,
     # Every gateway silent: no event of any home reaches anyone, an SOS included.
     AlertType.GATEWAY_OUTAGE: Severity.HIGH,
+    # Escalation steps run late: an emergency may be reaching people too late.
+    AlertType.ESCALATION_LATE: Severity.HIGH,
 }
 
 # Device types whose silence hides an emergency (a press, a fall, a fire, a gas leak goes
@@ -40,7 +42,10 @@ EMERGENCY_DEVICE_TYPES: Final = frozenset(
 )
 
 # System alerts are about the installation, not an elder nor a device.
-SYSTEM_SUBJECTS: Final[dict[AlertType, str]] = {AlertType.GATEWAY_OUTAGE: "system:gateways"}
+SYSTEM_SUBJECTS: Final[dict[AlertType, str]] = {
+    AlertType.GATEWAY_OUTAGE: "system:gateways",
+    AlertType.ESCALATION_LATE: "system:escalator",
+}
 
 # Device health is about the device (two buttons of one elder are two conditions); the
 # rest is about the elder.
@@ -72,6 +77,7 @@ _TITLES: Final[dict[AlertType, str]] = {
     AlertType.MISSED_CHECKIN: "未報平安",
     AlertType.VISIT_OVERDUE: "探訪逾期",
     AlertType.GATEWAY_OUTAGE: "網關中斷",
+    AlertType.ESCALATION_LATE: "警報升級延誤",
 }
 _DEVICE_NAMES: Final[dict[str, str]] = {
     "sos_button": "平安通",

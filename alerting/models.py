@@ -29,6 +29,8 @@ class AlertType(StrEnum):
     VISIT_OVERDUE = "visit_overdue"
     # A system alert, about no elder: every gateway silent (alerting/gateway_outage.py).
     GATEWAY_OUTAGE = "gateway_outage"
+    # A system alert: escalation steps run more than 10 s late (alerting/escalator.py).
+    ESCALATION_LATE = "escalation_late"
 
 
 class Severity(StrEnum):

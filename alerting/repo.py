@@ -11,7 +11,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from alerting.models import Alert, EventKey, TimelineEntry
-from store.db import Conn, Where, fetch_all, fetch_one, fetch_row
+from store.db import Conn, Where, fetch_all, fetch_one, fetch_row, fetch_rows
 
 _ALERT_COLUMNS: Final = sql.SQL(
     "a.id, a.type, a.severity, a.elder_id, a.device_id, a.status, a.opened_at, a.acked_at,"
@@ -119,6 +119,45 @@ async def add_timeline(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """A timeline row to add (``add_timeline_many``): a notification attempt, say."""
+
+    alert_id: int
+    at: datetime
+    kind: str
+    actor: str | None = None
+    who: str | None = None
+    channel: str | None = None
+    result: str | None = None
+    error: str | None = None
+    duration_ms: int | None = None
+    detail: Mapping[str, Any] | None = None
+
+
+async def add_timeline_many(conn: Conn, entries: list[NewEntry]) -> None:
+    async with conn.cursor() as cur:
+        await cur.executemany(
+            "INSERT INTO alert_timeline (alert_id, at, kind, actor, who, channel, result, error,"
+            " duration_ms, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    e.alert_id,
+                    e.at,
+                    e.kind,
+                    e.actor,
+                    e.who,
+                    e.channel,
+                    e.result,
+                    e.error,
+                    e.duration_ms,
+                    None if e.detail is None else Jsonb(dict(e.detail)),
+                )
+                for e in entries
+            ],
+        )
+
+
 async def timeline(conn: Conn, alert_id: int) -> list[TimelineEntry]:
     return await fetch_all(
         conn,
@@ -149,6 +188,22 @@ async def get(conn: Conn, alert_id: int, *, lock: bool = False) -> Located | Non
         return None
     town = row.pop("town")
     return Located(Alert.model_validate(row), town)
+
+
+_GET_MANY = sql.SQL(
+    "SELECT {columns}, e.town FROM alerts a LEFT JOIN elders e ON e.id = a.elder_id"
+    " WHERE a.id = ANY(%s)"
+).format(columns=_ALERT_COLUMNS)
+
+
+async def get_many(conn: Conn, alert_ids: list[int]) -> dict[int, Located]:
+    """The alerts of ``alert_ids`` (those that exist) by id, with their elders' towns."""
+    found: dict[int, Located] = {}
+    for row in await fetch_rows(conn, _GET_MANY, (alert_ids,)):
+        town = row.pop("town")
+        alert = Alert.model_validate(row)
+        found[alert.id] = Located(alert, town)
+    return found
 
 
 async def acknowledge(

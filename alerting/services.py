@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Final
 
-from alerting import lifecycle, repo
+from alerting import escalation, lifecycle, repo
 from alerting.errors import AlertForbiddenError, AlertNotFoundError
 from alerting.models import (
     AckRequest,
@@ -66,6 +66,8 @@ async def open_alert(conn: Conn, signal: AlertSignal, now: datetime) -> AlertCha
         now=now,
     )
     change = Change(done.change)
+    if change in (Change.OPENED, Change.REOPENED):
+        await escalation.started(conn, done.alert, now)
     if change is not Change.REFRESHED:
         await repo.add_timeline(
             conn, done.alert.id, change.value, now, actor=signal.actor, detail=_detail(signal)
@@ -169,6 +171,7 @@ async def acknowledge(
     lifecycle.check_ack(Status(located.alert.status))
     acked = await repo.acknowledge(conn, alert_id, request.by, actor.name, now)
     if acked is not None:
+        await escalation.acked(conn, acked, now)
         await repo.add_timeline(
             conn, alert_id, TimelineKind.ACKED, now, actor=actor.name, who=request.by
         )
@@ -190,6 +193,7 @@ async def resolve(
     """Resolve an open or acked alert with its outcome; 409 when already resolved."""
     located = await _visible(conn, actor, alert_id, lock=True)
     lifecycle.check_resolve(Status(located.alert.status))
+    await escalation.resolved(conn, alert_id, now)
     await repo.resolve(
         conn,
         alert_id,

@@ -22,8 +22,8 @@ from typing import Final
 
 from gateway import metrics
 from gateway.steps import InTransactionStep
-from gateway.waits import first_of
 from store.pool import Pool
+from store.waits import first_of
 
 log = logging.getLogger(__name__)
 

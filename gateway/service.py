@@ -33,11 +33,11 @@ from gateway.reconcile import Reconciler
 from gateway.sinks import EventSink
 from gateway.steps import InTransactionStep
 from gateway.upkeep import Upkeep
-from gateway.waits import first_of
 from gateway.writer import Writer
 from store.features import detect
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
+from store.waits import first_of
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Waiting for the first of several things in the gateway's loops (a stop event, a wake-up,
+"""Waiting for the first of several things in a long-running loop (a stop event, a wake-up,
 a readiness event), with an optional time limit."""
 
 from __future__ import annotations

@@ -1,0 +1,219 @@
+"""The escalator: runs the escalation steps when they are due and delivers their
+notifications. Any number of processes may run one on the same database.
+
+It sleeps until the earliest due time (a step's or a retry's), and wakes at once when
+something changes (``LISTEN tanfang_escalation``: an alert opened, acked or resolved). Each
+turn claims the due steps (``FOR UPDATE SKIP LOCKED``), runs them and commits, then sends
+what they made; it then claims notifications whose retry is due or whose escalator died
+mid-send (its lease ran out). It watches itself: a step run more than ``LATE_S`` after its
+due time is logged, counted and raised as the system alert ``escalation_late``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+import psycopg
+from psycopg import AsyncConnection, sql
+
+from alerting import escalation_repo
+from alerting.channels import Channel
+from alerting.clearing import clear_alert
+from alerting.delivery import AckUrls, Deliverer
+from alerting.escalation import Seat, run_due_steps
+from alerting.lifecycle import subject_of
+from alerting.metrics import STEP_LATENESS, STEPS_LATE
+from alerting.models import AlertSignal, AlertType, Outcome
+from alerting.services import open_alert
+from store.pool import Pool
+from store.waits import first_of
+
+log = logging.getLogger(__name__)
+
+# Steps (and deliveries) claimed in one turn: a turn holds its transaction briefly, and a
+# backlog is worked off turn after turn without waiting.
+BATCH: Final = 200
+# A claimed delivery is its escalator's for this long, renewed every LEASE_RENEW_S while it
+# is being sent: when its process dies another takes it over within the lease.
+LEASE_S: Final = 3.0
+LEASE_RENEW_S: Final = 1.0
+# The longest sleep between turns when nothing is due: a safety net for a missed wake-up
+# (a listen connection lost and found again); due times, not this, pace the work.
+IDLE_MAX_S: Final = 5.0
+# A step this late is the escalator's own fault (overloaded, stalled, the database slow):
+# someone must know.
+LATE_S: Final = 10.0
+# How often finished deliveries are written down (in one transaction each time).
+RECORD_EVERY_S: Final = 0.02
+# Waiting for deliveries in flight at shutdown.
+DRAIN_S: Final = 2.0
+LISTEN_RETRY_MAX_S: Final = 2.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Escalator:
+    def __init__(
+        self,
+        pool: Pool,
+        database_url: str,
+        channels: Sequence[Channel],
+        *,
+        instance: str,
+        ack_urls: AckUrls,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._pool = pool
+        self._url = database_url
+        self._channels = {c.name: c for c in channels}
+        self._instance = instance
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._deliverer = Deliverer(
+            pool, self._channels, claimed_by=instance, ack_urls=ack_urls, clock=clock
+        )
+        self._late_alert_may_be_open = True
+        self.turns = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop``: listen, run due steps, deliver, record, renew leases."""
+        if not self._channels:
+            log.warning(
+                "no notification channel is configured (TANFANG_WEBHOOK_URL): alerts escalate"
+                " and are shown, but nobody is sent anything"
+            )
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._listen(stop), name="escalator-listen")
+                group.create_task(self._record(stop), name="escalator-record")
+                group.create_task(self._renew(stop), name="escalator-renew")
+                group.create_task(self._turns(stop), name="escalator-turns")
+        finally:
+            await self._deliverer.drain(DRAIN_S)
+            with contextlib.suppress(Exception):
+                await self._deliverer.record()
+            for channel in self._channels.values():
+                await channel.aclose()
+
+    async def _turns(self, stop: asyncio.Event) -> None:
+        failing = False
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                busy = await self.turn()
+                pause = 0.0 if busy else await self._until_due()
+            except (psycopg.Error, OSError) as exc:
+                if not failing:
+                    log.error(
+                        "escalator turn failed (%s, SQLSTATE %s); trying again",
+                        type(exc).__name__,
+                        getattr(exc, "sqlstate", None),
+                    )
+                failing, pause = True, 0.5
+            else:
+                failing = False
+            if pause > 0:
+                await first_of(stop.wait(), self._wake.wait(), limit_s=pause)
+
+    async def turn(self) -> bool:
+        """One turn: due steps, then due deliveries. True when a batch was full (more is
+        waiting)."""
+        self.turns += 1
+        now = self._clock()
+        lease_until = now + timedelta(seconds=LEASE_S)
+        seat = Seat(tuple(self._channels), self._instance, lease_until)
+        async with self._pool.connection() as conn, conn.transaction():
+            run = await run_due_steps(conn, now, seat, BATCH)
+        await self._deliverer.dispatch(run.claimed)
+        await self._watch_lateness(run.lateness_s, now)
+        async with self._pool.connection() as conn, conn.transaction():
+            retries = await escalation_repo.claim_deliveries(
+                conn, now, BATCH, claimed_by=self._instance, lease_until=lease_until
+            )
+        await self._deliverer.dispatch(retries)
+        return len(run.lateness_s) >= BATCH or len(retries) >= BATCH
+
+    async def _until_due(self) -> float:
+        async with self._pool.connection() as conn:
+            due = await escalation_repo.earliest_due(conn)
+        if due is None:
+            return IDLE_MAX_S
+        return max(0.0, min((due - self._clock()).total_seconds(), IDLE_MAX_S))
+
+    async def _watch_lateness(self, lateness_s: list[float], now: datetime) -> None:
+        for late in lateness_s:
+            STEP_LATENESS.observe(max(late, 0.0))
+        overdue = [s for s in lateness_s if s > LATE_S]
+        if overdue:
+            STEPS_LATE.inc(len(overdue))
+            log.warning(
+                "escalator: %s step(s) ran late, the latest %.1fs after its due time",
+                len(overdue),
+                max(overdue),
+            )
+            signal = AlertSignal(
+                AlertType.ESCALATION_LATE,
+                None,
+                actor="escalator",
+                detail={"late_steps": len(overdue), "max_late_s": round(max(overdue), 1)},
+            )
+            async with self._pool.connection() as conn, conn.transaction():
+                await open_alert(conn, signal, now)
+            self._late_alert_may_be_open = True
+        elif lateness_s and self._late_alert_may_be_open:
+            subject = subject_of(AlertType.ESCALATION_LATE, None, None)
+            async with self._pool.connection() as conn, conn.transaction():
+                await clear_alert(
+                    conn,
+                    AlertType.ESCALATION_LATE,
+                    subject,
+                    now,
+                    reason="escalator on time",
+                    outcome=Outcome.OTHER,
+                )
+            self._late_alert_may_be_open = False
+
+    async def _record(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await first_of(stop.wait(), self._deliverer.recorded.wait(), limit_s=IDLE_MAX_S)
+            try:
+                if await self._deliverer.record():
+                    # A retry may now be due before the turn's planned wake-up.
+                    self._wake.set()
+            except (psycopg.Error, OSError) as exc:
+                log.warning("escalator could not record deliveries (%s)", type(exc).__name__)
+                await first_of(stop.wait(), limit_s=0.5)
+            await first_of(stop.wait(), limit_s=RECORD_EVERY_S)
+
+    async def _renew(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await first_of(stop.wait(), limit_s=LEASE_RENEW_S)
+            with contextlib.suppress(psycopg.Error, OSError):
+                await self._deliverer.renew(self._clock() + timedelta(seconds=LEASE_S))
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        delay = 0.25
+        while not stop.is_set():
+            try:
+                async with await AsyncConnection.connect(self._url, autocommit=True) as conn:
+                    await conn.execute(
+                        sql.SQL("LISTEN {}").format(sql.Identifier(escalation_repo.WAKE_CHANNEL))
+                    )
+                    self._wake.set()  # anything missed while not listening is looked at now
+                    delay = 0.25
+                    while not stop.is_set():
+                        async for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            self._wake.set()
+            except (psycopg.Error, OSError) as exc:
+                log.warning(
+                    "escalator listen link lost (%s); retrying in %.2fs", type(exc).__name__, delay
+                )
+                await first_of(stop.wait(), limit_s=delay)
+                delay = min(delay * 2, LISTEN_RETRY_MAX_S)
