@@ -5,7 +5,6 @@ and last resort, resolution notices, two escalators → each step once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,8 +47,8 @@ def channel() -> RecordingChannel:
 @pytest.fixture
 async def escalator(
     pool: Pool, database_url: str, channel: RecordingChannel, clock: Clock
-) -> AsyncIterator[Escalator]:
-    yield Escalator(
+) -> Escalator:
+    return Escalator(
         pool,
         database_url,
         [channel],
