@@ -16,3 +16,11 @@ class AlertForbiddenError(ForbiddenError):
 
 class AlertConflictError(ConflictError):
     """The state change asked for is not allowed in the alert's state (resolved)."""
+
+
+class PolicyNotFoundError(NotFoundError):
+    """No escalation policy is stored for that severity (migration 0042 ships all three)."""
+
+
+class ShiftNotFoundError(NotFoundError):
+    """No on-call shift of that id."""

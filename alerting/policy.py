@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Final, Self
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alerting.models import Severity
 
@@ -49,12 +49,17 @@ class PolicyBody(BaseModel):
     repeat_after_s: Annotated[int, Field(ge=0, le=MAX_DELAY_S, strict=True)]
     ack_timeout_s: Annotated[int, Field(ge=1, le=MAX_DELAY_S, strict=True)] = DEFAULT_ACK_TIMEOUT_S
 
-    @model_validator(mode="after")
-    def _steps_in_order(self) -> Self:
-        for before, after in zip(self.steps, self.steps[1:], strict=False):
-            if after.after_s < before.after_s:
-                raise ValueError("steps must be in order of after_s")
-        return self
+    # A field validator, not a model one: the refusal then names ``steps`` (a 422's loc).
+    @field_validator("steps")
+    @classmethod
+    def _steps_in_order(cls, steps: list[PolicyStep]) -> list[PolicyStep]:
+        for index in range(1, len(steps)):
+            if steps[index].after_s < steps[index - 1].after_s:
+                raise ValueError(
+                    f"steps must be in order of after_s: step {index} ({steps[index].after_s}"
+                    f" s) is earlier than step {index - 1} ({steps[index - 1].after_s} s)"
+                )
+        return steps
 
 
 class Policy(BaseModel):

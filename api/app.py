@@ -23,6 +23,8 @@ from api.routes import (
     devices,
     elder_history,
     elders,
+    escalation,
+    on_call,
     ops,
     reports,
     tokens,
@@ -51,6 +53,8 @@ _TAGS: Final = [
     {"name": "reports", "description": "The monthly statistics table (探訪關愛服務情況統計表)."},
     {"name": "towns", "description": "The registry of towns, their aliases and duty contacts."},
     {"name": "alerts", "description": "Alerts, their timeline, acknowledgement and outcome."},
+    {"name": "escalation", "description": "Whom an alert reaches, and when, per severity."},
+    {"name": "on-call", "description": "The on-call roster: who is on duty when, for which towns."},
 ]
 
 
@@ -110,7 +114,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.include_router(ops.router)
     care = (elder_history, contacts, visits, compliance, watch_periods, reports)
-    for module in (elders, devices, dead_letters, tokens, towns, *care, alerts):
+    alerting = (alerts, escalation, on_call)
+    for module in (elders, devices, dead_letters, tokens, towns, *care, *alerting):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
     return app
 

@@ -86,9 +86,11 @@ _REFUSAL_STATUS: Final[tuple[tuple[type[Exception], int], ...]] = (
 
 async def _refused(request: Request, exc: Exception) -> Response:
     """A use case's refusal, in the same body a route's own HTTPException would give."""
-    if isinstance(exc, care_errors.InvalidFieldError | fleet_errors.UnknownElderFieldError):
-        where = getattr(exc, "where", "body")
-        return await _invalid_request(request, field_error((where, exc.field), str(exc), exc.value))
+    if isinstance(exc, care_errors.InvalidFieldError):
+        return await _invalid_request(request, field_error(exc.loc, str(exc), exc.value))
+    if isinstance(exc, fleet_errors.UnknownElderFieldError):
+        loc = ("body", exc.field)
+        return await _invalid_request(request, field_error(loc, str(exc), exc.value))
     if isinstance(exc, care_errors.ForbiddenError) and exc.attempt is not None:
         await _record_refusal(request, exc, exc.attempt)
     for kind, status_code in _REFUSAL_STATUS:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Final
 
 from alerting.models import Alert, AlertView
+from alerting.oncall import OnCallShift
 from api.schemas import (
     AlertDetail,
     AlertPublic,
@@ -21,6 +22,7 @@ from api.schemas import (
     ElderPublic,
     ElderRedacted,
     ElderShown,
+    OnCallShiftPublic,
 )
 from care.contacts import Contact
 from care.due import DueItem
@@ -182,6 +184,16 @@ def _alert_masks(shown: AlertPublic) -> dict[str, object]:
         "resolved_by": None if shown.resolved_by is None else mask_name(shown.resolved_by),
         "notes": None if shown.notes is None else hide_text(shown.notes),
     }
+
+
+def shift_shown(shift: OnCallShift, *, masked: bool) -> OnCallShiftPublic:
+    """An on-call shift, with the person's name and phone masked when ``masked``."""
+    shown = OnCallShiftPublic.model_validate(shift, from_attributes=True)
+    if not masked:
+        return shown
+    return shown.model_copy(
+        update={"masked": True, "name": mask_name(shown.name), "phone": mask_phone(shown.phone)}
+    )
 
 
 def device_shown(device: DevicePublic, *, redacted: bool) -> DevicePublic:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field, field_serializer
 
 from alerting.models import Alert, TimelineEntry
+from alerting.oncall import OnCallShift
 from care.models import Category, Elder
 from care.visits import Visit
 
@@ -171,3 +172,15 @@ class AlertDetail(AlertPublic):
     escalation) every notification attempt."""
 
     timeline: list[TimelineEntry]
+
+
+class OnCallShiftPublic(OnCallShift):
+    """A shift of the on-call roster; name and phone masked for roles that may not see
+    identities (``masked``)."""
+
+    masked: bool = False
+
+    @field_serializer("id")
+    def _id_as_text(self, value: int) -> str:
+        # Ids are strings on the wire, as the alerts' are; stored as a bigint.
+        return str(value)

@@ -22,6 +22,7 @@ UPDATE: Final = "update"
 EXPORT: Final = "export"
 REPLAY: Final = "replay"
 REFUSED: Final = "refused"
+DELETE: Final = "delete"
 
 
 @dataclass(frozen=True, slots=True)

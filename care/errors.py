@@ -27,14 +27,25 @@ class ConflictError(CareError):
     """The record clashes with one already on file."""
 
 
+# A field's name, or its path inside what was sent: ``("towns", 1)`` is the second town.
+FieldPath = str | tuple[str | int, ...]
+
+
 class InvalidFieldError(CareError):
-    """A field of what was sent cannot be accepted; ``field`` names it as the caller sent it,
-    ``where`` the part of the request it came in (``body``, ``query``, ``path``)."""
+    """A field of what was sent cannot be accepted; ``field`` names it as the caller sent it
+    (a name, or a path into a list), ``where`` the part of the request it came in (``body``,
+    ``query``, ``path``)."""
 
     def __init__(
-        self, field: str, message: str, value: object = None, *, where: str = "body"
+        self, field: FieldPath, message: str, value: object = None, *, where: str = "body"
     ) -> None:
         super().__init__(message)
         self.field = field
         self.value = value
         self.where = where
+
+    @property
+    def loc(self) -> tuple[str | int, ...]:
+        """Where the field is in the request, as a 422's ``loc`` names it."""
+        path = self.field if isinstance(self.field, tuple) else (self.field,)
+        return (self.where, *path)

@@ -8,7 +8,7 @@ from typing import Final
 
 from care import audit, audit_repo, towns_repo
 from care.audit import Actor
-from care.errors import ConflictError, InvalidFieldError, NotFoundError
+from care.errors import ConflictError, FieldPath, InvalidFieldError, NotFoundError
 from care.towns import (
     Town,
     TownCreate,
@@ -27,7 +27,7 @@ UNMAPPED_LIMIT: Final = 1000
 
 
 async def registered_town(
-    conn: Conn, value: str, *, field: str = "town", where: str = "body"
+    conn: Conn, value: str, *, field: FieldPath = "town", where: str = "body"
 ) -> str:
     """The registered name ``value`` (a name or alias, in any spacing or width) stands for;
     InvalidFieldError naming ``field`` with up to three close matches otherwise."""

@@ -44,6 +44,7 @@ def requests(draw: st.DrawFn) -> list[tuple[str, str, object]]:
     m, a, b = quote(month), quote(t1), quote(t2)
     visit = {"elder_id": "KP-1", "method": "phone", "visited_at": t1, "visitor": "李"}
     watch = {"from": d1, "to": d2, "reason": "颱風", "min_visits_per_week": 1}
+    shift = {"name": "李", "phone": "13800138000", "starts_at": t1, "ends_at": t2}
     return [
         ("GET", f"/api/v1/visits/due?month={m}", None),
         ("GET", f"/api/v1/elders/KP-1/compliance?month={m}", None),
@@ -63,6 +64,9 @@ def requests(draw: st.DrawFn) -> list[tuple[str, str, object]]:
         ("GET", f"/api/v1/watch-periods?from={quote(d1)}&to={quote(d2)}", None),
         ("GET", f"/api/v1/devices/d-1/events?from={a}&to={b}", None),
         ("GET", f"/api/v1/elders/KP-1/visits?from={a}&to={b}", None),
+        ("POST", "/api/v1/on-call", shift),
+        ("GET", f"/api/v1/on-call?at={a}", None),
+        ("GET", f"/api/v1/on-call?from={a}&to={b}", None),
     ]
 
 
