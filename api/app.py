@@ -16,6 +16,7 @@ from api.health import BrokerProbe, HealthSource
 from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.routes import (
+    ack_page,
     alerts,
     compliance,
     contacts,
@@ -51,6 +52,7 @@ _TAGS: Final = [
     {"name": "reports", "description": "The monthly statistics table (探訪關愛服務情況統計表)."},
     {"name": "towns", "description": "The registry of towns, their aliases and duty contacts."},
     {"name": "alerts", "description": "Alerts, their timeline, acknowledgement and outcome."},
+    {"name": "ack links", "description": "The page of a notification's ack_url (no token)."},
 ]
 
 
@@ -109,6 +111,8 @@ def create_app(
     # Outermost: a body over the limit is refused before any other part reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.include_router(ops.router)
+    # The ack links' pages: at the root and without a bearer token, like ops.
+    app.include_router(ack_page.router)
     care = (elder_history, contacts, visits, compliance, watch_periods, reports)
     for module in (elders, devices, dead_letters, tokens, towns, *care, alerts):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
