@@ -47,9 +47,7 @@ class PolicyBody(BaseModel):
     severity: Severity | None = None
     steps: Annotated[list[PolicyStep], Field(min_length=1, max_length=MAX_STEPS)]
     repeat_after_s: Annotated[int, Field(ge=0, le=MAX_DELAY_S, strict=True)]
-    ack_timeout_s: Annotated[int, Field(ge=1, le=MAX_DELAY_S, strict=True)] = (
-        DEFAULT_ACK_TIMEOUT_S
-    )
+    ack_timeout_s: Annotated[int, Field(ge=1, le=MAX_DELAY_S, strict=True)] = DEFAULT_ACK_TIMEOUT_S
 
     @model_validator(mode="after")
     def _steps_in_order(self) -> Self:
