@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Final
 
-from alerting import escalation, lifecycle, repo
+from alerting import acking, escalation, lifecycle, repo
 from alerting.errors import AlertForbiddenError, AlertNotFoundError
 from alerting.models import (
     AckRequest,
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 NO_SUCH_ALERT: Final = "no such alert"
 ENTITY: Final = "alert"
-ACK: Final = "ack"
 RESOLVE: Final = "resolve"
 ELDER_ACTOR: Final = "elder"
 
@@ -167,23 +166,8 @@ async def acknowledge(
 ) -> AlertView:
     """Acknowledge an open alert (an acked one is left as it is); 409 when resolved. Who did
     it goes into the alert, its timeline and the audit log."""
-    located = await _visible(conn, actor, alert_id, lock=True)
-    lifecycle.check_ack(Status(located.alert.status))
-    acked = await repo.acknowledge(conn, alert_id, request.by, actor.name, now)
-    if acked is not None:
-        await escalation.acked(conn, acked, now)
-        await repo.add_timeline(
-            conn, alert_id, TimelineKind.ACKED, now, actor=actor.name, who=request.by
-        )
-        await audit_repo.record(
-            conn,
-            actor,
-            ACK,
-            ENTITY,
-            str(alert_id),
-            town=located.town,
-            detail={"by": request.by},
-        )
+    await _visible(conn, actor, alert_id)
+    await acking.acknowledge_alert(conn, alert_id, by=request.by, actor=actor, now=now)
     return await alert_view(conn, actor, alert_id)
 
 

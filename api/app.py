@@ -16,6 +16,7 @@ from api.health import BrokerProbe, HealthSource
 from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.routes import (
+    ack_page,
     alerts,
     compliance,
     contacts,
@@ -55,6 +56,7 @@ _TAGS: Final = [
     {"name": "alerts", "description": "Alerts, their timeline, acknowledgement and outcome."},
     {"name": "escalation", "description": "Whom an alert reaches, and when, per severity."},
     {"name": "on-call", "description": "The on-call roster: who is on duty when, for which towns."},
+    {"name": "ack links", "description": "The page of a notification's ack_url (no token)."},
 ]
 
 
@@ -113,6 +115,8 @@ def create_app(
     # Outermost: a body over the limit is refused before any other part reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.include_router(ops.router)
+    # The ack links' pages: at the root and without a bearer token, like ops.
+    app.include_router(ack_page.router)
     care = (elder_history, contacts, visits, compliance, watch_periods, reports)
     alerting = (alerts, escalation, on_call)
     for module in (elders, devices, dead_letters, tokens, towns, *care, *alerting):
