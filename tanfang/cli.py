@@ -90,7 +90,7 @@ def _run_parts(settings: Settings, *, gateway: bool, api: bool) -> None:
         await runtime.run(settings, gateway=gateway, api=api, stop=stop)
 
     _setup_logging()
-    warn_at_start(settings, gateway=gateway)
+    warn_at_start(settings)
     asyncio.run(main())
 
 

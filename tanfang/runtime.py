@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
@@ -19,6 +21,7 @@ from store.pool import Pool, open_pool
 from tanfang.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from alerting.channels import Channel
     from devices.replay import DeadLetterReplayer
     from devices.schema import Event
     from gateway.service import Gateway
@@ -102,6 +105,10 @@ async def run(
                 group.create_task(
                     _until_stopped(_prompts(settings, pool, gw, stop), stop), name="prompts"
                 )
+            if settings.escalator:
+                group.create_task(
+                    _until_stopped(run_escalator(settings, pool, stop), stop), name="escalator"
+                )
             if api and gw is None:
                 # No gateway here to sweep: this live process still tells a gateway outage.
                 group.create_task(
@@ -110,6 +117,56 @@ async def run(
             if api:
                 serving = serve_api(settings, stop, pool=pool, health=gw, started=api_started)
                 group.create_task(_until_stopped(serving, stop), name="api")
+
+
+def public_base(settings: Settings) -> str:
+    """Where people reach the API (the ack links' base): ``TANFANG_PUBLIC_URL``, else the
+    API's own address."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = settings.api_host
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.gethostname()
+    return f"http://{host}:{settings.api_port}"
+
+
+def build_channels(settings: Settings) -> list[Channel]:
+    """The notification channels the settings name: the webhook for now."""
+    from alerting.webhook import WebhookChannel
+
+    if not settings.webhook_url:
+        return []
+    return [
+        WebhookChannel(
+            settings.webhook_url,
+            settings.webhook_secret,
+            concurrency=settings.webhook_concurrency,
+        )
+    ]
+
+
+async def run_escalator(settings: Settings, pool: Pool, stop: asyncio.Event) -> None:
+    """Escalation steps and notifications until ``stop``: in every process that has it on
+    (``TANFANG_ESCALATOR``), side by side with the others on the same database."""
+    from alerting import ack_links, secrets_repo
+    from alerting.escalator import Escalator
+
+    assert settings.database_url is not None
+    async with pool.connection() as conn:
+        key = await secrets_repo.ack_link_key(conn)
+    base = public_base(settings)
+
+    def ack_urls(alert_id: int, recipient_key: str) -> str:
+        return ack_links.ack_url(base, ack_links.make_token(key, alert_id, recipient_key))
+
+    escalator = Escalator(
+        pool,
+        settings.database_url,
+        build_channels(settings),
+        instance=f"{socket.gethostname()}:{os.getpid()}:{settings.mqtt_client_id}",
+        ack_urls=ack_urls,
+    )
+    await escalator.run(stop)
 
 
 def build_gateway(settings: Settings, pool: Pool) -> Gateway:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Deliveries in flight at once per channel: a dead receiver holds at most this many
     # slots (each for its 5 s timeout), never another alert's turn in a queue.
     webhook_concurrency: int = Field(default=64, ge=1, le=1024)
+    # Run the escalator (alert steps and notifications) in this process. Any number may run
+    # on one database; each step is sent once whichever runs it.
+    escalator: bool = True
     # Where people reach the API from outside (the ack links in notifications); default the
     # API's own address.
     public_url: str | None = None
@@ -191,20 +194,11 @@ def admin_token_weakness(token: str) -> str | None:
     return None
 
 
-def warn_at_start(settings: Settings, *, gateway: bool = True) -> None:
-    """Log, once at start, a weak admin token and (for a gateway) each setting that asks for
-    something not built yet."""
+def warn_at_start(settings: Settings) -> None:
+    """Log, once at start, a weak admin token."""
     weakness = admin_token_weakness(settings.admin_token) if settings.admin_token else None
     if weakness:
         log.warning("%s", weakness)
-    if not gateway:
-        return
-    if settings.webhook_url:
-        # The URL itself is not logged: webhook URLs often carry a secret.
-        log.warning(
-            "TANFANG_WEBHOOK_URL is set, but notifications are not yet available: "
-            "alerting is not built, nothing will be sent to it"
-        )
 
 
 @lru_cache(maxsize=1)

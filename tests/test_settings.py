@@ -288,28 +288,6 @@ def test_the_configuration_page_names_every_setting() -> None:
     assert missing == [], f"docs/configuration.md does not explain {missing}"
 
 
-@pytest.mark.parametrize(("gateway", "api"), [(True, False), (True, True), (False, True)])
-def test_a_webhook_url_makes_the_gateway_warn_once_that_notifications_are_not_available(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, gateway: bool, api: bool
-) -> None:
-    """Nothing is sent to TANFANG_WEBHOOK_URL yet: whoever set it must hear so at start."""
-    from tanfang import cli, runtime
-
-    async def run(*_args: object, **_kwargs: object) -> None:
-        return None
-
-    monkeypatch.setattr(runtime, "run", run)
-    monkeypatch.setattr(runtime, "install_stop_signals", lambda _stop: None)
-    secret_url = "https://hooks.example.org/t/s3cr3t-path"
-    settings = Settings(webhook_url=secret_url, admin_token=GOOD_TOKEN)
-    with caplog.at_level(logging.WARNING):
-        cli._run_parts(settings, gateway=gateway, api=api)
-    warnings = [r for r in caplog.records if "notifications are not yet available" in r.message]
-    assert len(warnings) == (1 if gateway else 0)
-    assert all(r.levelno == logging.WARNING for r in warnings)
-    assert secret_url not in caplog.text
-
-
 def test_without_a_webhook_url_nothing_is_said_about_notifications(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
