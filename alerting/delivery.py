@@ -34,6 +34,13 @@ BACKOFF_MAX_S: Final = 60.0
 _NEEDS_OPEN: Final = frozenset({Purpose.ALERT, Purpose.LAST_RESORT, Purpose.REMINDER})
 ACTOR: Final = "escalator"
 
+# Deliveries in flight at once per channel (TANFANG_WEBHOOK_CONCURRENCY): a receiver that
+# hangs holds at most this many; the rest wait their turn.
+DEFAULT_CONCURRENCY: Final = 64
+# A delivery that waited this long for a slot looks at its alert again before it is sent:
+# an ack committed meanwhile stops it.
+RECHECK_AFTER: Final = timedelta(milliseconds=50)
+
 # The ack link of (alert id, recipient key).
 AckUrls = Callable[[int, str], str | None]
 
@@ -47,12 +54,14 @@ class Deliverer:
         claimed_by: str,
         ack_urls: AckUrls,
         clock: Callable[[], datetime],
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._pool = pool
         self._channels = channels
         self._claimed_by = claimed_by
         self._ack_urls = ack_urls
         self._clock = clock
+        self._slots = {name: asyncio.Semaphore(concurrency) for name in channels}
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()
         self._done: list[tuple[Outcome, NewEntry]] = []
@@ -62,31 +71,44 @@ class Deliverer:
     def in_flight(self) -> frozenset[int]:
         return frozenset(self._in_flight)
 
-    async def dispatch(self, claimed: list[Claimed]) -> None:
+    async def dispatch(
+        self, claimed: list[Claimed], alerts: dict[int, Alert] | None = None
+    ) -> None:
         """Start delivering ``claimed`` (one task each); those whose alert is no longer
-        open when they ask for an ack are cancelled instead."""
+        open when they ask for an ack are cancelled instead. ``alerts``: their alerts as
+        just read in the transaction that claimed them (else they are read now)."""
         if not claimed:
             return
-        async with self._pool.connection() as conn:
-            alerts = await repo.get_many(conn, sorted({c.alert_id for c in claimed}))
+        if alerts is None:
+            async with self._pool.connection() as conn:
+                found = await repo.get_many(conn, sorted({c.alert_id for c in claimed}))
+            alerts = {alert_id: located.alert for alert_id, located in found.items()}
         now = self._clock()
         for c in claimed:
-            located = alerts.get(c.alert_id)
-            if located is None or _stale(c, located.alert):
-                status = "gone" if located is None else located.alert.status
+            alert = alerts.get(c.alert_id)
+            if alert is None or _stale(c, alert):
+                status = "gone" if alert is None else alert.status
                 self._finish(c, Outcome(c.id, "cancelled", now, None, f"alert {status}"), None)
                 continue
             self._in_flight.add(c.id)
-            task = asyncio.create_task(self._deliver(c, located.alert), name=f"notify-{c.id}")
+            task = asyncio.create_task(self._deliver(c, alert), name=f"notify-{c.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self, claimed: Claimed, alert: Alert) -> None:
         channel = self._channels.get(claimed.channel)
-        sent_at = self._clock()
         if channel is None:
             attempt = Attempt(False, "no_channel", 0, "channel not configured here", retry=False)
-        else:
+            self._finish(claimed, _outcome(claimed, attempt, self._clock()), attempt)
+            return
+        queued = self._clock()
+        async with self._slots[claimed.channel]:
+            if self._clock() - queued > RECHECK_AFTER and not await self._still_wanted(claimed):
+                # It waited behind a slow receiver: the alert was acked meanwhile.
+                outcome = Outcome(claimed.id, "cancelled", self._clock(), None, "alert not open")
+                self._finish(claimed, outcome, None)
+                return
+            sent_at = self._clock()
             ack_url = self._ack_urls(alert.id, claimed.recipient_key)
             try:
                 attempt = await channel.send(notice_of(claimed, alert, sent_at, ack_url))
@@ -95,6 +117,14 @@ class Deliverer:
                 log.exception("notification %s: channel %s raised", claimed.id, claimed.channel)
                 attempt = Attempt(False, "error", 0, type(exc).__name__)
         self._finish(claimed, _outcome(claimed, attempt, self._clock()), attempt)
+
+    async def _still_wanted(self, claimed: Claimed) -> bool:
+        if Purpose(claimed.purpose) not in _NEEDS_OPEN:
+            return True
+        async with self._pool.connection() as conn:
+            found = await repo.get_many(conn, [claimed.alert_id])
+        located = found.get(claimed.alert_id)
+        return located is not None and not _stale(claimed, located.alert)
 
     def _finish(self, claimed: Claimed, outcome: Outcome, attempt: Attempt | None) -> None:
         self._in_flight.discard(claimed.id)

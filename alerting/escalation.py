@@ -88,10 +88,11 @@ async def resolved(conn: Conn, alert_id: int, now: datetime) -> None:
 
 @dataclass(slots=True)
 class StepRun:
-    """What a turn of due steps did: the notifications it claimed for sending, and how late
-    each step ran (seconds)."""
+    """What a turn of due steps did: the notifications it claimed for sending, the alerts
+    they are of (as the turn left them), and how late each step ran (seconds)."""
 
     claimed: list[Claimed] = field(default_factory=list)
+    alerts: dict[int, Alert] = field(default_factory=dict)
     lateness_s: list[float] = field(default_factory=list)
 
 
@@ -122,7 +123,11 @@ async def run_due_steps(conn: Conn, now: datetime, seat: Seat, limit: int) -> St
             policy = await policy_repo.get_policy(conn, Severity(esc.severity))
             policies[esc.severity] = policy
         run.lateness_s.append((now - esc.due_at).total_seconds())
-        run.claimed += await _run_one(conn, esc, located, policy, now=now, seat=seat)
+        claimed = await _run_one(conn, esc, located, policy, now=now, seat=seat)
+        run.claimed += claimed
+    if run.claimed:
+        fresh = await repo.get_many(conn, sorted({c.alert_id for c in run.claimed}))
+        run.alerts = {alert_id: located.alert for alert_id, located in fresh.items()}
     return run
 
 

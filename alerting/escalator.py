@@ -24,7 +24,7 @@ from psycopg import AsyncConnection, sql
 from alerting import escalation_repo
 from alerting.channels import Channel
 from alerting.clearing import clear_alert
-from alerting.delivery import AckUrls, Deliverer
+from alerting.delivery import DEFAULT_CONCURRENCY, AckUrls, Deliverer
 from alerting.escalation import Seat, run_due_steps
 from alerting.lifecycle import subject_of
 from alerting.metrics import STEP_LATENESS, STEPS_LATE
@@ -69,6 +69,7 @@ class Escalator:
         instance: str,
         ack_urls: AckUrls,
         clock: Callable[[], datetime] = _now,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._pool = pool
         self._url = database_url
@@ -77,7 +78,12 @@ class Escalator:
         self._clock = clock
         self._wake = asyncio.Event()
         self._deliverer = Deliverer(
-            pool, self._channels, claimed_by=instance, ack_urls=ack_urls, clock=clock
+            pool,
+            self._channels,
+            claimed_by=instance,
+            ack_urls=ack_urls,
+            clock=clock,
+            concurrency=concurrency,
         )
         self._late_alert_may_be_open = True
         self.turns = 0
@@ -131,7 +137,7 @@ class Escalator:
         seat = Seat(tuple(self._channels), self._instance, lease_until)
         async with self._pool.connection() as conn, conn.transaction():
             run = await run_due_steps(conn, now, seat, BATCH)
-        await self._deliverer.dispatch(run.claimed)
+        await self._deliverer.dispatch(run.claimed, run.alerts)
         await self._watch_lateness(run.lateness_s, now)
         async with self._pool.connection() as conn, conn.transaction():
             retries = await escalation_repo.claim_deliveries(

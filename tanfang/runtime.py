@@ -165,6 +165,7 @@ async def run_escalator(settings: Settings, pool: Pool, stop: asyncio.Event) -> 
         build_channels(settings),
         instance=f"{socket.gethostname()}:{os.getpid()}:{settings.mqtt_client_id}",
         ack_urls=ack_urls,
+        concurrency=settings.webhook_concurrency,
     )
     await escalator.run(stop)
 

@@ -5,6 +5,7 @@ and last resort, resolution notices, two escalators → each step once."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,11 +13,13 @@ import pytest
 from alerting import services
 from alerting.escalator import Escalator
 from alerting.models import AckRequest, AlertSignal, AlertType, Outcome, ResolveRequest
+from alerting.webhook import WebhookChannel
 from care.audit import Actor
 from store.db import Conn
 from store.pool import Pool
 from tests.alerting.conftest import add_home
 from tests.alerting.recording_channel import RecordingChannel
+from tests.rig.webhook_receiver import WebhookReceiver
 
 T0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 OPERATOR = Actor("operator", "duty-desk", None)
@@ -231,3 +234,47 @@ async def test_two_escalators_on_one_database_send_each_step_once(
     sent = [n.alert["id"] for c in channels for n in c.sent]
     assert len(sent) == 60
     assert len(set(sent)) == 60
+
+
+async def test_a_notification_waiting_behind_a_hanging_receiver_is_dropped_once_acked(
+    pool: Pool, database_url: str, conn: Conn, clock: Clock
+) -> None:
+    await home_with_people(conn, contacts=0)
+    await add_home(conn, "KP-2", "pat-2")
+    async with WebhookReceiver() as rx:
+        rx.mode = "hang"
+        webhook = WebhookChannel(rx.url, None, timeout_s=30)
+        esc = Escalator(
+            pool,
+            database_url,
+            [webhook],
+            instance="esc-hang",
+            ack_urls=lambda a, k: None,
+            clock=clock,
+            concurrency=1,
+        )
+        first = await open_sos(conn)
+        await esc.turn()
+        await poll_until(lambda: len(rx.requests) == 1, "the first POST hangs")
+        second = (
+            await services.open_alert(conn, AlertSignal(AlertType.SOS, "KP-2", "pat-2"), T0)
+        ).alert.id
+        await esc.turn()  # its notification waits for the one slot
+        clock.move(1)
+        await services.acknowledge(conn, OPERATOR, second, AckRequest(by="小李"), clock())
+        rx.mode = "ok"
+        rx.release()
+        await wait_recorded(esc)
+        await webhook.aclose()
+    sent_for = [r.body["alert"]["id"] for r in rx.requests]
+    assert sent_for == [str(first)]
+    view = await services.alert_view(conn, OPERATOR, second)
+    assert [e.kind for e in view.timeline if e.kind.startswith(("notif", "not_"))] == ["not_sent"]
+
+
+async def poll_until(check: Callable[[], bool], what: str) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 5
+    while not check():
+        assert loop.time() < end, f"not yet: {what}"
+        await asyncio.sleep(0.005)

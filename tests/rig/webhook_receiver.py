@@ -96,11 +96,17 @@ class WebhookReceiver:
         tb: TracebackType | None,
     ) -> None:
         await self.stop_listening()
+        # Handlers end on their own (hanging ones released, connections closed under them):
+        # a cancelled handler task makes asyncio's stream protocol (3.11) log its
+        # CancelledError as an unhandled exception.
+        self._release.set()
         for writer in list(self._writers):
             writer.close()
-        for task in list(self._handlers):
-            task.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
+        if self._handlers:
+            _, stragglers = await asyncio.wait(set(self._handlers), timeout=1.0)
+            for task in stragglers:
+                task.cancel()
+            await asyncio.gather(*stragglers, return_exceptions=True)
 
     async def stop_listening(self) -> None:
         """Close the listening socket: connections made from now on are refused (those
