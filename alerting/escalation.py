@@ -112,7 +112,11 @@ async def run_due_steps(conn: Conn, now: datetime, seat: Seat, limit: int) -> St
     due = await escalation_repo.claim_due(conn, now, limit)
     if not due:
         return run
-    alerts = await repo.get_many(conn, [d.alert_id for d in due])
+    # The alerts are locked, skipping those being changed (an ack, a new event: their steps
+    # run next turn): a turn never waits for a lock, so it cannot deadlock with an ack that
+    # holds its alert and waits for the escalation row. An ack that comes during the turn
+    # waits for its commit, and the notifications made here go out right after it.
+    alerts = await repo.get_many(conn, [d.alert_id for d in due], lock=True)
     policies: dict[str, Policy] = {}
     for esc in due:
         located = alerts.get(esc.alert_id)

@@ -278,3 +278,26 @@ async def poll_until(check: Callable[[], bool], what: str) -> None:
     while not check():
         assert loop.time() < end, f"not yet: {what}"
         await asyncio.sleep(0.005)
+
+
+async def test_a_turn_never_waits_for_an_ack_in_progress_and_sends_nothing_after_it(
+    pool: Pool, conn: Conn, escalator: Escalator, channel: RecordingChannel
+) -> None:
+    """An ack holds its alert until it commits, and then moves the escalation row. A turn
+    that met it waiting would deadlock with it; a turn that ignored it could send a step
+    the ack was stopping. The turn skips the alert, and after the ack there is no step."""
+    await home_with_people(conn)
+    await add_home(conn, "KP-2", "pat-2")
+    acked = await open_sos(conn)
+    other = (await services.open_alert(conn, AlertSignal(AlertType.SOS, "KP-2", "pat-2"), T0)).alert
+    async with pool.connection() as c, c.transaction():
+        # The ack's first statement: its alert locked; the escalation row not yet.
+        await c.execute("SELECT 1 FROM alerts WHERE id = %s FOR UPDATE", (acked,))
+        async with asyncio.timeout(5):
+            await escalator.turn()
+        await wait_recorded(escalator)
+        assert [n.alert["id"] for n in channel.sent] == [str(other.id)]
+        await services.acknowledge(c, OPERATOR, acked, AckRequest(by="小李"), T0)
+    await escalator.turn()
+    await wait_recorded(escalator)
+    assert [n.alert["id"] for n in channel.sent] == [str(other.id)]
