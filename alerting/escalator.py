@@ -53,6 +53,8 @@ RECORD_EVERY_S: Final = 0.02
 # Waiting for deliveries in flight at shutdown.
 DRAIN_S: Final = 2.0
 LISTEN_RETRY_MAX_S: Final = 2.0
+# After a failed turn: soon enough for a due SOS step, slow enough not to spin on a fault.
+FAILED_TURN_PAUSE_S: Final = 0.5
 
 
 def _now() -> datetime:
@@ -115,14 +117,20 @@ class Escalator:
             try:
                 busy = await self.turn()
                 pause = 0.0 if busy else await self._until_due()
-            except (psycopg.Error, OSError) as exc:
+            except Exception as exc:
+                # Whatever it is (a database outage, a bug), the process's other parts keep
+                # running and the escalator tries again: logged once while it lasts (class
+                # and SQLSTATE only for the database: its messages can quote row values).
                 if not failing:
-                    log.error(
-                        "escalator turn failed (%s, SQLSTATE %s); trying again",
-                        type(exc).__name__,
-                        getattr(exc, "sqlstate", None),
-                    )
-                failing, pause = True, 0.5
+                    if isinstance(exc, psycopg.Error | OSError):
+                        log.error(
+                            "escalator turn failed (%s, SQLSTATE %s); trying again",
+                            type(exc).__name__,
+                            getattr(exc, "sqlstate", None),
+                        )
+                    else:
+                        log.exception("escalator turn failed; trying again")
+                failing, pause = True, FAILED_TURN_PAUSE_S
             else:
                 failing = False
             if pause > 0:
@@ -195,7 +203,7 @@ class Escalator:
                     self._wake.set()
             except (psycopg.Error, OSError) as exc:
                 log.warning("escalator could not record deliveries (%s)", type(exc).__name__)
-                await first_of(stop.wait(), limit_s=0.5)
+                await first_of(stop.wait(), limit_s=FAILED_TURN_PAUSE_S)
             await first_of(stop.wait(), limit_s=RECORD_EVERY_S)
 
     async def _renew(self, stop: asyncio.Event) -> None:

@@ -301,3 +301,26 @@ async def test_a_turn_never_waits_for_an_ack_in_progress_and_sends_nothing_after
     await escalator.turn()
     await wait_recorded(escalator)
     assert [n.alert["id"] for n in channel.sent] == [str(other.id)]
+
+
+async def test_the_escalator_outlives_a_failing_turn_and_sends_once_the_fault_is_gone(
+    pool: Pool, database_url: str, conn: Conn
+) -> None:
+    await home_with_people(conn, contacts=0)
+    await conn.execute("UPDATE on_call_shifts SET starts_at = now() - interval '1 hour'")
+    await conn.execute("UPDATE on_call_shifts SET ends_at = now() + interval '1 hour'")
+    channel = RecordingChannel()
+    esc = Escalator(pool, database_url, [channel], instance="esc-run", ack_urls=lambda a, k: None)
+    stop = asyncio.Event()
+    await conn.execute("ALTER TABLE alert_escalations RENAME TO alert_escalations_away")
+    running = asyncio.create_task(esc.run(stop))
+    try:
+        await poll_until(lambda: esc.turns >= 1, "a failing turn")
+        await conn.execute("ALTER TABLE alert_escalations_away RENAME TO alert_escalations")
+        await open_sos(conn, datetime.now(UTC))
+        await channel.wait_for(1)
+        assert not running.done()
+    finally:
+        stop.set()
+        await running
+    assert channel.closed
