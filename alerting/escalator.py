@@ -48,6 +48,9 @@ IDLE_MAX_S: Final = 5.0
 # A step this late is the escalator's own fault (overloaded, stalled, the database slow):
 # someone must know.
 LATE_S: Final = 10.0
+# escalation_late clears itself once steps have run on time this long: a backlog worked
+# off is not over at its first on-time step.
+LATE_CLEAR_AFTER: Final = timedelta(minutes=5)
 # How often finished deliveries are written down (in one transaction each time).
 RECORD_EVERY_S: Final = 0.02
 # Waiting for deliveries in flight at shutdown.
@@ -88,6 +91,7 @@ class Escalator:
             concurrency=concurrency,
         )
         self._late_alert_may_be_open = True
+        self._last_late: datetime | None = None
         self.turns = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -181,7 +185,8 @@ class Escalator:
             async with self._pool.connection() as conn, conn.transaction():
                 await open_alert(conn, signal, now)
             self._late_alert_may_be_open = True
-        elif lateness_s and self._late_alert_may_be_open:
+            self._last_late = now
+        elif lateness_s and self._late_alert_may_be_open and self._on_time_since(now):
             subject = subject_of(AlertType.ESCALATION_LATE, None, None)
             async with self._pool.connection() as conn, conn.transaction():
                 await clear_alert(
@@ -193,6 +198,10 @@ class Escalator:
                     outcome=Outcome.OTHER,
                 )
             self._late_alert_may_be_open = False
+
+    def _on_time_since(self, now: datetime) -> bool:
+        """No step ran late for ``LATE_CLEAR_AFTER`` (or since this escalator started)."""
+        return self._last_late is None or now - self._last_late >= LATE_CLEAR_AFTER
 
     async def _record(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

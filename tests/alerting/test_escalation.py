@@ -324,3 +324,34 @@ async def test_the_escalator_outlives_a_failing_turn_and_sends_once_the_fault_is
         stop.set()
         await running
     assert channel.closed
+
+
+async def test_a_step_run_late_raises_escalation_late_which_clears_when_steps_are_on_time(
+    conn: Conn, escalator: Escalator, channel: RecordingChannel, clock: Clock
+) -> None:
+    await home_with_people(conn)
+    await open_sos(conn)
+    clock.move(11)  # the first step was due at 0
+    await turn_and_settle(escalator, channel, 1)
+    late = await services.list_alerts(
+        conn,
+        OPERATOR,
+        status=None,
+        elder_id=None,
+        alert_type=AlertType.ESCALATION_LATE,
+        before_id=None,
+        limit=5,
+    )
+    assert [(a.status, a.severity, a.elder_id) for a in late] == [("open", "high", None)]
+    await turn_and_settle(escalator, channel, 2)  # escalation_late itself reaches the on-call
+    clock.move(60)  # the contacts step, on time, but a minute after a late one
+    await turn_and_settle(escalator, channel, 3)
+    still = await services.alert_view(conn, OPERATOR, late[0].id)
+    assert still.alert.status == "open"
+    clock.move(180)
+    await turn_and_settle(escalator, channel, 5)
+    clock.move(600)  # on time, more than five minutes after the late step
+    await turn_and_settle(escalator, channel, 7)  # the town, and the resolution notice
+    cleared = await services.alert_view(conn, OPERATOR, late[0].id)
+    assert cleared.alert.status == "resolved"
+    assert cleared.alert.notes == "cleared: escalator on time"
