@@ -22,7 +22,7 @@ import psycopg
 from psycopg import AsyncConnection, sql
 
 from alerting import escalation_repo
-from alerting.channels import Channel
+from alerting.channels import Channel, falls_back
 from alerting.clearing import clear_alert
 from alerting.delivery import DEFAULT_CONCURRENCY, AckUrls, Deliverer
 from alerting.escalation import Seat, run_due_steps
@@ -79,6 +79,8 @@ class Escalator:
         self._pool = pool
         self._url = database_url
         self._channels = {c.name: c for c in channels}
+        # The recipients' fallback chain (apprise channels), in the order configured.
+        self._chain = tuple(c.name for c in channels if falls_back(c))
         self._instance = instance
         self._clock = clock
         self._wake = asyncio.Event()
@@ -89,6 +91,7 @@ class Escalator:
             ack_urls=ack_urls,
             clock=clock,
             concurrency=concurrency,
+            chain=self._chain,
         )
         self._late_alert_may_be_open = True
         self._last_late: datetime | None = None
@@ -98,8 +101,8 @@ class Escalator:
         """Until ``stop``: listen, run due steps, deliver, record, renew leases."""
         if not self._channels:
             log.warning(
-                "no notification channel is configured (TANFANG_WEBHOOK_URL): alerts escalate"
-                " and are shown, but nobody is sent anything"
+                "no notification channel is configured (TANFANG_WEBHOOK_URL, TANFANG_NOTIFY_URLS):"
+                " alerts escalate and are shown, but nobody is sent anything"
             )
         try:
             async with asyncio.TaskGroup() as group:
@@ -146,7 +149,7 @@ class Escalator:
         self.turns += 1
         now = self._clock()
         lease_until = now + timedelta(seconds=LEASE_S)
-        seat = Seat(tuple(self._channels), self._instance, lease_until)
+        seat = Seat(tuple(self._channels), self._instance, lease_until, chain=self._chain)
         async with self._pool.connection() as conn, conn.transaction():
             run = await run_due_steps(conn, now, seat, BATCH)
         await self._deliverer.dispatch(run.claimed, run.alerts)
