@@ -212,3 +212,21 @@ async def test_the_setting_makes_one_chained_channel_per_url_in_order() -> None:
     assert all(falls_back(c) for c in channels)
     for c in channels:
         await c.aclose()
+
+
+async def test_the_process_wires_the_webhook_then_the_chain_in_the_order_of_the_setting() -> None:
+    from tanfang.runtime import build_channels
+    from tanfang.settings import Settings
+
+    settings = Settings(
+        webhook_url="http://127.0.0.1:9/hook",
+        notify_urls="json://127.0.0.1:9/sms?-to={phone},mailto://127.0.0.1:9?from=t@example.test",
+    )
+    channels = build_channels(settings)
+    assert [(c.name, falls_back(c)) for c in channels] == [
+        ("webhook", False),
+        ("apprise:json", True),
+        ("apprise:mailto", True),
+    ]
+    for c in channels:
+        await c.aclose()
