@@ -123,6 +123,16 @@ class AppriseChannel:
                 sent = await asyncio.wrap_future(future)
         except TimeoutError:
             attempt = _failed("timeout", started, "no answer within the timeout", retry=True)
+        except Exception as exc:
+            # apprise is not meant to raise; if it does, this attempt fails. Its message may
+            # quote the URL: only the class name is kept.
+            log.warning(
+                "%s notification %s: apprise raised %s",
+                self._name,
+                notice.notification_id,
+                type(exc).__name__,
+            )
+            attempt = _failed("error", started, type(exc).__name__, retry=True)
         else:
             attempt = _attempt_of(sent, started)
         log.info(

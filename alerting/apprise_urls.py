@@ -111,14 +111,16 @@ def channel_names(urls: list[NotifyUrl]) -> list[str]:
 
 
 # Sent from our own worker threads one service at a time (no apprise thread pools, no
-# apprise time limit: the channel bounds both); nothing written to disk; English log
-# lines, which the channel reads to tell a refusal from a timeout.
+# apprise time limit: the channel bounds both); nothing written to disk (neither apprise's
+# persistent store nor its captured log lines, which hold payloads); English log lines,
+# which the channel reads to tell a refusal from a timeout.
 @cache
 def asset() -> apprise.AppriseAsset:
     return apprise.AppriseAsset(
         async_mode=False,
         service_timeout=0,
         storage_mode="memory",
+        result_log_disk_size=0,
         language="en",
         secure_logging=True,
     )

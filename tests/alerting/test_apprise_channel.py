@@ -230,3 +230,18 @@ async def test_the_process_wires_the_webhook_then_the_chain_in_the_order_of_the_
     ]
     for c in channels:
         await c.aclose()
+
+
+async def test_apprise_raising_fails_the_attempt_without_its_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def boom(url: str, title: str, body: str, cap_s: float) -> None:
+        raise ValueError(f"cannot parse {url}")
+
+    monkeypatch.setattr("alerting.apprise_channel._deliver", boom)
+    bot = channel("json://bot:S3cretPw@127.0.0.1:9/bot")
+    with root_records() as records:
+        attempt = await bot.send(notice())
+    await bot.aclose()
+    assert (attempt.ok, attempt.result, attempt.error) == (False, "error", "ValueError")
+    assert not [r for r in records if "S3cretPw" in r.getMessage()]
