@@ -107,9 +107,15 @@ def build(
     rows: Iterable[dict[str, Any]],
     alerts: dict[tuple[str | None, str], int],
 ) -> MonthlyReport:
-    """The table from the per-town counts and the alert counts by (town, type)."""
+    """The table from the per-town counts and the alert counts by (town, type). A town with
+    alerts but no elder on file by the month's end (a file opened later) still has its row,
+    so that the total counts every alert."""
     towns: list[dict[str, Any]] = []
     total: dict[str, Any] = {key: 0 for key, _ in COUNT_COLUMNS + ALERT_COLUMNS}
+    rows = list(rows)
+    listed = {raw["town"] for raw in rows}
+    alert_only = {t for t, _ in alerts if t not in listed}
+    rows += [{"town": t} for t in sorted(alert_only, key=lambda t: (t is None, t or ""))]
     for raw in rows:
         row = {key: int(raw.get(key) or 0) for key, _ in COUNT_COLUMNS}
         for key, _ in ALERT_COLUMNS:
