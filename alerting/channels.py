@@ -62,7 +62,11 @@ class Attempt:
 
 
 class Channel(Protocol):
-    """A notification channel; ``name`` goes into the timeline (``webhook``, ``apprise:…``)."""
+    """A notification channel; ``name`` goes into the timeline (``webhook``, ``apprise:…``).
+
+    A channel is a machine integration (the webhook: it gets every notification) unless it
+    says ``chained = True`` (``falls_back``): then it is a link of each recipient's fallback
+    chain, tried in order until one reaches the person."""
 
     @property
     def name(self) -> str: ...
@@ -70,3 +74,9 @@ class Channel(Protocol):
     async def send(self, notice: Notice) -> Attempt: ...
 
     async def aclose(self) -> None: ...
+
+
+def falls_back(channel: Channel) -> bool:
+    """Whether ``channel`` is a link of the recipients' fallback chain (``chained = True``:
+    the apprise channels) rather than a machine integration that gets every notification."""
+    return getattr(channel, "chained", False) is True

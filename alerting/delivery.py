@@ -4,7 +4,9 @@ A slow or dead receiver holds its own deliveries only: every notification is a t
 own (a channel bounds how many it has in flight), so no alert waits behind another. How
 each attempt went is recorded in a batch (``record``): the notification's state (sent,
 retried with backoff until ``give_up_at``, failed) and a timeline row with the channel, the
-result, the error and the duration. While a notification is being sent its lease is renewed
+result, the error and the duration. A failed attempt on a channel of the recipient's
+fallback chain makes, in the same transaction, the notification on the chain's next channel
+("keep trying until reached"). While a notification is being sent its lease is renewed
 (``renew``), so that another escalator takes it over only when this one is dead.
 """
 
@@ -12,13 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
 from alerting import escalation_repo, repo
 from alerting.channels import Attempt, Channel, Purpose
-from alerting.escalation_repo import Claimed, Outcome
+from alerting.escalation_repo import Claimed, Fallback, Outcome
 from alerting.metrics import NOTIFICATIONS, NOTIFY_SECONDS
 from alerting.models import Alert, Status
 from alerting.notices import notice_of
@@ -32,6 +34,9 @@ BACKOFF_FIRST_S: Final = 1.0
 BACKOFF_MAX_S: Final = 60.0
 # A notification that asks for an ack is sent only while its alert is open.
 _NEEDS_OPEN: Final = frozenset({Purpose.ALERT, Purpose.LAST_RESORT, Purpose.REMINDER})
+# Those that move on along the recipient's fallback chain when an attempt fails (a
+# resolution notice goes where the alert reached; a last resort went everywhere at once).
+_FALLS_BACK: Final = frozenset({Purpose.ALERT, Purpose.REMINDER})
 ACTOR: Final = "escalator"
 
 # Deliveries in flight at once per channel (TANFANG_WEBHOOK_CONCURRENCY): a receiver that
@@ -55,9 +60,14 @@ class Deliverer:
         ack_urls: AckUrls,
         clock: Callable[[], datetime],
         concurrency: int = DEFAULT_CONCURRENCY,
+        chain: Sequence[str] = (),
     ) -> None:
+        """``chain``: the channels of each recipient's fallback chain, in order; a failed
+        attempt on one makes the notification on the next at once (the failed one keeps
+        its retries)."""
         self._pool = pool
         self._channels = channels
+        self._chain = tuple(chain)
         self._claimed_by = claimed_by
         self._ack_urls = ack_urls
         self._clock = clock
@@ -65,6 +75,7 @@ class Deliverer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()
         self._done: list[tuple[Outcome, NewEntry]] = []
+        self._fallbacks: list[Fallback] = []
         self.recorded = asyncio.Event()  # set when there is something to record
 
     @property
@@ -134,6 +145,9 @@ class Deliverer:
         kind = "notified" if outcome.status == "sent" else "notify_failed"
         if attempt is None:
             kind = "not_sent"
+        fallback = None if attempt is None or attempt.ok else self._next_in_chain(claimed)
+        if fallback is not None:
+            self._fallbacks.append(Fallback(claimed.id, fallback, outcome.at))
         entry = NewEntry(
             claimed.alert_id,
             outcome.at,
@@ -154,24 +168,37 @@ class Deliverer:
                 "next_attempt_at": None
                 if outcome.next_attempt_at is None
                 else outcome.next_attempt_at.isoformat(),
+                **({} if fallback is None else {"fallback": fallback}),
             },
         )
         self._done.append((outcome, entry))
         self.recorded.set()
+
+    def _next_in_chain(self, claimed: Claimed) -> str | None:
+        """The channel after the claimed one in the recipient's chain, if any."""
+        if Purpose(claimed.purpose) not in _FALLS_BACK or claimed.channel not in self._chain:
+            return None
+        index = self._chain.index(claimed.channel)
+        return self._chain[index + 1] if index + 1 < len(self._chain) else None
 
     async def record(self) -> int:
         """Write down how the finished attempts went, in one transaction. On a database
         fault they are kept and written next time."""
         self.recorded.clear()
         done, self._done = self._done, []
+        fallbacks, self._fallbacks = self._fallbacks, []
         if not done:
             return 0
         try:
             async with self._pool.connection() as conn, conn.transaction():
                 await escalation_repo.settle(conn, [o for o, _ in done], self._claimed_by)
                 await repo.add_timeline_many(conn, [e for _, e in done])
+                if fallbacks:
+                    await escalation_repo.add_fallbacks(conn, fallbacks)
+                    await escalation_repo.wake(conn)
         except BaseException:
             self._done[:0] = done
+            self._fallbacks[:0] = fallbacks
             raise
         return len(done)
 

@@ -98,11 +98,22 @@ class StepRun:
 
 @dataclass(frozen=True, slots=True)
 class Seat:
-    """Who runs the steps: its channels, its name on the claims, and its lease."""
+    """Who runs the steps: its channels, its name on the claims, and its lease. ``chain``:
+    those of ``channels`` that are each recipient's fallback chain, in order (the apprise
+    channels); the others (the webhook) get every notification."""
 
     channels: Sequence[str]
     claimed_by: str
     lease_until: datetime
+    chain: Sequence[str] = ()
+
+    def made_on(self, purpose: Purpose) -> list[str]:
+        """The channels a step's notification goes to at once: every channel outside the
+        chain and the chain's first (the delivery moves on to the next when an attempt
+        fails); a last resort goes to every channel."""
+        if purpose is Purpose.LAST_RESORT or not self.chain:
+            return list(self.channels)
+        return [c for c in self.channels if c not in self.chain] + [self.chain[0]]
 
 
 async def run_due_steps(conn: Conn, now: datetime, seat: Seat, limit: int) -> StepRun:
@@ -112,7 +123,11 @@ async def run_due_steps(conn: Conn, now: datetime, seat: Seat, limit: int) -> St
     due = await escalation_repo.claim_due(conn, now, limit)
     if not due:
         return run
-    alerts = await repo.get_many(conn, [d.alert_id for d in due])
+    # The alerts are locked, skipping those being changed (an ack, a new event: their steps
+    # run next turn): a turn never waits for a lock, so it cannot deadlock with an ack that
+    # holds its alert and waits for the escalation row. An ack that comes during the turn
+    # waits for its commit, and the notifications made here go out right after it.
+    alerts = await repo.get_many(conn, [d.alert_id for d in due], lock=True)
     policies: dict[str, Policy] = {}
     for esc in due:
         located = alerts.get(esc.alert_id)
@@ -207,7 +222,7 @@ async def _run_step(
             give_up,
         )
         for r in recipients
-        for channel in seat.channels
+        for channel in seat.made_on(purpose)
     ]
     claimed = await escalation_repo.add_notifications(
         conn, made, now, claimed_by=seat.claimed_by, lease_until=seat.lease_until
@@ -264,7 +279,7 @@ async def _ack_timed_out(
             _give_up_at(now, first),
         )
         for r in reminded
-        for channel in seat.channels
+        for channel in seat.made_on(Purpose.REMINDER)
     ]
     log.info("alert %s: acked %ss ago and not resolved: open again", alert.id, policy.ack_timeout_s)
     return await escalation_repo.add_notifications(

@@ -258,6 +258,37 @@ async def settle(conn: Conn, outcomes: Sequence[Outcome], claimed_by: str) -> No
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """An attempt of notification ``failed_id`` failed: the same notification goes to the
+    next channel of the recipient's chain, ``channel``, from ``at``."""
+
+    failed_id: int
+    channel: str
+    at: datetime
+
+
+async def add_fallbacks(conn: Conn, fallbacks: Sequence[Fallback]) -> None:
+    """Make each fallback's notification: the failed one's alert, cycle, step, purpose,
+    recipient and give-up time on the next channel, due at once for any escalator, unclaimed
+    — only while the alert is open. One made before (an earlier failed attempt) is left as
+    it is: the unique key holds the channel."""
+    if not fallbacks:
+        return
+    async with conn.cursor() as cur:
+        await cur.executemany(
+            "INSERT INTO notifications (alert_id, cycle, step, level, purpose, recipient_role,"
+            " recipient_key, recipient_name, recipient_phone, channel, created_at,"
+            " next_attempt_at, give_up_at)"
+            " SELECT n.alert_id, n.cycle, n.step, n.level, n.purpose, n.recipient_role,"
+            " n.recipient_key, n.recipient_name, n.recipient_phone, %s, %s, %s, n.give_up_at"
+            " FROM notifications n JOIN alerts a ON a.id = n.alert_id"
+            " WHERE n.id = %s AND a.status = 'open'"
+            " ON CONFLICT DO NOTHING",
+            [(f.channel, f.at, f.at, f.failed_id) for f in fallbacks],
+        )
+
+
 async def earliest_due(conn: Conn) -> datetime | None:
     """The earliest time an escalation step or a delivery attempt is due (a claimed
     delivery: when its lease runs out)."""

@@ -22,7 +22,7 @@ import psycopg
 from psycopg import AsyncConnection, sql
 
 from alerting import escalation_repo
-from alerting.channels import Channel
+from alerting.channels import Channel, falls_back
 from alerting.clearing import clear_alert
 from alerting.delivery import DEFAULT_CONCURRENCY, AckUrls, Deliverer
 from alerting.escalation import Seat, run_due_steps
@@ -48,11 +48,16 @@ IDLE_MAX_S: Final = 5.0
 # A step this late is the escalator's own fault (overloaded, stalled, the database slow):
 # someone must know.
 LATE_S: Final = 10.0
+# escalation_late clears itself once steps have run on time this long: a backlog worked
+# off is not over at its first on-time step.
+LATE_CLEAR_AFTER: Final = timedelta(minutes=5)
 # How often finished deliveries are written down (in one transaction each time).
 RECORD_EVERY_S: Final = 0.02
 # Waiting for deliveries in flight at shutdown.
 DRAIN_S: Final = 2.0
 LISTEN_RETRY_MAX_S: Final = 2.0
+# After a failed turn: soon enough for a due SOS step, slow enough not to spin on a fault.
+FAILED_TURN_PAUSE_S: Final = 0.5
 
 
 def _now() -> datetime:
@@ -74,6 +79,8 @@ class Escalator:
         self._pool = pool
         self._url = database_url
         self._channels = {c.name: c for c in channels}
+        # The recipients' fallback chain (apprise channels), in the order configured.
+        self._chain = tuple(c.name for c in channels if falls_back(c))
         self._instance = instance
         self._clock = clock
         self._wake = asyncio.Event()
@@ -84,16 +91,18 @@ class Escalator:
             ack_urls=ack_urls,
             clock=clock,
             concurrency=concurrency,
+            chain=self._chain,
         )
         self._late_alert_may_be_open = True
+        self._last_late: datetime | None = None
         self.turns = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until ``stop``: listen, run due steps, deliver, record, renew leases."""
         if not self._channels:
             log.warning(
-                "no notification channel is configured (TANFANG_WEBHOOK_URL): alerts escalate"
-                " and are shown, but nobody is sent anything"
+                "no notification channel is configured (TANFANG_WEBHOOK_URL, TANFANG_NOTIFY_URLS):"
+                " alerts escalate and are shown, but nobody is sent anything"
             )
         try:
             async with asyncio.TaskGroup() as group:
@@ -115,14 +124,20 @@ class Escalator:
             try:
                 busy = await self.turn()
                 pause = 0.0 if busy else await self._until_due()
-            except (psycopg.Error, OSError) as exc:
+            except Exception as exc:
+                # Whatever it is (a database outage, a bug), the process's other parts keep
+                # running and the escalator tries again: logged once while it lasts (class
+                # and SQLSTATE only for the database: its messages can quote row values).
                 if not failing:
-                    log.error(
-                        "escalator turn failed (%s, SQLSTATE %s); trying again",
-                        type(exc).__name__,
-                        getattr(exc, "sqlstate", None),
-                    )
-                failing, pause = True, 0.5
+                    if isinstance(exc, psycopg.Error | OSError):
+                        log.error(
+                            "escalator turn failed (%s, SQLSTATE %s); trying again",
+                            type(exc).__name__,
+                            getattr(exc, "sqlstate", None),
+                        )
+                    else:
+                        log.exception("escalator turn failed; trying again")
+                failing, pause = True, FAILED_TURN_PAUSE_S
             else:
                 failing = False
             if pause > 0:
@@ -134,7 +149,7 @@ class Escalator:
         self.turns += 1
         now = self._clock()
         lease_until = now + timedelta(seconds=LEASE_S)
-        seat = Seat(tuple(self._channels), self._instance, lease_until)
+        seat = Seat(tuple(self._channels), self._instance, lease_until, chain=self._chain)
         async with self._pool.connection() as conn, conn.transaction():
             run = await run_due_steps(conn, now, seat, BATCH)
         await self._deliverer.dispatch(run.claimed, run.alerts)
@@ -173,7 +188,8 @@ class Escalator:
             async with self._pool.connection() as conn, conn.transaction():
                 await open_alert(conn, signal, now)
             self._late_alert_may_be_open = True
-        elif lateness_s and self._late_alert_may_be_open:
+            self._last_late = now
+        elif lateness_s and self._late_alert_may_be_open and self._on_time_since(now):
             subject = subject_of(AlertType.ESCALATION_LATE, None, None)
             async with self._pool.connection() as conn, conn.transaction():
                 await clear_alert(
@@ -186,6 +202,10 @@ class Escalator:
                 )
             self._late_alert_may_be_open = False
 
+    def _on_time_since(self, now: datetime) -> bool:
+        """No step ran late for ``LATE_CLEAR_AFTER`` (or since this escalator started)."""
+        return self._last_late is None or now - self._last_late >= LATE_CLEAR_AFTER
+
     async def _record(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await first_of(stop.wait(), self._deliverer.recorded.wait(), limit_s=IDLE_MAX_S)
@@ -195,7 +215,7 @@ class Escalator:
                     self._wake.set()
             except (psycopg.Error, OSError) as exc:
                 log.warning("escalator could not record deliveries (%s)", type(exc).__name__)
-                await first_of(stop.wait(), limit_s=0.5)
+                await first_of(stop.wait(), limit_s=FAILED_TURN_PAUSE_S)
             await first_of(stop.wait(), limit_s=RECORD_EVERY_S)
 
     async def _renew(self, stop: asyncio.Event) -> None:

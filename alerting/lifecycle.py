@@ -94,6 +94,15 @@ _DEVICE_NAMES: Final[dict[str, str]] = {
 }
 
 
+def type_title(alert_type: str) -> str:
+    """The short Chinese title of an alert type (``SOS 求助``); the type itself when it is
+    not one of ours."""
+    try:
+        return _TITLES[AlertType(alert_type)]
+    except ValueError:
+        return alert_type
+
+
 def severity_of(alert_type: AlertType, given: Severity | None = None) -> Severity:
     return given if given is not None else DEFAULT_SEVERITY[alert_type]
 

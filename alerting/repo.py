@@ -196,10 +196,13 @@ _GET_MANY = sql.SQL(
 ).format(columns=_ALERT_COLUMNS)
 
 
-async def get_many(conn: Conn, alert_ids: list[int]) -> dict[int, Located]:
-    """The alerts of ``alert_ids`` (those that exist) by id, with their elders' towns."""
+async def get_many(conn: Conn, alert_ids: list[int], *, lock: bool = False) -> dict[int, Located]:
+    """The alerts of ``alert_ids`` (those that exist) by id, with their elders' towns.
+    ``lock``: locked for change until the transaction ends, leaving out (never waiting
+    for) those another transaction is changing."""
+    query = _GET_MANY + sql.SQL(" FOR NO KEY UPDATE OF a SKIP LOCKED") if lock else _GET_MANY
     found: dict[int, Located] = {}
-    for row in await fetch_rows(conn, _GET_MANY, (alert_ids,)):
+    for row in await fetch_rows(conn, query, (alert_ids,)):
         town = row.pop("town")
         alert = Alert.model_validate(row)
         found[alert.id] = Located(alert, town)

@@ -13,8 +13,6 @@ counts. A refused visit is counted as a refusal, not as a visit.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +20,8 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import orjson
-from openpyxl import Workbook
 
-from care import report_repo
+from care import report_repo, tables
 from care.month import Month, as_of
 from store.db import Conn
 
@@ -110,9 +107,15 @@ def build(
     rows: Iterable[dict[str, Any]],
     alerts: dict[tuple[str | None, str], int],
 ) -> MonthlyReport:
-    """The table from the per-town counts and the alert counts by (town, type)."""
+    """The table from the per-town counts and the alert counts by (town, type). A town with
+    alerts but no elder on file by the month's end (a file opened later) still has its row,
+    so that the total counts every alert."""
     towns: list[dict[str, Any]] = []
     total: dict[str, Any] = {key: 0 for key, _ in COUNT_COLUMNS + ALERT_COLUMNS}
+    rows = list(rows)
+    listed = {raw["town"] for raw in rows}
+    alert_only = {t for t, _ in alerts if t not in listed}
+    rows += [{"town": t} for t in sorted(alert_only, key=lambda t: (t is None, t or ""))]
     for raw in rows:
         row = {key: int(raw.get(key) or 0) for key, _ in COUNT_COLUMNS}
         for key, _ in ALERT_COLUMNS:
@@ -164,20 +167,12 @@ def table_rows(report: MonthlyReport) -> list[list[Any]]:
 
 def to_csv(report: MonthlyReport) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel opens the Chinese headings correctly."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(table_rows(report))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return tables.csv_bytes(table_rows(report))
 
 
 def to_xlsx(report: MonthlyReport) -> bytes:
     """One sheet: the caption, then the table as in the CSV (numbers stay numbers)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(TITLE)
-    for row in [[caption_of(report)], *table_rows(report)]:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return tables.xlsx_bytes(TITLE, [[caption_of(report)], *table_rows(report)])
 
 
 def caption_of(report: MonthlyReport) -> str:

@@ -6,18 +6,27 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final, TypeVar
 
 import typer
 from pydantic import ValidationError
 
+from care.audit import Actor
 from tanfang.failure import needs_extra, one_line_errors, settings_problems
 from tanfang.settings import Settings, get_settings, warn_at_start
 
 if TYPE_CHECKING:
+    from alerting.kpi import AlertKpis
     from care.month import Month
     from care.report import MonthlyReport
+    from store.db import Conn
+
+T = TypeVar("T")
+
+# The actor of an export from the command line in the audit log: whoever holds the URL.
+CLI_ACTOR: Final = Actor("cli", "admin")
 
 app = typer.Typer(
     name="tanfang",
@@ -165,50 +174,93 @@ def report_monthly(
     ] = None,
 ) -> None:
     """The monthly statistics table (探訪關愛服務情況統計表)."""
-    from datetime import UTC, datetime
-    from pathlib import Path
+    from care import report, visit_services
 
-    from care import report
-    from care.errors import InvalidFieldError
+    settings, asked, today = _report_month(month)
+    _check_format(fmt, report.FORMATS)
+
+    async def work(conn: Conn) -> MonthlyReport:
+        return await visit_services.monthly_report(
+            conn, CLI_ACTOR, asked, town, today=today, tz=settings.tz, fmt=fmt
+        )
+
+    _write_report(report.render(_run_report(settings, work), fmt), output)
+
+
+@report_app.command("alerts")
+@one_line_errors
+def report_alerts(
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+    town: Annotated[str | None, typer.Option()] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json, csv or xlsx")] = "json",
+    output: Annotated[
+        str | None,
+        typer.Option("--out", "--output", "-o", help="write to this file, not stdout"),
+    ] = None,
+) -> None:
+    """The alerts' response times per severity beside the telecare targets
+    (告警響應時間統計表): the same figures as GET /reports/alerts."""
+    from alerting import kpi_export, kpi_services
+
+    settings, asked, _ = _report_month(month)
+    _check_format(fmt, kpi_export.FORMATS)
+
+    async def work(conn: Conn) -> AlertKpis:
+        return await kpi_services.alert_kpis(conn, CLI_ACTOR, asked, town, tz=settings.tz, fmt=fmt)
+
+    _write_report(kpi_export.render(_run_report(settings, work), fmt), output)
+
+
+def _report_month(month: str) -> tuple[Settings, Month, date]:
+    """The settings, the ``--month`` asked (a usage error when it is no month of the
+    service) and today in TANFANG_TIMEZONE."""
+    from datetime import UTC, datetime
+
     from care.month import Month
 
     settings = _settings("database_url")
-    assert settings.database_url is not None
     today = datetime.now(UTC).astimezone(settings.tz).date()
     try:
-        asked = Month.asked(month, today)
+        return settings, Month.asked(month, today), today
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--month") from exc
-    if fmt not in report.FORMATS:
-        raise typer.BadParameter(f"one of {', '.join(report.FORMATS)}", param_hint="--format")
+
+
+def _check_format(fmt: str, formats: tuple[str, ...]) -> None:
+    if fmt not in formats:
+        raise typer.BadParameter(f"one of {', '.join(formats)}", param_hint="--format")
+
+
+def _run_report(settings: Settings, work: Callable[[Conn], Awaitable[T]]) -> T:
+    """A report's use case (the one its API route calls) on one connection of its own, in
+    one transaction; the audit log names the export's actor ``cli`` (whoever holds the
+    database URL). An unknown town is a usage error with its close matches."""
+    from psycopg import AsyncConnection
+
+    from care.errors import InvalidFieldError
+
+    assert settings.database_url is not None
+    url = settings.database_url
+
+    async def run() -> T:
+        async with await AsyncConnection.connect(url) as conn:
+            await conn.execute("SET TIME ZONE 'UTC'")
+            return await work(conn)
+
     try:
-        table = asyncio.run(_monthly_report(settings, asked, town, fmt=fmt, today=today))
+        return asyncio.run(run())
     except InvalidFieldError as exc:  # an unknown town, with its close matches
         raise typer.BadParameter(str(exc), param_hint="--town") from exc
-    data = report.render(table, fmt)
+
+
+def _write_report(data: bytes, output: str | None) -> None:
+    from pathlib import Path
+
     if output is not None:
         Path(output).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
-
-
-async def _monthly_report(
-    settings: Settings, month: Month, town: str | None, *, fmt: str, today: date
-) -> MonthlyReport:
-    """The same use case as ``GET /reports/monthly``, on one connection of its own; the
-    audit log names the export's actor ``cli`` (whoever holds the database URL)."""
-    from psycopg import AsyncConnection
-
-    from care import visit_services
-    from care.audit import Actor
-
-    assert settings.database_url is not None
-    async with await AsyncConnection.connect(settings.database_url) as conn:
-        await conn.execute("SET TIME ZONE 'UTC'")
-        return await visit_services.monthly_report(
-            conn, Actor("cli", "admin"), month, town, today=today, tz=settings.tz, fmt=fmt
-        )
 
 
 def _mount_simulator() -> None:

@@ -131,18 +131,25 @@ def public_base(settings: Settings) -> str:
 
 
 def build_channels(settings: Settings) -> list[Channel]:
-    """The notification channels the settings name: the webhook for now."""
+    """The notification channels the settings name: the webhook (every notification), then
+    the apprise URLs of TANFANG_NOTIFY_URLS (each recipient's fallback chain, in order)."""
     from alerting.webhook import WebhookChannel
 
-    if not settings.webhook_url:
-        return []
-    return [
-        WebhookChannel(
-            settings.webhook_url,
-            settings.webhook_secret,
-            concurrency=settings.webhook_concurrency,
+    channels: list[Channel] = []
+    if settings.webhook_url:
+        channels.append(
+            WebhookChannel(
+                settings.webhook_url,
+                settings.webhook_secret,
+                concurrency=settings.webhook_concurrency,
+            )
         )
-    ]
+    if settings.notify_urls:
+        # Imported only when used: apprise loads its plugins on import.
+        from alerting.apprise_channel import apprise_channels
+
+        channels.extend(apprise_channels(settings.notify_urls, settings.tz))
+    return channels
 
 
 async def run_escalator(settings: Settings, pool: Pool, stop: asyncio.Event) -> None:

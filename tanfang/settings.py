@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # Deliveries in flight at once per channel: a dead receiver holds at most this many
     # slots (each for its 5 s timeout), never another alert's turn in a queue.
     webhook_concurrency: int = Field(default=64, ge=1, le=1024)
+    # Extra notification channels: apprise URLs, comma-separated, in the order of each
+    # recipient's fallback chain; {phone} in a URL is the recipient's number (docs/alerting.md,
+    # Channels). Checked at start: a URL apprise cannot use refuses the start.
+    notify_urls: str | None = None
     # Run the escalator (alert steps and notifications) in this process. Any number may run
     # on one database; each step is sent once whichever runs it.
     escalator: bool = True
@@ -111,6 +115,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r}: use an IANA name such as Asia/Shanghai"
             ) from None
+        return value
+
+    @field_validator("notify_urls")
+    @classmethod
+    def _usable_notify_urls(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        # Imported only when set: apprise loads its plugins on import.
+        from alerting.apprise_urls import parse_notify_urls
+
+        # A NotifyUrlError names the URL's position and scheme, never the URL (credentials).
+        parse_notify_urls(value)
         return value
 
     @field_validator("topic_root")

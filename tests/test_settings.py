@@ -294,3 +294,35 @@ def test_without_a_webhook_url_nothing_is_said_about_notifications(
     with caplog.at_level(logging.WARNING):
         warn_at_start(Settings())
     assert caplog.records == []
+
+
+def test_notify_urls_apprise_understands_are_accepted_and_a_blank_one_is_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    urls = (
+        "json://sms-gw.local/send?-to={phone},"
+        " mailtos://duty:pw@smtp.example.test?to=a@example.test,b@example.test"
+    )
+    monkeypatch.setenv("TANFANG_NOTIFY_URLS", urls)
+    assert Settings().notify_urls == urls
+    monkeypatch.setenv("TANFANG_NOTIFY_URLS", " ")
+    assert Settings().notify_urls is None
+
+
+@pytest.mark.parametrize(
+    ("urls", "named"),
+    [
+        ("wecombot://Bot-Key-42,nosuch://admin:S3cretPw@sms.example.test", "#2 (nosuch://)"),
+        ("mailtos://admin:S3cretPw@", "#1 (mailtos://)"),
+    ],
+)
+def test_a_notify_url_apprise_cannot_use_refuses_the_start_naming_its_place_not_its_secret(
+    monkeypatch: pytest.MonkeyPatch, urls: str, named: str
+) -> None:
+    monkeypatch.setenv("TANFANG_NOTIFY_URLS", urls)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    message = str(caught.value)
+    assert f"TANFANG_NOTIFY_URLS {named} is not a URL apprise understands" in message
+    assert "S3cretPw" not in message
+    assert "admin" not in message

@@ -278,3 +278,80 @@ async def poll_until(check: Callable[[], bool], what: str) -> None:
     while not check():
         assert loop.time() < end, f"not yet: {what}"
         await asyncio.sleep(0.005)
+
+
+async def test_a_turn_never_waits_for_an_ack_in_progress_and_sends_nothing_after_it(
+    pool: Pool, conn: Conn, escalator: Escalator, channel: RecordingChannel
+) -> None:
+    """An ack holds its alert until it commits, and then moves the escalation row. A turn
+    that met it waiting would deadlock with it; a turn that ignored it could send a step
+    the ack was stopping. The turn skips the alert, and after the ack there is no step."""
+    await home_with_people(conn)
+    await add_home(conn, "KP-2", "pat-2")
+    acked = await open_sos(conn)
+    other = (await services.open_alert(conn, AlertSignal(AlertType.SOS, "KP-2", "pat-2"), T0)).alert
+    async with pool.connection() as c, c.transaction():
+        # The ack's first statement: its alert locked; the escalation row not yet.
+        await c.execute("SELECT 1 FROM alerts WHERE id = %s FOR UPDATE", (acked,))
+        async with asyncio.timeout(5):
+            await escalator.turn()
+        await wait_recorded(escalator)
+        assert [n.alert["id"] for n in channel.sent] == [str(other.id)]
+        await services.acknowledge(c, OPERATOR, acked, AckRequest(by="小李"), T0)
+    await escalator.turn()
+    await wait_recorded(escalator)
+    assert [n.alert["id"] for n in channel.sent] == [str(other.id)]
+
+
+async def test_the_escalator_outlives_a_failing_turn_and_sends_once_the_fault_is_gone(
+    pool: Pool, database_url: str, conn: Conn
+) -> None:
+    await home_with_people(conn, contacts=0)
+    await conn.execute("UPDATE on_call_shifts SET starts_at = now() - interval '1 hour'")
+    await conn.execute("UPDATE on_call_shifts SET ends_at = now() + interval '1 hour'")
+    channel = RecordingChannel()
+    esc = Escalator(pool, database_url, [channel], instance="esc-run", ack_urls=lambda a, k: None)
+    stop = asyncio.Event()
+    await conn.execute("ALTER TABLE alert_escalations RENAME TO alert_escalations_away")
+    running = asyncio.create_task(esc.run(stop))
+    try:
+        await poll_until(lambda: esc.turns >= 1, "a failing turn")
+        await conn.execute("ALTER TABLE alert_escalations_away RENAME TO alert_escalations")
+        await open_sos(conn, datetime.now(UTC))
+        await channel.wait_for(1)
+        assert not running.done()
+    finally:
+        stop.set()
+        await running
+    assert channel.closed
+
+
+async def test_a_step_run_late_raises_escalation_late_which_clears_when_steps_are_on_time(
+    conn: Conn, escalator: Escalator, channel: RecordingChannel, clock: Clock
+) -> None:
+    await home_with_people(conn)
+    await open_sos(conn)
+    clock.move(11)  # the first step was due at 0
+    await turn_and_settle(escalator, channel, 1)
+    late = await services.list_alerts(
+        conn,
+        OPERATOR,
+        status=None,
+        elder_id=None,
+        alert_type=AlertType.ESCALATION_LATE,
+        before_id=None,
+        limit=5,
+    )
+    assert [(a.status, a.severity, a.elder_id) for a in late] == [("open", "high", None)]
+    await turn_and_settle(escalator, channel, 2)  # escalation_late itself reaches the on-call
+    clock.move(60)  # the contacts step, on time, but a minute after a late one
+    await turn_and_settle(escalator, channel, 3)
+    still = await services.alert_view(conn, OPERATOR, late[0].id)
+    assert still.alert.status == "open"
+    clock.move(180)
+    await turn_and_settle(escalator, channel, 5)
+    clock.move(600)  # on time, more than five minutes after the late step
+    await turn_and_settle(escalator, channel, 7)  # the town, and the resolution notice
+    cleared = await services.alert_view(conn, OPERATOR, late[0].id)
+    assert cleared.alert.status == "resolved"
+    assert cleared.alert.notes == "cleared: escalator on time"

@@ -18,6 +18,9 @@ MONTH_URLS = [
     "/api/v1/reports/monthly",
     "/api/v1/reports/monthly?format=csv",
     "/api/v1/reports/monthly?format=xlsx",
+    "/api/v1/reports/alerts",
+    "/api/v1/reports/alerts?format=csv",
+    "/api/v1/reports/alerts?format=xlsx",
 ]
 
 

@@ -53,6 +53,7 @@ def requests(draw: st.DrawFn) -> list[tuple[str, str, object]]:
             f"/api/v1/reports/monthly?month={m}&format={draw(formats)}",
             None,
         ),
+        ("GET", f"/api/v1/reports/alerts?month={m}&format={draw(formats)}", None),
         ("POST", "/api/v1/visits", visit),
         ("POST", "/api/v1/elders", elder_body("KP-2", birth_date=d1, filed_on=d2)),
         (

@@ -12,7 +12,9 @@ API = "/api/v1"
 OTHER = "水口鎮"
 
 
-@pytest.mark.parametrize("path", ["/elders", "/visits/due", "/reports/monthly", "/watch-periods"])
+@pytest.mark.parametrize(
+    "path", ["/elders", "/visits/due", "/reports/monthly", "/reports/alerts", "/watch-periods"]
+)
 async def test_town_staff_asking_for_another_towns_list_get_403(
     client: httpx.AsyncClient, make_token: TokenMaker, path: str
 ) -> None:
