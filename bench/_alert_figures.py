@@ -92,27 +92,18 @@ class Row:
         return (self.alert_id, self.cycle, self.step, self.purpose, self.recipient_key)
 
 
-@dataclass(frozen=True, slots=True)
-class Lateness:
-    steady_ms: list[float]  # ascending
-    all_ms: list[float]  # ascending, the restart included
-    restart_ms: list[float]  # ascending: steps due while the escalator was being restarted
-
-
 def lateness(
     posts: Iterable[Post],
     rows: Mapping[int, Row],
     opened: Mapping[int, float],
     policy: StepPolicy,
-    in_restart: Callable[[float], bool],
-) -> Lateness:
-    """Arrival − due time of each step notification (first arrival of each), where due is
-    the alert's opening + the policy's offset of the step. ``in_restart(due)`` tells the
-    steps due while the escalator's process was down or starting again."""
+    group: Callable[[int, float], str],
+) -> dict[str, list[float]]:
+    """Arrival − due time (ms) of each step notification (its first arrival), where due is
+    the alert's opening + the policy's offset of the step; ascending lists by
+    ``group(alert_id, due)``, and all of them under ``"all"``."""
     seen: set[int] = set()
-    steady: list[float] = []
-    every: list[float] = []
-    restart: list[float] = []
+    groups: dict[str, list[float]] = {"all": []}
     for post in posts:
         row = rows.get(post.notification_id)
         if row is None or post.notification_id in seen or row.alert_id not in opened:
@@ -122,9 +113,11 @@ def lateness(
         seen.add(post.notification_id)
         due = opened[row.alert_id] + policy.offset_s(row.step)
         late = (post.at - due) * 1000
-        every.append(late)
-        (restart if in_restart(due) else steady).append(late)
-    return Lateness(sorted(steady), sorted(every), sorted(restart))
+        groups["all"].append(late)
+        groups.setdefault(group(row.alert_id, due), []).append(late)
+    for values in groups.values():
+        values.sort()
+    return groups
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,14 +32,23 @@ from tests.rig.webhook_receiver import Mode
 TRAFFIC_LEAD_S: Final = 1.5
 # Waiting for notifications: given up when none arrived for this long.
 NOTIFY_STALL_S: Final = 15.0
+# The background traffic's longest run; it is stopped when the flood is over.
+TRAFFIC_MAX_S: Final = 900.0
+# The backlog of background events is stored once their count has not grown for this
+# long; waiting for it ends after DRAIN_MAX_S in any case.
+DRAINED_AFTER_S: Final = 2.0
+DRAIN_MAX_S: Final = 120.0
+# The flood keeps at most this many presses waiting for their alert.
+FLOOD_AHEAD: Final = 500
 
 
 @dataclass(frozen=True)
 class Sizes:
     latency_presses: int  # pressed at latency_rate: their publish → POST is the figure
     latency_rate: float
-    presses: int  # in all: the rest are pressed at flood_rate
+    presses: int  # in all: the rest are pressed at up to flood_rate
     flood_rate: float
+    flood_under_traffic: int  # 1: the background traffic goes on during the flood
     background_eps: float
     background_devices: int
     step_alerts: int  # escalating on short steps through the restart
@@ -97,9 +106,8 @@ async def alerts_of(rig: Rig, buttons: Sequence[str]) -> dict[int, float]:
 
 
 async def latency(rig: Rig, sizes: Sizes, out: Results) -> None:
-    """Latency presses, then the flood, under one run of background traffic."""
-    flood = max(sizes.presses - sizes.latency_presses, 0)
-    seconds = sizes.latency_presses / sizes.latency_rate + flood / sizes.flood_rate
+    """Latency presses under background traffic, then the flood (under the traffic too
+    when ``flood_under_traffic``)."""
     traffic = await rig.traffic(
         "--devices",
         str(sizes.background_devices),
@@ -108,34 +116,43 @@ async def latency(rig: Rig, sizes: Sizes, out: Results) -> None:
         "--rate",
         str(sizes.background_eps),
         "--seconds",
-        str(seconds + 2 * TRAFFIC_LEAD_S),
+        str(TRAFFIC_MAX_S),
     )
-    await put_policy(rig.client(), QUIET)
-    start = len(rig.rx.requests)
-    await asyncio.sleep(TRAFFIC_LEAD_S)  # pacing: the traffic reaches its rate first
-    since = time.time()
-    timed = await rig.press_paced(rig.homes.take(sizes.latency_presses), sizes.latency_rate)
-    # Every timed press's alert opened (its escalation started) before the policy changes.
-    await poll(lambda: alerts_of(rig, list(timed)), lambda a: len(a) == len(timed), 15)
-    await put_policy(rig.client(), DEFERRED)
-    flooded = await rig.press_paced(rig.homes.take(flood), sizes.flood_rate)
-    until = time.time()
-    published = await finished(traffic)
+    try:
+        await put_policy(rig.client(), QUIET)
+        start = len(rig.rx.requests)
+        await asyncio.sleep(TRAFFIC_LEAD_S)  # pacing: the traffic reaches its rate first
+        since = time.time()
+        timed = await rig.press_paced(rig.homes.take(sizes.latency_presses), sizes.latency_rate)
+        until = time.time()
+        # Every timed press's alert opened (its escalation started) before the policy changes.
+        await poll(lambda: alerts_of(rig, list(timed)), lambda a: len(a) == len(timed), 15)
+        await put_policy(rig.client(), DEFERRED)
+        if not sizes.flood_under_traffic:
+            traffic.terminate()
+            out.values["flood_backlog_drained_s"] = round(await _drained(rig), 1)
+        flood = await _flood(rig, max(sizes.presses - len(timed), 0), sizes.flood_rate)
+        alerted = await _alerted(rig, list(timed | flood.pressed))
+    finally:
+        if traffic.returncode is None:
+            traffic.terminate()
+        await traffic.wait()
+    if sizes.flood_under_traffic:
+        out.values["flood_backlog_drained_s"] = round(await _drained(rig), 1)
     posts = await await_posts(rig, start, timed)
     latencies = fig.sos_latencies_ms(timed, posts)
-    presses = timed | flooded
-    alerted = await _alerted(rig, list(presses))
     eps = await background_received(rig, since, until) / (until - since)
     out.values.update(
         background_eps=round(eps),
-        sos_sent=len(presses),
+        sos_sent=len(timed) + len(flood.pressed),
         sos_alerted=alerted,
         sos_p50_ms=ms(latencies, 50),
         sos_p99_ms=ms(latencies, 99),
         sos_max_ms=ms(latencies, 100),
         sos_timed=len(timed),
         sos_timed_notified=len(latencies),
-        background_published=published["messages"],
+        flood_alerts_per_s=round(flood.rate, 1),
+        flood_under_traffic=bool(sizes.flood_under_traffic),
     )
     out.values.update(await stages(rig, timed, posts))
     out.say(
@@ -143,10 +160,63 @@ async def latency(rig: Rig, sizes: Sizes, out: Results) -> None:
         f" events/s stored: {len(latencies)} on-call POSTs; publish → POST p50"
         f" {ms(latencies, 50)} ms, p99 {ms(latencies, 99)} ms, max {ms(latencies, 100)} ms"
     )
+    under = "under the traffic" if sizes.flood_under_traffic else "after the traffic"
     out.say(
-        f"flood: {len(presses)} SOS presses in all ({len(flooded)} at"
-        f" {sizes.flood_rate:.0f}/s): {alerted} alerts, {len(presses) - alerted} without"
+        f"flood: {out.values['sos_sent']} SOS presses in all, {len(flood.pressed)} as fast as"
+        f" their alerts open {under}: {alerted} alerts,"
+        f" {out.values['sos_sent'] - alerted} without; {flood.rate:.0f} alerts/s"
     )
+
+
+async def _drained(rig: Rig) -> float:
+    """Wait until the gateway has stored the background events the broker still held for
+    it (the count stops growing), so that the next phase starts on an idle gateway; the
+    seconds it took."""
+    began = time.monotonic()
+    seen, moved = -1, began
+    while time.monotonic() - moved < DRAINED_AFTER_S and time.monotonic() - began < DRAIN_MAX_S:
+        rows = await rig.fetch(
+            "SELECT count(*) FROM events WHERE device_id LIKE %s", (DEVICE_PREFIX + "%",)
+        )
+        if rows[0][0] != seen:
+            seen, moved = rows[0][0], time.monotonic()
+        await asyncio.sleep(0.5)  # polling the database; DRAIN_MAX_S bounds it
+    return moved - began
+
+
+@dataclass(frozen=True)
+class Flood:
+    pressed: dict[str, float]  # button → publish time
+    rate: float  # alerts opened per second while pressing
+
+
+async def _flood(rig: Rig, count: int, rate: float) -> Flood:
+    """Press ``count`` buttons at up to ``rate`` a second, never more than
+    ``FLOOD_AHEAD`` ahead of the alerts opened: a backlog would only move into the next
+    phase, and what is counted is that every press gets its alert."""
+    rows = await rig.fetch("SELECT count(*) FROM alerts")
+    before = int(rows[0][0])
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    pressed: dict[str, float] = {}
+    opened = 0
+    for k, home in enumerate(rig.homes.take(count)):
+        while k - opened >= FLOOD_AHEAD:
+            await asyncio.sleep(0.1)  # the gateway's pace, read from the database
+            rows = await rig.fetch("SELECT count(*) FROM alerts")
+            opened = int(rows[0][0]) - before
+        delay = started + k / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)  # pacing the presses
+        pressed[button_of(home)] = rig.press(home)
+    alerts = await rig.fetch(
+        "SELECT count(*), extract(epoch FROM max(opened_at))::float8 FROM alerts"
+        " WHERE type = 'sos' AND device_id = ANY(%s)",
+        (list(pressed),),
+    )
+    first = min(pressed.values(), default=0.0)
+    count_open, last = alerts[0]
+    return Flood(pressed, count_open / (last - first) if count_open and last > first else 0.0)
 
 
 async def _alerted(rig: Rig, buttons: list[str]) -> int:

@@ -142,11 +142,6 @@ async def _judge(
         malformed_posts=malformed,
     )
     _judge_steps(run, opened, posts, rows, acks, ended, out)
-    ack_phase = {a for a, at in opened.items() if a in acked and at >= run.ready_at}
-    phase_late = fig.lateness(
-        [p for p in posts if p.alert_id in ack_phase], rows, opened, SHORT, lambda _: False
-    )
-    out.values["steps_late_p99_ms_ack_phase"] = ms(phase_late.all_ms, 99)
     _keep(rig, run, opened, posts, rows, commits)
     basis = "its ack committed" if rig.commit_timestamps else "its acked_at"
     out.say(
@@ -165,35 +160,45 @@ def _judge_steps(
     ended: float,
     out: Results,
 ) -> None:
-    def in_restart(due: float) -> bool:
-        return run.killed_at - RESTART_MARGIN_S <= due <= run.ready_at + RESTART_MARGIN_S
+    def group(alert_id: int, due: float) -> str:
+        if opened[alert_id] > run.ready_at:
+            return "ack_phase"
+        if due < run.killed_at - RESTART_MARGIN_S:
+            return "before_kill"
+        if due <= run.ready_at + RESTART_MARGIN_S:
+            return "restart"
+        return "after_restart"
 
-    late = fig.lateness(posts, rows, opened, SHORT, in_restart)
+    late = fig.lateness(posts, rows, opened, SHORT, group)
     dups = fig.duplicates(posts, rows)
     until = {a: ended for a in opened}
     until.update({a.alert_id: min(a.sent - ACK_MARGIN_S, ended) for a in acks if a.alert_id})
     missing = fig.missing_steps(posts, rows, opened, SHORT, until)
+    steady, restart = late.get("before_kill", []), late.get("restart", [])
     out.values.update(
-        steps_late_p99_ms=ms(late.steady_ms, 99),
+        steps_late_p99_ms=ms(steady, 99),
         steps_duplicated=dups.by_key,
         steps_duplicated_same_id=dups.same_id,
         steps_unknown_id=dups.unknown,
         steps_missing=missing,
-        steps_received=len(late.all_ms),
-        steps_late_p50_ms=ms(late.steady_ms, 50),
-        steps_late_max_ms=ms(late.steady_ms, 100),
-        steps_early_min_ms=ms(late.all_ms, 0),
-        steps_late_p99_ms_with_restart=ms(late.all_ms, 99),
-        restart_steps=len(late.restart_ms),
-        restart_late_max_ms=ms(late.restart_ms, 100),
+        steps_received=len(late["all"]),
+        steps_late_p50_ms=ms(steady, 50),
+        steps_late_max_ms=ms(steady, 100),
+        steps_early_min_ms=ms(late["all"], 0),
+        steps_late_p99_ms_after_restart=ms(late.get("after_restart", []), 99),
+        steps_late_p99_ms_ack_phase=ms(late.get("ack_phase", []), 99),
+        steps_late_p99_ms_all=ms(late["all"], 99),
+        restart_steps=len(restart),
+        restart_late_max_ms=ms(restart, 100),
         restart_ready_s=round(run.ready_at - run.killed_at, 2),
         restart_first_post_s=None if run.resumed_s is None else round(run.resumed_s, 2),
     )
     out.say(
-        f"steps: {len(late.all_ms)} step notifications; lateness p50"
-        f" {ms(late.steady_ms, 50)} ms, p99 {ms(late.steady_ms, 99)} ms, max"
-        f" {ms(late.steady_ms, 100)} ms (the {len(late.restart_ms)} due during the restart:"
-        f" max {ms(late.restart_ms, 100)} ms); sent twice {dups.by_key} (same id"
+        f"steps: {len(late['all'])} step notifications; before the kill: lateness p50"
+        f" {ms(steady, 50)} ms, p99 {ms(steady, 99)} ms, max {ms(steady, 100)} ms; the"
+        f" {len(restart)} due while it restarted: max {ms(restart, 100)} ms; after it:"
+        f" p99 {out.values['steps_late_p99_ms_after_restart']} ms; in the ack phase: p99"
+        f" {out.values['steps_late_p99_ms_ack_phase']} ms; sent twice {dups.by_key} (same id"
         f" {dups.same_id}), missing {missing}"
     )
 

@@ -32,5 +32,5 @@ async def test_smallest_alerting_bench_alerts_every_press_and_sends_nothing_twic
     assert figures["steps_duplicated"] == 0
     assert figures["steps_received"] > 0
     numbers = ("background_eps", "sos_p99_ms", "steps_late_p99_ms", "eps_dead_receiver")
-    for key in (*numbers, "steps_late_p99_ms_ack_phase"):
+    for key in (*numbers, "steps_late_p99_ms_ack_phase", "flood_alerts_per_s"):
         assert isinstance(figures[key], int | float), f"{key} missing: {figures}"
