@@ -183,6 +183,7 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
     Check-ins become online visits, and critical events (sos, fall, smoke, gas) open their
     alerts, inside each batch's transaction. There are no post-commit sinks yet: detectors,
     which must not hold the transaction, go there."""
+    from alerting.storms import StormRule
     from gateway.device_health import BatteryRule
     from gateway.service import Gateway
 
@@ -191,6 +192,7 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
         pool,
         steps=[critical_alert_step(settings), checkin_visit_step(settings)],
         battery=BatteryRule(settings.battery_low_percent, settings.battery_ok_percent),
+        storm=StormRule(settings.storm_devices, settings.storm_window_s),
     )
 
 

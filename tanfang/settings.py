@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     # second (hysteresis: a battery hovering at the threshold does not flap).
     battery_low_percent: float = Field(default=15.0, ge=0, le=100)
     battery_ok_percent: float = Field(default=25.0, ge=0, le=100)
+    # Storms (docs/alerting.md): this many devices of one town offline within the window
+    # are one town incident, their own alerts grouped under it and not escalated.
+    storm_devices: int = Field(default=20, ge=2, le=100_000)
+    storm_window_s: float = Field(default=60.0, gt=0, le=3600)
 
     @field_validator("timezone")
     @classmethod
