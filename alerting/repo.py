@@ -82,6 +82,12 @@ async def upsert(
     return Upserted(Alert.model_validate(row), change)
 
 
+async def set_summary(conn: Conn, alert_id: int, summary: str) -> None:
+    """A new one-line summary for an alert whose condition grew or shrank (a storm's device
+    count, a town's elders still due)."""
+    await conn.execute("UPDATE alerts SET summary = %s WHERE id = %s", (summary, alert_id))
+
+
 async def device_place(conn: Conn, device_id: str) -> tuple[str | None, str | None]:
     """The device's type and room (None, None: not registered)."""
     row = await fetch_row(conn, "SELECT type, room FROM devices WHERE id = %s", (device_id,))

@@ -104,10 +104,6 @@ async def grouped_count(conn: Conn, incident_id: int) -> int:
     return int(rows[0]["n"])
 
 
-async def set_summary(conn: Conn, alert_id: int, summary: str) -> None:
-    await conn.execute("UPDATE alerts SET summary = %s WHERE id = %s", (summary, alert_id))
-
-
 _ORPHANS: Final = sql.SQL(
     "SELECT c.id FROM alerts AS c JOIN alerts AS p ON p.id = c.parent_id"
     " WHERE c.status IN {active} AND p.status = 'resolved' ORDER BY c.id FOR UPDATE OF c"

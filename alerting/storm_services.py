@@ -109,7 +109,7 @@ async def _group(
     await repo.add_timeline(
         conn, incident, TimelineKind.GROUPED, now, actor=SYSTEM_ACTOR, detail=summed
     )
-    await storm_repo.set_summary(conn, incident, incident_summary(town, total))
+    await repo.set_summary(conn, incident, incident_summary(town, total))
 
 
 async def settle(conn: Conn, now: datetime) -> int:

@@ -157,10 +157,7 @@ async def visits_due(
     """The work list: elders who still need a visit this month and of which kind, most
     urgent first. Town staff get their own town."""
     town = scope_town(actor, await filter_town(conn, town))
-    rows = await compliance_repo.town_month(conn, town, month, as_of(month, today), tz)
-    periods = await watch_repo.periods_touching(
-        conn, month.first_day, month.last_day, town, every_town=town is None
-    )
+    due = await due_items(conn, town, month, today=today, tz=tz)
     await audit_repo.record(
         conn,
         actor,
@@ -168,10 +165,32 @@ async def visits_due(
         "visits.due",
         None,
         town=town,
-        detail={"month": str(month), "elders": len(rows)},
+        detail={"month": str(month), "elders": due.assessed},
+    )
+    items = due.items
+    return DuePage(items[offset : offset + limit], offset + limit < len(items))
+
+
+@dataclass(frozen=True, slots=True)
+class DueList:
+    """The due list whole (``items``, most urgent first) and how many elders were assessed."""
+
+    items: list[DueItem]
+    assessed: int
+
+
+async def due_items(
+    conn: Conn, town: str | None, month: Month, *, today: date, tz: ZoneInfo
+) -> DueList:
+    """The due list of ``town`` (a registered name; None: every town) for ``month``, as
+    ``visits_due`` pages it, for the system's own use (no actor, no audit record): the
+    ``visit_overdue`` alerts are raised from it."""
+    rows = await compliance_repo.town_month(conn, town, month, as_of(month, today), tz)
+    periods = await watch_repo.periods_touching(
+        conn, month.first_day, month.last_day, town, every_town=town is None
     )
     items = due_list(candidates(rows, month, [p.period() for p in periods], tz, today), today)
-    return DuePage(items[offset : offset + limit], offset + limit < len(items))
+    return DueList(items, len(rows))
 
 
 async def declare_watch_period(

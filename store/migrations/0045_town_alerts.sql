@@ -15,3 +15,7 @@ CREATE INDEX alerts_parent ON alerts (parent_id) WHERE parent_id IS NOT NULL;
 
 -- The storm check reads the device_offline alerts opened in the last minute at every sweep.
 CREATE INDEX alerts_offline_opened ON alerts (opened_at) WHERE type = 'device_offline';
+
+-- The visit_overdue round looks at its own alerts every few minutes (those a person
+-- resolved today are not raised again until tomorrow): few rows, kept apart.
+CREATE INDEX alerts_visit_overdue ON alerts (resolved_at) WHERE type = 'visit_overdue';
