@@ -14,52 +14,49 @@ from store.db import Conn, fetch_rows
 
 T = TypeVar("T")
 
-# The shortest number worth dialling: a Chinese fixed line has 7 or 8 digits without its
-# area code, a mobile 11; fewer digits are a service number (110, 120) or a placeholder.
-MIN_PHONE_DIGITS: Final = 7
-# Placeholders people type when a form wants a number they do not have: one digit repeated
-# (0000000, 13333333333 is not: two digits) and an ascending run (1234567, 12345678901).
-_RUN: Final = "01234567890123456789"
-
-
-def _unusable(column: str) -> sql.Composed:
-    """Whether the phone in ``column`` cannot be called: too few digits, one digit
-    repeated, a run of the ``_RUN`` string; a NULL phone is unusable too."""
-    digits = sql.SQL("regexp_replace(coalesce({}, ''), '[^0-9]', '', 'g')").format(sql.SQL(column))
-    return sql.SQL("(length({d}) < {min} OR {d} ~ '^(.)\\1*$' OR strpos({run}, {d}) > 0)").format(
-        d=digits, min=sql.Literal(MIN_PHONE_DIGITS), run=sql.Literal(_RUN)
-    )
-
-
 _IN_TOWN: Final = sql.SQL("(%(town)s::text IS NULL OR e.town = %(town)s)")
 
-# Elders none of whose contacts can be called (an anti-join on contacts_elder), with how
-# many contacts they have; ``total`` counts them all before the limit.
+# Whether a phone can be called: migration 0045's tanfang_phone_usable (at least 7 digits,
+# not one digit repeated, not an ascending run). The unusable contacts are few and indexed
+# (contacts_unusable_phone): both lists start from them, never from every contact's phone.
+_UNUSABLE: Final = sql.SQL(
+    "unusable AS MATERIALIZED (SELECT c.id, c.elder_id, c.relation, c.phone"
+    " FROM contacts AS c WHERE NOT tanfang_phone_usable(c.phone))"
+)
+
 _ELDERS: Final = sql.SQL(
-    "SELECT e.id AS elder_id, e.town,"
+    "WITH {unusable}, hit AS ("
+    # no contact at all: an anti-join on contacts_elder
+    " SELECT e.id FROM elders AS e"
+    " WHERE NOT EXISTS (SELECT 1 FROM contacts AS c WHERE c.elder_id = e.id)"
+    " UNION"
+    # contacts, all of them unusable
+    " SELECT u.elder_id FROM unusable AS u GROUP BY u.elder_id"
+    " HAVING count(*) = (SELECT count(*) FROM contacts AS k WHERE k.elder_id = u.elder_id))"
+    " SELECT e.id AS elder_id, e.town,"
     " (SELECT count(*) FROM contacts AS k WHERE k.elder_id = e.id)::int AS contacts,"
     " count(*) OVER () AS total"
-    " FROM elders AS e WHERE {in_town}"
-    " AND NOT EXISTS (SELECT 1 FROM contacts AS c WHERE c.elder_id = e.id AND NOT {unusable})"
+    " FROM hit JOIN elders AS e ON e.id = hit.id WHERE {in_town}"
     " ORDER BY e.town NULLS LAST, e.id LIMIT %(limit)s"
-).format(in_town=_IN_TOWN, unusable=_unusable("c.phone"))
+).format(unusable=_UNUSABLE, in_town=_IN_TOWN)
 
 _CONTACTS: Final = sql.SQL(
-    "SELECT c.id AS contact_id, c.elder_id, e.town, c.relation, c.phone,"
+    "WITH {unusable}"
+    " SELECT u.id AS contact_id, u.elder_id, e.town, u.relation, u.phone,"
     " count(*) OVER () AS total"
-    " FROM contacts AS c JOIN elders AS e ON e.id = c.elder_id"
-    " WHERE {in_town} AND {unusable}"
-    " ORDER BY e.town NULLS LAST, c.elder_id, c.id LIMIT %(limit)s"
-).format(in_town=_IN_TOWN, unusable=_unusable("c.phone"))
+    " FROM unusable AS u JOIN elders AS e ON e.id = u.elder_id WHERE {in_town}"
+    " ORDER BY e.town NULLS LAST, u.elder_id, u.id LIMIT %(limit)s"
+).format(unusable=_UNUSABLE, in_town=_IN_TOWN)
 
 # The towns that have elders (the elders_town index), with their registry row's duty phone.
 _TOWNS: Final = sql.SQL(
     "SELECT e.town, count(*)::int AS elders, (t.name IS NOT NULL) AS registered,"
-    " t.duty_phone IS NOT NULL AS has_duty_phone, {unusable} AS unusable_duty_phone"
+    " t.duty_phone IS NOT NULL AS has_duty_phone,"
+    " NOT tanfang_phone_usable(t.duty_phone) AS unusable_duty_phone"
     " FROM elders AS e LEFT JOIN towns AS t ON t.name = e.town"
     " WHERE e.town IS NOT NULL AND {in_town}"
     " GROUP BY e.town, t.name, t.duty_phone ORDER BY e.town"
-).format(in_town=_IN_TOWN, unusable=_unusable("t.duty_phone"))
+).format(in_town=_IN_TOWN)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,3 +42,11 @@ async def resolved_by_people_since(conn: Conn, since: datetime) -> set[str]:
         (since,),
     )
     return {str(r["subject"]) for r in rows}
+
+
+async def towns_with_elders(conn: Conn) -> list[str]:
+    """Every town some elder on file lives in (the elders_town index), by name."""
+    rows = await fetch_rows(
+        conn, "SELECT DISTINCT town FROM elders WHERE town IS NOT NULL ORDER BY town", ()
+    )
+    return [str(r["town"]) for r in rows]

@@ -76,10 +76,7 @@ async def check_visits(conn: Conn, rule: VisitOverdueRule, now: datetime) -> Rou
     if not await health_repo.try_lease(conn, LEASE):
         return None
     today = local_day(now, rule.tz)
-    month = Month.of(today)
-    due = await due_items(conn, None, month, today=today, tz=rule.tz)
-    lists = town_lists(due.items) if lists_open(today, rule.day) else {}
-    overdue = overdue_elders(due.items)
+    lists, overdue = await _due(conn, rule, today)
     spared = await visit_overdue_repo.resolved_by_people_since(conn, day_start(today, rule.tz))
     day = _Day(today, now, rule, spared)
     done = Round()
@@ -108,6 +105,24 @@ async def check_visits(conn: Conn, rule: VisitOverdueRule, now: datetime) -> Rou
         )
         await _raise(conn, signal, active, day, done)
     return done
+
+
+async def _due(
+    conn: Conn, rule: VisitOverdueRule, today: date
+) -> tuple[dict[str, list[DueItem]], dict[str, DueItem]]:
+    """The towns' lists (empty before the day) and the overdue elders, read town by town: a
+    county's due list at once would hold seconds of rows in one read. Elders without a town
+    are nobody's list and raise nothing."""
+    month = Month.of(today)
+    lists: dict[str, list[DueItem]] = {}
+    overdue: dict[str, DueItem] = {}
+    opened = lists_open(today, rule.day)
+    for town in await visit_overdue_repo.towns_with_elders(conn):
+        due = await due_items(conn, town, month, today=today, tz=rule.tz)
+        if opened:
+            lists.update(town_lists(due.items))
+        overdue.update(overdue_elders(due.items))
+    return lists, overdue
 
 
 def _clear_reason(

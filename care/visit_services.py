@@ -6,6 +6,7 @@ the audit record included; answers are unmasked domain objects.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Final
@@ -15,8 +16,8 @@ from care import audit, audit_repo, compliance_repo, report, visits_repo, watch_
 from care.access import NO_SUCH_ELDER, check_town, readable_elder, scope_town
 from care.audit import Actor
 from care.category import classify
-from care.compliance import Assessment, VisitFact, assess
-from care.due import DueItem, candidates, due_list
+from care.compliance import Assessment, VisitFact, WatchPeriod, assess
+from care.due import DueItem, TownElder, candidates, due_list
 from care.errors import ConflictError, InvalidFieldError, NotFoundError
 from care.month import Month, as_of, local_day
 from care.town_services import filter_town, registered_town
@@ -189,8 +190,17 @@ async def due_items(
     periods = await watch_repo.periods_touching(
         conn, month.first_day, month.last_day, town, every_town=town is None
     )
-    items = due_list(candidates(rows, month, [p.period() for p in periods], tz, today), today)
+    watch = [p.period() for p in periods]
+    # Assessing a county's elders is seconds of CPU: in a worker thread, so that the event
+    # loop it would hold up (the gateway's, with its SOS path) keeps running.
+    items = await asyncio.to_thread(_due, rows, month, watch, tz, today)
     return DueList(items, len(rows))
+
+
+def _due(
+    rows: list[TownElder], month: Month, watch: list[WatchPeriod], tz: ZoneInfo, today: date
+) -> list[DueItem]:
+    return due_list(candidates(rows, month, watch, tz, today), today)
 
 
 async def declare_watch_period(

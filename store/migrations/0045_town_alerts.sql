@@ -19,3 +19,21 @@ CREATE INDEX alerts_offline_opened ON alerts (opened_at) WHERE type = 'device_of
 -- The visit_overdue round looks at its own alerts every few minutes (those a person
 -- resolved today are not raised again until tomorrow): few rows, kept apart.
 CREATE INDEX alerts_visit_overdue ON alerts (resolved_at) WHERE type = 'visit_overdue';
+
+-- Whether a phone can be called (GET /alerts/coverage): at least 7 digits (a Chinese fixed
+-- line without its area code; fewer is a service number or a placeholder), not one digit
+-- repeated (0000000), not an ascending run (1234567, 12345678901) — what people type when a
+-- form wants a number they do not have. NULL: no phone, not usable.
+CREATE FUNCTION tanfang_phone_usable(phone text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN coalesce(
+    length(regexp_replace(phone, '[^0-9]', '', 'g')) >= 7
+    AND regexp_replace(phone, '[^0-9]', '', 'g') !~ '^(.)\1*$'
+    AND strpos('01234567890123456789', regexp_replace(phone, '[^0-9]', '', 'g')) = 0,
+    false);
+
+-- The contacts that cannot be called are few: the coverage list reads them from here, and
+-- the statistics tell the planner how few (a function's selectivity is otherwise a guess).
+CREATE INDEX contacts_unusable_phone ON contacts (elder_id) WHERE NOT tanfang_phone_usable(phone);
+CREATE STATISTICS contacts_phone_usable ON (tanfang_phone_usable(phone)) FROM contacts;
+
