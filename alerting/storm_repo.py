@@ -106,7 +106,8 @@ async def grouped_count(conn: Conn, incident_id: int) -> int:
 
 _ORPHANS: Final = sql.SQL(
     "SELECT c.id FROM alerts AS c JOIN alerts AS p ON p.id = c.parent_id"
-    " WHERE c.status IN {active} AND p.status = 'resolved' ORDER BY c.id FOR UPDATE OF c"
+    " WHERE c.parent_id IS NOT NULL AND c.status IN {active} AND p.status = 'resolved'"
+    " ORDER BY c.id FOR UPDATE OF c"
 ).format(active=sql.SQL(_ACTIVE))
 
 

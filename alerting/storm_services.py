@@ -34,6 +34,8 @@ async def open_offline(
     within ``rule.window_s`` — they are opened grouped under the town's incident (opened
     now if need be, with the town's alerts of the window before pulled under it) and their
     escalation does not start."""
+    if not signals:
+        return []
     towns = await storm_repo.towns_of(conn, [s.elder_id for s in signals if s.elder_id])
     town_of = [towns.get(s.elder_id) if s.elder_id else None for s in signals]
     new = Counter(town for town in town_of if town is not None)

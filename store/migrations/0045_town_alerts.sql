@@ -12,6 +12,9 @@ ALTER TABLE alerts ADD COLUMN town text;
 -- the incident is gone and the alert escalates on its own ("released").
 ALTER TABLE alerts ADD COLUMN parent_id bigint REFERENCES alerts (id) ON DELETE SET NULL;
 CREATE INDEX alerts_parent ON alerts (parent_id) WHERE parent_id IS NOT NULL;
+-- Every sweep looks for grouped alerts still active whose incident is gone: the active few.
+CREATE INDEX alerts_grouped_active ON alerts (parent_id)
+    WHERE parent_id IS NOT NULL AND status IN ('open', 'acked');
 
 -- The storm check reads the device_offline alerts opened in the last minute at every sweep.
 CREATE INDEX alerts_offline_opened ON alerts (opened_at) WHERE type = 'device_offline';

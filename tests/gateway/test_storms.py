@@ -15,8 +15,9 @@ import pytest
 
 from alerting import services
 from alerting.escalator import Escalator
-from alerting.models import AlertSignal, AlertType
+from alerting.models import AlertSignal, AlertType, Outcome, ResolveRequest
 from alerting.storms import MAX_LISTED_DEVICES, StormRule
+from care.audit import Actor
 from gateway.health_loop import HealthLoop, IngestState
 from store.pool import Pool
 from tests.alerting.recording_channel import RecordingChannel
@@ -26,6 +27,7 @@ T0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 CHIKAN = "赤坎鎮"
 SHUIKOU = "水口鎮"
 DEVICES_PER_HOME = 5
+OPERATOR = Actor("operator", "duty-desk", None)
 
 
 class Clock:
@@ -300,3 +302,20 @@ async def test_an_emergency_signal_asking_not_to_escalate_escalates_at_once(
             (done.alert.id,),
         )
         assert due == T0, alert_type
+
+
+async def test_an_incident_a_person_resolves_leaves_its_devices_escalating_on_their_own(
+    pool: Pool, database_url: str, sweep: HealthLoop, clock: Clock
+) -> None:
+    devices = await town_homes(database_url, CHIKAN, 4, "KP")
+    await go_offline(database_url, devices, T0)
+    clock.at(5)
+    await sweep.once()
+    [incident] = await incidents(database_url)
+    request = ResolveRequest(by="小李", outcome=Outcome.OTHER, notes="供電局搶修中")
+    async with pool.connection() as conn, conn.transaction():
+        await services.resolve(conn, OPERATOR, incident[0], request, clock.at(60))
+    clock.at(65)
+    await sweep.once()
+    assert {row[1:] for row in await device_alerts(database_url)} == {("open", None, True)}
+    assert await incidents(database_url) == [(*incident[:3], "resolved", *incident[4:])]
