@@ -18,8 +18,10 @@ from store.db import Conn, Row, fetch_rows
 # re-opening cleared ``acked_at``; a person's ``resolved`` is an answer, the system's
 # ``cleared`` is not); then the durations in seconds. Subqueries per row rather than joined
 # aggregates: the planner then knows there is one row per alert (joined CTEs made it expect
-# millions and spend seconds compiling the query). An alert of no elder belongs to no town:
-# left out when a town is asked.
+# millions and spend seconds compiling the query). An alert's town is its elder's or a
+# town-level alert's own (migration 0045); a system alert belongs to no town: left out when
+# a town is asked. An alert grouped under a storm's incident (``parent_id``) is answered
+# through the incident: only the incident counts.
 _DURATIONS: Final = sql.SQL(
     "WITH d AS ("
     "  SELECT a.severity,"
@@ -31,8 +33,8 @@ _DURATIONS: Final = sql.SQL(
     "    - a.opened_at)::float8 AS to_ack,"
     "   extract(epoch FROM a.resolved_at - a.opened_at)::float8 AS to_resolve"
     "  FROM alerts AS a LEFT JOIN elders AS e ON e.id = a.elder_id"
-    "  WHERE a.opened_at >= %(start)s AND a.opened_at < %(end)s"
-    "  AND (%(town)s::text IS NULL OR e.town = %(town)s))"
+    "  WHERE a.opened_at >= %(start)s AND a.opened_at < %(end)s AND a.parent_id IS NULL"
+    "  AND (%(town)s::text IS NULL OR coalesce(e.town, a.town) = %(town)s))"
     " SELECT CASE WHEN GROUPING(severity) = 1 THEN {overall} ELSE severity END AS severity,"
     "  count(*) AS alerts,"
     "  {spreads}, {windows}"

@@ -47,6 +47,24 @@ SYSTEM_SUBJECTS: Final[dict[AlertType, str]] = {
     AlertType.ESCALATION_LATE: "system:escalator",
 }
 
+# A town-level alert's subject: ``town:<registered name>``.
+TOWN_SUBJECT_PREFIX: Final = "town:"
+
+# What may be grouped under a storm incident (opened, not escalated on its own, while its
+# town's incident stands): device health and what an elder's activity tells — a village's
+# power cut silences them all at once, and one incident says more than hundreds of pages.
+# Emergencies (sos, fall, smoke, gas) are never grouped, delayed or suppressed.
+GROUPABLE: Final = frozenset(
+    {
+        AlertType.DEVICE_OFFLINE,
+        AlertType.BATTERY_LOW,
+        AlertType.INACTIVITY,
+        AlertType.NIGHT_WANDERING,
+        AlertType.ACTIVITY_DROP,
+        AlertType.MISSED_CHECKIN,
+    }
+)
+
 # Device health is about the device (two buttons of one elder are two conditions); the
 # rest is about the elder.
 DEVICE_KEYED: Final = frozenset({AlertType.DEVICE_OFFLINE, AlertType.BATTERY_LOW})
@@ -107,13 +125,18 @@ def severity_of(alert_type: AlertType, given: Severity | None = None) -> Severit
     return given if given is not None else DEFAULT_SEVERITY[alert_type]
 
 
-def subject_of(alert_type: AlertType, elder_id: str | None, device_id: str | None) -> str:
+def subject_of(
+    alert_type: AlertType, elder_id: str | None, device_id: str | None, town: str | None = None
+) -> str:
     """What one condition is about, the key of "one open alert per condition": the elder,
-    or the device for device health and for a device assigned to no elder, or the system
-    for a system alert."""
+    or the device for device health and for a device assigned to no elder, or the town
+    for a town-level alert (``town`` and neither elder nor device), or the system for a
+    system alert."""
     system = SYSTEM_SUBJECTS.get(alert_type)
     if system is not None:
         return system
+    if town is not None and elder_id is None and device_id is None:
+        return f"{TOWN_SUBJECT_PREFIX}{town}"
     if alert_type in DEVICE_KEYED or elder_id is None:
         if device_id is None:
             raise ValueError("an alert needs an elder or a device")

@@ -71,6 +71,9 @@ class TimelineKind(StrEnum):
     CANCELLED_BY_ELDER = "cancelled_by_elder"
     # Resolved by the system: the condition is gone (a device back, a gateway back).
     CLEARED = "cleared"
+    # Put under a storm incident (not escalated on its own), and back on its own.
+    GROUPED = "grouped"
+    RELEASED = "released"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,13 @@ class EventKey:
 class AlertSignal:
     """A condition seen now: what ``open_alert`` opens or refreshes. Detectors and device
     health send these for any type. ``severity`` and ``summary`` default by type (and the
-    device's type and room); ``event`` is the stored event that raised it, if any."""
+    device's type and room); ``event`` is the stored event that raised it, if any.
+
+    ``town`` with neither an elder nor a device: a town-level alert (subject
+    ``town:<name>``: a storm's incident, a town's overdue visits). ``escalate`` False: the
+    alert is opened grouped under a storm incident and its escalation is not started —
+    honoured only for the types that may be grouped (``alerting.lifecycle.GROUPABLE``); an
+    emergency always escalates at once."""
 
     type: AlertType
     elder_id: str | None
@@ -96,6 +105,8 @@ class AlertSignal:
     event: EventKey | None = None
     actor: str = "system"
     detail: dict[str, Any] = field(default_factory=dict)
+    town: str | None = None
+    escalate: bool = True
 
 
 class Alert(BaseModel):

@@ -23,10 +23,10 @@ _ALERT_COLUMNS: Final = sql.SQL(
 # alert opens again is decided by the caller (``reopen``); ``last_change`` tells the caller
 # what happened, since RETURNING sees only the new row.
 _UPSERT = sql.SQL(
-    "INSERT INTO alerts AS a (type, severity, subject, elder_id, device_id, status, opened_at,"
-    " last_seen_at, count, summary, last_change)"
-    " VALUES (%(type)s, %(severity)s, %(subject)s, %(elder_id)s, %(device_id)s, 'open',"
-    " %(now)s, %(now)s, 1, %(summary)s, 'opened')"
+    "INSERT INTO alerts AS a (type, severity, subject, elder_id, device_id, town, status,"
+    " opened_at, last_seen_at, count, summary, last_change)"
+    " VALUES (%(type)s, %(severity)s, %(subject)s, %(elder_id)s, %(device_id)s, %(town)s,"
+    " 'open', %(now)s, %(now)s, 1, %(summary)s, 'opened')"
     " ON CONFLICT (type, subject) WHERE status IN ('open', 'acked') DO UPDATE SET"
     " count = a.count + 1,"
     " last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at),"
@@ -58,7 +58,10 @@ async def upsert(
     summary: str,
     reopen: bool,
     now: datetime,
+    town: str | None = None,
 ) -> Upserted:
+    """Open the alert of (type, subject) or count on the active one. ``town``: a town-level
+    alert's town (an elder's alert takes the elder's)."""
     row = await fetch_row(
         conn,
         _UPSERT,
@@ -68,6 +71,7 @@ async def upsert(
             "subject": subject,
             "elder_id": elder_id,
             "device_id": device_id,
+            "town": town,
             "summary": summary,
             "reopen": reopen,
             "now": now,
@@ -76,6 +80,12 @@ async def upsert(
     assert row is not None  # an upsert always returns its row
     change = row.pop("last_change")
     return Upserted(Alert.model_validate(row), change)
+
+
+async def set_summary(conn: Conn, alert_id: int, summary: str) -> None:
+    """A new one-line summary for an alert whose condition grew or shrank (a storm's device
+    count, a town's elders still due)."""
+    await conn.execute("UPDATE alerts SET summary = %s WHERE id = %s", (summary, alert_id))
 
 
 async def device_place(conn: Conn, device_id: str) -> tuple[str | None, str | None]:
@@ -168,14 +178,18 @@ async def timeline(conn: Conn, alert_id: int) -> list[TimelineEntry]:
     )
 
 
+# An alert's town: its elder's, or a town-level alert's own (migration 0045).
+_TOWN = sql.SQL("coalesce(e.town, a.town) AS town")
+
 _GET = sql.SQL(
-    "SELECT {columns}, e.town FROM alerts a LEFT JOIN elders e ON e.id = a.elder_id WHERE a.id = %s"
-).format(columns=_ALERT_COLUMNS)
+    "SELECT {columns}, {town} FROM alerts a LEFT JOIN elders e ON e.id = a.elder_id WHERE a.id = %s"
+).format(columns=_ALERT_COLUMNS, town=_TOWN)
 
 
 @dataclass(frozen=True, slots=True)
 class Located:
-    """An alert and the town of its elder (None: no elder, or one without a town)."""
+    """An alert and its town: its elder's, or a town-level alert's (None: a system alert,
+    or an elder without a town)."""
 
     alert: Alert
     town: str | None
@@ -191,9 +205,9 @@ async def get(conn: Conn, alert_id: int, *, lock: bool = False) -> Located | Non
 
 
 _GET_MANY = sql.SQL(
-    "SELECT {columns}, e.town FROM alerts a LEFT JOIN elders e ON e.id = a.elder_id"
+    "SELECT {columns}, {town} FROM alerts a LEFT JOIN elders e ON e.id = a.elder_id"
     " WHERE a.id = ANY(%s)"
-).format(columns=_ALERT_COLUMNS)
+).format(columns=_ALERT_COLUMNS, town=_TOWN)
 
 
 async def get_many(conn: Conn, alert_ids: list[int], *, lock: bool = False) -> dict[int, Located]:
@@ -306,10 +320,10 @@ async def lock_reconcile(conn: Conn) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('tanfang.alerts.reconcile'))")
 
 
-# The list, newest first; town staff see their town's elders only.
+# The list, newest first; town staff see their town's alerts only.
 # The filters name the columns bare (``store.db.where``), hence the inner select.
 _LIST = sql.SQL(
-    "SELECT * FROM (SELECT {columns}, e.town FROM alerts a"
+    "SELECT * FROM (SELECT {columns}, {town} FROM alerts a"
     " LEFT JOIN elders e ON e.id = a.elder_id) a{where}"
     " ORDER BY id DESC LIMIT %(limit)s"
 )
@@ -318,7 +332,7 @@ _LIST = sql.SQL(
 async def list_alerts(conn: Conn, where: Where, limit: int) -> list[Alert]:
     params: dict[str, object] = {**where.params, "limit": limit}
     return await fetch_all(
-        conn, _LIST.format(columns=_ALERT_COLUMNS, where=where.clause), params, Alert
+        conn, _LIST.format(columns=_ALERT_COLUMNS, town=_TOWN, where=where.clause), params, Alert
     )
 
 

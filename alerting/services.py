@@ -40,9 +40,10 @@ ELDER_ACTOR: Final = "elder"
 
 async def open_alert(conn: Conn, signal: AlertSignal, now: datetime) -> AlertChange:
     """Open the alert of ``signal``'s condition, or count the signal on the one open or
-    acked (a critical signal opens an acked one again). Safe under concurrency: the
-    database keeps one active alert per condition. A signal whose ``event`` was counted
-    before changes nothing (``Change.DUPLICATE``)."""
+    acked (a critical signal opens an acked one again), and start its escalation (not for
+    a groupable signal with ``escalate`` False: a storm's grouped alert). Safe under
+    concurrency: the database keeps one active alert per condition. A signal whose
+    ``event`` was counted before changes nothing (``Change.DUPLICATE``)."""
     if signal.event is not None and await repo.event_seen(conn, signal.event):
         located = await _alert_of_event(conn, signal)
         return AlertChange(Change.DUPLICATE, located)
@@ -57,15 +58,19 @@ async def open_alert(conn: Conn, signal: AlertSignal, now: datetime) -> AlertCha
         conn,
         alert_type=signal.type.value,
         severity=severity.value,
-        subject=lifecycle.subject_of(signal.type, signal.elder_id, signal.device_id),
+        subject=lifecycle.subject_of(signal.type, signal.elder_id, signal.device_id, signal.town),
         elder_id=signal.elder_id,
         device_id=signal.device_id,
         summary=summary,
         reopen=lifecycle.reopens(severity),
         now=now,
+        town=signal.town,
     )
     change = Change(done.change)
-    if change in (Change.OPENED, Change.REOPENED):
+    # Only a groupable alert may wait under a storm incident; an emergency escalates at
+    # once whatever its signal says.
+    held = not signal.escalate and signal.type in lifecycle.GROUPABLE
+    if change in (Change.OPENED, Change.REOPENED) and not held:
         await escalation.started(conn, done.alert, now)
     if change is not Change.REFRESHED:
         await repo.add_timeline(

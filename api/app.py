@@ -20,6 +20,7 @@ from api.routes import (
     alerts,
     compliance,
     contacts,
+    coverage,
     dead_letters,
     devices,
     elder_history,
@@ -118,7 +119,8 @@ def create_app(
     # The ack links' pages: at the root and without a bearer token, like ops.
     app.include_router(ack_page.router)
     care = (elder_history, contacts, visits, compliance, watch_periods, reports)
-    alerting = (alerts, escalation, on_call)
+    # coverage before alerts: /alerts/coverage is not an alert id.
+    alerting = (coverage, alerts, escalation, on_call)
     for module in (elders, devices, dead_letters, tokens, towns, *care, *alerting):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
     return app

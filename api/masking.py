@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from alerting.coverage import Coverage
 from alerting.models import Alert, AlertView
 from alerting.oncall import OnCallShift
 from api.schemas import (
@@ -210,3 +211,13 @@ def dead_letter_shown(letter: DeadLetterPublic, *, redacted: bool) -> DeadLetter
     if not redacted:
         return letter
     return letter.model_copy(update={"payload": MASKED_TEXT, "detail": None})
+
+
+def coverage_shown(found: Coverage, *, masked: bool) -> Coverage:
+    """The coverage answer, with the contacts' (unusable) phones masked when ``masked``."""
+    if not masked:
+        return found
+    contacts = [
+        c.model_copy(update={"phone": mask_phone(c.phone)}) for c in found.contacts_without_phone
+    ]
+    return found.model_copy(update={"contacts_without_phone": contacts})

@@ -76,11 +76,15 @@ _REPORT: Final = sql.SQL(
     " FROM j GROUP BY town ORDER BY town"
 )
 
+# An elder's alerts by the elder's town, and a town-level alert (a storm's incident, a
+# town's overdue visits: no elder, its town kept on the alert) by its own.
 _ALERTS: Final = sql.SQL(
-    "SELECT e.town, a.type, count(*) AS n FROM alerts AS a JOIN elders AS e ON e.id = a.elder_id"
-    " WHERE a.opened_at >= %(start)s AND a.opened_at < %(end)s"
-    " AND (%(town)s::text IS NULL OR e.town = %(town)s)"
-    " GROUP BY e.town, a.type"
+    "SELECT coalesce(e.town, a.town) AS town, a.type, count(*) AS n"
+    " FROM alerts AS a LEFT JOIN elders AS e ON e.id = a.elder_id"
+    " WHERE (e.id IS NOT NULL OR a.town IS NOT NULL)"
+    " AND a.opened_at >= %(start)s AND a.opened_at < %(end)s"
+    " AND (%(town)s::text IS NULL OR coalesce(e.town, a.town) = %(town)s)"
+    " GROUP BY 1, a.type"
 )
 
 

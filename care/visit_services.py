@@ -6,6 +6,7 @@ the audit record included; answers are unmasked domain objects.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Final
@@ -15,8 +16,8 @@ from care import audit, audit_repo, compliance_repo, report, visits_repo, watch_
 from care.access import NO_SUCH_ELDER, check_town, readable_elder, scope_town
 from care.audit import Actor
 from care.category import classify
-from care.compliance import Assessment, VisitFact, assess
-from care.due import DueItem, candidates, due_list
+from care.compliance import Assessment, VisitFact, WatchPeriod, assess
+from care.due import DueItem, TownElder, candidates, due_list
 from care.errors import ConflictError, InvalidFieldError, NotFoundError
 from care.month import Month, as_of, local_day
 from care.town_services import filter_town, registered_town
@@ -157,10 +158,7 @@ async def visits_due(
     """The work list: elders who still need a visit this month and of which kind, most
     urgent first. Town staff get their own town."""
     town = scope_town(actor, await filter_town(conn, town))
-    rows = await compliance_repo.town_month(conn, town, month, as_of(month, today), tz)
-    periods = await watch_repo.periods_touching(
-        conn, month.first_day, month.last_day, town, every_town=town is None
-    )
+    due = await due_items(conn, town, month, today=today, tz=tz)
     await audit_repo.record(
         conn,
         actor,
@@ -168,10 +166,41 @@ async def visits_due(
         "visits.due",
         None,
         town=town,
-        detail={"month": str(month), "elders": len(rows)},
+        detail={"month": str(month), "elders": due.assessed},
     )
-    items = due_list(candidates(rows, month, [p.period() for p in periods], tz, today), today)
+    items = due.items
     return DuePage(items[offset : offset + limit], offset + limit < len(items))
+
+
+@dataclass(frozen=True, slots=True)
+class DueList:
+    """The due list whole (``items``, most urgent first) and how many elders were assessed."""
+
+    items: list[DueItem]
+    assessed: int
+
+
+async def due_items(
+    conn: Conn, town: str | None, month: Month, *, today: date, tz: ZoneInfo
+) -> DueList:
+    """The due list of ``town`` (a registered name; None: every town) for ``month``, as
+    ``visits_due`` pages it, for the system's own use (no actor, no audit record): the
+    ``visit_overdue`` alerts are raised from it."""
+    rows = await compliance_repo.town_month(conn, town, month, as_of(month, today), tz)
+    periods = await watch_repo.periods_touching(
+        conn, month.first_day, month.last_day, town, every_town=town is None
+    )
+    watch = [p.period() for p in periods]
+    # Assessing a county's elders is seconds of CPU: in a worker thread, so that the event
+    # loop it would hold up (the gateway's, with its SOS path) keeps running.
+    items = await asyncio.to_thread(_due, rows, month, watch, tz, today)
+    return DueList(items, len(rows))
+
+
+def _due(
+    rows: list[TownElder], month: Month, watch: list[WatchPeriod], tz: ZoneInfo, today: date
+) -> list[DueItem]:
+    return due_list(candidates(rows, month, watch, tz, today), today)
 
 
 async def declare_watch_period(

@@ -22,12 +22,13 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from alerting import health_repo
+from alerting import health_repo, storm_services
 from alerting.clearing import BATTERY_OK, DEVICE_BACK, clear_device_alert
 from alerting.gateway_outage import HEALTH_LEASE, silence_s, sweep_gateway_outage
 from alerting.lifecycle import EMERGENCY_DEVICE_TYPES, device_offline_severity
 from alerting.models import AlertSignal, AlertType
 from alerting.services import open_alert
+from alerting.storms import StormRule
 from devices.health_repo import FleetHealth, fleet_health
 from gateway import metrics
 from gateway.device_health import (
@@ -71,6 +72,7 @@ class HealthLoop:
         ingest: Callable[[], IngestState],
         *,
         battery: BatteryRule | None = None,
+        storm: StormRule | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         every_s: float | None = None,
     ) -> None:
@@ -78,6 +80,7 @@ class HealthLoop:
         self._client_id = client_id
         self._ingest = ingest
         self._battery = battery or BatteryRule()
+        self._storm = storm or StormRule()
         self._clock = clock
         # Read at start, not at import: a test may shorten the module's pace.
         self._every_s = SWEEP_EVERY_S if every_s is None else every_s
@@ -155,7 +158,7 @@ class HealthLoop:
         active = await health_repo.active_device_alerts(conn)
         state = _state(fleet, active, self._blind_until)
         findings = detect(state, now.timestamp(), self._battery)
-        await _apply(conn, fleet, state, findings, now)
+        await _apply(conn, fleet, state, findings, now, storm=self._storm)
         await sweep_gateway_outage(conn, now)
         return findings
 
@@ -192,25 +195,19 @@ def _first_opens(fleet: FleetHealth, slots: npt.NDArray[np.intp]) -> list[int]:
 
 
 async def _apply(
-    conn: Conn, fleet: FleetHealth, state: HealthState, found: Findings, now: datetime
+    conn: Conn,
+    fleet: FleetHealth,
+    state: HealthState,
+    found: Findings,
+    now: datetime,
+    *,
+    storm: StormRule,
 ) -> None:
     offline = _first_opens(fleet, found.went_offline)
     low = _first_opens(fleet, found.battery_low)[: max(0, MAX_OPENS_PER_SWEEP - len(offline))]
-    for i in offline:
-        will = bool(state.will[i])
-        heard = state.last_heard[i]
-        detail: dict[str, object] = {"reason": "last_will" if will else "missed_heartbeats"}
-        if not np.isnan(heard):
-            detail["silent_s"] = round(now.timestamp() - float(heard))
-        signal = AlertSignal(
-            AlertType.DEVICE_OFFLINE,
-            fleet.elder_ids[i],
-            fleet.ids[i],
-            severity=device_offline_severity(fleet.types[i]),
-            actor=ACTOR,
-            detail=detail,
-        )
-        await open_alert(conn, signal, now)
+    # A town's storm is one incident, its devices' alerts grouped under it (storm_services).
+    signals = [_offline_signal(fleet, state, i, now) for i in offline]
+    await storm_services.open_offline(conn, signals, now, storm)
     for i in low:
         signal = AlertSignal(
             AlertType.BATTERY_LOW,
@@ -226,6 +223,7 @@ async def _apply(
         )
     for i in found.battery_ok.tolist():
         await clear_device_alert(conn, AlertType.BATTERY_LOW, fleet.ids[i], now, reason=BATTERY_OK)
+    await storm_services.settle(conn, now)
     counts = {
         ("device_offline", "opened"): len(offline),
         ("battery_low", "opened"): len(low),
@@ -235,3 +233,19 @@ async def _apply(
     for (alert_type, action), count in counts.items():
         if count:
             metrics.HEALTH_ALERTS.labels(type=alert_type, action=action).inc(count)
+
+
+def _offline_signal(fleet: FleetHealth, state: HealthState, i: int, now: datetime) -> AlertSignal:
+    will = bool(state.will[i])
+    heard = state.last_heard[i]
+    detail: dict[str, object] = {"reason": "last_will" if will else "missed_heartbeats"}
+    if not np.isnan(heard):
+        detail["silent_s"] = round(now.timestamp() - float(heard))
+    return AlertSignal(
+        AlertType.DEVICE_OFFLINE,
+        fleet.elder_ids[i],
+        fleet.ids[i],
+        severity=device_offline_severity(fleet.types[i]),
+        actor=ACTOR,
+        detail=detail,
+    )

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from alerting.storms import StormRule
 from devices.registry import Registry
 from devices.schema import cmd_topic
 from gateway import metrics
@@ -49,7 +50,8 @@ class Gateway:
     ``steps`` run inside each batch's transaction (``gateway.steps``), ``sinks`` after its
     commit (``gateway.sinks``); ``tanfang.runtime.build_gateway`` composes the real ones.
     ``clock`` (monotonic seconds) times the progress that ``health()`` reports; ``battery``
-    is the battery_low rule of the device-health sweep (``gateway.health_loop``)."""
+    is the battery_low rule of the device-health sweep (``gateway.health_loop``), ``storm``
+    its storm rule (``alerting.storms``)."""
 
     def __init__(
         self,
@@ -60,9 +62,11 @@ class Gateway:
         steps: Sequence[InTransactionStep] = (),
         clock: Callable[[], float] = time.monotonic,
         battery: BatteryRule | None = None,
+        storm: StormRule | None = None,
     ) -> None:
         self.settings = settings
         self._battery = battery
+        self._storm = storm
         self._clock = clock
         self._pool = pool
         self._sinks = list(sinks)
@@ -174,7 +178,11 @@ class Gateway:
             group.create_task(ingest.misses.run(background), name="gateway-misses")
             group.create_task(reconciler.run(background), name="gateway-reconcile")
             health = HealthLoop(
-                pool, settings.mqtt_client_id, self.ingest_state, battery=self._battery
+                pool,
+                settings.mqtt_client_id,
+                self.ingest_state,
+                battery=self._battery,
+                storm=self._storm,
             )
             group.create_task(health.run(background), name="gateway-health")
             writing = group.create_task(writer.run(), name="gateway-writers")

@@ -105,6 +105,10 @@ async def run(
                 group.create_task(
                     _until_stopped(_prompts(settings, pool, gw, stop), stop), name="prompts"
                 )
+                group.create_task(
+                    _until_stopped(_visit_overdue(settings, pool, stop), stop),
+                    name="visit-overdue",
+                )
             if settings.escalator:
                 group.create_task(
                     _until_stopped(run_escalator(settings, pool, stop), stop), name="escalator"
@@ -183,6 +187,7 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
     Check-ins become online visits, and critical events (sos, fall, smoke, gas) open their
     alerts, inside each batch's transaction. There are no post-commit sinks yet: detectors,
     which must not hold the transaction, go there."""
+    from alerting.storms import StormRule
     from gateway.device_health import BatteryRule
     from gateway.service import Gateway
 
@@ -191,6 +196,7 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
         pool,
         steps=[critical_alert_step(settings), checkin_visit_step(settings)],
         battery=BatteryRule(settings.battery_low_percent, settings.battery_ok_percent),
+        storm=StormRule(settings.storm_devices, settings.storm_window_s),
     )
 
 
@@ -271,6 +277,22 @@ async def _prompts(settings: Settings, pool: Pool, gw: Gateway, stop: asyncio.Ev
         stop,
         lambda: datetime.now(UTC),
         interval_s=settings.checkin_prompt_interval_s,
+    )
+
+
+async def _visit_overdue(settings: Settings, pool: Pool, stop: asyncio.Event) -> None:
+    """visit_overdue alerts: the towns' lists from the configured day, A-class elders'
+    overdue in-home visits, each cleared when met."""
+    from alerting.visit_overdue import VisitOverdueRule
+    from alerting.visit_overdue_services import run_visit_overdue
+
+    rule = VisitOverdueRule(settings.tz, settings.visit_overdue_day)
+    await run_visit_overdue(
+        pool,
+        rule,
+        stop,
+        lambda: datetime.now(UTC),
+        interval_s=settings.visit_overdue_interval_s,
     )
 
 

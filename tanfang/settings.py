@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     # this month get a check-in prompt on their Ping An Tong button.
     checkin_prompt_day: int = Field(default=20, ge=1, le=31)
     checkin_prompt_interval_s: float = Field(default=60.0, gt=0)
+    # From this day of the month each town's elders whose month is not yet met are one
+    # visit_overdue alert (docs/alerting.md); the round runs this often.
+    visit_overdue_day: int = Field(default=25, ge=1, le=31)
+    visit_overdue_interval_s: float = Field(default=600.0, gt=0)
     # Alerting (docs/alerting.md): an elder's `cancel` this soon after an SOS press of the
     # same device marks the alert cancelled by the elder (it stays open for the on-call).
     sos_cancel_window_s: float = Field(default=60.0, gt=0, le=3600)
@@ -103,6 +107,10 @@ class Settings(BaseSettings):
     # second (hysteresis: a battery hovering at the threshold does not flap).
     battery_low_percent: float = Field(default=15.0, ge=0, le=100)
     battery_ok_percent: float = Field(default=25.0, ge=0, le=100)
+    # Storms (docs/alerting.md): this many devices of one town offline within the window
+    # are one town incident, their own alerts grouped under it and not escalated.
+    storm_devices: int = Field(default=20, ge=2, le=100_000)
+    storm_window_s: float = Field(default=60.0, gt=0, le=3600)
 
     @field_validator("timezone")
     @classmethod
