@@ -139,32 +139,41 @@ async def latency(rig: Rig, sizes: Sizes, out: Results) -> None:
         await traffic.wait()
     if sizes.flood_under_traffic:
         out.values["flood_backlog_drained_s"] = round(await _drained(rig), 1)
-    posts = await await_posts(rig, start, timed)
-    latencies = fig.sos_latencies_ms(timed, posts)
     eps = await background_received(rig, since, until) / (until - since)
+    await _timed_figures(rig, sizes, start, timed, eps, out)
     out.values.update(
         background_eps=round(eps),
         sos_sent=len(timed) + len(flood.pressed),
         sos_alerted=alerted,
-        sos_p50_ms=ms(latencies, 50),
-        sos_p99_ms=ms(latencies, 99),
-        sos_max_ms=ms(latencies, 100),
-        sos_timed=len(timed),
-        sos_timed_notified=len(latencies),
         flood_alerts_per_s=round(flood.rate, 1),
         flood_under_traffic=bool(sizes.flood_under_traffic),
-    )
-    out.values.update(await stages(rig, timed, posts))
-    out.say(
-        f"latency: {len(timed)} SOS presses at {sizes.latency_rate:.0f}/s under {eps:,.0f}"
-        f" events/s stored: {len(latencies)} on-call POSTs; publish → POST p50"
-        f" {ms(latencies, 50)} ms, p99 {ms(latencies, 99)} ms, max {ms(latencies, 100)} ms"
     )
     under = "under the traffic" if sizes.flood_under_traffic else "after the traffic"
     out.say(
         f"flood: {out.values['sos_sent']} SOS presses in all, {len(flood.pressed)} as fast as"
         f" their alerts open {under}: {alerted} alerts,"
         f" {out.values['sos_sent'] - alerted} without; {flood.rate:.0f} alerts/s"
+    )
+
+
+async def _timed_figures(
+    rig: Rig, sizes: Sizes, start: int, timed: dict[str, float], eps: float, out: Results
+) -> None:
+    """Publish → on-call POST of the timed presses, and where their time went."""
+    posts = await await_posts(rig, start, timed)
+    latencies = fig.sos_latencies_ms(timed, posts)
+    out.values.update(
+        sos_p50_ms=ms(latencies, 50),
+        sos_p99_ms=ms(latencies, 99),
+        sos_max_ms=ms(latencies, 100),
+        sos_timed=len(timed),
+        sos_timed_notified=len(latencies),
+    )
+    out.values.update(await stages(rig, timed, posts))
+    out.say(
+        f"latency: {len(timed)} SOS presses at {sizes.latency_rate:.0f}/s under {eps:,.0f}"
+        f" events/s stored: {len(latencies)} on-call POSTs; publish → POST p50"
+        f" {ms(latencies, 50)} ms, p99 {ms(latencies, 99)} ms, max {ms(latencies, 100)} ms"
     )
 
 
