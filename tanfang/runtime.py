@@ -111,7 +111,7 @@ async def run(
                 )
             if settings.escalator:
                 group.create_task(
-                    _until_stopped(run_escalator(settings, pool, stop), stop), name="escalator"
+                    _until_stopped(run_escalator(settings, stop), stop), name="escalator"
                 )
             if api and gw is None:
                 # No gateway here to sweep: this live process still tells a gateway outage.
@@ -156,29 +156,36 @@ def build_channels(settings: Settings) -> list[Channel]:
     return channels
 
 
-async def run_escalator(settings: Settings, pool: Pool, stop: asyncio.Event) -> None:
+# The escalator's own connections: it never waits for one behind ingest's writers or the
+# API's requests, and never takes theirs (a backlog of deliveries once starved both).
+ESCALATOR_POOL_MAX: Final = 4
+
+
+async def run_escalator(settings: Settings, stop: asyncio.Event) -> None:
     """Escalation steps and notifications until ``stop``: in every process that has it on
-    (``TANFANG_ESCALATOR``), side by side with the others on the same database."""
+    (``TANFANG_ESCALATOR``), side by side with the others on the same database, on a pool
+    of its own."""
     from alerting import ack_links, secrets_repo
     from alerting.escalator import Escalator
 
     assert settings.database_url is not None
-    async with pool.connection() as conn:
-        key = await secrets_repo.ack_link_key(conn)
-    base = public_base(settings)
+    async with open_pool(settings.database_url, max_size=ESCALATOR_POOL_MAX) as pool:
+        async with pool.connection() as conn:
+            key = await secrets_repo.ack_link_key(conn)
+        base = public_base(settings)
 
-    def ack_urls(alert_id: int, recipient_key: str) -> str:
-        return ack_links.ack_url(base, ack_links.make_token(key, alert_id, recipient_key))
+        def ack_urls(alert_id: int, recipient_key: str) -> str:
+            return ack_links.ack_url(base, ack_links.make_token(key, alert_id, recipient_key))
 
-    escalator = Escalator(
-        pool,
-        settings.database_url,
-        build_channels(settings),
-        instance=f"{socket.gethostname()}:{os.getpid()}:{settings.mqtt_client_id}",
-        ack_urls=ack_urls,
-        concurrency=settings.webhook_concurrency,
-    )
-    await escalator.run(stop)
+        escalator = Escalator(
+            pool,
+            settings.database_url,
+            build_channels(settings),
+            instance=f"{socket.gethostname()}:{os.getpid()}:{settings.mqtt_client_id}",
+            ack_urls=ack_urls,
+            concurrency=settings.webhook_concurrency,
+        )
+        await escalator.run(stop)
 
 
 def build_gateway(settings: Settings, pool: Pool) -> Gateway:
