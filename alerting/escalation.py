@@ -207,23 +207,16 @@ async def _run_step(
         if Severity(alert.severity) is Severity.CRITICAL:
             recipients, purpose = [last_resort()], Purpose.LAST_RESORT
     give_up = _give_up_at(now, next_due)
-    made = [
-        NewNotification(
-            alert.id,
-            esc.cycle,
-            index,
-            policy.level(index),
-            purpose.value,
-            r.role.value,
-            r.key,
-            r.name,
-            r.phone,
-            channel,
-            give_up,
-        )
-        for r in recipients
-        for channel in seat.made_on(purpose)
-    ]
+    made = _made(
+        recipients,
+        seat.made_on(purpose),
+        alert_id=alert.id,
+        cycle=esc.cycle,
+        step=index,
+        level=policy.level(index),
+        purpose=purpose,
+        give_up_at=give_up,
+    )
     claimed = await escalation_repo.add_notifications(
         conn, made, now, claimed_by=seat.claimed_by, lease_until=seat.lease_until
     )
@@ -264,23 +257,16 @@ async def _ack_timed_out(
     first = policy.due_at(restart, 0)
     assert first is not None
     await escalation_repo.start(conn, alert.id, alert.severity, restart, first)
-    made = [
-        NewNotification(
-            alert.id,
-            esc.cycle + 1,
-            -1,
-            alert.escalation_level,
-            Purpose.REMINDER.value,
-            r.role.value,
-            r.key,
-            r.name,
-            r.phone,
-            channel,
-            _give_up_at(now, first),
-        )
-        for r in reminded
-        for channel in seat.made_on(Purpose.REMINDER)
-    ]
+    made = _made(
+        reminded,
+        seat.made_on(Purpose.REMINDER),
+        alert_id=alert.id,
+        cycle=esc.cycle + 1,
+        step=-1,
+        level=alert.escalation_level,
+        purpose=Purpose.REMINDER,
+        give_up_at=_give_up_at(now, first),
+    )
     log.info("alert %s: acked %ss ago and not resolved: open again", alert.id, policy.ack_timeout_s)
     return await escalation_repo.add_notifications(
         conn, made, now, claimed_by=seat.claimed_by, lease_until=seat.lease_until
@@ -310,3 +296,34 @@ def _give_up_at(now: datetime, next_due: datetime | None) -> datetime:
     if next_due is None:
         return now + timedelta(seconds=LAST_STEP_RETRY_WINDOW_S)
     return max(floor, next_due)
+
+
+def _made(
+    recipients: list[Recipient],
+    channels: list[str],
+    *,
+    alert_id: int,
+    cycle: int,
+    step: int,
+    level: int,
+    purpose: Purpose,
+    give_up_at: datetime,
+) -> list[NewNotification]:
+    """One notification per recipient and channel."""
+    return [
+        NewNotification(
+            alert_id,
+            cycle,
+            step,
+            level,
+            purpose.value,
+            r.role.value,
+            r.key,
+            r.name,
+            r.phone,
+            channel,
+            give_up_at,
+        )
+        for r in recipients
+        for channel in channels
+    ]

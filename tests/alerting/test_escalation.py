@@ -19,22 +19,11 @@ from store.db import Conn
 from store.pool import Pool
 from tests.alerting.conftest import add_home
 from tests.alerting.recording_channel import RecordingChannel
+from tests.rig.clock import ManualClock as Clock
 from tests.rig.webhook_receiver import WebhookReceiver
 
 T0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 OPERATOR = Actor("operator", "duty-desk", None)
-
-
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def move(self, seconds: float) -> datetime:
-        self.at = T0 + timedelta(seconds=seconds)
-        return self.at
 
 
 @pytest.fixture
@@ -109,19 +98,19 @@ async def test_steps_reach_on_call_then_contacts_then_town_at_their_times(
     await turn_and_settle(escalator, channel, 1)
     assert channel.to() == [("alert", "on_call", channel.sent[0].recipient.key)]
     assert channel.sent[0].ack_url == f"http://ack.test/{alert_id}/{channel.sent[0].recipient.key}"
-    clock.move(59)
+    clock.at(59)
     await escalator.turn()
     assert len(channel.sent) == 1  # not yet: the contacts step is due at 60 s
-    clock.move(60)
+    clock.at(60)
     await turn_and_settle(escalator, channel, 2)
     assert channel.sent[1].recipient.name == "聯絡人1"
-    clock.move(180)
+    clock.at(180)
     await turn_and_settle(escalator, channel, 4)
     assert [n.recipient.name for n in channel.sent[2:]] == ["聯絡人2", "聯絡人3"]
-    clock.move(600)
+    clock.at(600)
     await turn_and_settle(escalator, channel, 5)
     assert channel.sent[4].recipient.role.value == "town"
-    clock.move(900)  # repeat_after_s 300: the last step again
+    clock.at(900)  # repeat_after_s 300: the last step again
     await turn_and_settle(escalator, channel, 6)
     assert channel.sent[5].recipient.key == channel.sent[4].recipient.key
     assert [n.level for n in channel.sent] == [0, 1, 2, 2, 3, 3]
@@ -139,13 +128,13 @@ async def test_ack_stops_every_further_step_and_the_ack_timeout_reopens_with_a_r
     await home_with_people(conn)
     alert_id = await open_sos(conn)
     await turn_and_settle(escalator, channel, 1)
-    clock.move(30)
+    clock.at(30)
     await services.acknowledge(conn, OPERATOR, alert_id, AckRequest(by="小李"), clock())
     for at in (60, 180, 600, 1200, 1829):
-        clock.move(at)
+        clock.at(at)
         await escalator.turn()
     assert len(channel.sent) == 1
-    clock.move(30 + 1800)  # ack_timeout_s of critical
+    clock.at(30 + 1800)  # ack_timeout_s of critical
     await turn_and_settle(escalator, channel, 2)
     assert channel.sent[1].purpose.value == "reminder"
     view = await services.alert_view(conn, OPERATOR, alert_id)
@@ -154,7 +143,7 @@ async def test_ack_stops_every_further_step_and_the_ack_timeout_reopens_with_a_r
         "acked",
         "reopened",
     ]
-    clock.move(30 + 1800 + 120)  # the escalation starts again after the reminder's lead
+    clock.at(30 + 1800 + 120)  # the escalation starts again after the reminder's lead
     await turn_and_settle(escalator, channel, 3)
     assert channel.to()[2][:2] == ("alert", "on_call")
 
@@ -179,16 +168,16 @@ async def test_resolving_tells_everyone_who_was_notified(
     await home_with_people(conn)
     alert_id = await open_sos(conn)
     await turn_and_settle(escalator, channel, 1)
-    clock.move(60)
+    clock.at(60)
     await turn_and_settle(escalator, channel, 2)
-    clock.move(90)
+    clock.at(90)
     request = ResolveRequest(by="小李", outcome=Outcome.FALSE_ALARM)
     await services.resolve(conn, OPERATOR, alert_id, request, clock())
     await turn_and_settle(escalator, channel, 4)
     resolution = [n for n in channel.sent if n.purpose.value == "resolution"]
     assert {n.recipient.key for n in resolution} == {n.recipient.key for n in channel.sent[:2]}
     assert all(n.ack_url is None and n.alert["status"] == "resolved" for n in resolution)
-    clock.move(3600)
+    clock.at(3600)
     await escalator.turn()
     assert len(channel.sent) == 4
 
@@ -201,10 +190,10 @@ async def test_a_failed_delivery_is_retried_with_backoff_and_recorded(
     channel.fail_next = 2
     await escalator.turn()
     await wait_recorded(escalator)
-    clock.move(1)
+    clock.at(1)
     await escalator.turn()
     await wait_recorded(escalator)
-    clock.move(3)
+    clock.at(3)
     await turn_and_settle(escalator, channel, 1)
     view = await services.alert_view(conn, OPERATOR, alert_id)
     attempts = [(e.kind, e.result) for e in view.timeline if e.kind.startswith("notif")]
@@ -260,7 +249,7 @@ async def test_a_notification_waiting_behind_a_hanging_receiver_is_dropped_once_
             await services.open_alert(conn, AlertSignal(AlertType.SOS, "KP-2", "pat-2"), T0)
         ).alert.id
         await esc.turn()  # its notification waits for the one slot
-        clock.move(1)
+        clock.at(1)
         await services.acknowledge(conn, OPERATOR, second, AckRequest(by="小李"), clock())
         rx.mode = "ok"
         rx.release()
@@ -331,7 +320,7 @@ async def test_a_step_run_late_raises_escalation_late_which_clears_when_steps_ar
 ) -> None:
     await home_with_people(conn)
     await open_sos(conn)
-    clock.move(11)  # the first step was due at 0
+    clock.at(11)  # the first step was due at 0
     await turn_and_settle(escalator, channel, 1)
     late = await services.list_alerts(
         conn,
@@ -344,13 +333,13 @@ async def test_a_step_run_late_raises_escalation_late_which_clears_when_steps_ar
     )
     assert [(a.status, a.severity, a.elder_id) for a in late] == [("open", "high", None)]
     await turn_and_settle(escalator, channel, 2)  # escalation_late itself reaches the on-call
-    clock.move(60)  # the contacts step, on time, but a minute after a late one
+    clock.at(60)  # the contacts step, on time, but a minute after a late one
     await turn_and_settle(escalator, channel, 3)
     still = await services.alert_view(conn, OPERATOR, late[0].id)
     assert still.alert.status == "open"
-    clock.move(180)
+    clock.at(180)
     await turn_and_settle(escalator, channel, 5)
-    clock.move(600)  # on time, more than five minutes after the late step
+    clock.at(600)  # on time, more than five minutes after the late step
     await turn_and_settle(escalator, channel, 7)  # the town, and the resolution notice
     cleared = await services.alert_view(conn, OPERATOR, late[0].id)
     assert cleared.alert.status == "resolved"

@@ -26,11 +26,11 @@ from tests.alerting.recording_channel import RecordingChannel
 from tests.alerting.test_escalation import (
     OPERATOR,
     T0,
-    Clock,
     home_with_people,
     open_sos,
     wait_recorded,
 )
+from tests.rig.clock import ManualClock as Clock
 from tests.rig.ports import free_port
 from tests.rig.smtp_receiver import SmtpReceiver
 from tests.rig.webhook_receiver import WebhookReceiver
@@ -134,7 +134,7 @@ async def test_the_failed_channel_keeps_its_retries_and_the_next_is_made_once(
     await settle(esc)
     await settle(esc)
     for at in (1, 3, 7):  # the refused SMS is tried again at 1, 2, 4 s after each failure
-        clock.move(at)
+        clock.at(at)
         await settle(esc)
     tried = [(e.channel, e.result) for e in await attempts(conn, alert_id)]
     assert tried.count(("apprise:json", "refused")) == 4
@@ -228,7 +228,7 @@ async def test_resolution_goes_to_the_channels_that_reached_and_a_last_resort_to
         ("apprise:json", "no_address"),
         ("apprise:mailto", "sent"),
     }
-    clock.move(5)
+    clock.at(5)
     request = ResolveRequest(by="小李", outcome=Outcome.FALSE_ALARM)
     await services.resolve(conn, OPERATOR, alert_id, request, clock())
     await settle(esc)

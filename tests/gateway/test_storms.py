@@ -22,6 +22,7 @@ from gateway.health_loop import HealthLoop, IngestState
 from store.pool import Pool
 from tests.alerting.recording_channel import RecordingChannel
 from tests.gateway.helpers import execute, fetch, scalar
+from tests.rig.clock import ManualClock as Clock
 
 T0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 CHIKAN = "赤坎鎮"
@@ -30,21 +31,9 @@ DEVICES_PER_HOME = 5
 OPERATOR = Actor("operator", "duty-desk", None)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, seconds: float) -> datetime:
-        self.now = T0 + timedelta(seconds=seconds)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture
