@@ -38,6 +38,7 @@ async def stream_ticket(principal: ElderReader, state: StateDep) -> StreamTicket
 
 @router.get(
     "/stream",
+    status_code=status.HTTP_200_OK,
     response_class=EventStreamResponse,
     responses={
         200: {"content": {MEDIA_TYPE: {}}, "description": "`alert` events, one per change"},
