@@ -51,7 +51,8 @@ async def change_writers(conn: Conn, among: Collection[str] | None = None) -> fr
 
 
 _CHANGES: Final = sql.SQL(
-    "SELECT t.id AS change_id, t.kind AS change_kind, t.at AS change_at, e.town, {columns}"
+    "SELECT t.id AS change_id, t.kind AS change_kind, t.at AS change_at,"
+    " coalesce(e.town, a.town) AS town, {columns}"
     " FROM alert_timeline t JOIN alerts a ON a.id = t.alert_id"
     " LEFT JOIN elders e ON e.id = a.elder_id"
     " WHERE t.id > %(after)s AND t.id <= %(upto)s ORDER BY t.id LIMIT %(limit)s"
@@ -61,8 +62,8 @@ _CHANGES: Final = sql.SQL(
 @dataclass(frozen=True, slots=True)
 class FeedChange:
     """One change of the feed: the timeline row's id and kind (``opened``, ``acked``,
-    ``notified``, …) and time, the alert as it is when read, and its elder's town (None: an
-    alert of no elder, or an elder without a town)."""
+    ``notified``, …) and time, the alert as it is when read, and its town: its elder's, or
+    a town-level alert's own (None: a system alert, or an elder without a town)."""
 
     id: int
     change: str

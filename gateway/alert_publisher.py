@@ -1,5 +1,5 @@
 """Every alert change on MQTT, for sirens and local displays: ``{root}/alerts/{town}`` (QoS 1,
-not retained; ``{root}/alerts/_system`` for an alert of no elder or town), the payload
+not retained; ``{root}/alerts/_system`` for an alert of no town), the payload
 ``alerting.feed.change_object``.
 
 One publisher at a time across gateways: a turn takes a PostgreSQL advisory lease for its

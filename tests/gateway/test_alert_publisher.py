@@ -111,8 +111,11 @@ async def test_every_alert_change_is_published_on_its_towns_topic(
         await publisher_started(database_url, settings.topic_root)
         sos = await raise_alert(database_url, AlertSignal(AlertType.SOS, "KP-1", "pat-1"))
         outage = await raise_alert(database_url, AlertSignal(AlertType.GATEWAY_OUTAGE, None))
+        town_level = AlertSignal(AlertType.VISIT_OVERDUE, None, town="水口鎮")
+        overdue = await raise_alert(database_url, town_level)
         opened = await siren.of_alert(sos, "opened")
         system = await siren.of_alert(outage, "opened")
+        of_town = await siren.of_alert(overdue, "opened")
     assert opened.topic == f"{settings.topic_root}/alerts/赤坎鎮"
     assert (opened.qos, opened.retain) == (1, False)
     body: dict[str, Any] = orjson.loads(opened.payload)
@@ -122,6 +125,7 @@ async def test_every_alert_change_is_published_on_its_towns_topic(
     assert datetime.fromisoformat(body["at"]) == T0
     assert "acked_by" not in body["alert"], "no names on the wire"
     assert system.topic == f"{settings.topic_root}/alerts/_system"
+    assert of_town.topic == f"{settings.topic_root}/alerts/水口鎮", "a town-level alert's town"
 
 
 async def test_a_restarted_gateway_publishes_what_changed_while_it_was_down(
