@@ -124,10 +124,14 @@ async def test_concurrent_writers_committing_in_any_order_lose_and_repeat_nothin
             read.extend(ids)
             await asyncio.sleep(0.001)
 
+    async def read_rest() -> bool:
+        ids, held = await read_all(cursor, conn)
+        read.extend(ids)
+        return held
+
     writers = asyncio.gather(*(write(n) for n in range(8)))
     await asyncio.gather(writers, reader(writers))
-    await poll(lambda: read_all(cursor, conn), lambda found: not found[1], what="settled")
-    read.extend((await read_all(cursor, conn))[0])
+    await poll(read_rest, lambda held: not held, what="every writer ended")
     assert read == sorted(read), "in id order"
     assert sorted(read) == sorted(committed), "every committed change once, no other"
 
