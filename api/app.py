@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -17,6 +18,7 @@ from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.routes import (
     ack_page,
+    alert_stream,
     alerts,
     compliance,
     contacts,
@@ -35,6 +37,7 @@ from api.routes import (
     watch_periods,
 )
 from api.state import AppState
+from api.stream_hub import StreamHub
 from devices.replay import DeadLetterReplayer
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
@@ -80,13 +83,16 @@ def create_app(
     health: HealthSource | None = None,
     clock: Callable[[], datetime] = _now,
     replayer: Callable[[Pool], DeadLetterReplayer] | None = None,
+    stopping: asyncio.Event | None = None,
 ) -> FastAPI:
     """The API. Without ``pool``, the lifespan migrates ``settings.database_url`` and opens
     (and at the end closes) a pool of its own; a given pool is used as it is and left open.
     ``health`` reports the broker connection of a gateway in the same process; without it,
     ``/healthz`` checks the broker of ``settings.mqtt_url`` itself. ``replayer`` makes the
     dead-letter replayer on the app's pool (the composition root builds it on the gateway's
-    write path, which the API may not import); without it, a replay answers 503."""
+    write path, which the API may not import); without it, a replay answers 503.
+    ``stopping``, set when the server is asked to stop, ends the live alert streams (a
+    server waits for open responses to end before it stops)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +100,10 @@ def create_app(
             opened = pool
             if opened is None:
                 opened = await stack.enter_async_context(_own_pool(settings))
+            hub = None
+            if settings.database_url:
+                hub = StreamHub(opened, settings.database_url)
+                await stack.enter_async_context(hub.running(stopping))
             app.state.tanfang = AppState(
                 settings=settings,
                 pool=opened,
@@ -101,6 +111,7 @@ def create_app(
                 probe=BrokerProbe(settings.mqtt_url),
                 clock=clock,
                 replayer=None if replayer is None else replayer(opened),
+                hub=hub,
             )
             yield
 
@@ -119,8 +130,9 @@ def create_app(
     # The ack links' pages: at the root and without a bearer token, like ops.
     app.include_router(ack_page.router)
     care = (elder_history, contacts, visits, compliance, watch_periods, reports)
-    # coverage before alerts: /alerts/coverage is not an alert id.
-    alerting = (coverage, alerts, escalation, on_call)
+    # coverage and alert_stream before alerts: /alerts/coverage and /alerts/stream are not
+    # alert ids.
+    alerting = (coverage, alert_stream, alerts, escalation, on_call)
     for module in (elders, devices, dead_letters, tokens, towns, *care, *alerting):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
     return app

@@ -184,3 +184,11 @@ class OnCallShiftPublic(OnCallShift):
     def _id_as_text(self, value: int) -> str:
         # Ids are strings on the wire, as the alerts' are; stored as a bigint.
         return str(value)
+
+
+class StreamTicket(BaseModel):
+    """A single-use ticket that opens the live alert stream (``?ticket=``) once, until
+    ``expires_at``."""
+
+    ticket: str
+    expires_at: datetime

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from api.config import ApiConfig
 from api.health import BrokerProbe, HealthSource
+from api.stream_hub import StreamHub
 from devices.replay import DeadLetterReplayer
 from store.db import Conn
 from store.pool import Pool
@@ -33,6 +34,8 @@ class AppState:
     clock: Callable[[], datetime]
     # Dead-letter replay on the gateway's write path (None: this process cannot replay).
     replayer: DeadLetterReplayer | None = None
+    # The live alert stream's follower of the change feed (None: no database URL to listen on).
+    hub: StreamHub | None = None
 
     def today(self) -> date:
         """The date in the deployment's time zone (categories use the age on this day)."""

@@ -284,6 +284,18 @@ class MqttSession:
             raise MqttError("not connected to the broker")
         self._client.publish(topic, payload, qos=1)
 
+    async def flushed(self, within_s: float) -> bool:
+        """Whether every QoS 1 message published so far was acknowledged by the broker
+        (PUBACK) within ``within_s``. A reconnect to a broker that lost the session drops the
+        messages still held, which then read as acknowledged: a caller that must know
+        compares ``connections`` before publishing and after."""
+        storage = self._client._persistent_storage
+        try:
+            await asyncio.wait_for(storage.wait_empty(), timeout=within_s)
+        except TimeoutError:
+            return False
+        return True
+
     async def drain(self, grace_s: float) -> None:
         """Wait until every batch holding a message has been released (acknowledged)."""
         try:

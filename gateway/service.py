@@ -24,6 +24,7 @@ from alerting.storms import StormRule
 from devices.registry import Registry
 from devices.schema import cmd_topic
 from gateway import metrics
+from gateway.alert_publisher import AlertPublisher
 from gateway.batcher import NotAcknowledgedError
 from gateway.config import ConfigError, GatewayConfig
 from gateway.device_health import BatteryRule
@@ -185,6 +186,9 @@ class Gateway:
                 storm=self._storm,
             )
             group.create_task(health.run(background), name="gateway-health")
+            # Every alert change on {root}/alerts/{town}: one gateway at a time (a lease).
+            publisher = AlertPublisher(pool, session, settings.topic_root)
+            group.create_task(publisher.run(url, background), name="gateway-alert-mqtt")
             writing = group.create_task(writer.run(), name="gateway-writers")
             try:
                 await first_of(self.registry.loaded.wait(), stop.wait())

@@ -57,7 +57,11 @@ async def serve_api(
     from api.app import create_app
 
     app = create_app(
-        settings, pool=pool, health=health, replayer=lambda opened: build_replayer(settings, opened)
+        settings,
+        pool=pool,
+        health=health,
+        replayer=lambda opened: build_replayer(settings, opened),
+        stopping=stop,
     )
     config = uvicorn.Config(
         app,

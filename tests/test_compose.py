@@ -263,8 +263,8 @@ def test_the_shipped_acl_names_only_topics_under_the_default_root() -> None:
         for line in MOSQUITTO_ACL.read_text(encoding="utf-8").splitlines()
         if line.startswith(("topic ", "pattern "))
     ]
-    assert len(topics) == 6
-    assert all(t.startswith(f"{root}/dev/") for t in topics), topics
+    assert len(topics) == 7
+    assert all(t.startswith((f"{root}/dev/", f"{root}/alerts/")) for t in topics), topics
 
 
 def broker_configs() -> list[tuple[str, str]]:
