@@ -75,7 +75,13 @@ async def abuse_for(port: int, staff: str, admin: str, seconds: float) -> list[A
     kind, status and how long it took."""
     end = time.monotonic() + seconds
     answers: list[Answer] = []
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    # A connection a request each: a kept-alive one that the server closed after its last
+    # answer (idle, or a body it answered without reading whole) fails the next request on
+    # it as "closed", without the server having seen that request at all.
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=30, limits=fresh
+    ) as client:
 
         async def again(kind: str, abuse: Abuse) -> None:
             while (began := time.monotonic()) < end:
