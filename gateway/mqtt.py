@@ -25,9 +25,7 @@ import ssl
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import gmqtt
 from gmqtt.mqtt.constants import MQTTv50, MQTTv311
@@ -35,9 +33,10 @@ from gmqtt.mqtt.handler import MQTTConnectError
 
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
+from gateway.broker import MqttError, parse_url, subscriptions, tls_context
 from gateway.config import GatewayConfig
 from gateway.liveness import Progress
-from gateway.tls import TlsSetupError, certificate_problem, client_context, speaks_tls
+from gateway.tls import certificate_problem, speaks_tls
 
 log = logging.getLogger(__name__)
 
@@ -52,43 +51,8 @@ _BACKOFF_MAX_S = 30.0
 _CONNECT_TIMEOUT_S = 30.0
 
 
-class MqttError(Exception):
-    """The broker refused the gateway, or the URL is not usable."""
-
-
 class _DroppedError(ConnectionError):
     """The broker closed the connection before answering CONNECT."""
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerAddress:
-    host: str
-    port: int
-    tls: bool
-    username: str | None
-    password: str | None
-
-
-def parse_url(url: str) -> BrokerAddress:
-    """``mqtt://user:pass@host:1883`` or ``mqtts://…`` (TLS, port 8883 by default)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise MqttError("the MQTT URL must look like mqtt://[user:pass@]host[:port] or mqtts://")
-    tls = parts.scheme == "mqtts"
-    return BrokerAddress(
-        host=parts.hostname,
-        port=parts.port or (8883 if tls else 1883),
-        tls=tls,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password is not None else None,
-    )
-
-
-def subscriptions(settings: GatewayConfig) -> list[str]:
-    topics = [f"{settings.topic_root}/dev/+/events", f"{settings.topic_root}/dev/+/status"]
-    if settings.shared_group:
-        topics = [f"$share/{settings.shared_group}/{t}" for t in topics]
-    return topics
 
 
 class _Backoff:
@@ -151,7 +115,7 @@ class MqttSession:
             raise MqttError("TANFANG_MQTT_URL is not set")
         self._settings = settings
         self._address = parse_url(settings.mqtt_url)
-        self._tls = self._tls_context(settings)
+        self._tls = tls_context(self._address, settings.mqtt_ca_file)
         self._handler = handler
         self._inflight = 0
         self._waiting: dict[asyncio.Future[Any], list[int]] = {}
@@ -177,20 +141,6 @@ class MqttSession:
     def inflight(self) -> int:
         """Messages received and not yet acknowledged (or refused)."""
         return self._inflight
-
-    def _tls_context(self, settings: GatewayConfig) -> ssl.SSLContext | None:
-        if not self._address.tls:
-            if settings.mqtt_ca_file is not None:
-                # Whoever set a CA file expects TLS: do not send the password in clear.
-                raise MqttError(
-                    "TANFANG_MQTT_CA_FILE is set but TANFANG_MQTT_URL is plain mqtt://: "
-                    "use mqtts:// and the broker's TLS port"
-                )
-            return None
-        try:
-            return client_context(settings.mqtt_ca_file)
-        except TlsSetupError as exc:
-            raise MqttError(str(exc)) from exc
 
     def _make_client(self) -> _Client:
         props: dict[str, Any] = {}

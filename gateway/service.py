@@ -26,11 +26,12 @@ from devices.schema import cmd_topic
 from gateway import metrics
 from gateway.alert_publisher import AlertPublisher
 from gateway.batcher import NotAcknowledgedError
+from gateway.broker import MqttError
 from gateway.config import ConfigError, GatewayConfig
 from gateway.device_health import BatteryRule
 from gateway.health_loop import HealthLoop, IngestState
 from gateway.ingest import Ingest
-from gateway.mqtt import MqttError, MqttSession
+from gateway.mqtt import MqttSession
 from gateway.reconcile import Reconciler
 from gateway.sinks import EventSink
 from gateway.steps import InTransactionStep

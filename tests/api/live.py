@@ -1,49 +1,20 @@
-"""An API app served by a real uvicorn on a free port (ASGI transports buffer a response
-whole: a stream never ends), and a reader of server-sent events with deadlines."""
+"""A reader of server-sent events with deadlines, for an API app served by a real uvicorn
+(``serving``: ASGI transports buffer a response whole, and a stream never ends)."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 import httpx
 import orjson
-import uvicorn
-from fastapi import FastAPI
 
-from tests.rig.ports import free_port
+from tests.simulators.api_server import serving_app
 
-START_DEADLINE_S: Final = 30.0
-STOP_DEADLINE_S: Final = 30.0
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` (its lifespan runs in the server's thread); yields the base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="test-live-api", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + START_DEADLINE_S
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise AssertionError("the API did not start")
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(STOP_DEADLINE_S)
-        assert not thread.is_alive(), "the API did not stop"
+serving = serving_app
 
 
 class Clock:

@@ -10,7 +10,7 @@ import paho.mqtt.client as paho
 import pytest
 
 from devices.schema import cmd_topic
-from gateway.mqtt import MqttError
+from gateway.broker import MqttError
 from gateway.service import Gateway
 from tanfang.settings import Settings
 from tests.gateway.helpers import DEADLINE_S, Publisher, running_gateway

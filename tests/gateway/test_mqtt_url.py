@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.mqtt import BrokerAddress, MqttError, parse_url, subscriptions
+from gateway.broker import BrokerAddress, MqttError, parse_url, subscriptions
 from tanfang.settings import Settings
 
 

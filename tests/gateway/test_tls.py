@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from gateway.mqtt import MqttError, MqttSession
+from gateway.broker import MqttError
+from gateway.mqtt import MqttSession
 from tanfang.settings import Settings
 from tests.gateway.helpers import Publisher, fetch, poll, register, running_gateway, scalar
 from tests.gateway.test_main import run_gateway

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Final
 
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
 from tanfang.settings import Settings
@@ -23,9 +24,17 @@ STOP_DEADLINE_S: Final = 30.0
 def serving_api(settings: Settings) -> Iterator[str]:
     """Serve ``create_app(settings)`` (its lifespan opens the pool) in a thread; yields the
     base URL, ``http://127.0.0.1:<port>``."""
+    with serving_app(create_app(settings)) as url:
+        yield url
+
+
+@contextmanager
+def serving_app(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` on a free port (its lifespan runs in the server's thread); yields the
+    base URL."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -46,3 +55,4 @@ def serving_api(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(STOP_DEADLINE_S)
+        assert not thread.is_alive(), "the API did not stop"
