@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import psycopg
-from psycopg import AsyncConnection, sql
 
 from alerting import escalation_repo
 from alerting.channels import Channel, falls_back
@@ -30,6 +29,7 @@ from alerting.lifecycle import subject_of
 from alerting.metrics import STEP_LATENESS, STEPS_LATE
 from alerting.models import AlertSignal, AlertType, Outcome
 from alerting.services import open_alert
+from store.listen import Wakeup
 from store.pool import Pool
 from store.waits import first_of
 
@@ -55,7 +55,6 @@ LATE_CLEAR_AFTER: Final = timedelta(minutes=5)
 RECORD_EVERY_S: Final = 0.02
 # Waiting for deliveries in flight at shutdown.
 DRAIN_S: Final = 2.0
-LISTEN_RETRY_MAX_S: Final = 2.0
 # After a failed turn: soon enough for a due SOS step, slow enough not to spin on a fault.
 FAILED_TURN_PAUSE_S: Final = 0.5
 
@@ -77,13 +76,13 @@ class Escalator:
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._pool = pool
-        self._url = database_url
         self._channels = {c.name: c for c in channels}
         # The recipients' fallback chain (apprise channels), in the order configured.
         self._chain = tuple(c.name for c in channels if falls_back(c))
         self._instance = instance
         self._clock = clock
-        self._wake = asyncio.Event()
+        self._listener = Wakeup(database_url, escalation_repo.WAKE_CHANNEL)
+        self._wake = self._listener.woken
         self._deliverer = Deliverer(
             pool,
             self._channels,
@@ -106,7 +105,7 @@ class Escalator:
             )
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._listen(stop), name="escalator-listen")
+                group.create_task(self._listener.run(stop), name="escalator-listen")
                 group.create_task(self._record(stop), name="escalator-record")
                 group.create_task(self._renew(stop), name="escalator-renew")
                 group.create_task(self._turns(stop), name="escalator-turns")
@@ -223,23 +222,3 @@ class Escalator:
             await first_of(stop.wait(), limit_s=LEASE_RENEW_S)
             with contextlib.suppress(psycopg.Error, OSError):
                 await self._deliverer.renew(self._clock() + timedelta(seconds=LEASE_S))
-
-    async def _listen(self, stop: asyncio.Event) -> None:
-        delay = 0.25
-        while not stop.is_set():
-            try:
-                async with await AsyncConnection.connect(self._url, autocommit=True) as conn:
-                    await conn.execute(
-                        sql.SQL("LISTEN {}").format(sql.Identifier(escalation_repo.WAKE_CHANNEL))
-                    )
-                    self._wake.set()  # anything missed while not listening is looked at now
-                    delay = 0.25
-                    while not stop.is_set():
-                        async for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            self._wake.set()
-            except (psycopg.Error, OSError) as exc:
-                log.warning(
-                    "escalator listen link lost (%s); retrying in %.2fs", type(exc).__name__, delay
-                )
-                await first_of(stop.wait(), limit_s=delay)
-                delay = min(delay * 2, LISTEN_RETRY_MAX_S)

@@ -8,14 +8,13 @@ id drawn, N, only once every transaction that held the lock after N was drawn ha
 then every id up to N is committed (and visible) or rolled back for good. It waits for
 transactions that write alert changes only, never for an unrelated long one.
 
-Followers wake on ``LISTEN tanfang_alert_changes`` (``FeedListener``, notified at commit),
+Followers wake on ``LISTEN tanfang_alert_changes`` (``store.listen.Wakeup``, notified at commit),
 read from their own position, and look again every ``IDLE_WAKE_S`` as a safety net.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,14 +22,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
 
-import psycopg
 from prometheus_client import Counter
-from psycopg import AsyncConnection, sql
 
 from alerting import feed_repo
 from alerting.feed_repo import FeedChange
 from alerting.notices import alert_object
 from store.db import Conn
+from store.listen import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +43,6 @@ IDLE_WAKE_S: Final = 5.0
 RETRY_S: Final = 1.0
 # Changes held back this long by an open transaction that wrote one: logged, once.
 HELD_WARN_S: Final = 10.0
-# The longest wait between two attempts to reopen the listening link (as the registry's).
-RECONNECT_MAX_S: Final = 1.0
 
 FEED_FAILURES: Final = Counter(
     "tanfang_alert_feed_failures",
@@ -158,55 +154,6 @@ def change_object(change: FeedChange) -> dict[str, Any]:
     }
 
 
-class FeedListener:
-    """``LISTEN tanfang_alert_changes`` on a dedicated connection, reopened when it drops.
-    ``woken`` is set by every notification, and each time the link opens (a notification
-    sent while it was down is lost: the follower reads to catch up)."""
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self.woken = asyncio.Event()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        delay = 0.5
-        while not stop.is_set():
-            try:
-                await self._listen(stop)
-                delay = 0.5
-            except psycopg.Error as exc:
-                # Class and SQLSTATE only: a psycopg message can quote row values.
-                log.warning(
-                    "alert feed link lost (%s, SQLSTATE %s); retrying in %.1fs",
-                    type(exc).__name__,
-                    exc.sqlstate,
-                    delay,
-                )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
-                delay = min(delay * 2, RECONNECT_MAX_S)
-
-    async def _listen(self, stop: asyncio.Event) -> None:
-        async with await AsyncConnection.connect(self._url, autocommit=True) as conn:
-            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
-            self.woken.set()
-            while not stop.is_set():
-                # A short slice, so that stop is seen; stop_after=1 wakes at the first one.
-                async for _ in conn.notifies(timeout=1.0, stop_after=1):
-                    self.woken.set()
-
-    async def wait(self, stop: asyncio.Event, wait_s: float) -> None:
-        """Until a notification (or the link's reopening), ``stop``, or ``wait_s``."""
-        if self.woken.is_set() or stop.is_set():
-            return
-        woken = asyncio.ensure_future(self.woken.wait())
-        stopped = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({woken, stopped}, timeout=wait_s, return_when="FIRST_COMPLETED")
-        finally:
-            woken.cancel()
-            stopped.cancel()
-
-
 _PAUSE: Final = {
     Turn.IDLE: IDLE_WAKE_S,
     Turn.HELD: HELD_POLL_S,
@@ -221,7 +168,7 @@ async def follow(
     """Run ``turn`` on every wake until ``stop``: at once after a ``MORE``, else on the next
     notification or after the turn's pause. A turn that raises is counted, logged once while
     it keeps failing, and tried again after ``RETRY_S``."""
-    listener = FeedListener(url)
+    listener = Wakeup(url, CHANNEL)
     async with asyncio.TaskGroup() as group:
         group.create_task(listener.run(stop), name=f"{name}-listen")
         failing = False
