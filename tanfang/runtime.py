@@ -16,6 +16,7 @@ import uvicorn
 
 from alerting.outage_watch import watch_gateways
 from api.health import HealthSource
+from store.loop_thread import run_in_thread
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
 from tanfang.settings import Settings, SettingsError
@@ -114,9 +115,12 @@ async def run(
                     name="visit-overdue",
                 )
             if settings.escalator:
-                group.create_task(
-                    _until_stopped(run_escalator(settings, stop), stop), name="escalator"
+                # On a loop and a thread of its own: its steps and deliveries never wait
+                # for the turn of the loop that reads MQTT and writes batches.
+                escalating = run_in_thread(
+                    "escalator", lambda own_stop: run_escalator(settings, own_stop), stop
                 )
+                group.create_task(_until_stopped(escalating, stop), name="escalator")
             if api and gw is None:
                 # No gateway here to sweep: this live process still tells a gateway outage.
                 group.create_task(
