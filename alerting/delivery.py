@@ -42,9 +42,6 @@ ACTOR: Final = "escalator"
 # Deliveries in flight at once per channel (TANFANG_WEBHOOK_CONCURRENCY): a receiver that
 # hangs holds at most this many; the rest wait their turn.
 DEFAULT_CONCURRENCY: Final = 64
-# A delivery that waited this long for a slot looks at its alert again before it is sent:
-# an ack committed meanwhile stops it.
-RECHECK_AFTER: Final = timedelta(milliseconds=50)
 
 # The ack link of (alert id, recipient key).
 AckUrls = Callable[[int, str], str | None]
@@ -112,14 +109,14 @@ class Deliverer:
             attempt = Attempt(False, "no_channel", 0, "channel not configured here", retry=False)
             self._finish(claimed, _outcome(claimed, attempt, self._clock()), attempt)
             return
-        queued = self._clock()
         async with self._slots[claimed.channel]:
-            if self._clock() - queued > RECHECK_AFTER and not await self._still_wanted(claimed):
-                # It waited behind a slow receiver: the alert was acked meanwhile.
+            # Taken before the check: a notification whose alert is seen open was decided
+            # before any ack committed (``repo.open_for_sending``), and says so.
+            sent_at = self._clock()
+            if not await self._still_wanted(claimed):
                 outcome = Outcome(claimed.id, "cancelled", self._clock(), None, "alert not open")
                 self._finish(claimed, outcome, None)
                 return
-            sent_at = self._clock()
             ack_url = self._ack_urls(alert.id, claimed.recipient_key)
             try:
                 attempt = await channel.send(notice_of(claimed, alert, sent_at, ack_url))
@@ -130,12 +127,12 @@ class Deliverer:
         self._finish(claimed, _outcome(claimed, attempt, self._clock()), attempt)
 
     async def _still_wanted(self, claimed: Claimed) -> bool:
+        """A notification asking for an ack goes only while its alert is open: an ack
+        committed since the claim (on another loop, in another process) stops it here."""
         if Purpose(claimed.purpose) not in _NEEDS_OPEN:
             return True
         async with self._pool.connection() as conn:
-            found = await repo.get_many(conn, [claimed.alert_id])
-        located = found.get(claimed.alert_id)
-        return located is not None and not _stale(claimed, located.alert)
+            return await repo.open_for_sending(conn, claimed.alert_id)
 
     def _finish(self, claimed: Claimed, outcome: Outcome, attempt: Attempt | None) -> None:
         self._in_flight.discard(claimed.id)

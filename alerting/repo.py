@@ -223,6 +223,17 @@ async def get_many(conn: Conn, alert_ids: list[int], *, lock: bool = False) -> d
     return found
 
 
+async def open_for_sending(conn: Conn, alert_id: int) -> bool:
+    """Whether the alert is open, seen under a share lock: an ack (an UPDATE of the row) that
+    has not committed yet is waited for and its result seen; one that comes after waits for
+    this statement. So a notification decided while this says open was decided before any
+    ack of the alert committed. Run it outside a transaction: the lock lasts the statement."""
+    cur = await conn.execute(
+        "SELECT 1 FROM alerts WHERE id = %s AND status = 'open' FOR SHARE", (alert_id,)
+    )
+    return await cur.fetchone() is not None
+
+
 async def acknowledge(
     conn: Conn, alert_id: int, by: str, actor: str, now: datetime
 ) -> Alert | None:
