@@ -1,9 +1,10 @@
 """Batches of decoded messages, cut at N rows or T milliseconds, whichever comes first.
 
 Every message handler appends what it decoded to the open batch and awaits that batch's
-``done`` future: the MQTT acknowledgement is sent only when the batch is committed. A batch
-holding a critical kind is cut at once and handed to ``on_critical`` so that it is committed
-on its own, without queueing behind batches that are already waiting for a writer.
+``done`` future: the MQTT acknowledgement is sent only when the batch is committed. A
+message holding a critical kind is a batch of its own, handed to ``on_critical`` at once so
+that it is committed alone, without queueing behind batches that are already waiting for a
+writer and without the open batch's background events in its transaction.
 """
 
 from __future__ import annotations
@@ -99,8 +100,6 @@ class Batcher:
     ) -> None:
         self._max_rows = max_rows
         self._watch = watch_kinds
-        # One set lookup per event, as for the critical kinds alone.
-        self._special = CRITICAL_KINDS | watch_kinds
         self._max_s = max_ms / 1000
         self._max_dead = max_dead_letters
         self._on_critical = on_critical
@@ -140,15 +139,17 @@ class Batcher:
         """Append one message's events. ``retained`` (the MQTT retain flag): the events are
         keyed by their payload (``devices.retained``), and the writer stores them only when
         no earlier delivery was (nor one of this batch)."""
-        batch = self._open()
+        critical = _holds_critical(events)
+        # A message with a critical kind is a batch of its own, committed at once: it never
+        # waits for, nor carries, the background events of the open batch.
+        batch = self._alone() if critical else self._open()
         batch.received.append(received)
         batch.received_events += len(events)
         keys = batch.keys
         if retained and events and _repeated_retained(batch, events):
             return batch.done
         before = len(batch.events)
-        critical = False
-        special = self._special
+        watch = self._watch
         for event in events:
             if event.seq is not None:
                 key = (event.device_id, event.ts, event.seq)
@@ -173,21 +174,23 @@ class Batcher:
                 keys.add(key)
             batch.events.append(event)
             batch.elder_ids.append(elder_id)
-            if event.kind in special:
-                if event.kind in CRITICAL_KINDS:
-                    critical = True
-                if event.kind in self._watch:
-                    batch.watched.add(event.kind)
+            if event.kind in watch:
+                batch.watched.add(event.kind)
         self.pending_rows += len(batch.events) - before
         if retained:
             batch.suspects.extend((i, True) for i in range(before, len(batch.events)))
         if critical:
             batch.critical = True
-            self._cut(batch)
+            metrics.EVENTS_RECEIVED.inc(batch.received_events)
             self._on_critical(batch)
         elif len(batch.events) >= self._max_rows:
             self._queue(batch)
         return batch.done
+
+    def _alone(self) -> Batch:
+        if self._closing:
+            raise NotAcknowledgedError("the gateway is stopping")
+        return Batch()
 
     def add_dead_letter(self, letter: DeadLetter) -> asyncio.Future[None]:
         batch = self._open()
@@ -241,3 +244,9 @@ class Batcher:
             self._queue(self._current)
         self._current = None
         self._wake.set()
+
+
+def _holds_critical(events: Sequence[Event]) -> bool:
+    if len(events) == 1:  # nearly every message
+        return events[0].kind in CRITICAL_KINDS
+    return any(event.kind in CRITICAL_KINDS for event in events)

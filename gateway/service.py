@@ -28,6 +28,7 @@ from gateway.alert_publisher import AlertPublisher
 from gateway.batcher import NotAcknowledgedError
 from gateway.broker import MqttError
 from gateway.config import ConfigError, GatewayConfig
+from gateway.critical_lane import CriticalLane
 from gateway.device_health import BatteryRule
 from gateway.health_loop import HealthLoop, IngestState
 from gateway.ingest import Ingest
@@ -138,14 +139,21 @@ class Gateway:
                     pool = await stack.enter_async_context(
                         open_pool(settings.database_url, max_size=settings.database_pool_max)
                     )
+                # Critical batches are committed on a loop and connections of their own.
+                lane = await stack.enter_async_context(CriticalLane(settings.database_url))
                 self._running = True
-                await self._serve(pool, settings.database_url, stop, ready)
+                await self._serve(pool, lane, settings.database_url, stop, ready)
         finally:
             self._running = False
             loop.set_exception_handler(previous_handler)
 
     async def _serve(
-        self, pool: Pool, url: str, stop: asyncio.Event, ready: asyncio.Event | None
+        self,
+        pool: Pool,
+        lane: CriticalLane,
+        url: str,
+        stop: asyncio.Event,
+        ready: asyncio.Event | None,
     ) -> None:
         settings = self.settings
         async with pool.connection() as conn:
@@ -167,6 +175,7 @@ class Gateway:
             sinks=self._sinks,
             steps=self._steps,
             on_step_failure=reconciler.soon,
+            lane=lane,
         )
         ingest = self._ingest = Ingest(settings.topic_root, self.registry, writer.batcher, pool)
         session = self._session = MqttSession(settings, ingest.handle, clock=self._clock)

@@ -42,6 +42,7 @@ from devices.ingest_repo import (
 from devices.schema import Event, Reason
 from gateway import metrics
 from gateway.batcher import Batch, Batcher, NotAcknowledgedError
+from gateway.critical_lane import CriticalLane
 from gateway.rows import copy_rows, refused_by_database
 from gateway.sinks import CommittedBatch, EventSink
 from gateway.steps import InTransactionStep, StepFailedError, guarded
@@ -83,8 +84,12 @@ class Writer:
         sinks: Sequence[EventSink] = (),
         steps: Sequence[InTransactionStep] = (),
         on_step_failure: Callable[[str], None] = lambda step: None,
+        lane: CriticalLane | None = None,
     ) -> None:
+        """``lane``: where critical batches are committed (else on ``pool``, like the rest)."""
         self._pool = pool
+        self._lane = lane
+        self._main_loop: asyncio.AbstractEventLoop | None = None
         self._writers = writers
         self._sinks = list(sinks)
         self._steps = list(steps)
@@ -110,6 +115,7 @@ class Writer:
 
     async def run(self) -> None:
         """Write batches until the batcher is closed and everything it held is written."""
+        self._main_loop = asyncio.get_running_loop()
         async with asyncio.TaskGroup() as group:
             self._group = group
             for n in range(self._writers):
@@ -128,19 +134,23 @@ class Writer:
         # instead of dying unseen in a task nobody awaits.
         group = self._group
         if group is not None:
-            task = group.create_task(self.commit(batch), name="ingest-critical")
+            task = group.create_task(self.commit(batch, lane=True), name="ingest-critical")
         else:
-            task = asyncio.create_task(self.commit(batch), name="ingest-critical")
+            task = asyncio.create_task(self.commit(batch, lane=True), name="ingest-critical")
         self._critical.add(task)
         task.add_done_callback(self._critical.discard)
 
-    async def commit(self, batch: Batch) -> None:
+    async def commit(self, batch: Batch, *, lane: bool = False) -> None:
         """Commit ``batch``, then release its messages' acknowledgements and call the sinks.
+        With ``lane``, the transaction runs on the critical lane when there is one.
 
         The batch's future is always resolved: with an exception when the batch is given up
         (its messages then stay unacknowledged and the broker delivers them again)."""
         try:
-            result = await self._commit_with_retry(batch)
+            if lane and self._lane is not None:
+                result = await self._lane.run(lambda pool: self._commit_with_retry(batch, pool))
+            else:
+                result = await self._commit_with_retry(batch, self._pool)
         except NotAcknowledgedError as exc:
             _give_up(batch, exc)
             return
@@ -161,9 +171,9 @@ class Writer:
         if self._sinks and (result.stored or batch.statuses):
             await self._feed_sinks(batch, result, committed_at)
 
-    async def _commit_with_retry(self, batch: Batch) -> WriteResult:
+    async def _commit_with_retry(self, batch: Batch, pool: Pool) -> WriteResult:
         try:
-            return await self._retrying(batch, lambda: self._write(batch))
+            return await self._retrying(batch, lambda: self._write(batch, pool))
         except _SAME_AGAIN as exc:
             log.warning(
                 "database refused the data of a batch of %s events (%s, SQLSTATE %s); isolating",
@@ -172,7 +182,7 @@ class Writer:
                 exc.sqlstate,
             )
             metrics.BATCH_FAILURES.labels(error="data").inc()
-            return await self._isolate(batch)
+            return await self._isolate(batch, pool)
 
     async def _retrying(self, batch: Batch, attempt: Callable[[], Awaitable[T]]) -> T:
         """``attempt()`` until it succeeds, with backoff. ``_SAME_AGAIN`` is not retried (the
@@ -222,7 +232,11 @@ class Writer:
             type(cause).__name__,
             getattr(cause, "sqlstate", None),
         )
-        self._on_step_failure(exc.step)
+        loop = self._main_loop
+        if loop is None or _running_loop() is loop:
+            self._on_step_failure(exc.step)
+        else:  # a critical batch on the lane's loop
+            loop.call_soon_threadsafe(self._on_step_failure, exc.step)
 
     def _steps_for(self, batch: Batch) -> list[TransactionStep]:
         """The steps waiting for a kind the batch holds (most batches: none, at no cost),
@@ -236,9 +250,9 @@ class Writer:
             if step.name not in failed and not step.kinds.isdisjoint(batch.watched)
         ]
 
-    async def _write(self, batch: Batch) -> WriteResult:
+    async def _write(self, batch: Batch, pool: Pool) -> WriteResult:
         rows = copy_rows(batch.events, batch.elder_ids)
-        async with self._pool.connection(CONNECT_WAIT_S) as conn:
+        async with pool.connection(CONNECT_WAIT_S) as conn:
             return await write_batch(
                 conn,
                 batch.events,
@@ -250,27 +264,34 @@ class Writer:
                 steps=self._steps_for(batch),
             )
 
-    async def _isolate(self, batch: Batch) -> WriteResult:
+    async def _isolate(self, batch: Batch, pool: Pool) -> WriteResult:
         """Store what the database takes; refused events become dead letters."""
         stored: list[int] = []
         refused: list[DeadLetter] = []
-        await self._bisect(batch, list(range(len(batch.events))), stored, refused)
+        await self._bisect(batch, pool, list(range(len(batch.events))), stored, refused)
         dead = [*batch.dead, *refused]
         statuses = batch.status_list()
         try:
-            await self._retrying(batch, lambda: self._write_rest(dead, statuses))
+            await self._retrying(batch, lambda: self._write_rest(pool, dead, statuses))
         except _SAME_AGAIN:
             metrics.DEAD_LETTERS_DROPPED.inc(len(dead))
-            await self._retrying(batch, lambda: self._write_rest([], statuses))
+            await self._retrying(batch, lambda: self._write_rest(pool, [], statuses))
         stored.sort()
         return WriteResult(stored=len(stored), new=stored)
 
-    async def _write_rest(self, dead: list[DeadLetter], statuses: list[StatusChange]) -> None:
-        async with self._pool.connection(CONNECT_WAIT_S) as conn:
+    async def _write_rest(
+        self, pool: Pool, dead: list[DeadLetter], statuses: list[StatusChange]
+    ) -> None:
+        async with pool.connection(CONNECT_WAIT_S) as conn:
             await write_batch(conn, [], [], dead, statuses)
 
     async def _bisect(
-        self, batch: Batch, part: list[int], stored: list[int], refused: list[DeadLetter]
+        self,
+        batch: Batch,
+        pool: Pool,
+        part: list[int],
+        stored: list[int],
+        refused: list[DeadLetter],
     ) -> None:
         events = [batch.events[i] for i in part]
         elders = [batch.elder_ids[i] for i in part]
@@ -279,7 +300,8 @@ class Writer:
         try:
             # The steps are chosen at each attempt: one that failed is left out of the next.
             result = await self._retrying(
-                batch, lambda: self._write_part(events, elders, suspects, self._steps_for(batch))
+                batch,
+                lambda: self._write_part(pool, events, elders, suspects, self._steps_for(batch)),
             )
         except _SAME_AGAIN as exc:
             if len(part) == 1:
@@ -287,19 +309,20 @@ class Writer:
                 metrics.EVENTS_REFUSED.labels(reason=Reason.BAD_FIELD.value).inc()
                 return
             middle = len(part) // 2
-            await self._bisect(batch, part[:middle], stored, refused)
-            await self._bisect(batch, part[middle:], stored, refused)
+            await self._bisect(batch, pool, part[:middle], stored, refused)
+            await self._bisect(batch, pool, part[middle:], stored, refused)
             return
         stored.extend(part[i] for i in result.new or ())
 
     async def _write_part(
         self,
+        pool: Pool,
         events: list[Event],
         elders: list[str | None],
         suspects: list[tuple[int, bool]],
         steps: list[TransactionStep],
     ) -> WriteResult:
-        async with self._pool.connection(CONNECT_WAIT_S) as conn:
+        async with pool.connection(CONNECT_WAIT_S) as conn:
             return await write_batch(
                 conn,
                 events,
@@ -352,6 +375,13 @@ class Writer:
                     type(exc).__name__,
                     getattr(exc, "sqlstate", None),
                 )
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _give_up(batch: Batch, exc: NotAcknowledgedError) -> None:

@@ -52,12 +52,18 @@ async def test_a_batch_is_handed_over_after_max_ms_when_not_full() -> None:
     assert len(batch) == 1
 
 
-async def test_a_critical_kind_cuts_the_batch_at_once_and_skips_the_queue() -> None:
+async def test_a_critical_message_is_a_batch_of_its_own_handed_over_at_once() -> None:
     batcher, critical = make(max_rows=1000)
-    done = batcher.add_events([event(1), event(2, kind="sos")], None, 0.0)
+    background = batcher.add_events([event(1, device="d2")], None, 0.0)
+    done = batcher.add_events([event(2), event(3, kind="sos")], None, 0.0)
     assert [b.done for b in critical] == [done]
     assert critical[0].critical
-    assert batcher.add_events([event(3)], None, 0.0) is not done
+    assert [e.seq for e in critical[0].events] == [2, 3], "the message whole, nothing else"
+    assert batcher.add_events([event(4)], None, 0.0) is background, "the open batch goes on"
+    batcher.close()
+    rest = await batcher.next_batch()
+    assert rest is not None
+    assert [e.seq for e in rest.events] == [1, 4]
 
 
 async def test_a_repeat_within_one_batch_is_dropped_there() -> None:
