@@ -51,8 +51,6 @@ LATE_S: Final = 10.0
 # escalation_late clears itself once steps have run on time this long: a backlog worked
 # off is not over at its first on-time step.
 LATE_CLEAR_AFTER: Final = timedelta(minutes=5)
-# How often finished deliveries are written down (in one transaction each time).
-RECORD_EVERY_S: Final = 0.02
 # Waiting for deliveries in flight at shutdown.
 DRAIN_S: Final = 2.0
 # After a failed turn: soon enough for a due SOS step, slow enough not to spin on a fault.
@@ -206,6 +204,9 @@ class Escalator:
         return self._last_late is None or now - self._last_late >= LATE_CLEAR_AFTER
 
     async def _record(self, stop: asyncio.Event) -> None:
+        # Written down as soon as they finish: a delivery sent but not yet recorded is sent
+        # again after a crash (same notification_id), so that window is kept to one
+        # transaction. Under a flood, what finishes during one transaction goes in the next.
         while not stop.is_set():
             await first_of(stop.wait(), self._deliverer.recorded.wait(), limit_s=IDLE_MAX_S)
             try:
@@ -215,7 +216,6 @@ class Escalator:
             except (psycopg.Error, OSError) as exc:
                 log.warning("escalator could not record deliveries (%s)", type(exc).__name__)
                 await first_of(stop.wait(), limit_s=FAILED_TURN_PAUSE_S)
-            await first_of(stop.wait(), limit_s=RECORD_EVERY_S)
 
     async def _renew(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
