@@ -11,7 +11,7 @@ from typing import Final
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, offline_docs
 from api.config import ApiConfig, ConfigError
 from api.health import BrokerProbe, HealthSource
 from api.limits import BodyLimitMiddleware
@@ -121,8 +121,12 @@ def create_app(
         version="0.1.0",
         openapi_tags=_TAGS,
         lifespan=lifespan,
+        # /docs and /redoc are served without a CDN (api/offline_docs.py).
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
+    offline_docs.install(app)
     app.add_middleware(MetricsMiddleware)
     # Outermost: a body over the limit is refused before any other part reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
