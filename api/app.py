@@ -18,6 +18,7 @@ from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.routes import (
     ack_page,
+    activity,
     alert_stream,
     alerts,
     compliance,
@@ -28,6 +29,7 @@ from api.routes import (
     elder_history,
     elders,
     escalation,
+    fleet,
     on_call,
     ops,
     reports,
@@ -133,11 +135,11 @@ def create_app(
     app.include_router(ops.router)
     # The ack links' pages: at the root and without a bearer token, like ops.
     app.include_router(ack_page.router)
-    care = (elder_history, contacts, visits, compliance, watch_periods, reports)
+    care = (elder_history, activity, contacts, visits, compliance, watch_periods, reports)
     # coverage and alert_stream before alerts: /alerts/coverage and /alerts/stream are not
     # alert ids.
     alerting = (coverage, alert_stream, alerts, escalation, on_call)
-    for module in (elders, devices, dead_letters, tokens, towns, *care, *alerting):
+    for module in (elders, devices, fleet, dead_letters, tokens, towns, *care, *alerting):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
     return app
 
