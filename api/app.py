@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from api import errors, offline_docs
 from api.config import ApiConfig, ConfigError
+from api.console import mount_console
 from api.health import BrokerProbe, HealthSource
 from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
@@ -33,6 +34,7 @@ from api.routes import (
     on_call,
     ops,
     reports,
+    sign_in,
     tokens,
     towns,
     visits,
@@ -139,8 +141,9 @@ def create_app(
     # coverage and alert_stream before alerts: /alerts/coverage and /alerts/stream are not
     # alert ids.
     alerting = (coverage, alert_stream, alerts, escalation, on_call)
-    for module in (elders, devices, fleet, dead_letters, tokens, towns, *care, *alerting):
+    for module in (elders, devices, fleet, dead_letters, sign_in, tokens, towns, *care, *alerting):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
+    mount_console(app)
     return app
 
 
