@@ -70,7 +70,9 @@ async def test_the_fleet_names_why_each_device_needs_attention(
         "s-1": ["low_battery"],
     }
     items = (await client.get(f"{API}/fleet", params={"town": "水口"}, headers=admin)).json()
-    assert [(d["id"], d["town"], d["room"]) for d in items["items"]] == [("m-2", SHUIKOU, "kitchen")]
+    assert [(d["id"], d["town"], d["room"]) for d in items["items"]] == [
+        ("m-2", SHUIKOU, "kitchen")
+    ]
 
 
 @pytest.mark.usefixtures("homes")
