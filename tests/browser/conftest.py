@@ -27,6 +27,7 @@ DESKTOP: Final = {"width": 1280, "height": 800}
 PHONE: Final = {"width": 360, "height": 740}
 # Playwright's waits (each one bounded; no sleeping).
 WAIT_MS: Final = 10_000
+STREAM_CUT_S: Final = 1
 
 
 def chromium_path() -> str | None:
@@ -69,7 +70,8 @@ async def chromium() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 def console_app(settings: Settings, database_url: str, admin_token: str) -> Iterator[ConsoleApp]:
-    with serving_app(create_app(settings)) as url:
+    # A page may still hold its live stream when the server stops: cut it after a second.
+    with serving_app(create_app(settings), graceful_s=STREAM_CUT_S) as url:
         yield ConsoleApp(url, admin_token, database_url)
 
 
