@@ -4,96 +4,26 @@ written through the API (and the device state and events as the gateway writes t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Final
 
-import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.api.conftest import elder_body, execute
 from tests.browser.conftest import ConsoleApp, sign_in
-
-CHIKAN: Final = "赤坎鎮"
-SHUIKOU: Final = "水口鎮"
-CONTACTS: Final = (
-    {"name": "陳大文", "phone": "13900001111", "relation": "neighbour"},
-    {"name": "王美玲", "phone": "13800002222", "relation": "child"},
-)
+from tests.browser.seed import CHIKAN, seed_homes
 
 
 @dataclass(frozen=True, slots=True)
 class Homes:
-    """The rig's homes, and tokens of each role to sign in with."""
+    """The rig's homes (tests/browser/seed.py), and tokens of each role to sign in with."""
 
     app: ConsoleApp
     tokens: dict[str, str]
 
 
-async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = await client.post(f"/api/v1{path}", json=body)
-    assert response.status_code in (200, 201), response.text
-    answer: dict[str, Any] = response.json() if isinstance(response.json(), dict) else {}
-    return answer
-
-
-async def _events(
-    database_url: str, elder_id: str, device_id: str, kind: str, ago: list[int]
-) -> None:
-    now = datetime.now(UTC)
-    for n, minutes in enumerate(ago):
-        await execute(
-            database_url,
-            "INSERT INTO events (device_id, ts, seq, kind, value, battery, flags, elder_id,"
-            " received_at) VALUES (%s, %s, %s, %s, 1, 80, '{}', %s, now())",
-            (device_id, now - timedelta(minutes=minutes), n, kind, elder_id),
-        )
-
-
 @pytest.fixture
 async def homes(console_app: ConsoleApp) -> Homes:
-    """KP-1 of 赤坎鎮 with two contacts, a bedroom sensor, an offline door sensor, a button
-    low on battery, a day of activity and an open alert; KP-2 of 赤坎鎮 with no contact;
-    KP-3 of 水口鎮."""
-    headers = {"Authorization": f"Bearer {console_app.admin_token}"}
-    async with httpx.AsyncClient(base_url=console_app.url, headers=headers) as client:
-        await _post(client, "/elders", elder_body("KP-1", name="李秀英"))
-        await _post(client, "/elders", elder_body("KP-2", name="張國強", incapacitated=True))
-        await _post(client, "/elders", elder_body("KP-3", name="黃志明", town=SHUIKOU))
-        for contact in CONTACTS:
-            await _post(client, "/elders/KP-1/contacts", contact)
-        for device in (
-            {"id": "pir-1", "type": "motion_sensor", "elder_id": "KP-1", "room": "bedroom"},
-            {"id": "door-1", "type": "door_sensor", "elder_id": "KP-1", "room": "entrance"},
-            {"id": "sos-1", "type": "sos_button", "elder_id": "KP-1"},
-            {"id": "pir-3", "type": "motion_sensor", "elder_id": "KP-3", "room": "hall"},
-        ):
-            await _post(client, "/devices", device)
-        tokens = {"admin": console_app.admin_token}
-        for role, town in (("viewer", None), ("town_staff", CHIKAN), ("operator", None)):
-            body = {"role": role, "name": f"{role} 測試", **({"town": town} if town else {})}
-            tokens[role] = str((await _post(client, "/tokens", body))["token"])
-        tokens["shuikou_staff"] = str(
-            (
-                await _post(
-                    client, "/tokens", {"role": "town_staff", "town": SHUIKOU, "name": "水口"}
-                )
-            )["token"]
-        )
-    db = console_app.database_url
-    seen = "now() - interval '2 minutes'"
-    await execute(db, f"UPDATE devices SET online = true, last_seen = {seen}, battery = 88")
-    await execute(db, "UPDATE devices SET online = false WHERE id = 'door-1'")
-    await execute(db, "UPDATE devices SET battery = 8 WHERE id = 'sos-1'")
-    await _events(db, "KP-1", "pir-1", "motion", [15, 200, 600])
-    await _events(db, "KP-1", "door-1", "door", [30, 610])
-    await execute(
-        db,
-        "INSERT INTO alerts (type, severity, subject, elder_id, opened_at, last_seen_at, summary)"
-        " VALUES ('inactivity', 'high', 'elder:KP-1', 'KP-1', now() - interval '40 minutes',"
-        " now(), 'no movement for 3 h')",
-    )
-    return Homes(console_app, tokens)
+    app = console_app
+    return Homes(app, await seed_homes(app.url, app.admin_token, app.database_url))
 
 
 async def _open(page: Page, homes: Homes, role: str, route: str) -> None:

@@ -5,6 +5,7 @@
 import { dateTime, el, fill, since } from "../format.js";
 import { makeT } from "../i18n.js";
 import { facts, label, section, tag } from "./parts.js";
+import { typeTitle } from "./board_texts.js";
 import { deviceRow } from "./fleet.js";
 import { activityTimeline } from "./timeline.js";
 
@@ -152,7 +153,7 @@ function devicesSection(result) {
   if (result.status === "rejected") return section("devices", t("devices"), failed(result));
   const items = result.value.items;
   if (!items.length) return section("devices", t("devices"), el("p", { class: "notice" }, t("devices_none")));
-  return section("devices", t("devices"), el("ul", { class: "rows" }, items.map(deviceRow)));
+  return section("devices", t("devices"), el("ul", { class: "rows" }, items.map((d) => deviceRow(d, { home: false }))));
 }
 
 function alertsSection(result) {
@@ -163,10 +164,10 @@ function alertsSection(result) {
   const rows = items.map((a) =>
     el(
       "li",
-      { class: `alert-row ${a.status}` },
+      { class: `elder-alert ${a.status}` },
       tag(label(a.severity), `sev-${a.severity}`),
       " ",
-      el("strong", {}, label(a.type)),
+      el("strong", {}, typeTitle(a.type)),
       " ",
       tag(label(a.status), a.status === "open" ? "bad" : ""),
       el("div", { class: "muted small" }, `${t("opened")} ${dateTime(a.opened_at)} (${t("ago", { time: since(a.opened_at) })})`),

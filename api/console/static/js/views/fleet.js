@@ -47,7 +47,7 @@ export async function render(root, params, ctx) {
   }
   const towns = [...byTown.keys()].sort((a, b) => (a === "") - (b === "") || a.localeCompare(b, "zh-Hant"));
   const groups = towns.map((town, i) =>
-    section(`fleet-town-${i}`, `${town || t("stock")} · ${t("count", { n: byTown.get(town).length })}`, el("ul", { class: "rows" }, byTown.get(town).map(deviceRow))),
+    section(`fleet-town-${i}`, `${town || t("stock")} · ${t("count", { n: byTown.get(town).length })}`, el("ul", { class: "rows" }, byTown.get(town).map((d) => deviceRow(d)))),
   );
   fill(
     root,
@@ -57,8 +57,9 @@ export async function render(root, params, ctx) {
   );
 }
 
-// One device as a row: type, id, room, online, battery, last message, why it needs attention.
-export function deviceRow(d) {
+// One device as a row: type, id, room, online, battery, last message, why it needs attention,
+// and (unless {home: false}: on the elder's own card) whose home it is in.
+export function deviceRow(d, { home = true } = {}) {
   const state = d.online === true ? tag(t("online"), "ok") : d.online === false ? tag(t("offline_now"), "bad") : tag(t("unknown"));
   const reasons = d.attention.filter((a) => !(a === "offline" && d.online === false));
   return el(
@@ -75,7 +76,7 @@ export function deviceRow(d) {
       { class: "muted small" },
       d.battery === null ? null : `${t("battery")} ${d.battery}%`,
       d.last_seen ? ` · ${t("last_seen")} ${dateTime(d.last_seen)} (${t("ago", { time: since(d.last_seen) })})` : "",
-      d.elder_id ? [" · ", el("a", { href: `#/elder/${encodeURIComponent(d.elder_id)}` }, `${t("elder")} ${d.elder_id}`)] : null,
+      home && d.elder_id ? [" · ", el("a", { href: `#/elder/${encodeURIComponent(d.elder_id)}` }, `${t("elder")} ${d.elder_id}`)] : null,
     ),
   );
 }

@@ -18,10 +18,6 @@ export const label = makeT({
     fall_detector: "跌倒偵測", wearable: "穿戴設備", sos_button: "平安通按鈕",
     critical: "緊急", high: "高", low: "低",
     open: "未處理", acked: "已確認", resolved: "已解決",
-    sos: "求助（SOS）", fall: "跌倒", smoke: "煙霧", gas: "燃氣洩漏", inactivity: "長時間無活動",
-    night_wandering: "夜間離家", abnormal_temperature: "室溫異常", abnormal_vitals: "生命體徵異常",
-    activity_drop: "活動減少", device_offline: "設備離線", battery_low: "電量低",
-    missed_checkin: "未報平安", visit_overdue: "探訪逾期", gateway_outage: "閘道中斷",
     room_none: "未指定房間", yes: "是", no: "否",
   },
   "zh-Hans": {
@@ -37,10 +33,6 @@ export const label = makeT({
     fall_detector: "跌倒侦测", wearable: "穿戴设备", sos_button: "平安通按钮",
     critical: "紧急", high: "高", low: "低",
     open: "未处理", acked: "已确认", resolved: "已解决",
-    sos: "求助（SOS）", fall: "跌倒", smoke: "烟雾", gas: "燃气泄漏", inactivity: "长时间无活动",
-    night_wandering: "夜间离家", abnormal_temperature: "室温异常", abnormal_vitals: "生命体征异常",
-    activity_drop: "活动减少", device_offline: "设备离线", battery_low: "电量低",
-    missed_checkin: "未报平安", visit_overdue: "探访逾期", gateway_outage: "网关中断",
     room_none: "未指定房间", yes: "是", no: "否",
   },
   en: {
@@ -56,10 +48,6 @@ export const label = makeT({
     fall_detector: "Fall detector", wearable: "Wearable", sos_button: "SOS button",
     critical: "Critical", high: "High", low: "Low",
     open: "Open", acked: "Acknowledged", resolved: "Resolved",
-    sos: "SOS", fall: "Fall", smoke: "Smoke", gas: "Gas", inactivity: "Inactivity",
-    night_wandering: "Night wandering", abnormal_temperature: "Abnormal temperature", abnormal_vitals: "Abnormal vitals",
-    activity_drop: "Activity drop", device_offline: "Device offline", battery_low: "Battery low",
-    missed_checkin: "Missed check-in", visit_overdue: "Visit overdue", gateway_outage: "Gateway outage",
     room_none: "No room", yes: "Yes", no: "No",
   },
 });

@@ -76,7 +76,7 @@ function dueRow(item, openForm) {
   return el(
     "li",
     { class: item.overdue ? "overdue" : "", dataset: { elder: item.elder_id } },
-    el("div", { class: "row-head" },
+    el("div", { class: "due-head" },
       item.overdue ? tag(t("overdue"), "bad strong") : null,
       " ",
       el("a", { href: `#/elder/${encodeURIComponent(item.elder_id)}` }, item.elder_id),
