@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.browser.conftest import ConsoleApp, sign_in
 from tests.browser.seed import CHIKAN, seed_homes
@@ -157,3 +158,68 @@ async def test_each_view_fits_a_360_px_phone_without_horizontal_scroll(
     await expect(phone_page.locator("main h1").first).to_be_visible()
     await expect(phone_page.locator("main .loading")).to_have_count(0)
     await assert_no_horizontal_scroll(phone_page)
+
+
+async def test_a_visit_saved_again_after_a_lost_answer_is_recorded_once(
+    page: Page, homes: Homes
+) -> None:
+    await _open(page, homes, "town_staff", "#/visits?elder_id=KP-2")
+    lost: list[str] = []
+
+    async def lose_the_answer(route: Route) -> None:
+        # The visit reaches the API; its answer never reaches the browser.
+        await route.fetch()
+        lost.append(route.request.url)
+        await route.abort("connectionreset")
+
+    await page.route("**/api/v1/visits", lose_the_answer)
+    await page.fill("#visit-findings", "精神好")
+    await page.click(".visit-form button[type=submit]")
+    await expect(page.locator("#banner")).to_be_visible()
+    await page.unroute("**/api/v1/visits")
+    await page.click(".visit-form button[type=submit]")
+    await expect(page.locator(".status")).to_contain_text("KP-2")
+    assert len(lost) == 1
+    headers = {"Authorization": f"Bearer {homes.app.admin_token}"}
+    async with httpx.AsyncClient(base_url=homes.app.url, headers=headers) as client:
+        visits = (await client.get("/api/v1/elders/KP-2/visits")).json()["items"]
+    assert len(visits) == 1
+
+
+async def test_a_visit_is_recorded_with_the_keyboard_alone(page: Page, homes: Homes) -> None:
+    await _open(page, homes, "town_staff", "#/visits")
+    await page.locator("ul.due li[data-elder='KP-2'] button.record").focus()
+    await page.keyboard.press("Enter")
+    focused = await page.evaluate("document.activeElement.closest('.visit-form') !== null")
+    assert focused, "the form's first field takes the focus"
+    await page.locator("#visit-findings").focus()
+    await page.keyboard.type("家中整潔")
+    await page.locator("#visit-visitor").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".status")).to_contain_text("KP-2")
+
+
+async def test_the_views_switch_to_english_and_simplified_chinese(page: Page, homes: Homes) -> None:
+    await _open(page, homes, "operator", "#/elder/KP-2")
+    await expect(page.locator("#contacts .no-contacts")).to_contain_text("此長者沒有聯絡人")
+    await page.select_option("#language", "en")
+    await expect(page.locator("#contacts .no-contacts")).to_have_text(
+        "This elder has no contacts: an alert can only go to the on-call staff"
+    )
+    await page.select_option("#language", "zh-Hans")
+    await expect(page.locator("#contacts .no-contacts")).to_contain_text("此长者没有联系人")
+    await page.goto(f"{homes.app.console}#/fleet")
+    await expect(page.locator("main h1")).to_have_text("需要处理的设备")
+
+
+async def test_the_due_list_reloads_by_itself_when_the_api_is_back(
+    page: Page, homes: Homes
+) -> None:
+    await sign_in(page, homes.app.console, homes.tokens["town_staff"])
+    await page.route("**/api/v1/visits/due*", lambda route: route.abort("connectionrefused"))
+    await page.goto(f"{homes.app.console}#/visits")
+    await expect(page.locator(".due-list .notice.error")).to_be_visible()
+    await expect(page.locator("#banner")).to_be_visible()
+    await page.unroute("**/api/v1/visits/due*")
+    await expect(page.locator("ul.due li[data-elder='KP-2']")).to_be_visible()
+    await expect(page.locator("#banner")).to_be_hidden()

@@ -64,6 +64,8 @@ export function markApiDown() {
 
 // options.token: use this token instead of the session's (null: no token at all); a 401
 // then does not sign the session out. options.as: "json" (default), "text" or "blob".
+// options.idempotencyKey: sent as Idempotency-Key, so that a POST retried after a lost
+// answer is recorded once (POST /visits).
 export async function api(path, options = {}) {
   const { method = "GET", body, query, as = "json", signal } = options;
   const own = !Object.prototype.hasOwnProperty.call(options, "token");
@@ -75,6 +77,7 @@ export async function api(path, options = {}) {
   const headers = { Accept: as === "json" ? "application/json" : "*/*" };
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
   const response = await send(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, signal);
   if (response.status === 503 || (response.status >= 502 && response.status <= 504)) {
     setDown(true);

@@ -4,7 +4,7 @@
 
 import { dateTime, el, fill, since } from "../format.js";
 import { makeT } from "../i18n.js";
-import { facts, label, section, tag } from "./parts.js";
+import { facts, label, roomName, section, tag } from "./parts.js";
 import { typeTitle } from "./board_texts.js";
 import { deviceRow } from "./fleet.js";
 import { activityTimeline } from "./timeline.js";
@@ -145,7 +145,7 @@ function contactsSection(result, viewer) {
 function activitySection(result, viewer) {
   if (viewer) return null;
   if (result.status === "rejected") return section("activity", t("activity"), failed(result));
-  const body = result.value.rooms.length ? activityTimeline(result.value, (room) => room ?? label("room_none")) : el("p", { class: "notice" }, t("activity_none"));
+  const body = result.value.rooms.length ? activityTimeline(result.value, roomName) : el("p", { class: "notice" }, t("activity_none"));
   return section("activity", t("activity"), body);
 }
 

@@ -4,7 +4,7 @@
 import { ApiError } from "../api.js";
 import { dateTime, el, fill, since } from "../format.js";
 import { makeT } from "../i18n.js";
-import { label, section, table, tag } from "./parts.js";
+import { label, roomName, section, table, tag } from "./parts.js";
 
 const t = makeT({
   "zh-Hant": {
@@ -67,7 +67,7 @@ export function deviceRow(d, { home = true } = {}) {
     { dataset: { device: d.id } },
     el("a", { href: `#/fleet/device/${encodeURIComponent(d.id)}` }, label(d.type)),
     " ",
-    el("span", { class: "muted" }, d.id, d.room ? ` · ${d.room}` : ""),
+    el("span", { class: "muted" }, d.id, d.room ? ` · ${roomName(d.room)}` : ""),
     " ",
     state,
     reasons.map((a) => [" ", tag(label(a), "warn")]),
@@ -99,7 +99,7 @@ async function renderDevice(root, id, ctx) {
         { class: "facts" },
         [
           [t("type"), label(device.type)],
-          [t("room"), device.room ?? "—"],
+          [t("room"), device.room ? roomName(device.room) : "—"],
           [t("elder"), device.elder_id ? el("a", { href: `#/elder/${encodeURIComponent(device.elder_id)}` }, device.elder_id) : t("stock")],
           [t("battery"), device.battery === null ? "—" : `${device.battery}%`],
           [t("last_seen"), device.last_seen ? dateTime(device.last_seen, { seconds: true }) : "—"],

@@ -18,6 +18,7 @@ export const label = makeT({
     fall_detector: "跌倒偵測", wearable: "穿戴設備", sos_button: "平安通按鈕",
     critical: "緊急", high: "高", low: "低",
     open: "未處理", acked: "已確認", resolved: "已解決",
+    room_bedroom: "臥室", room_living_room: "客廳", room_kitchen: "廚房", room_bathroom: "浴室", room_entrance: "大門", room_hall: "廳堂",
     room_none: "未指定房間", yes: "是", no: "否",
   },
   "zh-Hans": {
@@ -33,6 +34,7 @@ export const label = makeT({
     fall_detector: "跌倒侦测", wearable: "穿戴设备", sos_button: "平安通按钮",
     critical: "紧急", high: "高", low: "低",
     open: "未处理", acked: "已确认", resolved: "已解决",
+    room_bedroom: "卧室", room_living_room: "客厅", room_kitchen: "厨房", room_bathroom: "浴室", room_entrance: "大门", room_hall: "厅堂",
     room_none: "未指定房间", yes: "是", no: "否",
   },
   en: {
@@ -48,9 +50,18 @@ export const label = makeT({
     fall_detector: "Fall detector", wearable: "Wearable", sos_button: "SOS button",
     critical: "Critical", high: "High", low: "Low",
     open: "Open", acked: "Acknowledged", resolved: "Resolved",
+    room_bedroom: "Bedroom", room_living_room: "Living room", room_kitchen: "Kitchen", room_bathroom: "Bathroom", room_entrance: "Entrance", room_hall: "Hall",
     room_none: "No room", yes: "Yes", no: "No",
   },
 });
+
+// A room in words: the usual codes translated, any other name as it was registered.
+export function roomName(room) {
+  if (!room) return label("room_none");
+  const key = `room_${room}`;
+  const said = label(key);
+  return said === key ? room : said;
+}
 
 // A titled section of a view: <section aria-labelledby><h2>title</h2>…children</section>.
 export function section(id, title, ...children) {

@@ -2,7 +2,7 @@
 // "record visit" form (method, time, visitor, findings, refusal with its reason) that posts
 // POST /visits; a 422 is shown next to the field it names. #/visits?elder_id=X opens the form.
 
-import { ApiError } from "../api.js";
+import { ApiDown, ApiError, CONNECTION_EVENT } from "../api.js";
 import { dateTime, el, fill } from "../format.js";
 import { makeT } from "../i18n.js";
 import { label, section, tag } from "./parts.js";
@@ -15,6 +15,7 @@ const t = makeT({
     findings: "探訪情況", refused: "長者拒絕探訪", reason: "拒訪原因", reason_needed: "請填寫拒訪原因",
     save: "儲存", cancel: "取消", saved: "已記錄 {id} 的探訪。", category: "類別",
     read_only: "您的角色只能查看待探訪名單。", more: "還有更多，請縮小範圍。",
+    down: "暫時無法取得名單；連線恢復後會自動重新載入。",
   },
   "zh-Hans": {
     title: "本月待探访", none: "本月所有长者都已完成探访。", overdue: "逾期", by: "期限",
@@ -23,6 +24,7 @@ const t = makeT({
     findings: "探访情况", refused: "长者拒绝探访", reason: "拒访原因", reason_needed: "请填写拒访原因",
     save: "保存", cancel: "取消", saved: "已记录 {id} 的探访。", category: "类别",
     read_only: "您的角色只能查看待探访名单。", more: "还有更多，请缩小范围。",
+    down: "暂时无法取得名单；连接恢复后会自动重新加载。",
   },
   en: {
     title: "Visits due this month", none: "Every elder has had this month's visit.", overdue: "Overdue", by: "by",
@@ -31,8 +33,13 @@ const t = makeT({
     findings: "Findings", refused: "The elder refused the visit", reason: "Reason for refusal", reason_needed: "Give the reason for the refusal",
     save: "Save", cancel: "Cancel", saved: "Visit of {id} recorded.", category: "Class",
     read_only: "Your role may only read the due list.", more: "There are more; narrow the list.",
+    down: "The list cannot be fetched now; it reloads when the connection is back.",
   },
 });
+
+// When the API comes back the shell leaves this view as it is (a visit being typed in is not
+// thrown away); the view reloads its list itself.
+export const handlesReconnect = true;
 
 const METHODS = ["in_home", "phone", "video", "online"];
 const WRITERS = new Set(["admin", "town_staff"]);
@@ -56,8 +63,21 @@ export async function render(root, params, ctx) {
     fill(list, dueList(due, writer ? openForm : null));
   };
   fill(root, el("h1", {}, t("title")), writer ? null : el("p", { class: "notice" }, t("read_only")), status, formSlot, list);
-  await load();
+  const reconnected = (event) => {
+    if (!event.detail.down) load().catch(() => {});
+  };
+  window.addEventListener(CONNECTION_EVENT, reconnected);
+  try {
+    await load();
+  } catch (error) {
+    if (!(error instanceof ApiDown)) {
+      window.removeEventListener(CONNECTION_EVENT, reconnected);
+      throw error;
+    }
+    fill(list, el("p", { class: "notice error" }, t("down")));
+  }
   if (writer && params.elder_id) openForm(params.elder_id);
+  return () => window.removeEventListener(CONNECTION_EVENT, reconnected);
 }
 
 function dueList(due, openForm) {
@@ -99,12 +119,18 @@ function nowLocal() {
   return dateTime(new Date().toISOString()).replace(" ", "T");
 }
 
+// One key per form: pressing save again after a lost answer (the API away) records the
+// visit once. crypto.getRandomValues works on a plain-http intranet address too.
+function newKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function visitForm(elderId, ctx, onSaved, onCancel) {
   const refused = el("input", { type: "checkbox", id: "visit-refused", name: "refused" });
   const findingsLabel = el("label", { for: "visit-findings" }, t("findings"));
   const form = el(
     "form",
-    { class: "card visit-form", novalidate: true, "aria-labelledby": "visit-form-title" },
+    { class: "card visit-form", novalidate: true, "aria-labelledby": "visit-form-title", dataset: { key: newKey() } },
     el("h2", { id: "visit-form-title" }, t("form")),
     field("elder_id", t("elder_id"), el("input", { id: "visit-elder_id", name: "elder_id", value: elderId ?? "", required: true, autocomplete: "off" })),
     field("method", t("method"), el("select", { id: "visit-method", name: "method" }, METHODS.map((m) => el("option", { value: m }, label(m))))),
@@ -151,7 +177,7 @@ async function submit(form, ctx, onSaved) {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const saved = await ctx.api("/visits", { method: "POST", body });
+    const saved = await ctx.api("/visits", { method: "POST", body, idempotencyKey: form.dataset.key });
     await onSaved(saved);
   } catch (error) {
     if (error instanceof ApiError && error.status === 422 && error.field) {
