@@ -70,7 +70,9 @@ async def chromium() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 def console_app(settings: Settings, database_url: str, admin_token: str) -> Iterator[ConsoleApp]:
-    # A page may still hold its live stream when the server stops: cut it after a second.
+    # Request it before ``page`` (pytest sets fixtures up in argument order and tears them
+    # down in reverse), so that the page and its live stream close before the server stops;
+    # a stream still open then is cut after a second.
     with serving_app(create_app(settings), graceful_s=STREAM_CUT_S) as url:
         yield ConsoleApp(url, admin_token, database_url)
 

@@ -29,7 +29,7 @@ LONG_VILLAGE = "赤坎鎮東南西北中心社區第一百二十三號村民小�
 
 
 async def raise_alert(
-    database_url: str, alert_type: AlertType, elder_id: str, device_id: str, *, ago_s: float
+    database_url: str, alert_type: AlertType, elder_id: str, device_id: str | None, *, ago_s: float
 ) -> str:
     """An alert as the gateway opens it, ``ago_s`` seconds ago."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
@@ -59,7 +59,7 @@ async def admin_post(app: ConsoleApp, path: str, body: object) -> httpx.Response
 
 
 async def test_open_alerts_come_first_by_severity_then_age_each_with_its_elder(
-    page: Page, console_app: ConsoleApp
+    console_app: ConsoleApp, page: Page
 ) -> None:
     url = console_app.database_url
     for n in (1, 2, 3, 4):
@@ -98,7 +98,7 @@ def quick_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("quick_heartbeat")
 async def test_a_token_revoked_mid_session_returns_to_sign_in_saying_so(
-    page: Page, console_app: ConsoleApp
+    console_app: ConsoleApp, page: Page
 ) -> None:
     made = await admin_post(console_app, "/tokens", {"role": "operator", "name": "夜班"})
     assert made.status_code == 201, made.text
@@ -150,7 +150,7 @@ async def test_with_the_api_down_the_board_says_so_keeps_its_state_greyed_and_re
 
 
 async def test_the_phone_layout_has_no_horizontal_scroll(
-    phone_page: Page, console_app: ConsoleApp
+    console_app: ConsoleApp, phone_page: Page
 ) -> None:
     url = console_app.database_url
     await home(url, 1)
