@@ -99,7 +99,7 @@ async def test_town_staff_of_another_town_do_not_see_the_sos(
             f"{API}/tokens", json={"role": "town_staff", "town": NOBODYS_TOWN, "name": "月山"}
         )
     assert made.status_code == 201, made.text
-    context = await chromium.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    context = await chromium.new_context(viewport=DESKTOP)
     try:
         other = await context.new_page()
         await live_board(other, rig, made.json()["token"])
