@@ -11,20 +11,21 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, ViewportSize, async_playwright
 
 from api.app import create_app
 from tanfang.settings import Settings
 from tests.simulators.api_server import serving_app
 
 HERE: Final = Path(__file__).parent
-DESKTOP: Final = {"width": 1280, "height": 800}
-PHONE: Final = {"width": 360, "height": 740}
+DESKTOP: Final = ViewportSize(width=1280, height=800)
+PHONE: Final = ViewportSize(width=360, height=740)
 # Playwright's waits (each one bounded; no sleeping).
 WAIT_MS: Final = 10_000
 STREAM_CUT_S: Final = 1
@@ -70,32 +71,28 @@ async def chromium() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 def console_app(settings: Settings, database_url: str, admin_token: str) -> Iterator[ConsoleApp]:
-    # A page may still hold its live stream when the server stops: cut it after a second.
+    # Request it before ``page`` (pytest sets fixtures up in argument order and tears them
+    # down in reverse), so that the page and its live stream close before the server stops;
+    # a stream still open then is cut after a second.
     with serving_app(create_app(settings), graceful_s=STREAM_CUT_S) as url:
         yield ConsoleApp(url, admin_token, database_url)
 
 
-@dataclass
-class PageErrors:
-    """Uncaught script errors of a page: a test fails on any (a CSP refusal included)."""
-
-    messages: list[str]
-
-
-async def _open(chromium: Browser, viewport: dict[str, int]) -> AsyncIterator[Page]:
-    context: BrowserContext = await chromium.new_context(viewport=viewport)  # type: ignore[arg-type]
+@asynccontextmanager
+async def _fresh_page(chromium: Browser, viewport: ViewportSize) -> AsyncIterator[Page]:
+    """A page in a context of its own; the test fails on any uncaught script error or
+    Content-Security-Policy refusal the page saw."""
+    context = await chromium.new_context(viewport=viewport)
     context.set_default_timeout(WAIT_MS)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
             errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
+
+    page.on("console", on_console)
     try:
         yield page
     finally:
@@ -105,13 +102,13 @@ async def _open(chromium: Browser, viewport: dict[str, int]) -> AsyncIterator[Pa
 
 @pytest.fixture
 async def page(chromium: Browser) -> AsyncIterator[Page]:
-    async for opened in _open(chromium, DESKTOP):
+    async with _fresh_page(chromium, DESKTOP) as opened:
         yield opened
 
 
 @pytest.fixture
 async def phone_page(chromium: Browser) -> AsyncIterator[Page]:
-    async for opened in _open(chromium, PHONE):
+    async with _fresh_page(chromium, PHONE) as opened:
         yield opened
 
 

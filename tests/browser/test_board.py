@@ -29,7 +29,7 @@ LONG_VILLAGE = "赤坎鎮東南西北中心社區第一百二十三號村民小�
 
 
 async def raise_alert(
-    database_url: str, alert_type: AlertType, elder_id: str, device_id: str, *, ago_s: float
+    database_url: str, alert_type: AlertType, elder_id: str, device_id: str | None, *, ago_s: float
 ) -> str:
     """An alert as the gateway opens it, ``ago_s`` seconds ago."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
@@ -59,7 +59,7 @@ async def admin_post(app: ConsoleApp, path: str, body: object) -> httpx.Response
 
 
 async def test_open_alerts_come_first_by_severity_then_age_each_with_its_elder(
-    page: Page, console_app: ConsoleApp
+    console_app: ConsoleApp, page: Page
 ) -> None:
     url = console_app.database_url
     for n in (1, 2, 3, 4):
@@ -98,7 +98,7 @@ def quick_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("quick_heartbeat")
 async def test_a_token_revoked_mid_session_returns_to_sign_in_saying_so(
-    page: Page, console_app: ConsoleApp
+    console_app: ConsoleApp, page: Page
 ) -> None:
     made = await admin_post(console_app, "/tokens", {"role": "operator", "name": "夜班"})
     assert made.status_code == 201, made.text
@@ -150,7 +150,7 @@ async def test_with_the_api_down_the_board_says_so_keeps_its_state_greyed_and_re
 
 
 async def test_the_phone_layout_has_no_horizontal_scroll(
-    phone_page: Page, console_app: ConsoleApp
+    console_app: ConsoleApp, phone_page: Page
 ) -> None:
     url = console_app.database_url
     await home(url, 1)
@@ -163,3 +163,44 @@ async def test_the_phone_layout_has_no_horizontal_scroll(
     await expect(phone_page.locator(".resolve-panel").first).to_be_visible()
     width = await phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+
+
+async def test_the_board_works_from_the_keyboard(console_app: ConsoleApp, page: Page) -> None:
+    url = console_app.database_url
+    await home(url, 1)
+    alert_id = await raise_alert(url, AlertType.SOS, "KP-1", "pat-1", ago_s=30)
+    await sign_in(page, console_app.console, console_app.admin_token)
+    await page.wait_for_selector(board_ready(page))
+    row = page.locator(f'.alert-row[data-alert-id="{alert_id}"]')
+    for _ in range(30):  # Tab through the page to the row's ack button
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement.classList.contains('ack')"):
+            break
+    else:
+        raise AssertionError("the ack button is not reachable with Tab")
+    await page.keyboard.press("Enter")
+    await expect(row).to_have_attribute("data-status", "acked")
+    await row.locator("button.resolve").focus()
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.activeElement.dataset.outcome") == "false_alarm"
+    await page.keyboard.press("Escape")
+    await expect(row.locator(".resolve-panel")).to_be_hidden()
+    await page.keyboard.press("Enter")  # the focus is back on 結案…
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")  # 已在家處理
+    await expect(row).to_have_count(0)
+
+
+async def test_a_viewer_sees_the_board_masked_and_without_actions(
+    console_app: ConsoleApp, page: Page
+) -> None:
+    await home(console_app.database_url, 1)
+    alert_id = await raise_alert(console_app.database_url, AlertType.SOS, "KP-1", "pat-1", ago_s=5)
+    made = await admin_post(console_app, "/tokens", {"role": "viewer", "name": "民政局"})
+    assert made.status_code == 201, made.text
+    await sign_in(page, console_app.console, made.json()["token"])
+    await page.wait_for_selector(board_ready(page))
+    row = page.locator(f'.alert-row[data-alert-id="{alert_id}"]')
+    await expect(row.locator("a.elder")).to_have_text("王*明")
+    await expect(row).not_to_contain_text(LONG_VILLAGE)
+    await expect(row.locator("button")).to_have_count(0)

@@ -5,9 +5,7 @@ it in the browser stops the webhook's escalation; town staff of another town nev
 
 from __future__ import annotations
 
-import secrets
 import time
-import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -15,11 +13,9 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import DESKTOP, sign_in
-from tests.e2e.alerting_rig import NOBODYS_TOWN, STEP_AFTER_S, AlertRig, of_alert, staff
+from tests.e2e.alerting_rig import NOBODYS_TOWN, STEP_AFTER_S, AlertRig, of_alert, staffed_rig
 from tests.e2e.test_alerting_e2e import epoch, next_due, quiet_until
-from tests.gateway.helpers import Publisher
 from tests.rig.services import Services
-from tests.rig.webhook_receiver import WebhookReceiver
 
 API = "/api/v1"
 # The issue: a new alert is on the board within 2 s of the button press.
@@ -34,31 +30,9 @@ async def rig(
 ) -> AsyncIterator[AlertRig]:
     """One ``tanfang serve`` (it serves the console too) and one webhook receiver for the
     module's tests, each test with homes of its own."""
-    database_url = services.create_database(template=migrated_template)
-    publisher = Publisher(services.mqtt_url)
-    publisher.connect()
-    try:
-        async with WebhookReceiver() as rx:
-            found = AlertRig(
-                database_url,
-                services.mqtt_url,
-                f"test/{uuid.uuid4().hex[:12]}/v1",
-                secrets.token_urlsafe(24),
-                tmp_path_factory.mktemp("console-e2e"),
-                rx,
-                publisher,
-            )
-            try:
-                await found.serve()
-                async with admin(found) as api:
-                    await staff(api)
-                yield found
-            finally:
-                rx.release()
-                await found.stop_all()
-    finally:
-        publisher.close()
-        services.drop_database(database_url)
+    workdir = tmp_path_factory.mktemp("console-e2e")
+    async with staffed_rig(services, migrated_template, workdir) as found:
+        yield found
 
 
 def admin(rig: AlertRig) -> httpx.AsyncClient:
@@ -125,7 +99,7 @@ async def test_town_staff_of_another_town_do_not_see_the_sos(
             f"{API}/tokens", json={"role": "town_staff", "town": NOBODYS_TOWN, "name": "月山"}
         )
     assert made.status_code == 201, made.text
-    context = await chromium.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    context = await chromium.new_context(viewport=DESKTOP)
     try:
         other = await context.new_page()
         await live_board(other, rig, made.json()["token"])

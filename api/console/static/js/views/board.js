@@ -161,9 +161,13 @@ class Board {
 
   apply(data, { alarm }) {
     const alert = data.alert;
-    if (data.town !== undefined) this.towns.set(alert.id, data.town);
-    if (alert.status === "resolved") this.alerts.delete(alert.id);
-    else this.alerts.set(alert.id, alert);
+    if (alert.status === "resolved") {
+      this.alerts.delete(alert.id);
+      this.towns.delete(alert.id);
+    } else {
+      this.alerts.set(alert.id, alert);
+      if (data.town !== undefined) this.towns.set(alert.id, data.town);
+    }
     if (alarm && ALARM_CHANGES.has(data.change) && alert.severity === "critical" && alert.status === "open") {
       this.newCritical = true;
       this.alarm.sound();
@@ -210,7 +214,11 @@ class Board {
         this.elders.set(elderId, { name: file.name, town: file.town, village: file.village ?? null });
         if (!this.stopped) this.render();
       },
-      () => this.elders.delete(elderId), // asked again at the next render
+      (error) => {
+        // Refused or gone: the id stands in for the name. Unreachable: asked again later.
+        if (error instanceof ApiError) this.elders.set(elderId, { name: null });
+        else this.elders.delete(elderId);
+      },
     );
     return null;
   }
