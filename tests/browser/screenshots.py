@@ -49,7 +49,7 @@ async def _shoot(api_url: str, token: str, out: Path) -> list[Path]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), headless=True)
         for name, viewport, route, ready, full in shots:
-            context = await browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+            context = await browser.new_context(viewport=viewport)
             context.set_default_timeout(WAIT_MS)
             page = await context.new_page()
             await _signed_in(page, console, token, route)
