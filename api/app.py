@@ -11,13 +11,15 @@ from typing import Final
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, offline_docs
 from api.config import ApiConfig, ConfigError
+from api.console import mount_console
 from api.health import BrokerProbe, HealthSource
 from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.routes import (
     ack_page,
+    activity,
     alert_stream,
     alerts,
     compliance,
@@ -28,9 +30,11 @@ from api.routes import (
     elder_history,
     elders,
     escalation,
+    fleet,
     on_call,
     ops,
     reports,
+    sign_in,
     tokens,
     towns,
     visits,
@@ -121,20 +125,25 @@ def create_app(
         version="0.1.0",
         openapi_tags=_TAGS,
         lifespan=lifespan,
+        # /docs and /redoc are served without a CDN (api/offline_docs.py).
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
+    offline_docs.install(app)
     app.add_middleware(MetricsMiddleware)
     # Outermost: a body over the limit is refused before any other part reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.include_router(ops.router)
     # The ack links' pages: at the root and without a bearer token, like ops.
     app.include_router(ack_page.router)
-    care = (elder_history, contacts, visits, compliance, watch_periods, reports)
+    care = (elder_history, activity, contacts, visits, compliance, watch_periods, reports)
     # coverage and alert_stream before alerts: /alerts/coverage and /alerts/stream are not
     # alert ids.
     alerting = (coverage, alert_stream, alerts, escalation, on_call)
-    for module in (elders, devices, dead_letters, tokens, towns, *care, *alerting):
+    for module in (elders, devices, fleet, dead_letters, sign_in, tokens, towns, *care, *alerting):
         app.include_router(module.router, prefix=API_PREFIX, responses=_COMMON_RESPONSES)
+    mount_console(app)
     return app
 
 

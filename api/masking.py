@@ -9,7 +9,7 @@ family members and health), and an emergency contact's name and phone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Final, TypeVar
 
 from alerting.coverage import Coverage
 from alerting.models import Alert, AlertView
@@ -30,7 +30,9 @@ from care.due import DueItem
 from care.models import ElderFile
 from care.visit_services import ComplianceView
 from care.visits import Visit
-from devices.models import DeadLetterPublic, DevicePublic
+from devices.models import DeadLetterPublic, DevicePublic, FleetDevice
+
+_Device = TypeVar("_Device", DevicePublic, FleetDevice)
 
 _ADDRESS_SHOWN: Final = 6
 # A masked phone shows at most its first 3 and last 4 characters, and always hides at
@@ -197,7 +199,7 @@ def shift_shown(shift: OnCallShift, *, masked: bool) -> OnCallShiftPublic:
     )
 
 
-def device_shown(device: DevicePublic, *, redacted: bool) -> DevicePublic:
+def device_shown(device: _Device, *, redacted: bool) -> _Device:
     """A device; for a viewer without the times it was last heard from (a door sensor's
     last message is when the elder last came or went)."""
     if not redacted:

@@ -15,8 +15,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from care import audit, audit_repo, contacts_repo, history_repo, repo
+from care import activity_repo, audit, audit_repo, contacts_repo, history_repo, repo
 from care.access import NO_SUCH_ELDER, check_town, readable_elder, scope_town
+from care.activity import Activity, Window, timeline
 from care.audit import Actor, Attempt, AuditEntry
 from care.category import age_on, classify
 from care.contacts import Contact, ContactCreate
@@ -239,3 +240,10 @@ async def record_replay(
     """An administrator's replay of dead letters, in the audit log (the fleet's use case
     cannot write it there: ``devices`` may not import ``care``)."""
     await audit_repo.record(conn, actor, audit.REPLAY, "dead_letters", device_id, detail=detail)
+
+
+async def elder_activity(conn: Conn, actor: Actor, elder_id: str, window: Window) -> Activity:
+    """The elder's activity in ``window`` as rooms × slots (the console's timeline), read
+    and audited as a read of the elder's events: when they were at home, and where."""
+    await readable_elder(conn, actor, elder_id, what=ELDER_EVENTS)
+    return timeline(elder_id, window, await activity_repo.slot_counts(conn, elder_id, window))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Final
 
 from care import audit, audit_repo, towns_repo
+from care.access import scope_town
 from care.audit import Actor
 from care.errors import ConflictError, FieldPath, InvalidFieldError, NotFoundError
 from care.towns import (
@@ -44,6 +45,12 @@ async def filter_town(conn: Conn, value: str | None) -> str | None:
     if value is None:
         return None
     return await registered_town(conn, value, where="query")
+
+
+async def listed_town(conn: Conn, actor: Actor, value: str | None) -> str | None:
+    """The town a list of another room (the fleet) is about, by care's one rule
+    (``care.access.scope_town``): town staff their own, ForbiddenError for another."""
+    return scope_town(actor, await filter_town(conn, value))
 
 
 async def list_towns(conn: Conn) -> list[Town]:

@@ -95,3 +95,21 @@ class DeadLetterPublic(BaseModel):
     payload: str
     payload_size: int
     payload_truncated: bool
+
+
+class FleetDevice(BaseModel):
+    """A device as the console's fleet list shows it: with its home's town, and why it
+    needs attention (``offline``, ``low_battery``, ``never_heard``; empty: none)."""
+
+    id: str
+    type: str
+    elder_id: str | None
+    room: str | None
+    town: str | None
+    heartbeat_interval_s: int
+    online: bool | None
+    last_seen: datetime | None
+    battery: int | None
+    status: str
+    status_changed_at: datetime | None
+    attention: list[str]

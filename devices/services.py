@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from devices import repo
+from devices import fleet_repo, repo
 from devices.errors import (
     ConflictError,
     ForbiddenError,
@@ -23,6 +23,7 @@ from devices.models import (
     DevicePublic,
     DeviceUpdate,
     EventPublic,
+    FleetDevice,
 )
 from devices.replay import DeadLetterReplayer, ReplayResult, ReplaySelection
 from store.db import Conn
@@ -96,6 +97,33 @@ async def devices(conn: Conn, query: DeviceQuery) -> Sequence[DevicePublic]:
         elder_id=query.elder_id,
         type_=query.type,
         online=query.online,
+        after=query.after,
+        limit=query.limit + 1,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FleetQuery:
+    """A page of the console's fleet list. ``town`` is already the caller's scope (the town
+    rule is care's: ``care.town_services.listed_town``)."""
+
+    low_battery: float
+    town: str | None = None
+    elder_id: str | None = None
+    attention_only: bool = False
+    after: str | None = None
+    limit: int = 50
+
+
+async def fleet(conn: Conn, query: FleetQuery) -> Sequence[FleetDevice]:
+    """Up to ``limit + 1`` devices in id order with their home's town and why each needs
+    attention (one more: a next page)."""
+    return await fleet_repo.list_fleet(
+        conn,
+        town=query.town,
+        elder_id=query.elder_id,
+        attention_only=query.attention_only,
+        low_battery=query.low_battery,
         after=query.after,
         limit=query.limit + 1,
     )

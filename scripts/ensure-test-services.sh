@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the binaries of the services the tests start are on this machine:
-#   Mosquitto (the broker) and PostgreSQL (initdb, pg_ctl).
+#   Mosquitto (the broker) and PostgreSQL (initdb, pg_ctl), and Chromium for the console's
+#   browser tests (tests/browser: skipped without it only when not root).
 # The tests start their own instances on free ports; this script only installs.
 # As root with apt-get, what is missing is installed; otherwise it says what to install.
 # Both `make test` and `make bench` want the Mosquitto command-line clients too: the
@@ -71,6 +72,14 @@ else
     missing_pkgs+=(postgresql)
 fi
 
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    echo "chromium: $(command -v chromium || command -v chromium-browser)"
+elif [[ "$(id -u)" == 0 ]]; then
+    missing_pkgs+=(chromium)
+else
+    echo "chromium: missing, the browser tests are skipped (sudo apt-get install chromium)" >&2
+fi
+
 [[ ${#missing_pkgs[@]} -eq 0 ]] && exit 0
 
 if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -80,6 +89,10 @@ if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null
     if [[ -z "${TANFANG_TEST_MQTT_URL:-}" ]] && ! have_mosquitto; then
         echo "mosquitto is still missing after apt-get install" >&2
+        exit 1
+    fi
+    if [[ " ${missing_pkgs[*]} " == *" chromium "* ]] && ! command -v chromium >/dev/null 2>&1; then
+        echo "chromium is still missing after apt-get install" >&2
         exit 1
     fi
     exit 0

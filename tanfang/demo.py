@@ -9,14 +9,25 @@ import secrets
 import threading
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
+
+from api.routes.sign_in import CONSOLE_SIGN_IN_PATH
+from api.sign_in_repo import CodeGrant
+from api.sign_in_services import issue_code
 from tanfang import runtime
 from tanfang.embedded import embedded_broker, embedded_database, pick_port
 from tanfang.settings import Settings, warn_at_start
 
 log = logging.getLogger(__name__)
+
+# The demo's sign-in link: long enough to read the banner and click; the console session it
+# opens lasts a working day.
+DEMO_SIGN_IN_VALID: Final = timedelta(hours=1)
+DEMO_SESSION: Final = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -65,13 +76,19 @@ def mask_password(url: str | None) -> str:
     return re.sub(r"([?&]password=)[^&#]*", r"\1***", masked, flags=re.IGNORECASE)
 
 
-def _banner(settings: Settings, options: DemoOptions) -> str:
+def _banner(settings: Settings, options: DemoOptions, sign_in_code: str | None = None) -> str:
+    """What the demo prints: the console first (and a one-click sign-in link), then the rest."""
     api = f"http://{settings.api_host}:{settings.api_port}"
     broker = mask_password(settings.mqtt_url)
+    minutes = round(DEMO_SIGN_IN_VALID.total_seconds() / 60)
+    link = f"{api}{CONSOLE_SIGN_IN_PATH}{sign_in_code}"
+    sign_in = [f"  sign in      {link}   (one click, once, {minutes} min)"] if sign_in_code else []
     return "\n".join(
         [
             "",
             "Tanfang demo is running.",
+            f"  console      {api}/console/",
+            *sign_in,
             f"  API          {api}/api/v1   (OpenAPI: {api}/docs)",
             f"  health       {api}/healthz",
             f"  metrics      {api}/metrics",
@@ -100,7 +117,8 @@ async def run_demo(options: DemoOptions) -> None:
             task = await _start_homes(settings, options, homes_stop)
             task.add_done_callback(lambda _: stop.set())
             homes.append(task)
-            print(_banner(settings, options), flush=True)
+            code = await _demo_sign_in_code(settings)
+            print(_banner(settings, options, code), flush=True)
             if options.duration_s is not None:
                 asyncio.get_running_loop().call_later(options.duration_s, stop.set)
 
@@ -112,6 +130,16 @@ async def run_demo(options: DemoOptions) -> None:
         for task in homes:
             if not task.cancelled() and (error := task.exception()) is not None:
                 raise HomesStoppedError(f"the simulated homes stopped: {error}") from error
+
+
+async def _demo_sign_in_code(settings: Settings) -> str:
+    """A single-use code that signs the demo's admin in to the console with one click: the
+    link carries the code (in its fragment, never sent to a server), not the admin token."""
+    assert settings.database_url is not None
+    grant = CodeGrant("admin", None, "demo admin", int(DEMO_SESSION.total_seconds()))
+    async with await psycopg.AsyncConnection.connect(settings.database_url) as conn:
+        issued = await issue_code(conn, grant, now=datetime.now(UTC), valid_for=DEMO_SIGN_IN_VALID)
+    return issued.code
 
 
 class HomesStoppedError(RuntimeError):

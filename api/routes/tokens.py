@@ -16,6 +16,7 @@ from api.state import AppState, StateDep
 from api.token_repo import TokenRecord
 from api.token_services import Lifetime, TokenKind
 from care.town_services import registered_town
+from store.db import Conn
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -73,6 +74,16 @@ def _refused(exc: token_services.TokenError) -> Exception:
     return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
 
 
+async def token_town(conn: Conn, role: Role, town: str | None) -> str | None:
+    """The registered name of the town of a token of ``role``: required for ``town_staff``,
+    refused for any other role (422 naming ``town``)."""
+    if role is Role.TOWN_STAFF and town is None:
+        raise field_error(("body", "town"), "required for role town_staff", None)
+    if role is not Role.TOWN_STAFF and town is not None:
+        raise field_error(("body", "town"), "only a town_staff token has a town", town)
+    return None if town is None else await registered_town(conn, town)
+
+
 def _grace(state: AppState) -> timedelta:
     return timedelta(hours=state.settings.token_rotation_grace_h)
 
@@ -83,15 +94,11 @@ async def create_token(
 ) -> TokenCreated:
     """Make a token of ``kind`` ``person`` (expires, by default after 90 days) or
     ``service`` (no end unless ``expires_at``/``ttl_days`` give one)."""
-    if request.role is Role.TOWN_STAFF and request.town is None:
-        raise field_error(("body", "town"), "required for role town_staff", None)
-    if request.role is not Role.TOWN_STAFF and request.town is not None:
-        raise field_error(("body", "town"), "only a town_staff token has a town", request.town)
     secret = new_token()
     lifetime = Lifetime(request.kind, request.expires_at, request.ttl_days)
     try:
         async with state.connection() as conn:
-            town = None if request.town is None else await registered_town(conn, request.town)
+            town = await token_town(conn, request.role, request.town)
             record = await token_services.create_token(
                 conn,
                 secret_hash=hash_token(secret),

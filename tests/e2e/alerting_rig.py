@@ -9,7 +9,8 @@ import asyncio
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ import psycopg
 from devices.schema import events_topic
 from tests.gateway.helpers import Publisher, fetch
 from tests.rig.ports import free_port
+from tests.rig.services import Services
 from tests.rig.tanfang_process import TanfangProcess, api_ready, settings_for
 from tests.rig.webhook_receiver import Received, WebhookReceiver
 
@@ -221,3 +223,40 @@ async def notifications(rig: AlertRig, alert_id: str) -> list[Sent]:
         int(alert_id),
     )
     return [Sent(*row) for row in rows]
+
+
+@asynccontextmanager
+async def staffed_rig(
+    services: Services, migrated_template: str, workdir: Path
+) -> AsyncIterator[AlertRig]:
+    """A rig on a database of its own with ``tanfang serve`` running and ``staff`` set:
+    a process takes seconds to start, so a module's tests share one, each with homes of its
+    own. Everything is stopped and dropped at the end."""
+    database_url = services.create_database(template=migrated_template)
+    publisher = Publisher(services.mqtt_url)
+    publisher.connect()
+    try:
+        async with WebhookReceiver() as rx:
+            found = AlertRig(
+                database_url,
+                services.mqtt_url,
+                f"test/{uuid.uuid4().hex[:12]}/v1",
+                secrets.token_urlsafe(24),
+                workdir,
+                rx,
+                publisher,
+            )
+            try:
+                await found.serve()
+                headers = {"Authorization": f"Bearer {found.admin_token}"}
+                async with httpx.AsyncClient(
+                    base_url=found.base, headers=headers, timeout=10
+                ) as api:
+                    await staff(api)
+                yield found
+            finally:
+                rx.release()
+                await found.stop_all()
+    finally:
+        publisher.close()
+        services.drop_database(database_url)

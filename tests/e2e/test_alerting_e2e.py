@@ -11,9 +11,7 @@ Steps are seconds apart (``SHORT_POLICY``): each test runs in seconds."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -30,13 +28,12 @@ from tests.e2e.alerting_rig import (
     notifications,
     of_alert,
     of_device,
-    staff,
+    staffed_rig,
     until,
 )
-from tests.gateway.helpers import Publisher
 from tests.rig.services import Services
 from tests.rig.tanfang_process import api_ready
-from tests.rig.webhook_receiver import Received, WebhookReceiver
+from tests.rig.webhook_receiver import Received
 
 API = "/api/v1"
 # The webhook channel's own timeout: a POST cannot have been answered before it.
@@ -54,31 +51,10 @@ async def rig(
 ) -> AsyncIterator[AlertRig]:
     """One database, one ``tanfang serve`` and one webhook receiver for the module: a
     process takes seconds to start, so the tests share it, each with homes of its own."""
-    database_url = services.create_database(template=migrated_template)
-    publisher = Publisher(services.mqtt_url)
-    publisher.connect()
-    try:
-        async with WebhookReceiver() as rx:
-            found = AlertRig(
-                database_url,
-                services.mqtt_url,
-                f"test/{uuid.uuid4().hex[:12]}/v1",
-                secrets.token_urlsafe(24),
-                tmp_path_factory.mktemp("alerting-e2e"),
-                rx,
-                publisher,
-            )
-            try:
-                await found.serve()
-                async with admin_client(found, found.base) as api:
-                    await staff(api)
-                yield found
-            finally:
-                rx.release()
-                await found.stop_all()
-    finally:
-        publisher.close()
-        services.drop_database(database_url)
+    async with staffed_rig(
+        services, migrated_template, tmp_path_factory.mktemp("alerting-e2e")
+    ) as found:
+        yield found
 
 
 @pytest.fixture

@@ -28,7 +28,9 @@ def _read_banner(process: subprocess.Popen[str]) -> dict[str, str]:
     fields: dict[str, str] = {}
     deadline = time.monotonic() + BANNER_TIMEOUT_S
     for line in process.stdout:
-        match = re.match(r"\s+(API|health|admin token|MQTT broker|database)\s+(\S+)", line)
+        match = re.match(
+            r"\s+(console|sign in|API|health|admin token|MQTT broker|database)\s+(\S+)", line
+        )
         if match:
             fields[match.group(1)] = match.group(2)
         if "Press Ctrl-C" in line or time.monotonic() > deadline:
@@ -68,7 +70,10 @@ def test_make_demo_serves_the_api_and_its_thirty_simulated_homes_send_events(
     banner = _read_banner(make_demo)
     assert {"API", "health", "admin token", "MQTT broker", "database"} <= banner.keys(), banner
     assert time.monotonic() - started < BANNER_TIMEOUT_S
+    assert list(banner)[:2] == ["console", "sign in"], "the console comes first"
     api = banner["API"].removesuffix("/api/v1")
+    assert banner["console"] == f"{api}/console/"
+    _signs_in_once(api, banner["sign in"], banner["admin token"])
     headers = {"Authorization": f"Bearer {banner['admin token']}"}
     with httpx.Client(base_url=api, headers=headers, timeout=10) as client:
         assert client.get("/healthz").status_code == 200
@@ -93,3 +98,18 @@ def test_make_demo_serves_the_api_and_its_thirty_simulated_homes_send_events(
     output, _ = make_demo.communicate(timeout=STOP_TIMEOUT_S)
     assert "Traceback" not in output
     assert "ExceptionGroup" not in output
+
+
+def _signs_in_once(api: str, link: str, admin_token: str) -> None:
+    """The banner's sign-in link: the console page, and a code (not the admin token) that
+    the page exchanges once for an admin session."""
+    page, _, code = link.partition("#signin=")
+    assert page == f"{api}/console/"
+    assert code
+    assert admin_token not in link
+    with httpx.Client(base_url=api, timeout=10) as client:
+        assert client.get("/console/").status_code == 200
+        signed_in = client.post("/api/v1/sign-in", json={"code": code})
+        assert signed_in.status_code == 201, signed_in.text
+        assert signed_in.json()["role"] == "admin"
+        assert client.post("/api/v1/sign-in", json={"code": code}).status_code == 401

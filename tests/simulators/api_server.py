@@ -29,10 +29,13 @@ def serving_api(settings: Settings) -> Iterator[str]:
 
 
 @contextmanager
-def serving_app(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` on a free port (its lifespan runs in the server's thread); yields the
-    base URL."""
-    port = free_port()
+def serving_app(
+    app: FastAPI, *, port: int | None = None, graceful_s: int | None = None
+) -> Iterator[str]:
+    """Serve ``app`` on ``port`` (default: a free one; its lifespan runs in the server's
+    thread); yields the base URL. ``graceful_s``: at the end, responses still open after
+    this long (a browser's live stream) are cut."""
+    port = port or free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -41,6 +44,7 @@ def serving_app(app: FastAPI) -> Iterator[str]:
         access_log=False,
         lifespan="on",
         ws="none",
+        timeout_graceful_shutdown=graceful_s,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="test-api", daemon=True)

@@ -1,0 +1,117 @@
+// One alert's row on the board, updated in place when the alert changes (so that a resolve
+// form being filled in, and the focus, survive live updates). Every string from the API
+// goes in as text.
+
+import { dateTime, el, fill, since } from "../format.js";
+import { OUTCOME_CODES, outcomeLabel, t, typeTitle } from "./board_texts.js";
+
+// actions: {ack(alert), resolve(alert, outcome, notes)}; canAct: the role may ack/resolve.
+export function createRow(alert, { actions, canAct }) {
+  const parts = {
+    badge: el("span", { class: "severity" }),
+    title: el("span", { class: "type" }),
+    who: el("p", { class: "who-line" }),
+    meta: el("p", { class: "meta" }),
+    age: el("span", { class: "age" }),
+    summary: el("p", { class: "summary" }),
+    error: el("p", { class: "row-error error", role: "alert" }),
+  };
+  const row = el(
+    "li",
+    { class: "alert-row", dataset: { alertId: alert.id } },
+    el("div", { class: "row-head" }, parts.badge, el("strong", {}, parts.title), parts.age),
+    parts.who,
+    parts.summary,
+    parts.meta,
+    parts.error,
+  );
+  row.parts = parts;
+  if (canAct) row.append(actionsOf(row, actions));
+  return row;
+}
+
+function actionsOf(row, actions) {
+  const ack = el("button", { type: "button", class: "primary ack" }, t("ack"));
+  const open = el("button", { type: "button", class: "resolve", "aria-expanded": "false" }, t("resolve"));
+  const notes = el("textarea", { class: "notes", rows: 2, maxlength: 2000, "aria-label": t("notes"), placeholder: t("notes") });
+  const outcomes = OUTCOME_CODES.map((code) =>
+    el("button", { type: "button", class: "outcome", dataset: { outcome: code } }, outcomeLabel(code)),
+  );
+  const cancel = el("button", { type: "button", class: "cancel" }, t("cancel"));
+  const panel = el(
+    "fieldset",
+    { class: "resolve-panel", hidden: true },
+    el("legend", {}, t("resolve_heading")),
+    notes,
+    el("div", { class: "outcomes" }, outcomes, cancel),
+  );
+  const toggle = (shown) => {
+    panel.hidden = !shown;
+    open.setAttribute("aria-expanded", String(shown));
+    if (shown) outcomes[0].focus();
+    else open.focus();
+  };
+  const busy = async (button, work) => {
+    button.disabled = true;
+    fill(row.parts.error);
+    try {
+      await work();
+    } catch (error) {
+      fill(row.parts.error, t("failed", { message: error?.message ?? String(error) }));
+    } finally {
+      button.disabled = false;
+    }
+  };
+  ack.addEventListener("click", () => busy(ack, () => actions.ack(row.alert)));
+  open.addEventListener("click", () => toggle(panel.hidden));
+  cancel.addEventListener("click", () => toggle(false));
+  for (const button of outcomes) {
+    button.addEventListener("click", () =>
+      busy(button, () => actions.resolve(row.alert, button.dataset.outcome, notes.value.trim() || undefined)),
+    );
+  }
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") toggle(false);
+  });
+  row.parts.ack = ack;
+  return el("div", { class: "row-actions" }, ack, open, panel);
+}
+
+// elder: {name, town, village} (village absent for viewers), null while loading or for an
+// alert about no elder; town: the stream's town of the alert when known.
+export function updateRow(row, alert, elder, town) {
+  row.alert = alert;
+  const { parts } = row;
+  Object.assign(row.dataset, {
+    status: alert.status,
+    severity: alert.severity,
+    elderId: alert.elder_id ?? "",
+    deviceId: alert.device_id ?? "",
+  });
+  parts.badge.className = `severity ${alert.severity}`;
+  fill(parts.badge, t(alert.severity));
+  fill(parts.title, typeTitle(alert.type));
+  fill(parts.who, whoOf(alert, elder, town));
+  fill(parts.summary, alert.summary);
+  const meta = [t("level", { level: alert.escalation_level })];
+  if (alert.count > 1) meta.push(t("times", { count: alert.count }));
+  if (alert.status === "acked" && alert.acked_by) meta.push(t("acked_by", { by: alert.acked_by }));
+  if (alert.cancelled_by_elder) meta.push(t("cancelled"));
+  fill(parts.meta, meta.join(" · "));
+  parts.age.title = dateTime(alert.opened_at, { seconds: true });
+  tickRow(row);
+  if (parts.ack) parts.ack.hidden = alert.status !== "open";
+}
+
+function whoOf(alert, elder, town) {
+  if (!alert.elder_id) {
+    return [town ?? t("system"), alert.device_id ? ` · ${alert.device_id}` : ""].join("");
+  }
+  const name = elder?.name ?? alert.elder_id;
+  const place = [elder?.town ?? town, elder?.village].filter(Boolean).join(" ");
+  return [el("a", { href: `#/elder/${encodeURIComponent(alert.elder_id)}`, class: "elder" }, name), place ? ` · ${place}` : ""];
+}
+
+export function tickRow(row, now = Date.now()) {
+  fill(row.parts.age, t("opened_ago", { age: since(row.alert.opened_at, now) }));
+}
