@@ -187,6 +187,7 @@ def not_returning(
         "still",
         "hospital",
         "missing",
+        "night_away",
     ):
         return
     blank(plan.me, t, plan.end, "missing")
