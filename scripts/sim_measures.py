@@ -25,6 +25,12 @@ def _cell(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
+def _kits(path: Path) -> dict[str, str]:
+    """elder id → kit, from the simulator's ``simulation`` block (absent for real homes)."""
+    households = orjson.loads(path.read_bytes()).get("simulation", {}).get("households", [])
+    return {h["elder_id"]: h["kit"] for h in households if "kit" in h}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--homes", type=Path, required=True)
@@ -38,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         "motion": [h for h in homes if h.motion],
         "contacts_only": [h for h in homes if not h.motion],
     }
+    kits = _kits(args.homes)
+    for kit in sorted(set(kits.values())) if kits else []:
+        groups[f"kit {kit}"] = [h for h in homes if kits.get(h.elder_id) == kit]
     summary = {name: medians(group) for name, group in groups.items()}
     sizes = {name: len(group) for name, group in groups.items()}
     head = " | ".join(f"{name} ({sizes[name]})" for name in groups)

@@ -314,7 +314,9 @@ def apply(  # noqa: PLR0917 - internal, called in one place
 ) -> None:
     """Lay yesterday's ongoing incident, forced ones, and random ones over ``plan``."""
     carried(plan, home, state, rng)
-    busy = state.still_until > plan.start or state.absent_until > plan.start
+    # Away all day (hospital, a night away): no incident of the person. Back during the day:
+    # incidents pick their moments among the hours at home.
+    busy = state.still_until > plan.start or state.absent_until >= plan.end
     chosen: list[tuple[str, float | None]] = [(f.kind, f.at) for f in forced]
     month = local_date(plan.start).month
     for kind in KINDS:
@@ -331,6 +333,16 @@ def apply(  # noqa: PLR0917 - internal, called in one place
             continue
         _dispatch(plan, home, state, rng, kind, at)
         busy = busy or state.absent_until > plan.start
+    _night_away(plan, state)
+
+
+def _night_away(plan: DayPlan, state: HomeState) -> None:
+    """A night away still planned after today's incidents goes on into the next day."""
+    for leave, back in plan.nights_away:
+        if room_at(plan.me, leave + 1.0) != "night_away":  # an incident came first
+            plan.nights_away.remove((leave, back))
+            return
+        state.absent_until = max(state.absent_until, back)
 
 
 def _dispatch(  # noqa: PLR0917 - internal, called in one place

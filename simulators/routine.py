@@ -93,7 +93,7 @@ STILL_COUNTS: Final = (1, 1, 2, 2, 2, 3)  # still periods a day (dozing, TV), on
 STILL_MEDIAN_MIN: Final = 40.0
 STILL_SIGMA: Final = 0.86  # log-normal: p90 ≈ 2 h
 DOZE_RATE: Final = 0.004  # PIR firings per minute of someone dozing in a chair
-EVENING_OUT_P: Final = 0.45  # × the persona's outing chance: temple, square, neighbours
+EVENING_OUT_P: Final = 0.7  # × the persona's outing chance: temple, square, neighbours
 NIGHT_AWAY_P: Final = 1 / 25  # a night at a child's home (mobile personas)
 
 
@@ -130,9 +130,7 @@ def plan_day(home: Home, start: float, state: HomeState, rng: random.Random) -> 
         plan.trips += me.sleep(wake, morning_trips, restless)
         day = Awake(me, persona, rng, factor, _stills(rng, wake, bed, factor))
         bed = _awake_day(plan, home, day, bed, decline, weekend)
-        if plan.nights_away:
-            state.absent_until = plan.nights_away[0][1]
-        else:
+        if not plan.nights_away:  # (the incidents carry a night away into the next day)
             plan.bedtime = bed
             me.go("bedroom", bed, 0.6)
             me.act(bed, "bed", codes.BED, 1.0)
@@ -199,7 +197,7 @@ def _awake_day(  # noqa: PLR0917 - internal, called in one place
     if "wear" in home.roles and rng.random() < 0.85:
         plan.wear = (me.cursor, bed - 20 * MIN)
     lunch = midnight + rng.gauss(11.6, 0.6) * HOUR
-    outing_p = persona.outing_p * decline * (0.75 if weekend else 1.0)
+    outing_p = persona.outing_p * decline * (0.75 if weekend else 1.0) * min(1.0, day.factor)
     if rng.random() < outing_p:
         leave = max(me.cursor + 5 * MIN, midnight + rng.gauss(8.3, 1.1) * HOUR)
         if leave < lunch - 45 * MIN:
@@ -266,10 +264,11 @@ def _meal(day: Awake, breakfast: bool = False) -> None:
         cook = me.minutes(4, 9)
     start = me.cursor
     me.stay("kitchen", cook, 0.9)
-    me.kettle(start + rng.uniform(1, 4) * MIN)
-    for _ in range(rng.randint(0, 2 if breakfast else 3)):
+    if rng.random() < day.factor:  # on a slow day, no tea: yesterday's leftovers cold
+        me.kettle(start + rng.uniform(1, 4) * MIN)
+    for _ in range(_poisson(rng, (0.8 if breakfast else 1.5) * day.factor)):
         me.cupboard(start + rng.uniform(0.5, 0.9) * cook * MIN)
-    if persona.cooks and not breakfast:
+    if persona.cooks and not breakfast and rng.random() < day.factor:
         me.rice_cooker(start + rng.uniform(2, 6) * MIN, rng.uniform(25, 35))
     me.water(start + cook * MIN * 0.6, rng.uniform(2, 6))
     me.stay("living_room" if rng.random() < 0.6 else "kitchen", me.minutes(12, 25), 0.3)
@@ -282,7 +281,7 @@ def _fill(day: Awake, until: float, tv: bool = False) -> None:
     """Free time until ``until``: sitting, TV, chores, still periods, and a bathroom visit
     every few hours. In the evening (``tv``) the TV stays on throughout."""
     me, rng = day.me, day.rng
-    since_bathroom, every = 0.0, rng.uniform(100, 200) / math.sqrt(day.factor)
+    since_bathroom, every = 0.0, rng.uniform(100, 200) / day.factor
     chores = min(0.5, 0.25 * day.persona.mobility * day.factor)
     began = me.cursor
     while me.cursor < until - 2 * MIN:
@@ -294,18 +293,18 @@ def _fill(day: Awake, until: float, tv: bool = False) -> None:
                 me.tv(start, me.cursor)
         elif since_bathroom > every:
             me.bathroom(me.minutes(3, 7))
-            since_bathroom, every = 0.0, rng.uniform(100, 200) / math.sqrt(day.factor)
+            since_bathroom, every = 0.0, rng.uniform(100, 200) / day.factor
             continue
         elif tv or rng.random() < 1.0 - chores:
             me.go("living_room", min(until, start + me.minutes(25, 70) * MIN), 0.15)
-            if not tv and rng.random() < 0.4:
+            if not tv and rng.random() < 0.4 * day.factor:
                 me.tv(start, me.cursor)
         else:
             room = rng.choice(("kitchen", "bedroom", "living_room", "kitchen"))
             me.go(room, min(until, start + me.minutes(8, 30) * MIN), 0.8)
             if room == "kitchen":
                 me.cupboard(start + rng.uniform(1, 6) * MIN)
-                if rng.random() < 0.3:
+                if rng.random() < 0.3 * day.factor:
                     me.kettle(start + rng.uniform(1, 4) * MIN)
         since_bathroom += (me.cursor - start) / MIN
     if tv:

@@ -14,7 +14,7 @@ MIN = 60.0
 HOUR = 3600.0
 # PIR firings per minute of a sleeper turning over, when the bedroom sensor sees the bed:
 # a few a night, more for restless sleepers (× restless).
-SLEEP_RATE = 0.012
+SLEEP_RATE = 0.008
 
 # A room stay: (start, end, motion sensor device index, PIR firings per minute).
 Seg = tuple[float, float, int, float]

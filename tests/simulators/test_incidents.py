@@ -31,7 +31,7 @@ ALERT_TYPES = {
 
 
 def _single_home_with(role: str) -> tuple[World, int]:
-    world = build_world(60, 21, START)
+    world = build_world(60, 23, START)
     for home in world.homes:
         if role in home.roles and home.occupants == 1 and home.persona.key == "active_alone":
             return world, home.index
