@@ -86,7 +86,9 @@ def season_shift(month: int) -> float:
 # How irregular real days are (issue 13, held against a real single-resident home): a
 # per-day activity factor, wider spreads of the day's hours than each persona's own, still
 # periods while awake, evening outings and now and then a night away.
-DAY_FACTOR_SIGMA: Final = 0.35  # log-normal sd of the day's activity factor
+DAY_FACTOR_SIGMA: Final = (
+    0.45  # log-normal sd of the day's activity factor (0.35 gave a count CV of 0.31)
+)
 WAKE_SPREAD_H: Final = 0.5  # added (in quadrature) to the persona's wake-time sd
 BED_SPREAD_H: Final = 1.0  # … and to its bedtime sd
 STILL_COUNTS: Final = (1, 1, 2, 2, 2, 3)  # still periods a day (dozing, TV), one drawn
@@ -223,14 +225,25 @@ def _awake_day(  # noqa: PLR0917 - internal, called in one place
         _outing(plan, day, leave + rng.uniform(0.75, 2.0) * HOUR)
     _fill(day, midnight + rng.gauss(17.8, 0.7) * HOUR)
     _meal(day)
+    return _evening(plan, day, bed, outing_p, summer)
+
+
+def _evening(plan: DayPlan, day: Awake, bed: float, outing_p: float, summer: bool) -> float:
+    """After dinner: perhaps out again, TV, a shower, bed (earlier on a slow day)."""
+    me, rng = day.me, day.rng
+    midnight = plan.start - 3 * HOUR
     if rng.random() < EVENING_OUT_P * outing_p:
         leave = max(me.cursor + 5 * MIN, midnight + rng.uniform(18.0, 20.0) * HOUR)
         _fill(day, leave)
-        _outing(plan, day, leave + rng.uniform(1.0, 2.5) * HOUR * (0.6 + 0.4 * persona.mobility))
+        _outing(
+            plan, day, leave + rng.uniform(1.0, 2.5) * HOUR * (0.6 + 0.4 * day.persona.mobility)
+        )
         bed = max(bed, me.cursor + 50 * MIN)
+    if day.factor < 1.0:  # a slow day ends early
+        bed = max(me.cursor + 30 * MIN, bed - (1.0 - day.factor) * 2.0 * HOUR)
     shower_at = bed - rng.uniform(45, 80) * MIN
     _fill(day, shower_at, tv=True)
-    if summer or rng.random() < 0.55:
+    if (summer or rng.random() < 0.55) and rng.random() < day.factor:
         me.stay("bathroom", me.minutes(12, 22), 0.7)
         me.water(me.cursor, rng.uniform(30, 48))
     _fill(day, bed - 8 * MIN, tv=True)
