@@ -28,10 +28,10 @@ class HomeState:
     decline_start: float | None = None
 
     def decline(self, t: float) -> float:
-        """1.0 when well; falls towards 0.55 over weeks once a decline has begun."""
+        """1.0 when well; falls to 0.55 over a week once a decline has begun."""
         if self.decline_start is None or t < self.decline_start:
             return 1.0
-        return max(0.55, 1.0 - 0.018 * (t - self.decline_start) / DAY)
+        return max(0.55, 1.0 - 0.065 * (t - self.decline_start) / DAY)
 
 
 @dataclass(slots=True)
@@ -48,6 +48,7 @@ class DayPlan:
     visits: list[tuple[float, float]] = field(default_factory=list)
     wear: tuple[float, float] | None = None  # wearable worn from, to
     heat: tuple[float, float, float] | None = None  # start, end, peak °C
+    vitals: tuple[float, float, float] | None = None  # start, end, heart rate (bpm)
     night_leave: float | None = None  # leaves in the afternoon to spend the night away
     nights_away: list[tuple[float, float]] = field(default_factory=list)  # (left, back)
     truth: list[dict[str, Any]] = field(default_factory=list)

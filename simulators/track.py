@@ -125,3 +125,30 @@ class Track:
             made += 1
         self.go("bedroom", until, rate, "sleep")
         return made
+
+
+def blank(track: Track, t0: float, t1: float, label: str) -> None:
+    """The person is not doing their usual things from ``t0`` to ``t1``."""
+    segs = []
+    for a, b, device, rate in track.segs:
+        if b <= t0 or a >= t1:
+            segs.append((a, b, device, rate))
+            continue
+        if a < t0:
+            segs.append((a, t0, device, rate))
+        if b > t1:
+            segs.append((t1, b, device, rate))
+    track.segs = segs
+    track.points = [p for p in track.points if not t0 <= p[0] < t1]
+    where = [w for w in track.where if w[1] <= t0 or w[0] >= t1]
+    where += [(a, t0, r) for a, b, r in track.where if a < t0 < b]
+    where += [(t1, b, r) for a, b, r in track.where if a < t1 < b]
+    where.append((t0, t1, label))
+    track.where = sorted(where)
+
+
+def room_at(track: Track, t: float) -> str | None:
+    for a, b, room in track.where:
+        if a <= t < b:
+            return room
+    return None

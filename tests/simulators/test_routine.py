@@ -102,7 +102,7 @@ def test_bed_bound_elders_move_far_less_and_couples_more(
     summer: dict[str, dict[str, float]],
 ) -> None:
     assert summer["bed_bound"]["motion"] < 0.7 * summer["active_alone"]["motion"]
-    assert summer["empty_nest_couple"]["motion"] > 1.3 * summer["active_alone"]["motion"]
+    assert summer["empty_nest_couple"]["motion"] > 1.2 * summer["active_alone"]["motion"]
 
 
 def test_winter_mornings_start_later_than_summer_ones(
