@@ -46,11 +46,12 @@ import math
 import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import orjson
+
+from simulators.clock import parse_iso_or_epoch
 
 TZ_OFFSET_S: Final = 8 * 3600
 HOUR: Final = 3600.0
@@ -244,19 +245,6 @@ def _evening(outings: list[Span]) -> float | None:
 # --- files ----------------------------------------------------------------------------
 
 
-def wire_time(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value).timestamp()
-        except ValueError:
-            return None
-    return None
-
-
 def activity(lines: Iterable[bytes], owner: dict[str, str]) -> dict[str, list[float]]:
     """Activity times per elder from events.jsonl lines (devices mapped by ``owner``)."""
     out: dict[str, list[float]] = {}
@@ -276,7 +264,7 @@ def activity(lines: Iterable[bytes], owner: dict[str, str]) -> dict[str, list[fl
             if powered.get(device, not on) == on:
                 continue
             powered[device] = on
-        t = wire_time(event.get("ts"))
+        t = parse_iso_or_epoch(event.get("ts"))
         if t is not None:
             out.setdefault(owner[device], []).append(t)
     return out
@@ -288,7 +276,7 @@ def truth_windows(records: Iterable[dict[str, Any]]) -> tuple[dict[str, list[Spa
     outings: dict[str, list[Span]] = {}
     for record in records:
         kind = record.get("type")
-        start, end = wire_time(record.get("start")), wire_time(record.get("end"))
+        start, end = parse_iso_or_epoch(record.get("start")), parse_iso_or_epoch(record.get("end"))
         if kind not in EXCLUDING_TRUTH or start is None or end is None:
             continue
         excluded.setdefault(record["elder_id"], []).append((start, end))
@@ -309,7 +297,9 @@ def measure_files(homes: Path, events: Path, truth: Path | None) -> list[HomeMea
             records = [orjson.loads(line) for line in handle if line.strip()]
     excluded, outings = truth_windows(records)
     every = [t for ts in times.values() for t in ts]
-    start = wire_time(doc.get("simulation", {}).get("start")) or (min(every) if every else 0.0)
+    start = parse_iso_or_epoch(doc.get("simulation", {}).get("start")) or (
+        min(every) if every else 0.0
+    )
     span = (start, max(every) if every else start)
     return [
         measure_home(
