@@ -41,6 +41,8 @@ def fault(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind:
         roles = [r for r in roles if not r.startswith(("plug", "gas", "fall"))]
     elif kind == "stuck":
         roles = [r for r in roles if r.startswith("pir:")]
+    if not roles:  # a contacts-only kit has no motion sensor to stick
+        return
     role = rng.choice(roles)
     device = home.roles[role]
     start = at if at is not None else plan.start + rng.random() * DAY

@@ -136,7 +136,13 @@ def heart_rate(world: World, plans: list[DayPlan], rng: np.random.Generator, out
         still = [(a, b) for a, b, room in plan.me.where if room == "still"]
         for a, b in still:  # a wearable that lies still with its wearer keeps measuring
             t = t[(t < a) | (t >= b)] if b - a > 0 else t
-        out.add(t, device, codes.HEART_RATE, np.round(rng.normal(74.0, 6.0, t.size)))
+        bpm = rng.normal(74.0, 6.0, t.size)
+        if plan.vitals is not None:  # out of range, sustained: every reading of the window
+            a, b, level = plan.vitals
+            inside = (t >= a) & (t < b)
+            wild = level + rng.normal(0.0, 3.0, int(inside.sum()))
+            bpm[inside] = np.maximum(wild, 131.0) if level > 100 else np.minimum(wild, 39.0)
+        out.add(t, device, codes.HEART_RATE, np.round(bpm))
 
 
 def heartbeats(t: F64, dev: I32, interval: F64, start: float, end: float, out: Columns) -> None:  # noqa: PLR0917

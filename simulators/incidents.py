@@ -15,8 +15,9 @@ from typing import Final
 from simulators import codes
 from simulators.clock import DAY, local_date
 from simulators.device_faults import FAULTS, fault
+from simulators.health_incidents import HEALTH
 from simulators.routine import DayPlan, HomeState
-from simulators.track import HOUR, MIN, Track
+from simulators.track import HOUR, MIN, Track, blank, room_at
 from simulators.truth import record_truth
 from simulators.world import Home
 
@@ -31,7 +32,10 @@ RATES: Final[dict[str, float]] = {
     "smoke": 1 / 500,
     "gas": 1 / 900,
     "sos": 1 / 150,
-    "decline": 1 / 2500,
+    "decline": 1 / 600,
+    "vitals": 1 / 60,  # homes with a wearable only
+    "dwell": 1 / 400,
+    "late_wake": 1 / 300,
     "offline": 1 / 250,
     "drain": 1 / 600,
     "stuck": 1 / 700,
@@ -48,33 +52,6 @@ class Forced:
     home: int
     kind: str
     at: float
-
-
-def blank(track: Track, t0: float, t1: float, label: str) -> None:
-    """The person is not doing their usual things from ``t0`` to ``t1``."""
-    segs = []
-    for a, b, device, rate in track.segs:
-        if b <= t0 or a >= t1:
-            segs.append((a, b, device, rate))
-            continue
-        if a < t0:
-            segs.append((a, t0, device, rate))
-        if b > t1:
-            segs.append((t1, b, device, rate))
-    track.segs = segs
-    track.points = [p for p in track.points if not t0 <= p[0] < t1]
-    where = [w for w in track.where if w[1] <= t0 or w[0] >= t1]
-    where += [(a, t0, r) for a, b, r in track.where if a < t0 < b]
-    where += [(t1, b, r) for a, b, r in track.where if a < t1 < b]
-    where.append((t0, t1, label))
-    track.where = sorted(where)
-
-
-def room_at(track: Track, t: float) -> str | None:
-    for a, b, room in track.where:
-        if a <= t < b:
-            return room
-    return None
 
 
 def carried(plan: DayPlan, home: Home, state: HomeState, rng: random.Random) -> None:
@@ -187,6 +164,7 @@ def not_returning(
         "still",
         "hospital",
         "missing",
+        "night_away",
     ):
         return
     blank(plan.me, t, plan.end, "missing")
@@ -293,7 +271,8 @@ def decline(
 ) -> None:
     if state.decline_start is not None:
         return
-    state.decline_start = at if at is not None else plan.end
+    # Within today: a truth line must start inside the day that writes it.
+    state.decline_start = at if at is not None else plan.start + rng.uniform(0.0, 20.0) * HOUR
     record_truth(
         plan,
         home,
@@ -313,14 +292,18 @@ def apply(  # noqa: PLR0917 - internal, called in one place
 ) -> None:
     """Lay yesterday's ongoing incident, forced ones, and random ones over ``plan``."""
     carried(plan, home, state, rng)
-    busy = state.still_until > plan.start or state.absent_until > plan.start
+    # Away all day (hospital, a night away): no incident of the person. Back during the day:
+    # incidents pick their moments among the hours at home.
+    busy = state.still_until > plan.start or state.absent_until >= plan.end
     chosen: list[tuple[str, float | None]] = [(f.kind, f.at) for f in forced]
     month = local_date(plan.start).month
     for kind in KINDS:
         chance = RATES[kind] * rate
         if kind == "night_wandering":
             chance = home.persona.wander_p * rate
-        elif kind == "heat" and month not in (6, 7, 8, 9):
+        elif (kind == "heat" and month not in (6, 7, 8, 9)) or (
+            kind == "vitals" and "wear" not in home.roles
+        ):
             chance = 0.0
         if chance > 0 and rng.random() < chance:
             chosen.append((kind, None))
@@ -330,6 +313,16 @@ def apply(  # noqa: PLR0917 - internal, called in one place
             continue
         _dispatch(plan, home, state, rng, kind, at)
         busy = busy or state.absent_until > plan.start
+    _night_away(plan, state)
+
+
+def _night_away(plan: DayPlan, state: HomeState) -> None:
+    """A night away still planned after today's incidents goes on into the next day."""
+    for leave, back in plan.nights_away:
+        if room_at(plan.me, leave + 1.0) != "night_away":  # an incident came first
+            plan.nights_away.remove((leave, back))
+            return
+        state.absent_until = max(state.absent_until, back)
 
 
 def _dispatch(  # noqa: PLR0917 - internal, called in one place
@@ -351,4 +344,5 @@ HANDLERS: Final = {
     "heat": heat,
     "sos": sos,
     "decline": decline,
+    **HEALTH,
 }

@@ -12,6 +12,9 @@ from simulators import codes
 NAN = math.nan
 MIN = 60.0
 HOUR = 3600.0
+# PIR firings per minute of a sleeper turning over, when the bedroom sensor sees the bed:
+# a few a night, more for restless sleepers (× restless).
+SLEEP_RATE = 0.008
 
 # A room stay: (start, end, motion sensor device index, PIR firings per minute).
 Seg = tuple[float, float, int, float]
@@ -26,6 +29,7 @@ class Track:
     scale: float = 1.0  # how much this person moves (persona, decline)
     cursor: float = 0.0
     room: str = "bedroom"
+    sees_bed: bool = True  # the bedroom motion sensor can see the bed
     segs: list[Seg] = field(default_factory=list)
     points: list[Point] = field(default_factory=list)
     # Where the person was, for incidents and plots: (start, end, room); room "away" = out.
@@ -82,6 +86,11 @@ class Track:
             t += 15 * MIN + self.rng.uniform(-5, 5)
         self.act(end, "plug:tv", codes.POWER, 0.5)
 
+    def cupboard(self, t: float) -> None:
+        """A kitchen cupboard opened and closed (a contact in contacts-only kits)."""
+        self.act(t, "contact:cupboard", codes.DOOR, 1.0)
+        self.act(t + self.rng.uniform(5.0, 60.0), "contact:cupboard", codes.DOOR, 0.0)
+
     def bathroom(self, minutes: float, flush: bool = True) -> None:
         self.stay("bathroom", minutes, 0.9)
         if flush:
@@ -98,20 +107,48 @@ class Track:
     def sleep(self, until: float, trips: int, restless: float) -> int:
         """In bed until ``until`` with ``trips`` bathroom trips; returns the trips made."""
         span = until - self.cursor - 40 * MIN
+        rate = SLEEP_RATE * restless if self.sees_bed else 0.0
         if span <= 0:
-            self.go("bedroom", until, 0.02 * restless, "sleep")
+            self.go("bedroom", until, rate, "sleep")
             return 0
         times = sorted(self.cursor + 20 * MIN + self.rng.random() * span for _ in range(trips))
         made = 0
         for when in times:
             if when <= self.cursor + 5 * MIN:
                 continue
-            self.go("bedroom", when, 0.02 * restless, "sleep")
+            self.go("bedroom", when, rate, "sleep")
             self.act(when, "bed", codes.BED, 0.0)
             self.stay("bedroom", self.minutes(0.3, 1.2), 0.8)
             self.bathroom(self.minutes(2.5, 7))
             self.stay("bedroom", self.minutes(0.5, 1.5), 0.8)
             self.act(self.cursor, "bed", codes.BED, 1.0)
             made += 1
-        self.go("bedroom", until, 0.02 * restless, "sleep")
+        self.go("bedroom", until, rate, "sleep")
         return made
+
+
+def blank(track: Track, t0: float, t1: float, label: str) -> None:
+    """The person is not doing their usual things from ``t0`` to ``t1``."""
+    segs = []
+    for a, b, device, rate in track.segs:
+        if b <= t0 or a >= t1:
+            segs.append((a, b, device, rate))
+            continue
+        if a < t0:
+            segs.append((a, t0, device, rate))
+        if b > t1:
+            segs.append((t1, b, device, rate))
+    track.segs = segs
+    track.points = [p for p in track.points if not t0 <= p[0] < t1]
+    where = [w for w in track.where if w[1] <= t0 or w[0] >= t1]
+    where += [(a, t0, r) for a, b, r in track.where if a < t0 < b]
+    where += [(t1, b, r) for a, b, r in track.where if a < t1 < b]
+    where.append((t0, t1, label))
+    track.where = sorted(where)
+
+
+def room_at(track: Track, t: float) -> str | None:
+    for a, b, room in track.where:
+        if a <= t < b:
+            return room
+    return None

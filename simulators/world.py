@@ -30,6 +30,7 @@ ROLES: Final[dict[str, tuple[DeviceType, str, int, str, bool]]] = {
     "pir:bathroom": (DeviceType.MOTION_SENSOR, "bathroom", 7200, "pir", False),
     "pir:entrance": (DeviceType.MOTION_SENSOR, "entrance", 7200, "pir", False),
     "door": (DeviceType.DOOR_SENSOR, "entrance", 7200, "door", False),
+    "contact:cupboard": (DeviceType.DOOR_SENSOR, "kitchen", 7200, "contact", False),
     "bed": (DeviceType.BED_SENSOR, "bedroom", 7200, "bed", False),
     "plug:kettle": (DeviceType.POWER_METER, "kitchen", 7200, "plug", True),
     "plug:tv": (DeviceType.POWER_METER, "living_room", 7200, "plug", True),
@@ -41,6 +42,15 @@ ROLES: Final[dict[str, tuple[DeviceType, str, int, str, bool]]] = {
     "fall": (DeviceType.FALL_DETECTOR, "bathroom", 3600, "radar", True),
     "wear": (DeviceType.WEARABLE, "bedroom", 3600, "band", False),
 }
+
+# Kits: motion sensors everywhere; the same with a bedroom sensor that cannot see the bed
+# (mounted over the door, the bed behind a wardrobe); and contacts only, like the real home
+# of issue 13 (entrance door, a kitchen cupboard, appliance plugs, the toilet's water meter,
+# no motion sensor and no bed mat). Shares of homes; bed-bound elders always get motion.
+KIT_MOTION: Final = "motion"
+KIT_BLIND_BED: Final = "blind_bed"
+KIT_CONTACTS: Final = "contacts"
+KITS: Final = ((KIT_MOTION, 0.42), (KIT_BLIND_BED, 0.33), (KIT_CONTACTS, 0.25))
 
 # Battery model kinds (see wire.battery_levels).
 BATTERY_NONE: Final = 0
@@ -82,6 +92,12 @@ class Home:
     sleep_shift_h: float = 0.0
     activity: float = 1.0
     indoor_offset_c: float = 0.0
+    kit: str = KIT_MOTION
+
+    @property
+    def sees_bed(self) -> bool:
+        """Whether the bedroom motion sensor sees the elder turning over in bed."""
+        return self.kit == KIT_MOTION
 
     @property
     def occupants(self) -> int:
@@ -113,6 +129,7 @@ class World:
                         "elder_id": home.elder_id,
                         "persona": home.persona.key,
                         "occupants": home.occupants,
+                        "kit": home.kit,
                     }
                     for home in self.homes
                 ],
@@ -145,7 +162,8 @@ def build_world(households: int, seed: int, start: datetime) -> World:
         rng = random.Random(f"tanfang-home:{seed}:{index}")
         persona = PERSONAS[rng.choices(keys, weights)[0]]
         home = _home(rng, seed, index, persona, start.date())
-        for role in _kit(rng, persona):
+        home.kit = _kit_kind(seed, index, persona)
+        for role in _kit(rng, persona, home.kit):
             dtype, room, heartbeat, prefix, mains = ROLES[role]
             device = Device(
                 index=len(devices),
@@ -176,12 +194,23 @@ def build_world(households: int, seed: int, start: datetime) -> World:
     )
 
 
-def _kit(rng: random.Random, persona: Persona) -> list[str]:
+def _kit_kind(seed: int, index: int, persona: Persona) -> str:
+    """Which kit a home has, from a generator of its own (the rest of the home's draws stay
+    as they were for the same seed)."""
+    if persona.key == "bed_bound":
+        return KIT_MOTION
+    rng = random.Random(f"tanfang-kit:{seed}:{index}")
+    return rng.choices([k for k, _ in KITS], [w for _, w in KITS])[0]
+
+
+def _kit(rng: random.Random, persona: Persona, kind: str) -> list[str]:
     kit = ["pir:bedroom", "pir:living_room", "pir:kitchen", "pir:bathroom", "door", "bed"]
     if rng.random() < 0.4:
         kit.append("pir:entrance")
+    if kind == KIT_CONTACTS:
+        kit = ["door", "contact:cupboard"]
     kit += ["plug:kettle", "water", "env", "smoke", "sos"]
-    if rng.random() < 0.7:
+    if rng.random() < 0.7 or kind == KIT_CONTACTS:
         kit.append("plug:tv")
     if rng.random() < 0.85:
         kit.append("gas")

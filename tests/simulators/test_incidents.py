@@ -9,6 +9,7 @@ import pytest
 from simulators.clock import parse_iso_or_epoch
 from simulators.generator import Generator
 from simulators.incidents import Forced
+from simulators.track import room_at
 from simulators.world import World, build_world
 from tests.simulators.helpers import START, file_run, lines
 
@@ -31,7 +32,7 @@ ALERT_TYPES = {
 
 
 def _single_home_with(role: str) -> tuple[World, int]:
-    world = build_world(60, 21, START)
+    world = build_world(60, 23, START)
     for home in world.homes:
         if role in home.roles and home.occupants == 1 and home.persona.key == "active_alone":
             return world, home.index
@@ -137,8 +138,17 @@ def test_an_offline_device_says_so_and_is_silent_until_it_returns() -> None:
 
 def test_night_wandering_opens_the_door_at_night_within_the_truth_window() -> None:
     world = build_world(40, 4, START)
-    home = next(h.index for h in world.homes if h.occupants == 1 and h.persona.key != "bed_bound")
-    at = START.timestamp() + 24 * 3600 + 1.5 * 3600  # 01:30 on day 2
+    at = START.timestamp() + 24 * 3600 + 0.5 * 3600  # 00:30 on day 2: back before 03:00
+    begin = START.timestamp()
+    gen = Generator(world, begin, begin + 2 * 86400, incident_rate=0.0, keep_plans=True)
+    plans = list(gen.chunks())[1].plans
+    home = next(
+        h.index
+        for h in world.homes
+        if h.occupants == 1
+        and h.persona.key != "bed_bound"
+        and room_at(plans[h.index].me, at) == "sleep"
+    )
     text, truth = file_run(world, 3, rate=0.0, forced=[Forced(home, "night_wandering", at)])
     record = next(r for r in truth if r["type"] == "night_wandering")
     a, b = parse_iso_or_epoch(record["start"]) or 0, parse_iso_or_epoch(record["end"]) or 0
@@ -173,3 +183,22 @@ def test_a_month_of_random_incidents_names_only_known_types_elders_and_devices(
         assert set(record.get("device_ids", [])) <= devices
         if "end" in record:
             assert record["end"] >= record["start"]
+
+
+def test_a_month_of_a_hundred_homes_has_truth_for_vitals_dwell_late_wakeup_and_decline() -> None:
+    world = build_world(100, 5, START)
+    text, truth = file_run(world, 30, rate=1.0)
+    types = {r["type"] for r in truth}
+    assert {"abnormal_vitals", "activity_drop", "abnormal_temperature"} <= types
+    subtypes = {r.get("subtype") for r in truth if r["type"] == "inactivity"}
+    assert {"bathroom_dwell", "late_wakeup"} <= subtypes
+    for record in (r for r in truth if r["type"] == "abnormal_vitals"):
+        start = parse_iso_or_epoch(record["start"]) or 0
+        end = parse_iso_or_epoch(record["end"]) or 0
+        inside = [
+            value
+            for t, kind, value in _events_of(text, set(record["device_ids"]))
+            if kind == "heart_rate" and start <= t < end
+        ]
+        assert inside, record
+        assert all(v < 40 or v > 130 for v in inside), record

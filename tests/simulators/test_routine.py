@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from simulators import codes
-from simulators.clock import local_hour
+from simulators.clock import local_hour, parse_iso_or_epoch
 from simulators.generator import Generator
 from simulators.world import build_world
-from tests.simulators.helpers import START, WINTER
+from tests.simulators.helpers import START, WINTER, file_run, lines
 
 # persona → (wake hour range, night trips per night range)
 RANGES = {
@@ -92,16 +92,17 @@ def test_wake_time_and_night_trips_fall_in_the_personas_range(
 def test_dementia_wakes_irregularly_and_others_keep_their_hours(
     summer: dict[str, dict[str, float]],
 ) -> None:
-    assert summer["dementia"]["wake_sd"] >= 0.7
+    # Everyone's days vary (real homes do: issue 13), dementia's more than the others'.
+    assert summer["dementia"]["wake_sd"] >= 1.0
     for persona in ("active_alone", "old_alone_80", "empty_nest_couple"):
-        assert summer[persona]["wake_sd"] <= 0.8
+        assert 0.5 <= summer[persona]["wake_sd"] <= 0.95
 
 
 def test_bed_bound_elders_move_far_less_and_couples_more(
     summer: dict[str, dict[str, float]],
 ) -> None:
     assert summer["bed_bound"]["motion"] < 0.7 * summer["active_alone"]["motion"]
-    assert summer["empty_nest_couple"]["motion"] > 1.3 * summer["active_alone"]["motion"]
+    assert summer["empty_nest_couple"]["motion"] > 1.2 * summer["active_alone"]["motion"]
 
 
 def test_winter_mornings_start_later_than_summer_ones(
@@ -109,3 +110,26 @@ def test_winter_mornings_start_later_than_summer_ones(
 ) -> None:
     for persona in ("active_alone", "old_alone_80"):
         assert 0.3 <= winter[persona]["wake"] - summer[persona]["wake"] <= 1.0
+
+
+def test_evening_outings_and_nights_away_are_in_truth_door_to_door() -> None:
+    world = build_world(40, 3, START)
+    text, truth = file_run(world, 14, rate=0.0)
+    doors = {world.devices[h.roles["door"]].id: h.elder_id for h in world.homes}
+    opened: dict[str, list[float]] = {}
+    for line in lines(text):
+        event = line.get("event")
+        if line["device_id"] in doors and event is not None and event.get("value") == 1:
+            opened.setdefault(doors[line["device_id"]], []).append(
+                parse_iso_or_epoch(event["ts"]) or 0.0
+            )
+    away = [r for r in truth if r["type"] == "away"]
+    hours = [int(r["start"][11:13]) for r in away]
+    nights = [r for r in away if r["end"][:10] > r["start"][:10]]
+    assert sum(h >= 17 for h in hours) >= 0.15 * len(away), "evening outings"
+    assert nights, "a night away somewhere in 560 home-days"
+    for record in away:
+        start, end = (parse_iso_or_epoch(record[k]) or 0.0 for k in ("start", "end"))
+        times = opened[record["elder_id"]]
+        assert any(abs(t - start) < 60 for t in times), record
+        assert any(abs(t - end) < 60 for t in times), record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
@@ -10,7 +11,7 @@ from devices.kinds import DeviceType
 from devices.schema import DEVICE_ID_RE
 from simulators.clock import parse_duration
 from simulators.names import TOWNS
-from simulators.world import build_world
+from simulators.world import KIT_BLIND_BED, KIT_CONTACTS, KIT_MOTION, build_world
 from tests.simulators.helpers import START
 
 
@@ -51,9 +52,18 @@ def test_every_home_has_the_core_kit_and_some_have_fall_radars_or_wearables() ->
     types = {d.type for d in world.devices}
     assert types == set(DeviceType)
     for home in world.homes:
-        assert {"pir:bedroom", "pir:bathroom", "door", "bed", "sos", "env", "smoke"} <= set(
-            home.roles
-        )
+        assert {"door", "water", "plug:kettle", "sos", "env", "smoke"} <= set(home.roles)
+        pirs = {role for role in home.roles if role.startswith("pir:")}
+        if home.kit == KIT_CONTACTS:  # like the real home: no motion sensor, no bed mat
+            assert not pirs
+            assert "bed" not in home.roles
+            assert {"contact:cupboard", "plug:tv"} <= set(home.roles)
+        else:
+            assert {"pir:bedroom", "pir:bathroom", "bed"} <= set(home.roles)
+    kits = Counter(home.kit for home in world.homes)
+    assert 30 <= kits[KIT_CONTACTS] <= 70
+    assert 45 <= kits[KIT_BLIND_BED] <= 90
+    assert all(home.kit == KIT_MOTION for home in world.homes if home.persona.key == "bed_bound")
 
 
 @pytest.mark.parametrize(
