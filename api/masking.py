@@ -149,11 +149,20 @@ def compliance_shown(view: ComplianceView, *, masked: bool) -> ComplianceOut:
 
 
 def due_shown(item: DueItem, *, masked: bool) -> DueOut:
-    """An item of the due list, its contact person's name masked when ``masked``."""
+    """An item of the due list; when ``masked``, the elder's and the contact person's names
+    masked and no village (as a viewer sees the file)."""
     shown = DueOut.model_validate(item, from_attributes=True)
-    if not masked or shown.contact_person is None:
+    if not masked:
         return shown
-    return shown.model_copy(update={"contact_person": mask_name(shown.contact_person)})
+    return shown.model_copy(
+        update={
+            "name": None if shown.name is None else mask_name(shown.name),
+            "contact_person": None
+            if shown.contact_person is None
+            else mask_name(shown.contact_person),
+            "village": None,
+        }
+    )
 
 
 def alert_shown(alert: Alert, *, masked: bool) -> AlertPublic:

@@ -141,7 +141,9 @@ class DueOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     elder_id: str = _of_elder("elder_id")
+    name: str | None = _of_elder("name")
     town: str | None = _of_elder("town")
+    village: str | None = _of_elder("village")
     category: str = _of_elder("category")
     needs: list[NeedOut]
     overdue: bool

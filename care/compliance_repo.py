@@ -98,7 +98,8 @@ async def elder_month(conn: Conn, elder_id: str, month: Month, tz: ZoneInfo) -> 
 
 
 _TOWN: Final = sql.SQL(
-    "SELECT e.id, e.town, {category} AS category, e.visit_consent, e.contact_person,"
+    "SELECT e.id, e.name, e.village, e.town, {category} AS category, e.visit_consent,"
+    " e.contact_person,"
     " lv.visited_at AS last_visit_at, lv.method AS last_visit_method,"
     " lih.visited_at AS last_in_home_at, nv.visits AS near_visits"
     " FROM elders AS e"
@@ -135,6 +136,8 @@ async def town_month(
             last_visit_method=row["last_visit_method"],
             last_in_home_at=row["last_in_home_at"],
             near_visits=[VisitFact(at, "any") for at in row["near_visits"] or ()],
+            name=row["name"],
+            village=row["village"],
         )
         for row in rows
     ]

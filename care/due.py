@@ -43,6 +43,8 @@ class TownElder:
     last_visit_method: str | None
     last_in_home_at: datetime | None
     near_visits: list[VisitFact]
+    name: str | None = None  # who the visitor is looking for (masked for viewers)
+    village: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,9 +52,15 @@ async def test_a_missing_console_file_is_a_404(client: httpx.AsyncClient) -> Non
     assert (await client.get("/console/js/views/nothing.js")).status_code == 404
 
 
+# XML namespace names look like URLs but are never fetched (createElementNS).
+NAMESPACES = ("http://www.w3.org/2000/svg",)
+
+
 def test_no_console_file_loads_anything_from_another_origin() -> None:
     for name in FILES:
         text = (STATIC_DIR / name).read_text(encoding="utf-8")
+        for namespace in NAMESPACES:
+            text = text.replace(f'"{namespace}"', '""')
         assert not re.search(r"https?://|//cdn|@import", text), name
 
 

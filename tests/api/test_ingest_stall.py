@@ -5,6 +5,7 @@ broker and the database both being reachable does not make a stuck gateway healt
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Sequence
 
 import httpx
@@ -17,7 +18,7 @@ from gateway.service import Gateway
 from gateway.steps import InTransactionStep
 from store.db import Conn
 from tanfang.settings import Settings
-from tests.gateway.helpers import DEADLINE_S, Publisher, poll, running
+from tests.gateway.helpers import Publisher, poll, probe, running
 from tests.gateway.ingest_path import register_typed
 
 BUTTON = "pat-stall"
@@ -34,17 +35,18 @@ class Clock:
 
 
 class StuckStep:
-    """An in-transaction step that holds its batch until released: a stuck commit."""
+    """An in-transaction step that holds its batch until released: a stuck commit. An SOS's
+    batch runs on the gateway's critical lane (another thread and loop): thread events."""
 
     def __init__(self) -> None:
-        self.entered = asyncio.Event()
-        self.release = asyncio.Event()
+        self.entered = threading.Event()
+        self.release = threading.Event()
 
     async def __call__(
         self, conn: Conn, events: Sequence[Event], elder_ids: Sequence[str | None]
     ) -> None:
         self.entered.set()
-        await self.release.wait()
+        await asyncio.to_thread(self.release.wait)
 
 
 @pytest.fixture
@@ -81,7 +83,7 @@ async def test_healthz_degrades_while_messages_wait_and_none_completes(
         try:
             assert await health(client) == ("ok", False, 200)
             device.publish(events_topic(topic_root, BUTTON), b'{"kind": "sos", "seq": 1}')
-            await asyncio.wait_for(stuck.entered.wait(), timeout=DEADLINE_S)
+            await poll(probe(stuck.entered.is_set), bool, what="the step holding the batch")
             clock.now += STALL_AFTER_S - 1
             assert await health(client) == ("ok", False, 200), "waiting, not yet stalled"
             clock.now += 1

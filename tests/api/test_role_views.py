@@ -254,8 +254,15 @@ async def test_the_due_list_shows_the_contact_person_to_every_reader_but_the_vie
         expected,
         False,
     )
+    # The visitor looks for a person in a village, not for an id; a viewer as on the file.
+    if reader.sees_identity:
+        assert (item["name"], item["village"]) == (IDENTITY["name"], "南村")
+    else:
+        assert (item["name"], item["village"]) == (IDENTITY_MASKED["name"], None)
     assert set(item) == {
         "elder_id",
+        "name",
+        "village",
         "town",
         "category",
         "needs",

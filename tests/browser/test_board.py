@@ -24,7 +24,6 @@ from tests.rig.ports import free_port
 from tests.simulators.api_server import serving_app
 
 API = "/api/v1"
-NOW = datetime.now(UTC)
 LONG_VILLAGE = "赤坎鎮東南西北中心社區第一百二十三號村民小組很長很長的名字"
 
 
@@ -34,7 +33,9 @@ async def raise_alert(
     """An alert as the gateway opens it, ``ago_s`` seconds ago."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         change = await open_alert(
-            conn, AlertSignal(alert_type, elder_id, device_id), NOW - timedelta(seconds=ago_s)
+            conn,
+            AlertSignal(alert_type, elder_id, device_id),
+            datetime.now(UTC) - timedelta(seconds=ago_s),
         )
     return str(change.alert.id)
 
