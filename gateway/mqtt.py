@@ -110,13 +110,20 @@ class MqttSession:
         handler: Handler,
         *,
         clock: Callable[[], float] = time.monotonic,
+        client_id: str | None = None,
+        member: bool = True,
     ) -> None:
+        """``client_id`` replaces ``TANFANG_MQTT_CLIENT_ID`` (a gateway slot's); a session
+        that is not a ``member`` subscribes to nothing and leaves the connection gauge alone:
+        it drains an orphaned slot's stored messages (``gateway.drain``)."""
         if not settings.mqtt_url:
             raise MqttError("TANFANG_MQTT_URL is not set")
         self._settings = settings
         self._address = parse_url(settings.mqtt_url)
         self._tls = tls_context(self._address, settings.mqtt_ca_file)
         self._handler = handler
+        self.client_id = client_id or settings.mqtt_client_id
+        self._member = member
         self._inflight = 0
         self._waiting: dict[asyncio.Future[Any], list[int]] = {}
         self._idle = asyncio.Event()
@@ -134,6 +141,9 @@ class MqttSession:
         self.connected = False
         # Connections made (CONNACKs): a change between two looks tells a drop in between.
         self.connections = 0
+        self.session_present = False  # the broker had kept a session (last CONNACK)
+        self.received = 0  # QoS 1 messages handed to the handler
+        self._unsubscribed = asyncio.Event()
         self._dropped = asyncio.Event()
         self._client = self._make_client()
 
@@ -150,7 +160,7 @@ class MqttSession:
                 "receive_maximum": self._settings.mqtt_receive_maximum,
             }
         client = _Client(
-            self._settings.mqtt_client_id,
+            self.client_id,
             clean_session=False,
             optimistic_acknowledgement=False,
             **props,
@@ -163,6 +173,7 @@ class MqttSession:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
+        client.on_unsubscribe = self._on_unsubscribe
         client.on_message = self._on_message
         # gmqtt has no hook for "acknowledge later"; its handler's method is replaced on this
         # instance (checked against gmqtt 0.8, the locked version; the kill -9 test guards it).
@@ -258,7 +269,25 @@ class MqttSession:
         if self.connected or self._client._connection is not None:
             await self._client.disconnect()
         self.connected = False
-        metrics.MQTT_CONNECTED.set(0)
+        self._gauge(0)
+
+    async def leave_group(self, within_s: float) -> bool:
+        """Unsubscribe from the group's topics (the broker routes nothing more to this
+        session); whether the broker confirmed within ``within_s``."""
+        self._unsubscribed.clear()
+        self._client.unsubscribe(subscriptions(self._settings))
+        try:
+            await asyncio.wait_for(self._unsubscribed.wait(), timeout=within_s)
+        except TimeoutError:
+            return False
+        return True
+
+    def _gauge(self, value: int) -> None:
+        if self._member:
+            metrics.MQTT_CONNECTED.set(value)
+
+    def _on_unsubscribe(self, client: _Client, mid: int, codes: Any) -> None:
+        self._unsubscribed.set()
 
     def _on_connect(self, client: _Client, flags: int, rc: int, properties: Any) -> None:
         self._forget_unacknowledged()
@@ -267,10 +296,13 @@ class MqttSession:
         # From the first CONNACK on, gmqtt reconnects by itself when the connection is lost.
         client.first_connect = False
         client.backoff.reset()
-        metrics.MQTT_CONNECTED.set(1)
-        log.info("MQTT connected (session present: %s)", bool(flags))
+        self.session_present = bool(flags)
+        self._gauge(1)
+        log.info("MQTT connected as %s (session present: %s)", self.client_id, bool(flags))
         if self._paused:
             client.reading(on=False)
+        if not self._member:
+            return
         # Subscribing again on a resumed session is harmless and covers a session that the
         # broker kept without our subscriptions (or a changed shared group).
         self._pending_subs.clear()
@@ -296,7 +328,7 @@ class MqttSession:
             log.warning("MQTT connection lost; reconnecting")
         self._forget_unacknowledged()
         self.connected = False
-        metrics.MQTT_CONNECTED.set(0)
+        self._gauge(0)
 
     def _on_qos1(self, mid: int, payload: bytes, topic: str, properties: Any) -> None:
         """Every QoS 1 PUBLISH: batch it, and PUBACK it when its batch is committed.
@@ -317,6 +349,7 @@ class MqttSession:
             committed.add_done_callback(self._release)
             self._idle.clear()
         mids.append(mid)
+        self.received += 1
         if not self._inflight:
             self.progress.moved()  # a new wait begins
         self._inflight += 1

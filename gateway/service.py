@@ -30,11 +30,14 @@ from gateway.broker import MqttError
 from gateway.config import ConfigError, GatewayConfig
 from gateway.critical_lane import CriticalLane
 from gateway.device_health import BatteryRule
+from gateway.drain import drain_session
 from gateway.health_loop import HealthLoop, IngestState
 from gateway.ingest import Ingest
 from gateway.mqtt import MqttSession
 from gateway.reconcile import Reconciler
 from gateway.sinks import EventSink
+from gateway.slot_keeper import SlotKeeper
+from gateway.slots import SlotNames
 from gateway.steps import InTransactionStep
 from gateway.upkeep import Upkeep
 from gateway.writer import Writer
@@ -79,6 +82,7 @@ class Gateway:
         self._writer: Writer | None = None
         self._ingest: Ingest | None = None
         self._running = False
+        self.slots: SlotKeeper | None = None  # with TANFANG_GATEWAY_SLOTS, once claimed
 
     def health(self) -> dict[str, object]:
         """State for ``/healthz`` (the API's ``HealthSource``): quick, no I/O."""
@@ -178,9 +182,18 @@ class Gateway:
             lane=lane,
         )
         ingest = self._ingest = Ingest(settings.topic_root, self.registry, writer.batcher, pool)
-        session = self._session = MqttSession(settings, ingest.handle, clock=self._clock)
         background = asyncio.Event()  # stops the registry and upkeep after the writers
+        keeper = await self._claim_slot(url, ingest, stop)
+        if keeper is None and settings.gateway_slots:
+            return  # stopped before a slot was free
+        client_id = keeper.client_id if keeper else settings.mqtt_client_id
+        session = self._session = MqttSession(
+            settings, ingest.handle, clock=self._clock, client_id=client_id
+        )
         async with asyncio.TaskGroup() as group:
+            if keeper is not None:
+                # Holds the slot until the session is closed (after the writers).
+                group.create_task(keeper.run(background), name="gateway-slots")
             group.create_task(
                 self.registry.run(url, background, reload_s=settings.registry_reload_s),
                 name="gateway-registry",
@@ -190,7 +203,7 @@ class Gateway:
             group.create_task(reconciler.run(background), name="gateway-reconcile")
             health = HealthLoop(
                 pool,
-                settings.mqtt_client_id,
+                client_id,
                 self.ingest_state,
                 battery=self._battery,
                 storm=self._storm,
@@ -212,6 +225,23 @@ class Gateway:
             finally:
                 await self._shutdown(session, writer, writing)
                 background.set()
+
+    async def _claim_slot(self, url: str, ingest: Ingest, stop: asyncio.Event) -> SlotKeeper | None:
+        """With ``TANFANG_GATEWAY_SLOTS``: the keeper of the slot claimed (None when stopped
+        first); without: None."""
+        settings = self.settings
+        if not settings.gateway_slots:
+            return None
+        if not settings.shared_group:
+            raise ConfigError("TANFANG_GATEWAY_SLOTS needs TANFANG_SHARED_GROUP")
+
+        async def drain(client_id: str) -> None:
+            await drain_session(settings, client_id, ingest.handle, stop)
+
+        keeper = self.slots = SlotKeeper(
+            url, SlotNames(settings.mqtt_client_id, settings.gateway_slots), drain
+        )
+        return keeper if await keeper.claim(stop) is not None else None
 
     async def _shutdown(
         self, session: MqttSession, writer: Writer, writing: asyncio.Task[None]

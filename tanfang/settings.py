@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # or against the system's CAs when unset.
     mqtt_ca_file: Path | None = None
     shared_group: str | None = None
+    # Named slots gw-0 … gw-{N-1} of the shared group (docs/ingest.md, "Gateway slots"): each
+    # gateway claims one through a PostgreSQL advisory lock and uses it as its client id
+    # ({mqtt_client_id}-gw-{i}); a live gateway drains a dead one's session. 0: off.
+    gateway_slots: int = Field(default=0, ge=0, le=1000)
     database_url: str | None = None
     database_pool_max: int = Field(default=10, ge=2)
     topic_root: str = "tanfang/v1"
