@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Final
 
 from psycopg import sql
 
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 # Events older than this are stored with their receive time (clock skew), so no partition
 # further back is ever written to by the gateway.
 DAYS_BACK = 8
+
+
+# One process at a time creates partitions ("tanfang" + 1; the migrations hold "tanfang").
+_CREATE_LOCK_KEY: Final = 0x74616E66616E68
 
 
 def partition_name(day: date) -> str:
@@ -44,18 +49,28 @@ async def ensure_partitions(
     created: list[str] = []
     for day in days_to_cover(now, days_ahead):
         name = partition_name(day)
-        if name not in existing:
-            await _create_partition(conn, day)
+        if name not in existing and await _create_partition(conn, day):
             created.append(name)
     return created
 
 
-async def _create_partition(conn: Conn, day: date) -> None:
+async def _create_partition(conn: Conn, day: date) -> bool:
+    """Create and attach the day's partition; False when another process did meanwhile.
+
+    Several gateways start together: two concurrent ``CREATE TABLE IF NOT EXISTS`` of one
+    name can both pass the check, and the second fails on the catalog's unique index
+    (SQLSTATE 23505). One creator at a time (a transaction-level advisory lock), and a
+    partition found once the lock is held is left as it is."""
     start = datetime.combine(day, time(), tzinfo=UTC)
     end = start + timedelta(days=1)
     name = sql.Identifier(partition_name(day))
     bounds = (start, end)
     async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK_KEY,))
+        cur = await conn.execute("SELECT to_regclass(%s)", (partition_name(day),))
+        found = await cur.fetchone()
+        if found is not None and found[0] is not None:
+            return False
         # Rows that landed in the default partition for this day move into the new one;
         # ATTACH refuses while the default still holds any of them.
         await conn.execute(
@@ -74,6 +89,7 @@ async def _create_partition(conn: Conn, day: date) -> None:
             )
         )
     log.info("created event partition for %s", day.isoformat())
+    return True
 
 
 async def drop_expired(

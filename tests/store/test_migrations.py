@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import psycopg
@@ -37,3 +38,18 @@ async def test_events_land_in_their_day_partition_even_when_made_late(database_u
         cur = await conn.execute("SELECT tableoid::regclass::text FROM events")
         assert await cur.fetchall() == [(partition_name(now.date()),)]
         assert await ensure_partitions(conn, features, now, days_ahead=2) == []
+
+
+async def test_gateways_starting_together_create_each_partition_once(database_url: str) -> None:
+    """Concurrent CREATE TABLE IF NOT EXISTS of one name fails the second on the catalog
+    (SQLSTATE 23505): three gateways started at once, one stopped on it."""
+    now = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # days no partition covers yet
+
+    async def ensure() -> list[str]:
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+            return await ensure_partitions(conn, await detect(conn), now, days_ahead=3)
+
+    made = await asyncio.gather(*(ensure() for _ in range(4)))
+    created = [name for names in made for name in names]
+    assert sorted(created) == sorted(set(created)), "a partition created twice"
+    assert partition_name(now.date()) in created
