@@ -1,0 +1,175 @@
+"""Per-elder baselines learned from their own history: how long the home is usually quiet
+at each half-hour of the day, weekdays and weekends apart, and how long a bathroom stay
+usually lasts. Plain arrays, built by pure functions.
+
+Learning: ``observe`` is called on the household state every ``OBSERVE_S`` of time (the
+gateway: on its sweep; ``tanfang evaluate``: on event time) and keeps, per local day and
+half-hour, the longest quiet spell seen while the elder was at home and the sensors online.
+``build`` turns up to ``HISTORY_DAYS`` such days into limits: the second-longest day (one
+odd day — a fall, an illness — is not the norm), widened to the neighbouring half-hours,
+times ``FACTOR`` plus ``MARGIN_S``. Fewer than ``COLD_START_DAYS`` days: conservative
+defaults by frailty and living arrangement (``cold_limits``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.detectors import codes
+from gateway.detectors.homes import Homes
+from gateway.detectors.localtime import BIN_S, BINS, day_type, local_day, time_bin
+from gateway.detectors.state import HouseholdState
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+HOUR: Final = 3600.0
+MIN: Final = 60.0
+OBSERVE_S: Final = 300.0
+HISTORY_DAYS: Final = 28
+COLD_START_DAYS: Final = 14
+# A half-hour needs this many days of observation of its own day type, else both pooled.
+MIN_DAYS_PER_BIN: Final = 3
+FACTOR: Final = 1.0
+MARGIN_S: Final = 40 * MIN
+MIN_LIMIT_S: Final = 60 * MIN
+MAX_LIMIT_S: Final = 14 * HOUR
+BATH_FACTOR: Final = 1.5
+BATH_MARGIN_S: Final = 10 * MIN
+BATH_MIN_S: Final = 25 * MIN
+BATH_MAX_S: Final = 60 * MIN
+# Heightened watch (加密探訪): limits shortened by a quarter.
+WATCH_FACTOR: Final = 0.75
+# Cold start: day (07:00–21:00) and night limits; frail people living alone sooner.
+COLD_DAY_S: Final = 3 * HOUR
+COLD_DAY_FRAIL_ALONE_S: Final = 2.5 * HOUR
+COLD_NIGHT_S: Final = 11 * HOUR
+COLD_DAY_HOURS: Final = (7, 21)
+
+
+@dataclass(frozen=True, slots=True)
+class Profiles:
+    """Per slot, from the elder's file: ``frail`` (incapacitated, dementia or a severe
+    disability), ``alone`` (living alone or left behind), ``override_s``
+    (``inactivity_alert_after_minutes`` × 60, NaN: none), ``watch`` (a heightened-watch
+    period is in force for the elder's town)."""
+
+    frail: Bools
+    alone: Bools
+    override_s: Floats
+    watch: Bools
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """``limit_s[slot, day_type, half_hour]``: quiet longer than this is inactivity;
+    ``usual_s`` the same before margin (what the sentence calls usual), NaN when unknown;
+    ``bath_limit_s`` / ``bath_usual_s``: a bathroom stay (inf: no bathroom sensor);
+    ``days``: days of history behind it (below ``COLD_START_DAYS``: defaults)."""
+
+    limit_s: Floats
+    usual_s: Floats
+    bath_limit_s: Floats
+    bath_usual_s: Floats
+    days: npt.NDArray[np.intp]
+
+
+@dataclass(slots=True)
+class QuietHistory:
+    """Per local day: the longest quiet per slot and half-hour, the longest bathroom quiet."""
+
+    offset_s: float
+    n: int
+    day: int = -1
+    weekend: bool = False
+    today: Floats = field(init=False)
+    bath_today: Floats = field(init=False)
+    days: list[tuple[bool, Floats, Floats]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.today = np.full((self.n, BINS), np.nan)
+        self.bath_today = np.full(self.n, np.nan)
+
+
+def observe(
+    history: QuietHistory, homes: Homes, state: HouseholdState, now: float, sensed: Bools
+) -> None:
+    """Record the quiet spell running at ``now`` for every home at home and sensed."""
+    day = local_day(now, history.offset_s)
+    if day != history.day:
+        _close_day(history)
+        history.day, history.weekend = day, day_type(now, history.offset_s) == 1
+    q = now - state.life
+    ok = homes.monitored & sensed & ~state.away() & ~np.isnan(q)
+    b = time_bin(now, history.offset_s)
+    history.today[:, b] = np.fmax(history.today[:, b], np.where(ok, q, np.nan))
+    bath = ok & homes.bathroom_motion & (state.room == codes.BATHROOM)
+    history.bath_today = np.fmax(history.bath_today, np.where(bath, q, np.nan))
+
+
+def _close_day(history: QuietHistory) -> None:
+    if history.day >= 0:
+        history.days.append((history.weekend, history.today, history.bath_today))
+        del history.days[:-HISTORY_DAYS]
+    history.today = np.full((history.n, BINS), np.nan)
+    history.bath_today = np.full(history.n, np.nan)
+
+
+def _second_longest(stack: Floats) -> tuple[Floats, npt.NDArray[np.intp]]:
+    """Over axis 0 ignoring NaN: the second-largest value (the largest of one day), and
+    how many days had one."""
+    count = np.sum(~np.isnan(stack), axis=0)
+    ordered = np.sort(stack, axis=0)  # NaN last
+    pick = np.clip(count - 2, 0, None) if len(stack) else count
+    if not len(stack):
+        return np.full(stack.shape[1:], np.nan), count
+    value = np.take_along_axis(ordered, pick[np.newaxis], axis=0)[0]
+    return np.where(count > 0, value, np.nan), count
+
+
+def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
+    """The baseline of every slot from the days ``history`` holds."""
+    days = history.days
+    n = history.n
+    pooled, pooled_n = _second_longest(np.stack([d[1] for d in days]) if days else np.empty((0, n, BINS)))
+    usual = np.full((n, 2, BINS), np.nan)
+    for kind in (0, 1):
+        mine = [d[1] for d in days if d[0] == bool(kind)]
+        value, count = _second_longest(np.stack(mine) if mine else np.empty((0, n, BINS)))
+        usual[:, kind] = np.where(count >= MIN_DAYS_PER_BIN, value, pooled)
+        usual[:, kind] = np.where(pooled_n >= MIN_DAYS_PER_BIN, usual[:, kind], np.nan)
+    wide = np.fmax(np.fmax(usual, np.roll(usual, 1, axis=2)), np.roll(usual, -1, axis=2))
+    learned = np.clip(FACTOR * wide + MARGIN_S, MIN_LIMIT_S, MAX_LIMIT_S)
+    cold = cold_limits(profiles)
+    enough = np.full(n, len(days) >= COLD_START_DAYS)
+    limit = np.where(enough[:, None, None] & ~np.isnan(learned), learned, cold[:, None, :])
+    limit = _personal(limit, profiles)
+    bath_usual, _ = _second_longest(np.stack([d[2] for d in days]) if days else np.empty((0, n)))
+    bath = np.clip(BATH_FACTOR * np.nan_to_num(bath_usual) + BATH_MARGIN_S, BATH_MIN_S, BATH_MAX_S)
+    bath = np.where(homes.bathroom_motion, bath, np.inf)
+    return Baseline(
+        limit_s=limit,
+        usual_s=np.where(enough[:, None, None], wide, np.nan),
+        bath_limit_s=bath,
+        bath_usual_s=bath_usual,
+        days=np.full(n, len(days), dtype=np.intp),
+    )
+
+
+def cold_limits(profiles: Profiles) -> Floats:
+    """[slot, half-hour] defaults for an elder with under ``COLD_START_DAYS`` of history."""
+    hours = np.arange(BINS) * BIN_S / HOUR
+    daytime = (hours >= COLD_DAY_HOURS[0]) & (hours < COLD_DAY_HOURS[1])
+    day = np.where(profiles.frail & profiles.alone, COLD_DAY_FRAIL_ALONE_S, COLD_DAY_S)
+    return np.where(daytime[None, :], day[:, None], COLD_NIGHT_S)
+
+
+def _personal(limit: Floats, profiles: Profiles) -> Floats:
+    """The elder's own fixed threshold replaces the learned one; a watch shortens it."""
+    fixed = ~np.isnan(profiles.override_s)
+    limit = np.where(fixed[:, None, None], profiles.override_s[:, None, None], limit)
+    return np.where(profiles.watch[:, None, None], limit * WATCH_FACTOR, limit)

@@ -1,0 +1,178 @@
+"""Household state in numpy arrays, one slot per elder, updated from events in bulk.
+
+Pure: no database, no MQTT, no clock read. Times are epoch seconds, NaN = never.
+
+* **clock**: a home's latest event time; an event older than it does not move it back,
+  and an untrusted time (``clock_skew``, ``no_device_time``) is the receive time.
+* **life**: the last in-home activity, evidence that someone is at home: motion, bed,
+  chair, water, an appliance switched on or off, an inside door, a button press. The
+  entrance door is not (it says someone came or went), nor is the entrance's motion sensor
+  within ``DOOR_PASSAGE_S`` of the door.
+* **presence**: after the entrance door, any life means home; none means away (``away``).
+* **stuck sensor**: a motion sensor firing with gaps under ``STUCK_GAP_S`` for more than
+  ``STUCK_AFTER_S`` is a device fault, not proof of life: its firings stop counting until
+  it pauses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.detectors import codes
+from gateway.detectors.events import EventBatch, rounds
+from gateway.detectors.homes import Homes
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
+Bools = npt.NDArray[np.bool_]
+
+# Someone leaving crosses the entrance's motion sensor just before or after the door.
+DOOR_PASSAGE_S: Final = 120.0
+# A PIR re-arms in about 30 s; a person moving keeps it firing, but not for hours
+# without a pause of a few minutes, while a stuck one fires every minute for hours.
+STUCK_GAP_S: Final = 150.0
+STUCK_AFTER_S: Final = 90 * 60.0
+HOT_C: Final = 35.0
+COLD_C: Final = 5.0
+
+
+@dataclass(slots=True)
+class HouseholdState:
+    """Per elder slot: ``clock``, ``life``, ``door`` (entrance door), ``room`` (room code of
+    the last life), ``bed`` (1 occupied, 0 left, NaN unknown), ``temperature`` and when it
+    went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``, ``cold_since``), ``day_count`` (activity
+    events since ``day_start``). Per device: ``seen`` (last message), ``will`` (its Last Will
+    stands), ``run_start``/``last_motion`` (stuck-sensor run), ``watts``."""
+
+    clock: Floats
+    life: Floats
+    door: Floats
+    room: Ints
+    bed: Floats
+    temperature: Floats
+    hot_since: Floats
+    cold_since: Floats
+    day_count: Floats
+    seen: Floats
+    will: Bools
+    run_start: Floats
+    last_motion: Floats
+    watts: Floats
+
+    def away(self) -> Bools:
+        """Out of the home: the entrance door is the latest evidence."""
+        return self.door > np.nan_to_num(self.life, nan=-np.inf)
+
+
+def new_state(homes: Homes) -> HouseholdState:
+    n, d = homes.n, len(homes.device_ids)
+    return HouseholdState(
+        clock=np.full(n, np.nan),
+        life=np.full(n, np.nan),
+        door=np.full(n, np.nan),
+        room=np.zeros(n, dtype=np.intp),
+        bed=np.full(n, np.nan),
+        temperature=np.full(n, np.nan),
+        hot_since=np.full(n, np.nan),
+        cold_since=np.full(n, np.nan),
+        day_count=np.zeros(n),
+        seen=np.full(d, np.nan),
+        will=np.zeros(d, dtype=bool),
+        run_start=np.full(d, np.nan),
+        last_motion=np.full(d, np.nan),
+        watts=np.full(d, np.nan),
+    )
+
+
+def _fmax_at(target: Floats, index: Ints, values: Floats) -> None:
+    """``target[index] = max(target[index], values)``, NaN in ``target`` = never."""
+    if len(index):
+        np.fmax.at(target, index, values)
+
+
+def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
+    """Fold ``batch`` (in receive order) into ``state``."""
+    known = homes.device_slot[batch.device] >= 0
+    if not known.all():
+        batch = batch.take(np.flatnonzero(known))
+    if len(batch) == 0:
+        return
+    t = batch.time()
+    dev = batch.device
+    slot = homes.device_slot[dev]
+    _fmax_at(state.clock, slot, t)
+    _fmax_at(state.seen, dev, batch.received)
+    state.will[dev] = False
+    acts = _activity(homes, state, batch, t)
+    door = acts & homes.entrance_door[dev]
+    _fmax_at(state.door, slot[door], t[door])
+    room = homes.device_room[dev]
+    passage = (room == codes.ENTRANCE) & ~(t - np.nan_to_num(state.door[slot]) > DOOR_PASSAGE_S)
+    life = acts & ~homes.entrance_door[dev] & ~passage
+    for r in rounds(slot[life]):
+        i = np.flatnonzero(life)[r]
+        later = ~(t[i] < state.life[slot[i]])
+        state.life[slot[i[later]]] = t[i[later]]
+        state.room[slot[i[later]]] = room[i[later]]
+    np.add.at(state.day_count, slot[acts], 1.0)
+    _beds(state, batch, slot)
+    _temperatures(state, batch, slot, t)
+
+
+def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats) -> Bools:
+    """Which events a person caused, updating the per-device power and stuck-run state."""
+    kind = batch.kind
+    acts = np.isin(kind, list(codes.ACTIVITY_KINDS))
+    power = np.flatnonzero(kind == codes.POWER)
+    for r in rounds(batch.device[power]):
+        i = power[r]
+        d = batch.device[i]
+        on = batch.value[i] >= codes.POWER_SWITCH_W
+        was = state.watts[d] >= codes.POWER_SWITCH_W
+        acts[i] = ~np.isnan(state.watts[d]) & (on != was)
+        state.watts[d] = batch.value[i]
+    motion = np.flatnonzero(kind == codes.MOTION)
+    for r in rounds(batch.device[motion]):
+        i = motion[r]
+        d = batch.device[i]
+        pause = ~(t[i] - state.last_motion[d] <= STUCK_GAP_S)
+        state.run_start[d] = np.where(pause, t[i], state.run_start[d])
+        state.last_motion[d] = np.fmax(state.last_motion[d], t[i])
+        acts[i] = t[i] - state.run_start[d] <= STUCK_AFTER_S
+    return acts
+
+
+def _beds(state: HouseholdState, batch: EventBatch, slot: Ints) -> None:
+    beds = np.flatnonzero(batch.kind == codes.BED)
+    for r in rounds(slot[beds]):
+        i = beds[r]
+        state.bed[slot[i]] = batch.value[i]
+
+
+def _temperatures(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> None:
+    temps = np.flatnonzero((batch.kind == codes.TEMPERATURE) & ~np.isnan(batch.value))
+    for r in rounds(slot[temps]):
+        i = temps[r]
+        s, v = slot[i], batch.value[i]
+        state.temperature[s] = v
+        state.hot_since[s] = np.where(v >= HOT_C, np.fmin(state.hot_since[s], t[i]), np.nan)
+        state.cold_since[s] = np.where(v <= COLD_C, np.fmin(state.cold_since[s], t[i]), np.nan)
+
+
+def mark_offline(homes: Homes, state: HouseholdState, device: Ints) -> None:
+    """A device's Last Will (status ``offline``) stands until it is heard again."""
+    state.will[device] = True
+
+
+def sensed(homes: Homes, state: HouseholdState, now: float, missed: float) -> Bools:
+    """Per slot: every activity device of the home is online now (heard within ``missed``
+    heartbeat intervals, no Last Will). A silent home whose sensors are not is a device's
+    fault, never the person's."""
+    dead = homes.activity & (homes.device_slot >= 0)
+    late = ~(now - state.seen <= missed * homes.device_interval_s)
+    dead &= late | state.will
+    return np.bincount(homes.device_slot[dead], minlength=homes.n) == 0

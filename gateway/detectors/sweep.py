@@ -1,0 +1,34 @@
+"""The sweep: every detector over every home at once, at ``now``. The gateway runs it on
+the wall clock, ``tanfang evaluate`` on event time — the same function."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.detectors.baseline import Baseline
+from gateway.detectors.findings import Findings, concat
+from gateway.detectors.homes import Homes
+from gateway.detectors.inactivity import detect_inactivity
+from gateway.detectors.state import HouseholdState, sensed
+from gateway.detectors.temperature import detect_temperature
+from gateway.device_health import MISSED_HEARTBEATS
+
+Bools = npt.NDArray[np.bool_]
+
+
+def sweep(  # noqa: PLR0917 - the sweep's inputs
+    homes: Homes,
+    state: HouseholdState,
+    baseline: Baseline,
+    now: float,
+    offset_s: float,
+    suppressed: Bools | None = None,
+) -> Findings:
+    """Every finding at ``now``; ``suppressed``: slots under a declared absence."""
+    quiet = np.zeros(homes.n, dtype=bool) if suppressed is None else suppressed
+    online = sensed(homes, state, now, MISSED_HEARTBEATS)
+    return concat([
+        detect_inactivity(homes, state, baseline, now, online, quiet, offset_s),
+        detect_temperature(state, now),
+    ])
