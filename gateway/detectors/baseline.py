@@ -34,9 +34,9 @@ HISTORY_DAYS: Final = 28
 COLD_START_DAYS: Final = 14
 # A half-hour needs this many days of observation of its own day type, else both pooled.
 MIN_DAYS_PER_BIN: Final = 3
-FACTOR: Final = 1.0
-MARGIN_S: Final = 40 * MIN
-MIN_LIMIT_S: Final = 60 * MIN
+FACTOR: Final = 1.5
+MARGIN_S: Final = 30 * MIN
+MIN_LIMIT_S: Final = 120 * MIN
 MAX_LIMIT_S: Final = 14 * HOUR
 BATH_FACTOR: Final = 1.5
 BATH_MARGIN_S: Final = 10 * MIN
@@ -169,7 +169,10 @@ def cold_limits(profiles: Profiles) -> Floats:
 
 
 def _personal(limit: Floats, profiles: Profiles) -> Floats:
-    """The elder's own fixed threshold replaces the learned one; a watch shortens it."""
+    """The elder's own fixed threshold replaces the learned one; a watch shortens it.
+    Someone living with others is watched only with a threshold of their own: the home's
+    silence is the household's, and its activity is not theirs."""
     fixed = ~np.isnan(profiles.override_s)
     limit = np.where(fixed[:, None, None], profiles.override_s[:, None, None], limit)
+    limit = np.where((profiles.alone | fixed)[:, None, None], limit, np.inf)
     return np.where(profiles.watch[:, None, None], limit * WATCH_FACTOR, limit)

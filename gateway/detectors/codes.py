@@ -38,7 +38,7 @@ FALL: Final = KIND["fall"]
 SMOKE: Final = KIND["smoke"]
 GAS: Final = KIND["gas"]
 
-# What a person causes: evidence of life (a power reading only when it switches, below).
+# What a person causes: evidence of life (a power reading only when it switches on, below).
 ACTIVITY_KINDS: Final = frozenset(
     KIND[k] for k in ("motion", "door", "bed", "chair", "power", "water", "sos", "cancel", "checkin")
 )
@@ -56,7 +56,7 @@ ACTIVITY_DEVICE_TYPES: Final = frozenset(
 )
 
 # An appliance counts as used when its reading crosses this: a TV plug reporting every 15
-# minutes while on is not someone moving, switching it on or off is.
+# minutes while on is not someone moving, switching it on is.
 POWER_SWITCH_W: Final = 5.0
 
 ALERT_TYPES: Final = ("inactivity", "night_wandering", "abnormal_temperature")

@@ -5,7 +5,8 @@ Pure: no database, no MQTT, no clock read. Times are epoch seconds, NaN = never.
 * **clock**: a home's latest event time; an event older than it does not move it back,
   and an untrusted time (``clock_skew``, ``no_device_time``) is the receive time.
 * **life**: the last in-home activity, evidence that someone is at home: motion, bed,
-  chair, water, an appliance switched on or off, an inside door, a button press. The
+  chair, water, an appliance switched on (not off: a kettle switches itself off after
+  its owner has left), an inside door, a button press. The
   entrance door is not (it says someone came or went), nor is the entrance's motion sensor
   within ``DOOR_PASSAGE_S`` of the door.
 * **presence**: after the entrance door, any life means home; none means away (``away``).
@@ -34,6 +35,7 @@ Bools = npt.NDArray[np.bool_]
 DOOR_PASSAGE_S: Final = 120.0
 # A PIR re-arms in about 30 s; a person moving keeps it firing, but not for hours
 # without a pause of a few minutes, while a stuck one fires every minute for hours.
+DOOR_SETTLE_S: Final = 60.0
 STUCK_GAP_S: Final = 150.0
 STUCK_AFTER_S: Final = 90 * 60.0
 HOT_C: Final = 35.0
@@ -64,8 +66,9 @@ class HouseholdState:
     watts: Floats
 
     def away(self) -> Bools:
-        """Out of the home: the entrance door is the latest evidence."""
-        return self.door > np.nan_to_num(self.life, nan=-np.inf)
+        """Out of the home: the entrance door is the latest evidence (activity within
+        ``DOOR_SETTLE_S`` after it is the leaving itself: a PIR's late report, jitter)."""
+        return self.door > np.nan_to_num(self.life, nan=-np.inf) - DOOR_SETTLE_S
 
 
 def new_state(homes: Homes) -> HouseholdState:
@@ -133,7 +136,7 @@ def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats)
         d = batch.device[i]
         on = batch.value[i] >= codes.POWER_SWITCH_W
         was = state.watts[d] >= codes.POWER_SWITCH_W
-        acts[i] = ~np.isnan(state.watts[d]) & (on != was)
+        acts[i] = ~np.isnan(state.watts[d]) & on & ~was
         state.watts[d] = batch.value[i]
     motion = np.flatnonzero(kind == codes.MOTION)
     for r in rounds(batch.device[motion]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from gateway.detectors import codes
 from gateway.detectors.baseline import Baseline
 from gateway.detectors.findings import Findings, concat
 from gateway.detectors.homes import Homes
@@ -15,6 +16,7 @@ from gateway.detectors.temperature import detect_temperature
 from gateway.device_health import MISSED_HEARTBEATS
 
 Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
 
 
 def sweep(  # noqa: PLR0917 - the sweep's inputs
@@ -32,3 +34,13 @@ def sweep(  # noqa: PLR0917 - the sweep's inputs
         detect_inactivity(homes, state, baseline, now, online, quiet, offset_s),
         detect_temperature(state, now),
     ])
+
+
+def cleared(homes: Homes, state: HouseholdState, since: Floats) -> Bools:
+    """``[slot, type]``: the condition of an alert whose finding held ``since`` is over —
+    inactivity: activity after it, or the elder went out; temperature: back in range."""
+    out = np.zeros(since.shape, dtype=bool)
+    out[:, codes.INACTIVITY] = (state.life > since[:, codes.INACTIVITY]) | state.away()
+    out[:, codes.ABNORMAL_TEMPERATURE] = np.isnan(state.hot_since) & np.isnan(state.cold_since)
+    out[:, codes.NIGHT_WANDERING] = True
+    return out
