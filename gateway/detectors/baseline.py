@@ -34,6 +34,9 @@ HISTORY_DAYS: Final = 28
 COLD_START_DAYS: Final = 14
 # A half-hour needs this many days of observation of its own day type, else both pooled.
 MIN_DAYS_PER_BIN: Final = 3
+# A quiet spell can fall anywhere in a few hours of a day: each half-hour takes the
+# longest of its neighbours within this many half-hours.
+WIDEN_BINS: Final = 4
 FACTOR: Final = 1.5
 MARGIN_S: Final = 30 * MIN
 MIN_LIMIT_S: Final = 120 * MIN
@@ -142,7 +145,9 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
         value, count = _second_longest(np.stack(mine) if mine else np.empty((0, n, BINS)))
         usual[:, kind] = np.where(count >= MIN_DAYS_PER_BIN, value, pooled)
         usual[:, kind] = np.where(pooled_n >= MIN_DAYS_PER_BIN, usual[:, kind], np.nan)
-    wide = np.fmax(np.fmax(usual, np.roll(usual, 1, axis=2)), np.roll(usual, -1, axis=2))
+    wide = usual
+    for shift in range(1, WIDEN_BINS + 1):
+        wide = np.fmax(wide, np.fmax(np.roll(usual, shift, axis=2), np.roll(usual, -shift, axis=2)))
     learned = np.clip(FACTOR * wide + MARGIN_S, MIN_LIMIT_S, MAX_LIMIT_S)
     cold = cold_limits(profiles)
     enough = np.full(n, len(days) >= COLD_START_DAYS)
@@ -150,7 +155,7 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     limit = _personal(limit, profiles)
     bath_usual, _ = _second_longest(np.stack([d[2] for d in days]) if days else np.empty((0, n)))
     bath = np.clip(BATH_FACTOR * np.nan_to_num(bath_usual) + BATH_MARGIN_S, BATH_MIN_S, BATH_MAX_S)
-    bath = np.where(homes.bathroom_motion, bath, np.inf)
+    bath = np.where(homes.bathroom_motion & (profiles.alone | ~np.isnan(profiles.override_s)), bath, np.inf)
     return Baseline(
         limit_s=limit,
         usual_s=np.where(enough[:, None, None], wide, np.nan),

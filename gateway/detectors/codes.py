@@ -42,6 +42,8 @@ GAS: Final = KIND["gas"]
 ACTIVITY_KINDS: Final = frozenset(
     KIND[k] for k in ("motion", "door", "bed", "chair", "power", "water", "sos", "cancel", "checkin")
 )
+# A Ping An Tong button goes out with its owner: a press says they are alive, not where.
+CARRIED_KINDS: Final = frozenset(KIND[k] for k in ("sos", "cancel", "checkin"))
 # Events that are an alert of their own at once (contract §2: critical).
 EMERGENCY_KINDS: Final[dict[int, str]] = {SOS: "sos", FALL: "fall", SMOKE: "smoke", GAS: "gas"}
 

@@ -6,7 +6,8 @@ Pure: no database, no MQTT, no clock read. Times are epoch seconds, NaN = never.
   and an untrusted time (``clock_skew``, ``no_device_time``) is the receive time.
 * **life**: the last in-home activity, evidence that someone is at home: motion, bed,
   chair, water, an appliance switched on (not off: a kettle switches itself off after
-  its owner has left), an inside door, a button press. The
+  its owner has left), an inside door. Not a button press: the button goes out with its
+  owner. The
   entrance door is not (it says someone came or went), nor is the entrance's motion sensor
   within ``DOOR_PASSAGE_S`` of the door.
 * **presence**: after the entrance door, any life means home; none means away (``away``).
@@ -115,7 +116,8 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     _fmax_at(state.door, slot[door], t[door])
     room = homes.device_room[dev]
     passage = (room == codes.ENTRANCE) & ~(t - np.nan_to_num(state.door[slot]) > DOOR_PASSAGE_S)
-    life = acts & ~homes.entrance_door[dev] & ~passage
+    carried = np.isin(batch.kind, list(codes.CARRIED_KINDS))
+    life = acts & ~homes.entrance_door[dev] & ~passage & ~carried
     for r in rounds(slot[life]):
         i = np.flatnonzero(life)[r]
         later = ~(t[i] < state.life[slot[i]])
