@@ -11,13 +11,15 @@ from their events at once."""
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import numpy as np
+import typer
 
 from gateway.detectors import (
     EventBatch,
@@ -134,8 +136,8 @@ def evaluate(options: EvalOptions) -> dict[str, Any]:
 def _run_chunk(run: _Run, chunk: EventBatch) -> None:
     finite = np.flatnonzero(np.isfinite(chunk.received))
     if math.isnan(run.start):
-        if not len(finite):
-            run_feed_all(run, chunk)
+        if not len(finite):  # status lines only, before any event
+            run.feed(chunk)
             return
         run.begin(float(chunk.received[finite[0]]))
     last = float(chunk.received[-1])
@@ -151,10 +153,6 @@ def _run_chunk(run: _Run, chunk: EventBatch) -> None:
     if len(ticks):
         run.now = float(ticks[-1]) + run.sweep_s
     run.feed(chunk.take(slice(pos, None)))
-
-
-def run_feed_all(run: _Run, chunk: EventBatch) -> None:
-    run.feed(chunk)
 
 
 def _report(run: _Run, truth: list[dict[str, Any]], elapsed: float) -> dict[str, Any]:
@@ -175,3 +173,22 @@ def _report(run: _Run, truth: list[dict[str, Any]], elapsed: float) -> dict[str,
     out["learn_days"] = run.learn_days
     out["run_time_s"] = round(elapsed, 1)
     return out
+
+
+def evaluate_command(
+    homes: Annotated[Path, typer.Option("--homes", help="homes.json (contract §4)")],
+    events: Annotated[Path, typer.Option("--events", help="events.jsonl (contract §4)")],
+    truth: Annotated[Path, typer.Option("--truth", help="truth.jsonl (contract §4)")],
+    learn_days: Annotated[
+        int, typer.Option("--learn-days", help="first local days learned from, not scored")
+    ] = LEARN_DAYS,
+    sweep_s: Annotated[
+        float, typer.Option("--sweep-s", help="seconds of event time between sweeps")
+    ] = SWEEP_S,
+) -> None:
+    """Run the gateway's detectors over recorded events in event time and print the
+    evaluation (contract §5) as one JSON object, with its own run time."""
+    if sweep_s <= 0 or learn_days < 0:
+        raise typer.BadParameter("--sweep-s must be > 0 and --learn-days ≥ 0")
+    report = evaluate(EvalOptions(homes, events, truth, learn_days=learn_days, sweep_s=sweep_s))
+    typer.echo(json.dumps(report, ensure_ascii=False))
