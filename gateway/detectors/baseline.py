@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from gateway.detectors import codes
 from gateway.detectors.homes import Homes
-from gateway.detectors.localtime import BIN_S, BINS, day_type, local_day, time_bin
+from gateway.detectors.localtime import BIN_S, BINS, DAY_S, day_type, local_day, time_bin
 from gateway.detectors.state import HouseholdState
 
 Floats = npt.NDArray[np.float64]
@@ -45,6 +45,10 @@ BATH_FACTOR: Final = 1.5
 BATH_MARGIN_S: Final = 10 * MIN
 BATH_MIN_S: Final = 25 * MIN
 BATH_MAX_S: Final = 60 * MIN
+# Up and about: the first life outside the bedroom after 04:00; late when past the latest
+# such time of the history (weekdays and weekends apart) by ``WAKE_MARGIN_S``.
+WAKE_FROM_S: Final = 4 * HOUR
+WAKE_MARGIN_S: Final = 45 * MIN
 # Heightened watch (加密探訪): limits shortened by a quarter.
 WATCH_FACTOR: Final = 0.75
 # Cold start: day (07:00–21:00) and night limits; frail people living alone sooner.
@@ -72,13 +76,28 @@ class Baseline:
     """``limit_s[slot, day_type, half_hour]``: quiet longer than this is inactivity;
     ``usual_s`` the same before margin (what the sentence calls usual), NaN when unknown;
     ``bath_limit_s`` / ``bath_usual_s``: a bathroom stay (inf: no bathroom sensor);
+    ``wake_limit_s[slot, day_type]`` / ``wake_usual_s``: not up by then (s after local
+    midnight) is late (NaN: no such rule yet);
     ``days``: days of history behind it (below ``COLD_START_DAYS``: defaults)."""
 
     limit_s: Floats
     usual_s: Floats
     bath_limit_s: Floats
     bath_usual_s: Floats
+    wake_limit_s: Floats
+    wake_usual_s: Floats
     days: npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """One local day of one home's history: the longest quiet per half-hour, the longest
+    bathroom stay, when the elder was first up (s after local midnight; NaN: not seen)."""
+
+    weekend: bool
+    quiet: Floats
+    bath: Floats
+    wake: Floats
 
 
 @dataclass(slots=True)
@@ -91,11 +110,13 @@ class QuietHistory:
     weekend: bool = False
     today: Floats = field(init=False)
     bath_today: Floats = field(init=False)
-    days: list[tuple[bool, Floats, Floats]] = field(default_factory=list)
+    wake_today: Floats = field(init=False)
+    days: list[Day] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.today = np.full((self.n, BINS), np.nan)
         self.bath_today = np.full(self.n, np.nan)
+        self.wake_today = np.full(self.n, np.nan)
 
 
 def observe(
@@ -111,15 +132,22 @@ def observe(
     b = time_bin(now, history.offset_s)
     history.today[:, b] = np.fmax(history.today[:, b], np.where(ok, q, np.nan))
     bath = ok & homes.bathroom_motion & (state.room == codes.BATHROOM)
-    history.bath_today = np.fmax(history.bath_today, np.where(bath, q, np.nan))
+    stay = now - state.room_since
+    history.bath_today = np.fmax(history.bath_today, np.where(bath, stay, np.nan))
+    midnight = day * DAY_S - history.offset_s
+    up = ok & (state.up >= midnight + WAKE_FROM_S) & np.isnan(history.wake_today)
+    history.wake_today = np.where(up, state.up - midnight, history.wake_today)
 
 
 def _close_day(history: QuietHistory) -> None:
     if history.day >= 0:
-        history.days.append((history.weekend, history.today, history.bath_today))
+        history.days.append(
+            Day(history.weekend, history.today, history.bath_today, history.wake_today)
+        )
         del history.days[:-HISTORY_DAYS]
     history.today = np.full((history.n, BINS), np.nan)
     history.bath_today = np.full(history.n, np.nan)
+    history.wake_today = np.full(history.n, np.nan)
 
 
 def _second_longest(stack: Floats) -> tuple[Floats, npt.NDArray[np.intp]]:
@@ -138,11 +166,10 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     """The baseline of every slot from the days ``history`` holds."""
     days = history.days
     n = history.n
-    pooled, pooled_n = _second_longest(np.stack([d[1] for d in days]) if days else np.empty((0, n, BINS)))
+    pooled, pooled_n = _second_longest(_stack([d.quiet for d in days], (n, BINS)))
     usual = np.full((n, 2, BINS), np.nan)
     for kind in (0, 1):
-        mine = [d[1] for d in days if d[0] == bool(kind)]
-        value, count = _second_longest(np.stack(mine) if mine else np.empty((0, n, BINS)))
+        value, count = _second_longest(_stack([d.quiet for d in days if d.weekend == bool(kind)], (n, BINS)))
         usual[:, kind] = np.where(count >= MIN_DAYS_PER_BIN, value, pooled)
         usual[:, kind] = np.where(pooled_n >= MIN_DAYS_PER_BIN, usual[:, kind], np.nan)
     wide = usual
@@ -153,16 +180,44 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     enough = np.full(n, len(days) >= COLD_START_DAYS)
     limit = np.where(enough[:, None, None] & ~np.isnan(learned), learned, cold[:, None, :])
     limit = _personal(limit, profiles)
-    bath_usual, _ = _second_longest(np.stack([d[2] for d in days]) if days else np.empty((0, n)))
+    bath_usual, _ = _second_longest(_stack([d.bath for d in days], (n,)))
     bath = np.clip(BATH_FACTOR * np.nan_to_num(bath_usual) + BATH_MARGIN_S, BATH_MIN_S, BATH_MAX_S)
-    bath = np.where(homes.bathroom_motion & (profiles.alone | ~np.isnan(profiles.override_s)), bath, np.inf)
+    watched = profiles.alone | ~np.isnan(profiles.override_s)
+    bath = np.where(homes.bathroom_motion & watched, bath, np.inf)
+    wake = _wake(days, n)
+    wake = np.where((enough & watched)[:, None], wake, np.nan)
     return Baseline(
         limit_s=limit,
         usual_s=np.where(enough[:, None, None], wide, np.nan),
         bath_limit_s=bath,
         bath_usual_s=bath_usual,
+        wake_limit_s=wake + WAKE_MARGIN_S,
+        wake_usual_s=wake,
         days=np.full(n, len(days), dtype=np.intp),
     )
+
+
+def _stack(arrays: list[Floats], shape: tuple[int, ...]) -> Floats:
+    return np.stack(arrays) if arrays else np.empty((0, *shape))
+
+
+def _wake(days: list[Day], n: int) -> Floats:
+    """[slot, day_type]: the latest wake-up of the history, by day type when there are
+    ``MIN_DAYS_PER_BIN`` such days, else of all days."""
+    with np.errstate(all="ignore"):
+        pooled = _latest(_stack([d.wake for d in days], (n,)))
+        out = np.empty((n, 2))
+        for kind in (0, 1):
+            mine = _stack([d.wake for d in days if d.weekend == bool(kind)], (n,))
+            enough = np.sum(~np.isnan(mine), axis=0) >= MIN_DAYS_PER_BIN
+            out[:, kind] = np.where(enough, _latest(mine), pooled)
+    return out
+
+
+def _latest(stack: Floats) -> Floats:
+    if not len(stack):
+        return np.full(stack.shape[1:], np.nan)
+    return np.where(np.isnan(stack).all(axis=0), np.nan, np.nanmax(np.nan_to_num(stack, nan=-np.inf), axis=0))
 
 
 def cold_limits(profiles: Profiles) -> Floats:

@@ -51,6 +51,7 @@ ROOMS: Final = ("other", "entrance", "bedroom", "living_room", "kitchen", "bathr
 ROOM: Final[dict[str, int]] = {r: i for i, r in enumerate(ROOMS)}
 ENTRANCE: Final = ROOM["entrance"]
 BATHROOM: Final = ROOM["bathroom"]
+BEDROOM: Final = ROOM["bedroom"]
 
 # Device types that report what a person does (their silence is what inactivity reads).
 ACTIVITY_DEVICE_TYPES: Final = frozenset(

@@ -17,7 +17,7 @@ Ints = npt.NDArray[np.intp]
 
 # Why a finding was raised (its ``reason``): the sentence differs.
 QUIET: Final = 0  # no activity anywhere for longer than usual at this hour
-IN_BED: Final = 1  # the same, still in bed in the morning: not up at the usual time
+LATE_WAKE: Final = 1  # not up by the usual time (+ margin)
 BATHROOM: Final = 2  # in the bathroom far longer than usual
 HOT: Final = 3
 COLD: Final = 4
@@ -94,10 +94,11 @@ def describe(  # noqa: PLR0917 - one finding's fields
             f"自 {at} 起在浴室 {zh_for} 無動靜；通常 {zh_u} 內離開",
             f"in the bathroom with no movement for {en_for} since {at}; usually out within {en_u}",
         )
-    if reason == IN_BED:
+    if reason == LATE_WAKE:
+        up = clock_text(usual_s - offset_s, offset_s) if not np.isnan(usual_s) else "?"
         return (
-            f"自 {at} 起 {zh_for} 無活動，仍在床上；{zh_usual}",
-            f"still in bed, no activity for {en_for} since {at}; {en_usual}",
+            f"至 {clock_text(now, offset_s)} 仍未起床（最後活動 {at}）；{zh_day}通常 {up} 前起床",
+            f"not up by {clock_text(now, offset_s)} (last activity {at}); {en_day} usually up by {up}",
         )
     return (
         f"自 {at} 起 {zh_for} 無活動；{zh_usual}",

@@ -8,19 +8,23 @@ for an elder with no activity device (not monitored), never under a declared abs
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 import numpy.typing as npt
 
 from gateway.detectors import codes, findings
-from gateway.detectors.baseline import Baseline
+from gateway.detectors.baseline import WAKE_FROM_S, Baseline
 from gateway.detectors.findings import Findings
 from gateway.detectors.homes import Homes
-from gateway.detectors.localtime import day_type, local_day, time_bin
+from gateway.detectors.localtime import DAY_S, day_type, local_day, time_bin
 from gateway.detectors.state import HouseholdState
 
 Bools = npt.NDArray[np.bool_]
 
-MORNING_HOURS = (4.0, 12.0)
+# Not up, but moving in the bedroom, is awake: late only when also quiet this long.
+WAKE_QUIET_S: Final = 20 * 60.0
+
 
 
 def detect_inactivity(  # noqa: PLR0917 - the sweep's inputs
@@ -39,20 +43,31 @@ def detect_inactivity(  # noqa: PLR0917 - the sweep's inputs
     limit = baseline.limit_s[:, kind, b]
     watched = homes.monitored & sensed & ~suppressed & ~state.away() & ~np.isnan(q)
     quiet = watched & (q > limit)
-    bath = watched & (state.room == codes.BATHROOM) & (q > baseline.bath_limit_s)
-    fire = np.flatnonzero(quiet | bath)
-    hour = (now + offset_s) % 86_400.0 / 3600.0
-    morning = MORNING_HOURS[0] <= hour < MORNING_HOURS[1]
-    slept = state.life[fire] < (local_day(now, offset_s) * 86_400.0 - offset_s + 4 * 3600.0)
-    in_bed = (state.bed[fire] == 1.0) & morning & slept
+    bath = watched & (state.room == codes.BATHROOM) & (now - state.room_since > baseline.bath_limit_s)
+    midnight = local_day(now, offset_s) * DAY_S - offset_s
+    late = (
+        watched
+        & ~(state.up >= midnight + WAKE_FROM_S)
+        & (now - midnight > baseline.wake_limit_s[:, kind])
+        & (q > WAKE_QUIET_S)
+    )
+    fire = np.flatnonzero(quiet | bath | late)
     is_bath = bath[fire] & ~quiet[fire]
-    reason = np.where(is_bath, findings.BATHROOM, np.where(in_bed, findings.IN_BED, findings.QUIET))
-    usual = np.where(is_bath, baseline.bath_usual_s[fire], baseline.usual_s[fire, kind, b])
+    is_late = late[fire] & ~quiet[fire] & ~is_bath
+    reason = np.select([is_bath, is_late], [findings.BATHROOM, findings.LATE_WAKE], findings.QUIET)
+    usual = np.select(
+        [is_bath, is_late],
+        [baseline.bath_usual_s[fire], baseline.wake_usual_s[fire, kind]],
+        baseline.usual_s[fire, kind, b],
+    )
+    since = np.select([is_bath, is_late], [state.room_since[fire], state.life[fire]], state.life[fire])
     return Findings(
         slot=fire,
         kind=np.full(len(fire), codes.INACTIVITY, dtype=np.intp),
         reason=reason.astype(np.intp),
-        since=state.life[fire],
+        since=since,
         usual_s=usual,
-        limit_s=np.where(is_bath, baseline.bath_limit_s[fire], limit[fire]),
+        limit_s=np.select(
+            [is_bath, is_late], [baseline.bath_limit_s[fire], baseline.wake_limit_s[fire, kind]], limit[fire]
+        ),
     )

@@ -46,7 +46,8 @@ COLD_C: Final = 5.0
 @dataclass(slots=True)
 class HouseholdState:
     """Per elder slot: ``clock``, ``life``, ``door`` (entrance door), ``room`` (room code of
-    the last life), ``bed`` (1 occupied, 0 left, NaN unknown), ``temperature`` and when it
+    the last life) and ``room_since`` (since when life has been in that room), ``up`` (the
+    last life outside the bedroom: up and about), ``bed`` (1 occupied, 0 left, NaN unknown), ``temperature`` and when it
     went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``, ``cold_since``), ``day_count`` (activity
     events since ``day_start``). Per device: ``seen`` (last message), ``will`` (its Last Will
     stands), ``run_start``/``last_motion`` (stuck-sensor run), ``watts``."""
@@ -55,6 +56,8 @@ class HouseholdState:
     life: Floats
     door: Floats
     room: Ints
+    room_since: Floats
+    up: Floats
     bed: Floats
     temperature: Floats
     hot_since: Floats
@@ -79,6 +82,8 @@ def new_state(homes: Homes) -> HouseholdState:
         life=np.full(n, np.nan),
         door=np.full(n, np.nan),
         room=np.zeros(n, dtype=np.intp),
+        room_since=np.full(n, np.nan),
+        up=np.full(n, np.nan),
         bed=np.full(n, np.nan),
         temperature=np.full(n, np.nan),
         hot_since=np.full(n, np.nan),
@@ -121,8 +126,13 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     for r in rounds(slot[life]):
         i = np.flatnonzero(life)[r]
         later = ~(t[i] < state.life[slot[i]])
-        state.life[slot[i[later]]] = t[i[later]]
-        state.room[slot[i[later]]] = room[i[later]]
+        j = i[later]
+        moved = room[j] != state.room[slot[j]]
+        state.room_since[slot[j]] = np.where(moved, t[j], state.room_since[slot[j]])
+        state.life[slot[j]] = t[j]
+        state.room[slot[j]] = room[j]
+        out = j[room[j] != codes.BEDROOM]
+        state.up[slot[out]] = t[out]
     np.add.at(state.day_count, slot[acts], 1.0)
     _beds(state, batch, slot)
     _temperatures(state, batch, slot, t)
