@@ -29,13 +29,13 @@ class AlertBook:
     first: list[tuple[int, int, int]] = field(default_factory=list)  # (alert, slot, finding row)
     active: npt.NDArray[np.bool_] = field(init=False)
     last_signal: Floats = field(init=False)
-    since: Floats = field(init=False)  # the open detector alerts' findings' ``since``
+    opened_at: Floats = field(init=False)  # when each detector alert opened
 
     def __post_init__(self) -> None:
         n = len(self.elder_ids)
         self.active = np.zeros((n, len(TYPES)), dtype=bool)
         self.last_signal = np.full((n, len(TYPES)), np.nan)
-        self.since = np.full((n, DETECTED), np.nan)
+        self.opened_at = np.full((n, DETECTED), np.nan)
 
     def findings(self, found: Findings, cleared: npt.NDArray[np.bool_], now: float) -> list[int]:
         """Open the detectors' alerts of new findings, clear those whose condition cleared
@@ -47,7 +47,7 @@ class AlertBook:
         for row in new_rows:
             s, k = int(found.slot[row]), int(found.kind[row])
             held[s, k] = True
-            self.since[s, k] = found.since[row]
+            self.opened_at[s, k] = now
             self.opened.append(Alert(self.elder_ids[s], TYPES[k], now))
         return [int(r) for r in new_rows]
 

@@ -110,7 +110,7 @@ class _Run:
                 self.baseline = build(self.history, homes, self.file.profiles)
                 self.days_built = len(self.history.days)
         found = sweep(homes, self.state, self.baseline, now, self.offset_s)
-        self.book.findings(found, cleared(homes, self.state, self.book.since), now)
+        self.book.findings(found, cleared(homes, self.state, self.book.opened_at), now)
 
 
 def evaluate(options: EvalOptions) -> dict[str, Any]:

@@ -24,6 +24,9 @@ Bools = npt.NDArray[np.bool_]
 
 # Not up, but moving in the bedroom, is awake: late only when also quiet this long.
 WAKE_QUIET_S: Final = 20 * 60.0
+# A long bathroom stay is a dwell when it has also gone quiet: a shower keeps the sensor
+# busy, someone who cannot get up barely moves.
+BATH_QUIET_S: Final = 5 * 60.0
 
 
 
@@ -43,7 +46,12 @@ def detect_inactivity(  # noqa: PLR0917 - the sweep's inputs
     limit = baseline.limit_s[:, kind, b]
     watched = homes.monitored & sensed & ~suppressed & ~state.away() & ~np.isnan(q)
     quiet = watched & (q > limit)
-    bath = watched & (state.room == codes.BATHROOM) & (now - state.room_since > baseline.bath_limit_s)
+    bath = (
+        watched
+        & (state.room == codes.BATHROOM)
+        & (now - state.room_since > baseline.bath_limit_s)
+        & (q > BATH_QUIET_S)
+    )
     midnight = local_day(now, offset_s) * DAY_S - offset_s
     late = (
         watched

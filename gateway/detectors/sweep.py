@@ -36,12 +36,12 @@ def sweep(  # noqa: PLR0917 - the sweep's inputs
     ])
 
 
-def cleared(homes: Homes, state: HouseholdState, since: Floats) -> Bools:
-    """``[slot, type]``: the condition of an alert whose finding held ``since`` is over —
-    inactivity: up and about after it (life outside the bedroom: moving in bed is not
-    up), or the elder went out; temperature: back in range."""
-    out = np.zeros(since.shape, dtype=bool)
-    out[:, codes.INACTIVITY] = (state.up > since[:, codes.INACTIVITY]) | state.away()
+def cleared(homes: Homes, state: HouseholdState, opened_at: Floats) -> Bools:
+    """``[slot, type]``: the condition of an alert opened at ``opened_at`` is over —
+    inactivity: up and about since (life outside the bedroom: moving in bed is not up),
+    or the elder went out; temperature: back in range."""
+    out = np.zeros(opened_at.shape, dtype=bool)
+    out[:, codes.INACTIVITY] = (state.up > opened_at[:, codes.INACTIVITY]) | state.away()
     out[:, codes.ABNORMAL_TEMPERATURE] = np.isnan(state.hot_since) & np.isnan(state.cold_since)
     out[:, codes.NIGHT_WANDERING] = True
     return out
