@@ -106,7 +106,12 @@ def read_events(path: Path, homes: Homes) -> Iterator[EventBatch]:
                 status = msg.get("status")
                 if status is None:
                     continue
-                k, v, t, untrusted = (OFFLINE if status == "offline" else ONLINE), math.nan, clock, True
+                k, v, t, untrusted = (
+                    (OFFLINE if status == "offline" else ONLINE),
+                    math.nan,
+                    clock,
+                    True,
+                )
             else:
                 k = KIND.get(event.get("kind"), -1)
                 raw = event.get("value")
@@ -131,7 +136,11 @@ def read_events(path: Path, homes: Homes) -> Iterator[EventBatch]:
 
 
 def _batch(  # noqa: PLR0917 - the parallel lists
-    dev: list[int], kind: list[int], value: list[float], ts: list[float], rec: list[float],
+    dev: list[int],
+    kind: list[int],
+    value: list[float],
+    ts: list[float],
+    rec: list[float],
     bad: list[bool],
 ) -> EventBatch:
     return EventBatch(

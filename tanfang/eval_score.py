@@ -55,11 +55,10 @@ def score(
     elders: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The §5 evaluation object, limited to ``elders`` when given."""
+    truth = [r for r in truth if elders is None or r["elder_id"] in elders]
     incidents: dict[tuple[str, str], list[int]] = defaultdict(list)
     away: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for k, rec in enumerate(truth):
-        if elders is not None and rec["elder_id"] not in elders:
-            continue
         if rec["type"] == "away":
             away[rec["elder_id"]].append((rec["start_s"], rec["end_s"]))
         else:
@@ -70,24 +69,22 @@ def score(
     for alert in alerts:
         if alert.opened_at < since or (elders is not None and alert.elder_id not in elders):
             continue
-        hits = [k for k in incidents.get((alert.elder_id, alert.type), []) if _detects(alert, truth[k])]
+        mine = incidents.get((alert.elder_id, alert.type), [])
+        hits = [k for k in mine if _detects(alert, truth[k])]
         for k in hits:
             d = alert.opened_at - truth[k]["start_s"]
             delay[k] = min(delay.get(k, d), d)
         if not hits:
             false_by[alert.type] += 1
-        if alert.type in AWAY_TYPES and any(
-            a <= alert.opened_at < b for a, b in away.get(alert.elder_id, [])
-        ):
+        outings = away.get(alert.elder_id, [])
+        if alert.type in AWAY_TYPES and any(a <= alert.opened_at < b for a, b in outings):
             while_away += 1
     by_type: dict[str, dict[str, Any]] = {}
     for (_, kind), ks in incidents.items():
         row = by_type.setdefault(kind, {"incidents": 0, "_delays": []})
-        for k in ks:
-            if truth[k]["start_s"] >= since:
-                row["incidents"] += 1
-                if k in delay:
-                    row["_delays"].append(delay[k])
+        scored = [k for k in ks if truth[k]["start_s"] >= since]
+        row["incidents"] += len(scored)
+        row["_delays"] += [delay[k] for k in scored if k in delay]
     total_false = sum(false_by.values())
     return {
         "home_days": round(home_days, 1),

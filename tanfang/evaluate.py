@@ -34,7 +34,7 @@ from gateway.detectors import (
 )
 from gateway.detectors.baseline import OBSERVE_S
 from gateway.detectors.localtime import DAY_S, local_day, utc_offset_s
-from gateway.detectors.state import sensed
+from gateway.detectors.state import sensed, start_day
 from gateway.detectors.sweep import cleared
 from gateway.device_health import MISSED_HEARTBEATS
 from tanfang.alert_book import AlertBook
@@ -71,6 +71,7 @@ class _Run:
     next_observe: float = -math.inf
     days_built: int = -1
     events: int = 0
+    day: int = -1
 
     def begin(self, t: float) -> None:
         self.start = t
@@ -87,7 +88,7 @@ class _Run:
             part = part.take(np.flatnonzero(~status | (kind == ONLINE)))
         apply(homes, self.state, part)
         self.events += len(part)
-        for i in np.flatnonzero(np.isin(part.kind, list(codes.EMERGENCY_KINDS) + [codes.CANCEL])):
+        for i in np.flatnonzero(np.isin(part.kind, [*codes.EMERGENCY_KINDS, codes.CANCEL])):
             self._emergency(part, int(i))
 
     def _emergency(self, part: EventBatch, i: int) -> None:
@@ -103,8 +104,18 @@ class _Run:
 
     def tick(self) -> None:
         homes, now = self.file.homes, self.now
+        day = local_day(now, self.offset_s)
+        if day != self.day:
+            start_day(self.state)
+            self.day = day
         if now >= self.next_observe:
-            observe(self.history, homes, self.state, now, sensed(homes, self.state, now, MISSED_HEARTBEATS))
+            observe(
+                self.history,
+                homes,
+                self.state,
+                now,
+                sensed(homes, self.state, now, MISSED_HEARTBEATS),
+            )
             self.next_observe = now + OBSERVE_S
             if len(self.history.days) != self.days_built:
                 self.baseline = build(self.history, homes, self.file.profiles)
@@ -164,7 +175,9 @@ def _report(run: _Run, truth: list[dict[str, Any]], elapsed: float) -> dict[str,
     for elder, kit in run.file.kits.items():
         kits.setdefault(kit, []).append(elder)
     out["by_kit"] = {
-        kit: score(run.book.opened, truth, since=run.since, home_days=len(ids) * days, elders=set(ids))
+        kit: score(
+            run.book.opened, truth, since=run.since, home_days=len(ids) * days, elders=set(ids)
+        )
         for kit, ids in sorted(kits.items())
     }
     out["homes"] = homes.n

@@ -169,7 +169,9 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     pooled, pooled_n = _second_longest(_stack([d.quiet for d in days], (n, BINS)))
     usual = np.full((n, 2, BINS), np.nan)
     for kind in (0, 1):
-        value, count = _second_longest(_stack([d.quiet for d in days if d.weekend == bool(kind)], (n, BINS)))
+        value, count = _second_longest(
+            _stack([d.quiet for d in days if d.weekend == bool(kind)], (n, BINS))
+        )
         usual[:, kind] = np.where(count >= MIN_DAYS_PER_BIN, value, pooled)
         usual[:, kind] = np.where(pooled_n >= MIN_DAYS_PER_BIN, usual[:, kind], np.nan)
     wide = usual
@@ -217,7 +219,9 @@ def _wake(days: list[Day], n: int) -> Floats:
 def _latest(stack: Floats) -> Floats:
     if not len(stack):
         return np.full(stack.shape[1:], np.nan)
-    return np.where(np.isnan(stack).all(axis=0), np.nan, np.nanmax(np.nan_to_num(stack, nan=-np.inf), axis=0))
+    return np.where(
+        np.isnan(stack).all(axis=0), np.nan, np.nanmax(np.nan_to_num(stack, nan=-np.inf), axis=0)
+    )
 
 
 def cold_limits(profiles: Profiles) -> Floats:

@@ -40,7 +40,8 @@ GAS: Final = KIND["gas"]
 
 # What a person causes: evidence of life (a power reading only when it switches on, below).
 ACTIVITY_KINDS: Final = frozenset(
-    KIND[k] for k in ("motion", "door", "bed", "chair", "power", "water", "sos", "cancel", "checkin")
+    KIND[k]
+    for k in ("motion", "door", "bed", "chair", "power", "water", "sos", "cancel", "checkin")
 )
 # A Ping An Tong button goes out with its owner: a press says they are alive, not where.
 CARRIED_KINDS: Final = frozenset(KIND[k] for k in ("sos", "cancel", "checkin"))

@@ -69,8 +69,15 @@ def duration_text(seconds: float) -> tuple[str, str]:
 
 
 def describe(  # noqa: PLR0917 - one finding's fields
-    kind: int, reason: int, since: float, usual_s: float, now: float, offset_s: float,
-    *, weekend: bool = False, value: float = float("nan"),
+    kind: int,
+    reason: int,
+    since: float,
+    usual_s: float,
+    now: float,
+    offset_s: float,
+    *,
+    weekend: bool = False,
+    value: float = float("nan"),
 ) -> tuple[str, str]:
     """The finding in words, (Chinese, English), e.g. "no activity for 3 h 10 min since
     09:42; on weekdays at this hour the home is usually quiet for at most 55 min"."""
@@ -81,7 +88,10 @@ def describe(  # noqa: PLR0917 - one finding's fields
         zh_usual, en_usual = "尚未學到此人的作息（預設門檻）", "not learned yet (default threshold)"
     else:
         zh_u, en_u = duration_text(usual_s)
-        zh_usual, en_usual = f"{zh_day}此時段通常最長靜止 {zh_u}", f"{en_day} at this hour the home is usually quiet for at most {en_u}"
+        zh_usual, en_usual = (
+            f"{zh_day}此時段通常最長靜止 {zh_u}",
+            f"{en_day} at this hour the home is usually quiet for at most {en_u}",
+        )
     if kind == codes.ABNORMAL_TEMPERATURE:
         word_zh, word_en = ("高溫", "hot") if reason == HOT else ("低溫", "cold")
         return (
@@ -96,9 +106,10 @@ def describe(  # noqa: PLR0917 - one finding's fields
         )
     if reason == LATE_WAKE:
         up = clock_text(usual_s - offset_s, offset_s) if not np.isnan(usual_s) else "?"
+        hhmm = clock_text(now, offset_s)
         return (
-            f"至 {clock_text(now, offset_s)} 仍未起床（最後活動 {at}）；{zh_day}通常 {up} 前起床",
-            f"not up by {clock_text(now, offset_s)} (last activity {at}); {en_day} usually up by {up}",
+            f"至 {hhmm} 仍未起床（最後活動 {at}）；{zh_day}通常 {up} 前起床",
+            f"not up by {hhmm} (last activity {at}); {en_day} usually up by {up}",
         )
     return (
         f"自 {at} 起 {zh_for} 無活動；{zh_usual}",

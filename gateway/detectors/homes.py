@@ -63,9 +63,7 @@ def build_homes(elder_ids: Iterable[str], devices: Iterable[DeviceInfo]) -> Home
     slot = np.array([slot_of.get(d.elder_id or "", -1) for d in devs], dtype=np.intp)
     room = np.array([codes.room_code(d.room) for d in devs], dtype=np.intp)
     activity = np.array([d.type in codes.ACTIVITY_DEVICE_TYPES for d in devs], dtype=bool)
-    door = np.array(
-        [d.type == "door_sensor" and d.room == "entrance" for d in devs], dtype=bool
-    )
+    door = np.array([d.type == "door_sensor" and d.room == "entrance" for d in devs], dtype=bool)
     motion = np.array([d.type == "motion_sensor" for d in devs], dtype=bool)
     env = np.array([d.type == "env_sensor" for d in devs], dtype=bool)
     n = len(elders)

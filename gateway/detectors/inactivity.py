@@ -29,7 +29,6 @@ WAKE_QUIET_S: Final = 20 * 60.0
 BATH_QUIET_S: Final = 5 * 60.0
 
 
-
 def detect_inactivity(  # noqa: PLR0917 - the sweep's inputs
     homes: Homes,
     state: HouseholdState,
@@ -68,7 +67,9 @@ def detect_inactivity(  # noqa: PLR0917 - the sweep's inputs
         [baseline.bath_usual_s[fire], baseline.wake_usual_s[fire, kind]],
         baseline.usual_s[fire, kind, b],
     )
-    since = np.select([is_bath, is_late], [state.room_since[fire], state.life[fire]], state.life[fire])
+    since = np.select(
+        [is_bath, is_late], [state.room_since[fire], state.life[fire]], state.life[fire]
+    )
     return Findings(
         slot=fire,
         kind=np.full(len(fire), codes.INACTIVITY, dtype=np.intp),
@@ -76,6 +77,8 @@ def detect_inactivity(  # noqa: PLR0917 - the sweep's inputs
         since=since,
         usual_s=usual,
         limit_s=np.select(
-            [is_bath, is_late], [baseline.bath_limit_s[fire], baseline.wake_limit_s[fire, kind]], limit[fire]
+            [is_bath, is_late],
+            [baseline.bath_limit_s[fire], baseline.wake_limit_s[fire, kind]],
+            limit[fire],
         ),
     )

@@ -47,9 +47,11 @@ COLD_C: Final = 5.0
 class HouseholdState:
     """Per elder slot: ``clock``, ``life``, ``door`` (entrance door), ``room`` (room code of
     the last life) and ``room_since`` (since when life has been in that room), ``up`` (the
-    last life outside the bedroom: up and about), ``bed`` (1 occupied, 0 left, NaN unknown), ``temperature`` and when it
-    went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``, ``cold_since``), ``day_count`` (activity
-    events since ``day_start``). Per device: ``seen`` (last message), ``will`` (its Last Will
+    last life outside the bedroom: up and about), ``bed`` (1 occupied, 0 left, NaN
+    unknown), ``temperature`` and when it went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``,
+    ``cold_since``), ``day_count`` / ``yesterday_count`` (activity events of the local day
+    and the one before; ``start_day`` cuts them). Per device: ``seen`` (last message),
+    ``will`` (its Last Will
     stands), ``run_start``/``last_motion`` (stuck-sensor run), ``watts``."""
 
     clock: Floats
@@ -63,6 +65,7 @@ class HouseholdState:
     hot_since: Floats
     cold_since: Floats
     day_count: Floats
+    yesterday_count: Floats
     seen: Floats
     will: Bools
     run_start: Floats
@@ -89,6 +92,7 @@ def new_state(homes: Homes) -> HouseholdState:
         hot_since=np.full(n, np.nan),
         cold_since=np.full(n, np.nan),
         day_count=np.zeros(n),
+        yesterday_count=np.zeros(n),
         seen=np.full(d, np.nan),
         will=np.zeros(d, dtype=bool),
         run_start=np.full(d, np.nan),
@@ -178,6 +182,12 @@ def _temperatures(state: HouseholdState, batch: EventBatch, slot: Ints, t: Float
         state.cold_since[s] = np.where(v <= COLD_C, np.fmin(state.cold_since[s], t[i]), np.nan)
 
 
+def start_day(state: HouseholdState) -> None:
+    """A new local day: today's counts become yesterday's."""
+    state.yesterday_count = state.day_count
+    state.day_count = np.zeros_like(state.day_count)
+
+
 def mark_offline(homes: Homes, state: HouseholdState, device: Ints) -> None:
     """A device's Last Will (status ``offline``) stands until it is heard again."""
     state.will[device] = True
@@ -190,4 +200,5 @@ def sensed(homes: Homes, state: HouseholdState, now: float, missed: float) -> Bo
     dead = homes.activity & (homes.device_slot >= 0)
     late = ~(now - state.seen <= missed * homes.device_interval_s)
     dead &= late | state.will
-    return np.bincount(homes.device_slot[dead], minlength=homes.n) == 0
+    out: Bools = np.bincount(homes.device_slot[dead], minlength=homes.n) == 0
+    return out

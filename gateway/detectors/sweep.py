@@ -30,10 +30,12 @@ def sweep(  # noqa: PLR0917 - the sweep's inputs
     """Every finding at ``now``; ``suppressed``: slots under a declared absence."""
     quiet = np.zeros(homes.n, dtype=bool) if suppressed is None else suppressed
     online = sensed(homes, state, now, MISSED_HEARTBEATS)
-    return concat([
-        detect_inactivity(homes, state, baseline, now, online, quiet, offset_s),
-        detect_temperature(state, now),
-    ])
+    return concat(
+        [
+            detect_inactivity(homes, state, baseline, now, online, quiet, offset_s),
+            detect_temperature(state, now),
+        ]
+    )
 
 
 def cleared(homes: Homes, state: HouseholdState, opened_at: Floats) -> Bools:

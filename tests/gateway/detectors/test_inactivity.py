@@ -5,18 +5,36 @@ import math
 import numpy as np
 
 from gateway.detectors import QuietHistory, apply, build, codes, new_state, sweep
-from gateway.detectors.baseline import COLD_DAY_S, COLD_NIGHT_S, FACTOR, MARGIN_S, MIN_LIMIT_S, observe
-from gateway.detectors.findings import describe
-from gateway.detectors.state import STUCK_AFTER_S, mark_offline, sensed
-from tests.gateway.detectors.timeline import OFFSET, at, events, heartbeats, homes, profiles
+from gateway.detectors.baseline import (
+    COLD_DAY_S,
+    COLD_NIGHT_S,
+    FACTOR,
+    MARGIN_S,
+    MIN_LIMIT_S,
+    Baseline,
+    observe,
+)
+from gateway.detectors.findings import QUIET, describe
+from gateway.detectors.homes import Homes
+from gateway.detectors.state import STUCK_AFTER_S, HouseholdState, mark_offline, sensed
+from tests.gateway.detectors.timeline import (
+    OFFSET,
+    at,
+    beats_at,
+    events,
+    heartbeats,
+    homes,
+    motions,
+    profiles,
+)
 
 
-def _cold(alone: bool = True, override_min: float | None = None):  # type: ignore[no-untyped-def]
+def _cold(alone: bool = True, override_min: float | None = None) -> tuple[Homes, Baseline]:
     h = homes()
     return h, build(QuietHistory(OFFSET, h.n), h, profiles(alone=alone, override_min=override_min))
 
 
-def _inactive(h, state, baseline, local: str) -> bool:  # type: ignore[no-untyped-def]
+def _inactive(h: Homes, state: HouseholdState, baseline: Baseline, local: str) -> bool:
     found = sweep(h, state, baseline, at(local), OFFSET)
     return bool(((found.slot == 0) & (found.kind == codes.INACTIVITY)).any())
 
@@ -50,32 +68,53 @@ def test_no_inactivity_while_the_elder_is_out() -> None:
     h, baseline = _cold()
     state = new_state(h)
     apply(h, state, heartbeats(h, "2026-03-10 09:00"))
-    apply(h, state, events(h, [
-        ("2026-03-10 09:40", "pir-bed", "motion", 1),
-        ("2026-03-10 09:42", "door", "door", 1),
-        ("2026-03-10 09:42:20", "door", "door", 0),
-    ]))
+    apply(
+        h,
+        state,
+        events(
+            h,
+            [
+                ("2026-03-10 09:40", "pir-bed", "motion", 1),
+                ("2026-03-10 09:42", "door", "door", 1),
+                ("2026-03-10 09:42:20", "door", "door", 0),
+            ],
+        ),
+    )
     apply(h, state, heartbeats(h, "2026-03-10 13:00"))
     assert state.away()[0]
     assert not _inactive(h, state, baseline, "2026-03-10 14:00")
     # Back: the door, then life inside means home, and the silence counts from there.
-    apply(h, state, events(h, [
-        ("2026-03-10 15:00", "door", "door", 1),
-        ("2026-03-10 15:05", "pir-bed", "motion", 1),
-    ]))
+    apply(
+        h,
+        state,
+        events(
+            h,
+            [
+                ("2026-03-10 15:00", "door", "door", 1),
+                ("2026-03-10 15:05", "pir-bed", "motion", 1),
+            ],
+        ),
+    )
     assert not state.away()[0]
     apply(h, state, heartbeats(h, "2026-03-10 17:00"))
     assert _inactive(h, state, baseline, "2026-03-10 18:10")
 
 
 def test_a_button_press_outside_is_not_presence() -> None:
-    h, baseline = _cold()
+    h = homes()
     state = new_state(h)
-    apply(h, state, events(h, [
-        ("2026-03-10 09:40", "pir-bed", "motion", 1),
-        ("2026-03-10 09:42", "door", "door", 1),
-        ("2026-03-10 09:50", "pat", "checkin", math.nan),
-    ]))
+    apply(
+        h,
+        state,
+        events(
+            h,
+            [
+                ("2026-03-10 09:40", "pir-bed", "motion", 1),
+                ("2026-03-10 09:42", "door", "door", 1),
+                ("2026-03-10 09:50", "pat", "checkin", math.nan),
+            ],
+        ),
+    )
     assert state.away()[0]
 
 
@@ -118,8 +157,14 @@ def test_a_skewed_clock_never_moves_the_home_back_nor_forward() -> None:
     apply(h, state, skewed)  # trusted but older: the clock stays
     assert state.clock[0] == at("2026-03-10 09:42")
     late = events(h, [("2026-03-20 00:00", "pir-bed", "motion", 1)], untrusted=True)
-    late = late.__class__(late.device, late.kind, late.value, late.ts,
-                          np.array([at("2026-03-10 09:50")]), late.untrusted)
+    late = late.__class__(
+        late.device,
+        late.kind,
+        late.value,
+        late.ts,
+        np.array([at("2026-03-10 09:50")]),
+        late.untrusted,
+    )
     apply(h, state, late)  # flagged: its receive time counts, not its ts
     assert state.clock[0] == at("2026-03-10 09:50")
     assert state.life[0] == at("2026-03-10 09:50")
@@ -135,10 +180,18 @@ def test_a_stuck_motion_sensor_is_not_proof_of_life() -> None:
     from gateway.detectors import EventBatch
 
     t = start + 60 * minutes
-    apply(h, state, EventBatch(
-        np.full(len(t), index), np.full(len(t), codes.MOTION), np.ones(len(t)), t, t,
-        np.zeros(len(t), dtype=bool),
-    ))
+    apply(
+        h,
+        state,
+        EventBatch(
+            np.full(len(t), index),
+            np.full(len(t), codes.MOTION),
+            np.ones(len(t)),
+            t,
+            t,
+            np.zeros(len(t), dtype=bool),
+        ),
+    )
     assert state.life[0] == start + STUCK_AFTER_S  # the last firing that still counted
     apply(h, state, heartbeats(h, "2026-03-10 14:50"))
     assert _inactive(h, state, baseline, "2026-03-10 14:55")
@@ -155,8 +208,8 @@ def test_baseline_learned_from_history_sets_the_limit_and_the_sentence() -> None
         for now in np.arange(day0 + d * 86_400, day0 + (d + 1) * 86_400, 300.0):
             part = t[(t > now - 300) & (t <= now)]
             if len(part):
-                apply(h, state, _motions(h, part))
-            apply(h, state, _beats(h, now))
+                apply(h, state, motions(h, "pir-bed", part))
+            apply(h, state, beats_at(h, now))
             observe(history, h, state, now, sensed(h, state, now, 2))
     baseline = build(history, h, profiles())
     assert baseline.days[0] >= 14
@@ -166,21 +219,11 @@ def test_baseline_learned_from_history_sets_the_limit_and_the_sentence() -> None
     # 03:00 takes the half-hours from 01:00 to 05:30: asleep since 20:40, 8 h 45 min at 05:25.
     assert baseline.usual_s[0, 0, 6] == (8 * 60 + 45) * 60
     assert baseline.limit_s[0, 0, 6] == FACTOR * baseline.usual_s[0, 0, 6] + MARGIN_S
-    zh, en = describe(codes.INACTIVITY, 0, at("2026-03-25 09:42"), 55 * 60, at("2026-03-25 12:52"), OFFSET)
-    assert en == "no activity for 3 h 10 min since 09:42; on weekdays at this hour the home is usually quiet for at most 55 min"
-    assert "3 小時 10 分鐘" in zh and "09:42" in zh
-
-
-def _motions(h, t):  # type: ignore[no-untyped-def]
-    from gateway.detectors import EventBatch
-
-    i = h.device_index()["pir-bed"]
-    return EventBatch(np.full(len(t), i), np.full(len(t), codes.MOTION), np.ones(len(t)), t, t, np.zeros(len(t), dtype=bool))
-
-
-def _beats(h, now):  # type: ignore[no-untyped-def]
-    from gateway.detectors import EventBatch
-
-    n = len(h.device_ids)
-    t = np.full(n, now)
-    return EventBatch(np.arange(n), np.full(n, codes.KIND["heartbeat"]), np.full(n, np.nan), t, t, np.zeros(n, dtype=bool))
+    zh, en = describe(
+        codes.INACTIVITY, QUIET, at("2026-03-25 09:42"), 55 * 60, at("2026-03-25 12:52"), OFFSET
+    )
+    assert en == (
+        "no activity for 3 h 10 min since 09:42; "
+        "on weekdays at this hour the home is usually quiet for at most 55 min"
+    )
+    assert zh == "自 09:42 起 3 小時 10 分鐘 無活動；平日此時段通常最長靜止 55 分鐘"

@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 
 from gateway.detectors import DeviceInfo, EventBatch, Homes, Profiles, build_homes
 from gateway.detectors.codes import KIND
@@ -60,4 +61,30 @@ def events(
 
 def heartbeats(h: Homes, local: str) -> EventBatch:
     """Every device heard at ``local`` (its sensors online)."""
-    return events(h, [(local, d, "heartbeat", math.nan) for d in h.device_ids])
+    return beats_at(h, at(local))
+
+
+def beats_at(h: Homes, t: float) -> EventBatch:
+    n = len(h.device_ids)
+    times = np.full(n, t)
+    return EventBatch(
+        np.arange(n),
+        np.full(n, KIND["heartbeat"]),
+        np.full(n, np.nan),
+        times,
+        times,
+        np.zeros(n, dtype=bool),
+    )
+
+
+def motions(h: Homes, device: str, times: npt.NDArray[np.float64]) -> EventBatch:
+    """``device`` fires at each of ``times`` (epoch s)."""
+    n = len(times)
+    return EventBatch(
+        np.full(n, h.device_index()[device]),
+        np.full(n, KIND["motion"]),
+        np.ones(n),
+        times,
+        times,
+        np.zeros(n, dtype=bool),
+    )
