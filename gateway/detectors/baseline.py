@@ -185,7 +185,8 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     bath_usual, _ = _second_longest(_stack([d.bath for d in days], (n,)))
     bath = np.clip(BATH_FACTOR * np.nan_to_num(bath_usual) + BATH_MARGIN_S, BATH_MIN_S, BATH_MAX_S)
     watched = profiles.alone | ~np.isnan(profiles.override_s)
-    bath = np.where(homes.bathroom_motion & watched, bath, np.inf)
+    # A bathroom stay is one person's, whoever else lives there.
+    bath = np.where(homes.bathroom_motion, bath, np.inf)
     wake = _wake(days, n)
     wake = np.where((enough & watched)[:, None], wake, np.nan)
     return Baseline(
