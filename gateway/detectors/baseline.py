@@ -36,19 +36,19 @@ COLD_START_DAYS: Final = 14
 MIN_DAYS_PER_BIN: Final = 3
 # A quiet spell can fall anywhere in a few hours of a day: each half-hour takes the
 # longest of its neighbours within this many half-hours.
-WIDEN_BINS: Final = 4
-FACTOR: Final = 1.5
-MARGIN_S: Final = 30 * MIN
-MIN_LIMIT_S: Final = 120 * MIN
+WIDEN_BINS: Final = 6
+FACTOR: Final = 2.5
+MARGIN_S: Final = 45 * MIN
+MIN_LIMIT_S: Final = 3 * HOUR
 MAX_LIMIT_S: Final = 14 * HOUR
 BATH_FACTOR: Final = 1.5
 BATH_MARGIN_S: Final = 10 * MIN
 BATH_MIN_S: Final = 25 * MIN
-BATH_MAX_S: Final = 60 * MIN
+BATH_MAX_S: Final = 60 * MIN  # a longer limit: the home cannot time a bathroom stay
 # Up and about: the first life outside the bedroom after 04:00; late when past the latest
 # such time of the history (weekdays and weekends apart) by ``WAKE_MARGIN_S``.
 WAKE_FROM_S: Final = 4 * HOUR
-WAKE_MARGIN_S: Final = 45 * MIN
+WAKE_MARGIN_S: Final = 60 * MIN
 # Heightened watch (加密探訪): limits shortened by a quarter.
 WATCH_FACTOR: Final = 0.75
 # Cold start: day (07:00–21:00) and night limits; frail people living alone sooner.
@@ -183,10 +183,11 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     limit = np.where(enough[:, None, None] & ~np.isnan(learned), learned, cold[:, None, :])
     limit = _personal(limit, profiles)
     bath_usual, _ = _second_longest(_stack([d.bath for d in days], (n,)))
-    bath = np.clip(BATH_FACTOR * np.nan_to_num(bath_usual) + BATH_MARGIN_S, BATH_MIN_S, BATH_MAX_S)
+    bath = np.maximum(BATH_FACTOR * np.nan_to_num(bath_usual) + BATH_MARGIN_S, BATH_MIN_S)
+    # A home whose history has "stays" longer than any real one cannot see the bathroom's
+    # end (a bedroom sensor that does not see the bed): the rule does not apply there.
     watched = profiles.alone | ~np.isnan(profiles.override_s)
-    # A bathroom stay is one person's, whoever else lives there.
-    bath = np.where(homes.bathroom_motion, bath, np.inf)
+    bath = np.where(homes.bathroom_motion & watched & (bath <= BATH_MAX_S), bath, np.inf)
     wake = _wake(days, n)
     wake = np.where((enough & watched)[:, None], wake, np.nan)
     return Baseline(

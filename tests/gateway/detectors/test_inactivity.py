@@ -216,9 +216,12 @@ def test_baseline_learned_from_history_sets_the_limit_and_the_sentence() -> None
     # Noon: usually 20 min at most, × 1.5 + 30 min, below the floor; 03:00: the night.
     assert baseline.limit_s[0, 0, 24] == MIN_LIMIT_S
     assert baseline.usual_s[0, 0, 24] == 15 * 60  # sampled every 5 min: 20 → 15
-    # 03:00 takes the half-hours from 01:00 to 05:30: asleep since 20:40, 8 h 45 min at 05:25.
-    assert baseline.usual_s[0, 0, 6] == (8 * 60 + 45) * 60
-    assert baseline.limit_s[0, 0, 6] == FACTOR * baseline.usual_s[0, 0, 6] + MARGIN_S
+    # 03:00 takes the neighbouring half-hours up to 06:30: asleep since 20:40, 9 h 45 min
+    # at 06:25; the limit is capped.
+    assert WIDEN_BINS == 6
+    assert baseline.usual_s[0, 0, 6] == (9 * 60 + 45) * 60
+    expected = min(FACTOR * baseline.usual_s[0, 0, 6] + MARGIN_S, MAX_LIMIT_S)
+    assert baseline.limit_s[0, 0, 6] == expected
     zh, en = describe(
         codes.INACTIVITY, QUIET, at("2026-03-25 09:42"), 55 * 60, at("2026-03-25 12:52"), OFFSET
     )
