@@ -10,7 +10,9 @@ from gateway.detectors.baseline import (
     COLD_NIGHT_S,
     FACTOR,
     MARGIN_S,
+    MAX_LIMIT_S,
     MIN_LIMIT_S,
+    WIDEN_BINS,
     Baseline,
     observe,
 )
