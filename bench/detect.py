@@ -90,6 +90,7 @@ def main() -> None:
         alone=rng.random(args.homes) < 0.6,
         override_s=np.full(args.homes, np.nan),
         watch=np.zeros(args.homes, dtype=bool),
+        dementia=rng.random(args.homes) < 0.08,
     )
     state = new_state(homes)
     offset = utc_offset_s("Asia/Shanghai")

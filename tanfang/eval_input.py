@@ -67,6 +67,7 @@ def load_homes_file(path: Path) -> HomesFile:
         alone=np.array([e.get("living_arrangement") in ALONE for e in elders], dtype=bool),
         override_s=np.array([math.nan if m is None else 60.0 * m for m in override]),
         watch=np.zeros(len(elders), dtype=bool),
+        dementia=np.array([bool(e.get("dementia")) for e in elders], dtype=bool),
     )
     sim = doc.get("simulation", {}).get("households", [])
     kits = {h["elder_id"]: h["kit"] for h in sim if "kit" in h}

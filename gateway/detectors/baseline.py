@@ -22,6 +22,7 @@ import numpy.typing as npt
 from gateway.detectors import codes
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import BIN_S, BINS, DAY_S, day_type, local_day, time_bin
+from gateway.detectors.night import WANDER_DEMENTIA_S, WANDER_S, at_night
 from gateway.detectors.state import HouseholdState
 
 Floats = npt.NDArray[np.float64]
@@ -49,6 +50,8 @@ BATH_MAX_S: Final = 60 * MIN  # a longer limit: the home cannot time a bathroom 
 # such time of the history (weekdays and weekends apart) by ``WAKE_MARGIN_S``.
 WAKE_FROM_S: Final = 4 * HOUR
 WAKE_MARGIN_S: Final = 60 * MIN
+# Going out at night on this many days of the history is usual for the elder.
+USUAL_NIGHTS_OUT: Final = 2
 # Heightened watch (加密探訪): limits shortened by a quarter.
 WATCH_FACTOR: Final = 0.75
 # Cold start: day (07:00–21:00) and night limits; frail people living alone sooner.
@@ -61,7 +64,7 @@ COLD_DAY_HOURS: Final = (7, 21)
 @dataclass(frozen=True, slots=True)
 class Profiles:
     """Per slot, from the elder's file: ``frail`` (incapacitated, dementia or a severe
-    disability), ``alone`` (living alone or left behind), ``override_s``
+    disability), ``dementia``, ``alone`` (living alone or left behind), ``override_s``
     (``inactivity_alert_after_minutes`` × 60, NaN: none), ``watch`` (a heightened-watch
     period is in force for the elder's town)."""
 
@@ -69,6 +72,7 @@ class Profiles:
     alone: Bools
     override_s: Floats
     watch: Bools
+    dementia: Bools
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +90,21 @@ class Baseline:
     bath_usual_s: Floats
     wake_limit_s: Floats
     wake_usual_s: Floats
+    wander_s: Floats
     days: npt.NDArray[np.intp]
 
 
 @dataclass(frozen=True, slots=True)
 class Day:
     """One local day of one home's history: the longest quiet per half-hour, the longest
-    bathroom stay, when the elder was first up (s after local midnight; NaN: not seen)."""
+    bathroom stay, when the elder was first up (s after local midnight; NaN: not seen),
+    whether they went out at night."""
 
     weekend: bool
     quiet: Floats
     bath: Floats
     wake: Floats
+    night_out: Bools
 
 
 @dataclass(slots=True)
@@ -111,12 +118,14 @@ class QuietHistory:
     today: Floats = field(init=False)
     bath_today: Floats = field(init=False)
     wake_today: Floats = field(init=False)
+    night_out_today: Bools = field(init=False)
     days: list[Day] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.today = np.full((self.n, BINS), np.nan)
         self.bath_today = np.full(self.n, np.nan)
         self.wake_today = np.full(self.n, np.nan)
+        self.night_out_today = np.zeros(self.n, dtype=bool)
 
 
 def observe(
@@ -137,17 +146,26 @@ def observe(
     midnight = day * DAY_S - history.offset_s
     up = ok & (state.up >= midnight + WAKE_FROM_S) & np.isnan(history.wake_today)
     history.wake_today = np.where(up, state.up - midnight, history.wake_today)
+    gone = state.away() & (state.out_since > np.nan_to_num(state.life, nan=-np.inf))
+    history.night_out_today |= gone & at_night(state.out_since, history.offset_s)
 
 
 def _close_day(history: QuietHistory) -> None:
     if history.day >= 0:
         history.days.append(
-            Day(history.weekend, history.today, history.bath_today, history.wake_today)
+            Day(
+                history.weekend,
+                history.today,
+                history.bath_today,
+                history.wake_today,
+                history.night_out_today,
+            )
         )
         del history.days[:-HISTORY_DAYS]
     history.today = np.full((history.n, BINS), np.nan)
     history.bath_today = np.full(history.n, np.nan)
     history.wake_today = np.full(history.n, np.nan)
+    history.night_out_today = np.zeros(history.n, dtype=bool)
 
 
 def _second_longest(stack: Floats) -> tuple[Floats, npt.NDArray[np.intp]]:
@@ -197,8 +215,18 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
         bath_usual_s=bath_usual,
         wake_limit_s=wake + WAKE_MARGIN_S,
         wake_usual_s=wake,
+        wander_s=_wander(days, profiles),
         days=np.full(n, len(days), dtype=np.intp),
     )
+
+
+def _wander(days: list[Day], profiles: Profiles) -> Floats:
+    """Out at night this long is wandering; never, for someone who often goes out at night
+    — unless they have dementia: their nights out are the risk itself."""
+    nights = np.sum([d.night_out for d in days], axis=0) if days else 0
+    limit = np.where(profiles.dementia, WANDER_DEMENTIA_S, WANDER_S)
+    usual = (nights >= USUAL_NIGHTS_OUT) & ~profiles.dementia
+    return np.where(usual, np.inf, limit)
 
 
 def _stack(arrays: list[Floats], shape: tuple[int, ...]) -> Floats:

@@ -19,6 +19,7 @@ Ints = npt.NDArray[np.intp]
 QUIET: Final = 0  # no activity anywhere for longer than usual at this hour
 LATE_WAKE: Final = 1  # not up by the usual time (+ margin)
 BATHROOM: Final = 2  # in the bathroom far longer than usual
+OUT_AT_NIGHT: Final = 5  # out of the home at night, not back
 HOT: Final = 3
 COLD: Final = 4
 
@@ -97,6 +98,12 @@ def describe(  # noqa: PLR0917 - one finding's fields
         return (
             f"室內{word_zh} {value:.1f} °C，自 {at} 起持續 {zh_for}",
             f"indoor {word_en}: {value:.1f} °C, sustained for {en_for} since {at}",
+        )
+    if kind == codes.NIGHT_WANDERING:
+        return (
+            f"{at} 夜間出門，{zh_for} 未返家；此人平時夜間不出門",
+            f"went out at {at} at night and not back for {en_for}; "
+            "going out at night is not usual for this elder",
         )
     if reason == BATHROOM:
         zh_u, en_u = duration_text(usual_s if not np.isnan(usual_s) else 0.0)

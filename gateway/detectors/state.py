@@ -47,7 +47,9 @@ COLD_C: Final = 5.0
 class HouseholdState:
     """Per elder slot: ``clock``, ``life``, ``door`` (entrance door), ``room`` (room code of
     the last life) and ``room_since`` (since when life has been in that room), ``up`` (the
-    last life outside the bedroom: up and about), ``bed`` (1 occupied, 0 left, NaN
+    last life outside the bedroom: up and about), ``out_since`` (the first entrance-door
+    event after the last life: gone out then, if away; ``door_before_out`` the door's
+    event before it), ``bed`` (1 occupied, 0 left, NaN
     unknown), ``temperature`` and when it went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``,
     ``cold_since``), ``day_count`` / ``yesterday_count`` (activity events of the local day
     and the one before; ``start_day`` cuts them). Per device: ``seen`` (last message),
@@ -60,6 +62,8 @@ class HouseholdState:
     room: Ints
     room_since: Floats
     up: Floats
+    out_since: Floats
+    door_before_out: Floats
     bed: Floats
     temperature: Floats
     hot_since: Floats
@@ -87,6 +91,8 @@ def new_state(homes: Homes) -> HouseholdState:
         room=np.zeros(n, dtype=np.intp),
         room_since=np.full(n, np.nan),
         up=np.full(n, np.nan),
+        out_since=np.full(n, np.nan),
+        door_before_out=np.full(n, np.nan),
         bed=np.full(n, np.nan),
         temperature=np.full(n, np.nan),
         hot_since=np.full(n, np.nan),
@@ -122,7 +128,12 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     state.will[dev] = False
     acts = _activity(homes, state, batch, t)
     door = acts & homes.entrance_door[dev]
-    _fmax_at(state.door, slot[door], t[door])
+    doors = np.flatnonzero(door)
+    before = np.empty(len(doors))  # each door event's previous door event
+    for r in rounds(slot[doors]):
+        s = slot[doors[r]]
+        before[r] = state.door[s]
+        state.door[s] = np.fmax(state.door[s], t[doors[r]])
     room = homes.device_room[dev]
     passage = (room == codes.ENTRANCE) & ~(t - np.nan_to_num(state.door[slot]) > DOOR_PASSAGE_S)
     carried = np.isin(batch.kind, list(codes.CARRIED_KINDS))
@@ -137,6 +148,7 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
         state.room[slot[j]] = room[j]
         out = j[room[j] != codes.BEDROOM]
         state.up[slot[out]] = t[out]
+    _went_out(state, slot[doors], t[doors], before)
     np.add.at(state.day_count, slot[acts], 1.0)
     _beds(state, batch, slot)
     _temperatures(state, batch, slot, t)
@@ -163,6 +175,17 @@ def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats)
         state.last_motion[d] = np.fmax(state.last_motion[d], t[i])
         acts[i] = t[i] - state.run_start[d] <= STUCK_AFTER_S
     return acts
+
+
+def _went_out(state: HouseholdState, slot: Ints, t: Floats, before: Floats) -> None:
+    """``out_since``: the first entrance-door event after the last life (when the elder
+    went out); a door while already out (coming back, before any life) does not move it.
+    ``door_before_out``: the entrance door's event before that one (someone came in)."""
+    for r in rounds(slot):
+        s = slot[r]
+        fresh = ~(state.out_since[s] > state.life[s]) & ~(t[r] <= state.life[s])
+        state.out_since[s] = np.where(fresh, t[r], state.out_since[s])
+        state.door_before_out[s] = np.where(fresh, before[r], state.door_before_out[s])
 
 
 def _beds(state: HouseholdState, batch: EventBatch, slot: Ints) -> None:

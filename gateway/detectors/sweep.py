@@ -13,6 +13,7 @@ from gateway.detectors.homes import Homes
 from gateway.detectors.inactivity import detect_inactivity
 from gateway.detectors.state import HouseholdState, sensed
 from gateway.detectors.temperature import detect_temperature
+from gateway.detectors.wandering import detect_wandering
 from gateway.device_health import MISSED_HEARTBEATS
 
 Bools = npt.NDArray[np.bool_]
@@ -33,6 +34,7 @@ def sweep(  # noqa: PLR0917 - the sweep's inputs
     return concat(
         [
             detect_inactivity(homes, state, baseline, now, online, quiet, offset_s),
+            detect_wandering(homes, state, baseline, now, online, quiet, offset_s),
             detect_temperature(state, now),
         ]
     )
@@ -41,9 +43,9 @@ def sweep(  # noqa: PLR0917 - the sweep's inputs
 def cleared(homes: Homes, state: HouseholdState, opened_at: Floats) -> Bools:
     """``[slot, type]``: the condition of an alert opened at ``opened_at`` is over —
     inactivity: up and about since (life outside the bedroom: moving in bed is not up),
-    or the elder went out; temperature: back in range."""
+    or the elder went out; night wandering: back home; temperature: back in range."""
     out = np.zeros(opened_at.shape, dtype=bool)
     out[:, codes.INACTIVITY] = (state.up > opened_at[:, codes.INACTIVITY]) | state.away()
     out[:, codes.ABNORMAL_TEMPERATURE] = np.isnan(state.hot_since) & np.isnan(state.cold_since)
-    out[:, codes.NIGHT_WANDERING] = True
+    out[:, codes.NIGHT_WANDERING] = ~state.away()
     return out

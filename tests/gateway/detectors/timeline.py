@@ -40,6 +40,7 @@ def profiles(*, alone: bool = True, override_min: float | None = None) -> Profil
         alone=np.array([alone, True]),
         override_s=np.array([math.nan if override_min is None else 60 * override_min, math.nan]),
         watch=np.zeros(2, dtype=bool),
+        dementia=np.zeros(2, dtype=bool),
     )
 
 
