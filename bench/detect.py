@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import time
 
 import numpy as np
 
+from bench._proc import rss_mib
 from gateway.detectors import (
     DeviceInfo,
     EventBatch,
@@ -45,14 +45,6 @@ KIT = (
 )
 KINDS = ("motion", "motion", "motion", "motion", "door", "bed", "power", "water", "temperature")
 START = 1_783_267_200.0  # 2026-07-06 00:00 Asia/Shanghai
-
-
-def rss_mib() -> float:
-    with open(f"/proc/{os.getpid()}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _fleet(homes: int) -> list[DeviceInfo]:

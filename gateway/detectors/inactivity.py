@@ -1,6 +1,6 @@
 """``inactivity``: no activity anywhere in the home for longer than the elder's learned
-limit for this half-hour (which also covers "not up by the usual time": in the morning
-the usual quiet is short), or in the bathroom far longer than usual.
+limit for this half-hour; not up (no life outside the bedroom since 04:00) by the latest
+wake-up of the elder's history + a margin; in the bathroom far longer than usual.
 
 Never while the elder is out (the entrance door is the latest evidence), never while one
 of the home's activity sensors is offline (a device's fault is not the person's), never
@@ -11,16 +11,12 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 
 from gateway.detectors import codes, findings
-from gateway.detectors.baseline import WAKE_FROM_S, Baseline
+from gateway.detectors.baseline import WAKE_FROM_S
 from gateway.detectors.findings import Findings
-from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import DAY_S, day_type, local_day, time_bin
-from gateway.detectors.state import HouseholdState
-
-Bools = npt.NDArray[np.bool_]
+from gateway.detectors.moment import Moment
 
 # Not up, but moving in the bedroom, is awake: late only when also quiet this long.
 WAKE_QUIET_S: Final = 20 * 60.0
@@ -29,21 +25,12 @@ WAKE_QUIET_S: Final = 20 * 60.0
 BATH_QUIET_S: Final = 5 * 60.0
 
 
-def detect_inactivity(  # noqa: PLR0917 - the sweep's inputs
-    homes: Homes,
-    state: HouseholdState,
-    baseline: Baseline,
-    now: float,
-    sensed: Bools,
-    suppressed: Bools,
-    offset_s: float,
-) -> Findings:
-    """Findings at ``now``; ``sensed``: the home's activity sensors are online;
-    ``suppressed``: a declared absence (or anything else that must raise nothing)."""
+def detect_inactivity(m: Moment) -> Findings:
+    state, baseline, now, offset_s = m.state, m.baseline, m.now, m.offset_s
     q = now - state.life
     b, kind = time_bin(now, offset_s), day_type(now, offset_s)
     limit = baseline.limit_s[:, kind, b]
-    watched = homes.monitored & sensed & ~suppressed & ~state.away() & ~np.isnan(q)
+    watched = m.watched() & ~np.isnan(q)
     quiet = watched & (q > limit)
     bath = (
         watched

@@ -11,6 +11,7 @@ from gateway.detectors.baseline import Baseline
 from gateway.detectors.findings import Findings, concat
 from gateway.detectors.homes import Homes
 from gateway.detectors.inactivity import detect_inactivity
+from gateway.detectors.moment import Moment
 from gateway.detectors.state import HouseholdState, sensed
 from gateway.detectors.temperature import detect_temperature
 from gateway.detectors.wandering import detect_wandering
@@ -31,13 +32,8 @@ def sweep(  # noqa: PLR0917 - the sweep's inputs
     """Every finding at ``now``; ``suppressed``: slots under a declared absence."""
     quiet = np.zeros(homes.n, dtype=bool) if suppressed is None else suppressed
     online = sensed(homes, state, now, MISSED_HEARTBEATS)
-    return concat(
-        [
-            detect_inactivity(homes, state, baseline, now, online, quiet, offset_s),
-            detect_wandering(homes, state, baseline, now, online, quiet, offset_s),
-            detect_temperature(state, now),
-        ]
-    )
+    m = Moment(homes, state, baseline, now, offset_s, online, quiet)
+    return concat([detect_inactivity(m), detect_wandering(m), detect_temperature(state, now)])
 
 
 def cleared(homes: Homes, state: HouseholdState, opened_at: Floats) -> Bools:

@@ -8,36 +8,23 @@ door)."""
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from gateway.detectors import codes, findings
-from gateway.detectors.baseline import Baseline
 from gateway.detectors.findings import Findings
-from gateway.detectors.homes import Homes
+from gateway.detectors.moment import Moment
 from gateway.detectors.night import VISIT_S, at_night
-from gateway.detectors.state import HouseholdState
-
-Bools = npt.NDArray[np.bool_]
-Floats = npt.NDArray[np.float64]
 
 
-def detect_wandering(  # noqa: PLR0917 - the sweep's inputs
-    homes: Homes,
-    state: HouseholdState,
-    baseline: Baseline,
-    now: float,
-    sensed: Bools,
-    suppressed: Bools,
-    offset_s: float,
-) -> Findings:
-    gone = now - state.out_since
+def detect_wandering(m: Moment) -> Findings:
+    state, baseline = m.state, m.baseline
+    gone = m.now - state.out_since
     out = (
-        homes.monitored
-        & sensed
-        & ~suppressed
+        m.homes.monitored
+        & m.sensed
+        & ~m.suppressed
         & state.away()
         & (state.out_since > np.nan_to_num(state.life, nan=-np.inf))
-        & at_night(state.out_since, offset_s)
+        & at_night(state.out_since, m.offset_s)
         & (gone > baseline.wander_s)
         & ~(state.out_since - state.door_before_out < VISIT_S)
     )
