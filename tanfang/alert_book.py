@@ -11,7 +11,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from gateway.detectors import Findings, codes
+from gateway.detectors import Findings, codes, describe
+from gateway.detectors.localtime import WEEKEND, day_type
 from tanfang.eval_score import Alert
 
 TYPES: Final = (*codes.ALERT_TYPES, "sos", "fall", "smoke", "gas")
@@ -26,7 +27,7 @@ Floats = npt.NDArray[np.float64]
 class AlertBook:
     elder_ids: tuple[str, ...]
     opened: list[Alert] = field(default_factory=list)
-    first: list[tuple[int, int, int]] = field(default_factory=list)  # (alert, slot, finding row)
+    offset_s: float = 8 * 3600.0
     active: npt.NDArray[np.bool_] = field(init=False)
     last_signal: Floats = field(init=False)
     opened_at: Floats = field(init=False)  # when each detector alert opened
@@ -48,7 +49,17 @@ class AlertBook:
             s, k = int(found.slot[row]), int(found.kind[row])
             held[s, k] = True
             self.opened_at[s, k] = now
-            self.opened.append(Alert(self.elder_ids[s], TYPES[k], now))
+            zh, en = describe(
+                k,
+                int(found.reason[row]),
+                float(found.since[row]),
+                float(found.usual_s[row]),
+                now,
+                self.offset_s,
+                weekend=day_type(now, self.offset_s) == WEEKEND,
+                value=float(found.usual_s[row]),
+            )
+            self.opened.append(Alert(self.elder_ids[s], TYPES[k], now, summary=en, summary_zh=zh))
         return [int(r) for r in new_rows]
 
     def emergency(self, slot: int, kind: str, at: float, *, clear: bool = False) -> None:

@@ -33,6 +33,8 @@ class Alert:
     type: str
     opened_at: float
     device_id: str | None = None
+    summary: str = ""  # what was seen against what is usual, English
+    summary_zh: str = ""
 
 
 def _detects(alert: Alert, incident: dict[str, Any]) -> bool:

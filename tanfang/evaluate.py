@@ -15,6 +15,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -39,7 +40,7 @@ from gateway.detectors.sweep import cleared
 from gateway.device_health import MISSED_HEARTBEATS
 from tanfang.alert_book import AlertBook
 from tanfang.eval_input import OFFLINE, ONLINE, HomesFile, load_homes_file, read_events, read_truth
-from tanfang.eval_score import score
+from tanfang.eval_score import Alert, score
 
 SWEEP_S: Final = 10.0
 LEARN_DAYS: Final = 14
@@ -53,6 +54,7 @@ class EvalOptions:
     learn_days: int = LEARN_DAYS
     sweep_s: float = SWEEP_S
     zone: str = "Asia/Shanghai"
+    alerts: Path | None = None
 
 
 @dataclass(slots=True)
@@ -132,7 +134,7 @@ def evaluate(options: EvalOptions) -> dict[str, Any]:
     run = _Run(
         file=file,
         offset_s=offset,
-        book=AlertBook(file.homes.elder_ids),
+        book=AlertBook(file.homes.elder_ids, offset_s=offset),
         history=QuietHistory(offset, file.homes.n),
         sweep_s=options.sweep_s,
         learn_days=options.learn_days,
@@ -141,7 +143,21 @@ def evaluate(options: EvalOptions) -> dict[str, Any]:
     for chunk in read_events(options.events, file.homes):
         _run_chunk(run, chunk)
     truth = read_truth(options.truth)
+    if options.alerts is not None:
+        write_alerts(options.alerts, run.book.opened, offset)
     return _report(run, truth, time.perf_counter() - began)
+
+
+def write_alerts(path: Path, alerts: list[Alert], offset_s: float) -> None:
+    """Every alert opened, one JSON object a line, in the order they opened."""
+    zone = timezone(timedelta(seconds=offset_s))
+    with path.open("w", encoding="utf-8") as out:
+        for a in alerts:
+            opened = datetime.fromtimestamp(a.opened_at, zone).isoformat(timespec="seconds")
+            row = {"elder_id": a.elder_id, "type": a.type, "opened_at": opened}
+            if a.summary:
+                row |= {"summary": a.summary, "summary_zh": a.summary_zh}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _run_chunk(run: _Run, chunk: EventBatch) -> None:
@@ -188,7 +204,7 @@ def _report(run: _Run, truth: list[dict[str, Any]], elapsed: float) -> dict[str,
     return out
 
 
-def evaluate_command(
+def evaluate_command(  # noqa: PLR0917 - typer's options
     homes: Annotated[Path, typer.Option("--homes", help="homes.json (contract §4)")],
     events: Annotated[Path, typer.Option("--events", help="events.jsonl (contract §4)")],
     truth: Annotated[Path, typer.Option("--truth", help="truth.jsonl (contract §4)")],
@@ -198,10 +214,16 @@ def evaluate_command(
     sweep_s: Annotated[
         float, typer.Option("--sweep-s", help="seconds of event time between sweeps")
     ] = SWEEP_S,
+    alerts: Annotated[
+        Path | None, typer.Option("--alerts", help="write every alert opened here (JSON lines)")
+    ] = None,
 ) -> None:
     """Run the gateway's detectors over recorded events in event time and print the
     evaluation (contract §5) as one JSON object, with its own run time."""
     if sweep_s <= 0 or learn_days < 0:
         raise typer.BadParameter("--sweep-s must be > 0 and --learn-days ≥ 0")
-    report = evaluate(EvalOptions(homes, events, truth, learn_days=learn_days, sweep_s=sweep_s))
+    options = EvalOptions(
+        homes, events, truth, learn_days=learn_days, sweep_s=sweep_s, alerts=alerts
+    )
+    report = evaluate(options)
     typer.echo(json.dumps(report, ensure_ascii=False))

@@ -54,11 +54,13 @@ WAKE_MARGIN_S: Final = 60 * MIN
 USUAL_NIGHTS_OUT: Final = 2
 # Heightened watch (加密探訪): limits shortened by a quarter.
 WATCH_FACTOR: Final = 0.75
-# Cold start: day (07:00–21:00) and night limits; frail people living alone sooner.
+# Cold start: day (10:00–21:00) and night limits; frail people living alone sooner. The
+# day starts at 10:00, not at waking: a sleeper's night-long quiet would pass the day's
+# limit the moment it began; by 10:00 anyone should be up.
 COLD_DAY_S: Final = 3 * HOUR
 COLD_DAY_FRAIL_ALONE_S: Final = 2.5 * HOUR
 COLD_NIGHT_S: Final = 11 * HOUR
-COLD_DAY_HOURS: Final = (7, 21)
+COLD_DAY_HOURS: Final = (10, 21)
 
 
 @dataclass(frozen=True, slots=True)

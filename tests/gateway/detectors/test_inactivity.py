@@ -59,11 +59,16 @@ def test_quiet_across_midnight_at_the_end_of_a_month_uses_the_night_limit() -> N
     apply(h, state, heartbeats(h, "2026-01-31 22:00"))
     apply(h, state, events(h, [("2026-01-31 22:30", "mat", "bed", 1)]))
     apply(h, state, heartbeats(h, "2026-02-01 04:00"))
-    # 22:30 → 07:30 is 9 h: inside the night limit, past the day's.
-    assert COLD_NIGHT_S > 9 * 3600 > COLD_DAY_S
+    # Asleep since 22:30: inside the night limit (11 h) until 09:30, and a late sleeper's
+    # 9 h at 07:30 is not judged by the day's 3 h (the cold-start day starts at 10:00).
+    assert COLD_NIGHT_S == 11 * 3600
+    assert COLD_DAY_S == 3 * 3600
     assert not _inactive(h, state, baseline, "2026-02-01 05:30")
-    apply(h, state, heartbeats(h, "2026-02-01 08:00"))
-    assert _inactive(h, state, baseline, "2026-02-01 09:40")
+    apply(h, state, heartbeats(h, "2026-02-01 07:00"))
+    assert not _inactive(h, state, baseline, "2026-02-01 07:30")
+    assert not _inactive(h, state, baseline, "2026-02-01 09:25")
+    apply(h, state, heartbeats(h, "2026-02-01 09:00"))
+    assert _inactive(h, state, baseline, "2026-02-01 09:35")
 
 
 def test_no_inactivity_while_the_elder_is_out() -> None:
