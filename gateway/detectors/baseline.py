@@ -138,7 +138,7 @@ def observe(
     if day != history.day:
         _close_day(history)
         history.day, history.weekend = day, day_type(now, history.offset_s) == 1
-    q = now - state.life
+    q = now - np.fmax(state.life, state.resumed)
     ok = homes.monitored & sensed & ~state.away() & ~np.isnan(q)
     b = time_bin(now, history.offset_s)
     history.today[:, b] = np.fmax(history.today[:, b], np.where(ok, q, np.nan))

@@ -27,7 +27,9 @@ BATH_QUIET_S: Final = 5 * 60.0
 
 def detect_inactivity(m: Moment) -> Findings:
     state, baseline, now, offset_s = m.state, m.baseline, m.now, m.offset_s
-    q = now - state.life
+    # Silence is counted from the later of the last life and the end of a sensor outage.
+    heard = np.fmax(state.life, state.resumed)
+    q = now - heard
     b, kind = time_bin(now, offset_s), day_type(now, offset_s)
     limit = baseline.limit_s[:, kind, b]
     watched = m.watched() & ~np.isnan(q)
@@ -54,9 +56,7 @@ def detect_inactivity(m: Moment) -> Findings:
         [baseline.bath_usual_s[fire], baseline.wake_usual_s[fire, kind]],
         baseline.usual_s[fire, kind, b],
     )
-    since = np.select(
-        [is_bath, is_late], [state.room_since[fire], state.life[fire]], state.life[fire]
-    )
+    since = np.select([is_bath, is_late], [state.room_since[fire], state.life[fire]], heard[fire])
     return Findings(
         slot=fire,
         kind=np.full(len(fire), codes.INACTIVITY, dtype=np.intp),

@@ -39,6 +39,9 @@ DOOR_PASSAGE_S: Final = 120.0
 DOOR_SETTLE_S: Final = 60.0
 STUCK_GAP_S: Final = 150.0
 STUCK_AFTER_S: Final = 90 * 60.0
+# Heard again after this many heartbeat intervals of silence: an outage ended (the
+# device-health rule, gateway.device_health.MISSED_HEARTBEATS).
+RESUME_MISSED: Final = 2
 HOT_C: Final = 35.0
 COLD_C: Final = 5.0
 
@@ -49,7 +52,8 @@ class HouseholdState:
     the last life) and ``room_since`` (since when life has been in that room), ``up`` (the
     last life outside the bedroom: up and about), ``out_since`` (the first entrance-door
     event after the last life: gone out then, if away; ``door_before_out`` the door's
-    event before it), ``bed`` (1 occupied, 0 left, NaN
+    event before it), ``resumed`` (an activity device of the home heard again after an
+    outage: the silence before it says nothing), ``bed`` (1 occupied, 0 left, NaN
     unknown), ``temperature`` and when it went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``,
     ``cold_since``), ``day_count`` / ``yesterday_count`` (activity events of the local day
     and the one before; ``start_day`` cuts them). Per device: ``seen`` (last message),
@@ -64,6 +68,7 @@ class HouseholdState:
     up: Floats
     out_since: Floats
     door_before_out: Floats
+    resumed: Floats
     bed: Floats
     temperature: Floats
     hot_since: Floats
@@ -93,6 +98,7 @@ def new_state(homes: Homes) -> HouseholdState:
         up=np.full(n, np.nan),
         out_since=np.full(n, np.nan),
         door_before_out=np.full(n, np.nan),
+        resumed=np.full(n, np.nan),
         bed=np.full(n, np.nan),
         temperature=np.full(n, np.nan),
         hot_since=np.full(n, np.nan),
@@ -124,6 +130,7 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     dev = batch.device
     slot = homes.device_slot[dev]
     _fmax_at(state.clock, slot, t)
+    _resumed(homes, state, dev, batch.received)
     _fmax_at(state.seen, dev, batch.received)
     state.will[dev] = False
     acts = _activity(homes, state, batch, t)
@@ -175,6 +182,21 @@ def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats)
         state.last_motion[d] = np.fmax(state.last_motion[d], t[i])
         acts[i] = t[i] - state.run_start[d] <= STUCK_AFTER_S
     return acts
+
+
+def _resumed(homes: Homes, state: HouseholdState, dev: Ints, received: Floats) -> None:
+    """An activity device heard again after an outage (its Last Will, or silent past
+    ``RESUME_MISSED`` heartbeats): the home's silence before that is the device's, not the
+    person's — ``resumed`` is when the home could be heard again."""
+    order = np.argsort(dev, kind="stable")
+    d, r = dev[order], received[order]
+    first = np.ones(len(d), dtype=bool)
+    np.not_equal(d[1:], d[:-1], out=first[1:])
+    before = np.where(first, state.seen[d], np.roll(r, 1))  # each message's previous one
+    quiet = ~(r - before <= RESUME_MISSED * homes.device_interval_s[d])
+    will = first & state.will[d]
+    back = homes.activity[d] & ~np.isnan(before) & (quiet | will)
+    _fmax_at(state.resumed, homes.device_slot[d[back]], r[back])
 
 
 def _went_out(state: HouseholdState, slot: Ints, t: Floats, before: Floats) -> None:

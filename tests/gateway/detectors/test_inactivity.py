@@ -23,6 +23,7 @@ from tests.gateway.detectors.timeline import (
     OFFSET,
     at,
     beats_at,
+    beats_through,
     events,
     heartbeats,
     homes,
@@ -58,16 +59,17 @@ def test_quiet_across_midnight_at_the_end_of_a_month_uses_the_night_limit() -> N
     state = new_state(h)
     apply(h, state, heartbeats(h, "2026-01-31 22:00"))
     apply(h, state, events(h, [("2026-01-31 22:30", "mat", "bed", 1)]))
-    apply(h, state, heartbeats(h, "2026-02-01 04:00"))
+    for beats in beats_through(h, "2026-01-31 23:00", "2026-02-01 05:00"):
+        apply(h, state, beats)
     # Asleep since 22:30: inside the night limit (11 h) until 09:30, and a late sleeper's
     # 9 h at 07:30 is not judged by the day's 3 h (the cold-start day starts at 10:00).
     assert COLD_NIGHT_S == 11 * 3600
     assert COLD_DAY_S == 3 * 3600
     assert not _inactive(h, state, baseline, "2026-02-01 05:30")
-    apply(h, state, heartbeats(h, "2026-02-01 07:00"))
+    for beats in beats_through(h, "2026-02-01 06:00", "2026-02-01 09:00"):
+        apply(h, state, beats)
     assert not _inactive(h, state, baseline, "2026-02-01 07:30")
     assert not _inactive(h, state, baseline, "2026-02-01 09:25")
-    apply(h, state, heartbeats(h, "2026-02-01 09:00"))
     assert _inactive(h, state, baseline, "2026-02-01 09:35")
 
 
@@ -138,6 +140,21 @@ def test_no_inactivity_while_a_sensor_of_the_home_is_offline() -> None:
     assert not _inactive(h, state, baseline, "2026-03-10 16:00")
 
 
+def test_silence_during_a_sensor_outage_counts_only_from_its_end() -> None:
+    h, baseline = _cold()
+    state = new_state(h)
+    apply(h, state, heartbeats(h, "2026-03-10 09:00"))
+    apply(h, state, events(h, [("2026-03-10 09:42", "pir-bed", "motion", 1)]))
+    # The door contact says nothing from 09:45 to 17:00 (its outage); the others beat on.
+    for hour in range(10, 18):
+        beats = heartbeats(h, f"2026-03-10 {hour:02d}:00")
+        apply(h, state, beats.take(np.flatnonzero(beats.device != h.device_index()["door"])))
+    assert not _inactive(h, state, baseline, "2026-03-10 16:59")  # offline: not judged
+    apply(h, state, events(h, [("2026-03-10 17:00", "door", "heartbeat", math.nan)]))
+    assert not _inactive(h, state, baseline, "2026-03-10 17:01")
+    assert _inactive(h, state, baseline, "2026-03-10 20:01")
+
+
 def test_an_elder_with_no_activity_device_is_never_inactive() -> None:
     h, baseline = _cold()
     state = new_state(h)
@@ -200,7 +217,8 @@ def test_a_stuck_motion_sensor_is_not_proof_of_life() -> None:
         ),
     )
     assert state.life[0] == start + STUCK_AFTER_S  # the last firing that still counted
-    apply(h, state, heartbeats(h, "2026-03-10 14:50"))
+    for beats in beats_through(h, "2026-03-10 10:00", "2026-03-10 14:00"):
+        apply(h, state, beats)
     assert _inactive(h, state, baseline, "2026-03-10 14:55")
 
 

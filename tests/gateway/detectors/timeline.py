@@ -65,6 +65,13 @@ def heartbeats(h: Homes, local: str) -> EventBatch:
     return beats_at(h, at(local))
 
 
+def beats_through(h: Homes, first: str, last: str) -> list[EventBatch]:
+    """Every device's heartbeat each hour from ``first`` to ``last`` (local): sensors that
+    stay online."""
+    t0, t1 = at(first), at(last)
+    return [beats_at(h, t) for t in np.arange(t0, t1 + 1, 3600.0)]
+
+
 def beats_at(h: Homes, t: float) -> EventBatch:
     n = len(h.device_ids)
     times = np.full(n, t)
