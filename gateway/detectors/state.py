@@ -134,31 +134,41 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     _fmax_at(state.seen, dev, batch.received)
     state.will[dev] = False
     acts = _activity(homes, state, batch, t)
-    door = acts & homes.entrance_door[dev]
-    doors = np.flatnonzero(door)
-    before = np.empty(len(doors))  # each door event's previous door event
-    for r in rounds(slot[doors]):
-        s = slot[doors[r]]
-        before[r] = state.door[s]
-        state.door[s] = np.fmax(state.door[s], t[doors[r]])
+    doors = np.flatnonzero(acts & homes.entrance_door[dev])
+    before = _doors(state, slot[doors], t[doors])
     room = homes.device_room[dev]
     passage = (room == codes.ENTRANCE) & ~(t - np.nan_to_num(state.door[slot]) > DOOR_PASSAGE_S)
     carried = np.isin(batch.kind, list(codes.CARRIED_KINDS))
-    life = acts & ~homes.entrance_door[dev] & ~passage & ~carried
+    _lives(
+        state, np.flatnonzero(acts & ~homes.entrance_door[dev] & ~passage & ~carried), slot, room, t
+    )
+    _went_out(state, slot[doors], t[doors], before)
+    np.add.at(state.day_count, slot[acts], 1.0)
+    _beds(state, batch, slot)
+    _temperatures(state, batch, slot, t)
+
+
+def _doors(state: HouseholdState, slot: Ints, t: Floats) -> Floats:
+    """The entrance door's events, in order; returns each one's previous door event."""
+    before = np.empty(len(slot))
+    for r in rounds(slot):
+        before[r] = state.door[slot[r]]
+        state.door[slot[r]] = np.fmax(state.door[slot[r]], t[r])
+    return before
+
+
+def _lives(state: HouseholdState, life: Ints, slot: Ints, room: Ints, t: Floats) -> None:
+    """Events ``life`` (positions in the batch) are someone at home: the last life, its
+    room and since when, and being up (outside the bedroom)."""
     for r in rounds(slot[life]):
-        i = np.flatnonzero(life)[r]
-        later = ~(t[i] < state.life[slot[i]])
-        j = i[later]
+        i = life[r]
+        j = i[~(t[i] < state.life[slot[i]])]
         moved = room[j] != state.room[slot[j]]
         state.room_since[slot[j]] = np.where(moved, t[j], state.room_since[slot[j]])
         state.life[slot[j]] = t[j]
         state.room[slot[j]] = room[j]
         out = j[room[j] != codes.BEDROOM]
         state.up[slot[out]] = t[out]
-    _went_out(state, slot[doors], t[doors], before)
-    np.add.at(state.day_count, slot[acts], 1.0)
-    _beds(state, batch, slot)
-    _temperatures(state, batch, slot, t)
 
 
 def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats) -> Bools:
