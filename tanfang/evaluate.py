@@ -33,9 +33,9 @@ from gateway.detectors import (
     observe,
     sweep,
 )
-from gateway.detectors.baseline import OBSERVE_S
+from gateway.detectors.baseline import OBSERVE_S, Baseline
 from gateway.detectors.localtime import DAY_S, local_day, utc_offset_s
-from gateway.detectors.state import sensed, start_day
+from gateway.detectors.state import HouseholdState, sensed, start_day
 from gateway.detectors.sweep import cleared
 from gateway.device_health import MISSED_HEARTBEATS
 from tanfang.alert_book import AlertBook
@@ -65,8 +65,8 @@ class _Run:
     history: QuietHistory
     sweep_s: float
     learn_days: int
-    state: Any = None
-    baseline: Any = None
+    state: HouseholdState
+    baseline: Baseline
     start: float = math.nan
     since: float = math.nan
     now: float = math.nan
@@ -90,13 +90,16 @@ class _Run:
             part = part.take(np.flatnonzero(~status | (kind == ONLINE)))
         apply(homes, self.state, part)
         self.events += len(part)
-        for i in np.flatnonzero(np.isin(part.kind, [*codes.EMERGENCY_KINDS, codes.CANCEL])):
-            self._emergency(part, int(i))
+        urgent = np.isin(part.kind, [*codes.EMERGENCY_KINDS, codes.CANCEL])
+        # A device of no elder: its alert's subject is the device, which truth never names.
+        urgent &= homes.device_slot[part.device] >= 0
+        times = part.time()
+        for i in np.flatnonzero(urgent):
+            self._emergency(part, int(i), float(times[i]))
 
-    def _emergency(self, part: EventBatch, i: int) -> None:
+    def _emergency(self, part: EventBatch, i: int, at: float) -> None:
         slot = int(self.file.homes.device_slot[part.device[i]])
         k = int(part.kind[i])
-        at = float(part.time()[i])
         if k == codes.CANCEL:
             self.book.emergency(slot, "sos", at, clear=True)
             return
@@ -131,15 +134,17 @@ def evaluate(options: EvalOptions) -> dict[str, Any]:
     began = time.perf_counter()
     file = load_homes_file(options.homes)
     offset = utc_offset_s(options.zone)
+    history = QuietHistory(offset, file.homes.n)
     run = _Run(
         file=file,
         offset_s=offset,
         book=AlertBook(file.homes.elder_ids, offset_s=offset),
-        history=QuietHistory(offset, file.homes.n),
+        history=history,
         sweep_s=options.sweep_s,
         learn_days=options.learn_days,
+        state=new_state(file.homes),
+        baseline=build(history, file.homes, file.profiles),
     )
-    run.state = new_state(file.homes)
     for chunk in read_events(options.events, file.homes):
         _run_chunk(run, chunk)
     truth = read_truth(options.truth)
