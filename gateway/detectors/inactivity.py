@@ -33,16 +33,19 @@ def detect_inactivity(m: Moment) -> Findings:
     b, kind = time_bin(now, offset_s), day_type(now, offset_s)
     limit = baseline.limit_s[:, kind, b]
     watched = m.watched() & ~np.isnan(q)
+    # After a sensor outage and before any life, where the elder is (or whether they got up
+    # or left the bathroom unseen) is unknown: only the quiet rule, counted from its end.
+    seen = watched & ~(state.resumed > state.life)
     quiet = watched & (q > limit)
     bath = (
-        watched
+        seen
         & (state.room == codes.BATHROOM)
         & (now - state.room_since > baseline.bath_limit_s)
         & (q > BATH_QUIET_S)
     )
     midnight = local_day(now, offset_s) * DAY_S - offset_s
     late = (
-        watched
+        seen
         & ~(state.up >= midnight + WAKE_FROM_S)
         & (now - midnight > baseline.wake_limit_s[:, kind])
         & (q > WAKE_QUIET_S)

@@ -152,6 +152,8 @@ def test_silence_during_a_sensor_outage_counts_only_from_its_end() -> None:
     assert not _inactive(h, state, baseline, "2026-03-10 16:59")  # offline: not judged
     apply(h, state, events(h, [("2026-03-10 17:00", "door", "heartbeat", math.nan)]))
     assert not _inactive(h, state, baseline, "2026-03-10 17:01")
+    assert not _inactive(h, state, baseline, "2026-03-10 19:59")
+    apply(h, state, heartbeats(h, "2026-03-10 19:00"))
     assert _inactive(h, state, baseline, "2026-03-10 20:01")
 
 
