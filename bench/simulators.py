@@ -16,6 +16,7 @@ import threading
 import time
 from datetime import datetime
 
+from bench._proc import rss_mib
 from simulators.clock import TZ
 from simulators.files import write_stream
 from simulators.generator import Generator
@@ -23,14 +24,6 @@ from simulators.live import RunStats, run_live
 from simulators.world import build_world
 
 START = datetime(2026, 7, 6, tzinfo=TZ)
-
-
-def rss_mib() -> float:
-    with open(f"/proc/{os.getpid()}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def bench_file(households: int, days: float, out: str) -> None:

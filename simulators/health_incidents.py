@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from typing import Final
 
+from simulators import codes
 from simulators.routine import DayPlan, HomeState
 from simulators.track import HOUR, MIN, blank, room_at
 from simulators.truth import record_truth
@@ -52,6 +53,8 @@ def dwell(
     end = min(t + rng.uniform(60, 150) * MIN, plan.end)
     blank(plan.me, t, end, "still")
     if "pir:bathroom" in home.roles:
+        # Walking in is seen, as on any other visit (the blank above took that firing too).
+        plan.me.points.append((round(t + 2.0, 3), home.roles["pir:bathroom"], codes.MOTION, 1.0))
         plan.me.segs.append((t, end, home.roles["pir:bathroom"], 0.01))
     record_truth(plan, home, "inactivity", t, end, note="stayed in the bathroom, unable to get up")
     plan.truth[-1]["subtype"] = "bathroom_dwell"

@@ -140,7 +140,10 @@ def fall(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: fl
 def illness(
     plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None
 ) -> None:
-    if home.occupants > 1 or math.isnan(plan.wake) or room_at(plan.me, plan.wake) is None:
+    if home.occupants > 1 or math.isnan(plan.wake):
+        return
+    # Not while away for the night (or in hospital): nobody to fall ill in that bed.
+    if room_at(plan.me, plan.wake) in (None, "away", "night_away", "hospital", "missing"):
         return
     t = plan.wake if at is None else max(at, plan.start)
     helpers = [a for a, _ in plan.visits if a > t + 30 * MIN]

@@ -283,5 +283,14 @@ def _mount_import() -> None:
 _mount_import()
 
 
+def _mount_evaluate() -> None:
+    from tanfang.evaluate import evaluate_command
+
+    app.command("evaluate")(one_line_errors(evaluate_command))
+
+
+_mount_evaluate()
+
+
 def main() -> None:
     app()

@@ -1,0 +1,274 @@
+"""Per-elder baselines learned from their own history: how long the home is usually quiet
+at each half-hour of the day, weekdays and weekends apart, and how long a bathroom stay
+usually lasts. Plain arrays, built by pure functions.
+
+Learning: ``observe`` is called on the household state every ``OBSERVE_S`` of time (the
+gateway: on its sweep; ``tanfang evaluate``: on event time) and keeps, per local day and
+half-hour, the longest quiet spell seen while the elder was at home and the sensors online.
+``build`` turns up to ``HISTORY_DAYS`` such days into limits: the second-longest day (one
+odd day — a fall, an illness — is not the norm), widened to the neighbouring half-hours,
+times ``FACTOR`` plus ``MARGIN_S``. Fewer than ``COLD_START_DAYS`` days: conservative
+defaults by frailty and living arrangement (``cold_limits``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.detectors import codes
+from gateway.detectors.homes import Homes
+from gateway.detectors.localtime import BIN_S, BINS, DAY_S, day_type, local_day, time_bin
+from gateway.detectors.night import WANDER_DEMENTIA_S, WANDER_S, at_night
+from gateway.detectors.state import HouseholdState
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+HOUR: Final = 3600.0
+MIN: Final = 60.0
+OBSERVE_S: Final = 300.0
+HISTORY_DAYS: Final = 28
+COLD_START_DAYS: Final = 14
+# A half-hour needs this many days of observation of its own day type, else both pooled.
+MIN_DAYS_PER_BIN: Final = 3
+# A quiet spell can fall anywhere in a few hours of a day: each half-hour takes the
+# longest of its neighbours within this many half-hours.
+WIDEN_BINS: Final = 6
+FACTOR: Final = 2.5
+MARGIN_S: Final = 45 * MIN
+MIN_LIMIT_S: Final = 3 * HOUR
+MAX_LIMIT_S: Final = 14 * HOUR
+BATH_FACTOR: Final = 1.5
+BATH_MARGIN_S: Final = 10 * MIN
+BATH_MIN_S: Final = 25 * MIN
+BATH_MAX_S: Final = 60 * MIN  # a longer limit: the home cannot time a bathroom stay
+# Up and about: the first life outside the bedroom after 04:00; late when past the latest
+# such time of the history (weekdays and weekends apart) by ``WAKE_MARGIN_S``.
+WAKE_FROM_S: Final = 4 * HOUR
+WAKE_MARGIN_S: Final = 60 * MIN
+# Going out at night on this many days of the history is usual for the elder.
+USUAL_NIGHTS_OUT: Final = 2
+# Heightened watch (加密探訪): limits shortened by a quarter.
+WATCH_FACTOR: Final = 0.75
+# Cold start: day (10:00–21:00) and night limits; frail people living alone sooner. The
+# day starts at 10:00, not at waking: a sleeper's night-long quiet would pass the day's
+# limit the moment it began; by 10:00 anyone should be up.
+COLD_DAY_S: Final = 3 * HOUR
+COLD_DAY_FRAIL_ALONE_S: Final = 2.5 * HOUR
+COLD_NIGHT_S: Final = 11 * HOUR
+COLD_DAY_HOURS: Final = (10, 21)
+
+
+@dataclass(frozen=True, slots=True)
+class Profiles:
+    """Per slot, from the elder's file: ``frail`` (incapacitated, dementia or a severe
+    disability), ``dementia``, ``alone`` (living alone or left behind), ``override_s``
+    (``inactivity_alert_after_minutes`` × 60, NaN: none), ``watch`` (a heightened-watch
+    period is in force for the elder's town)."""
+
+    frail: Bools
+    alone: Bools
+    override_s: Floats
+    watch: Bools
+    dementia: Bools
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """``limit_s[slot, day_type, half_hour]``: quiet longer than this is inactivity;
+    ``usual_s`` the same before margin (what the sentence calls usual), NaN when unknown;
+    ``bath_limit_s`` / ``bath_usual_s``: a bathroom stay (inf: no bathroom sensor);
+    ``wake_limit_s[slot, day_type]`` / ``wake_usual_s``: not up by then (s after local
+    midnight) is late (NaN: no such rule yet);
+    ``days``: days of history behind it (below ``COLD_START_DAYS``: defaults)."""
+
+    limit_s: Floats
+    usual_s: Floats
+    bath_limit_s: Floats
+    bath_usual_s: Floats
+    wake_limit_s: Floats
+    wake_usual_s: Floats
+    wander_s: Floats
+    days: npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """One local day of one home's history: the longest quiet per half-hour, the longest
+    bathroom stay, when the elder was first up (s after local midnight; NaN: not seen),
+    whether they went out at night."""
+
+    weekend: bool
+    quiet: Floats
+    bath: Floats
+    wake: Floats
+    night_out: Bools
+
+
+@dataclass(slots=True)
+class QuietHistory:
+    """Per local day: the longest quiet per slot and half-hour, the longest bathroom quiet."""
+
+    offset_s: float
+    n: int
+    day: int = -1
+    weekend: bool = False
+    today: Floats = field(init=False)
+    bath_today: Floats = field(init=False)
+    wake_today: Floats = field(init=False)
+    night_out_today: Bools = field(init=False)
+    days: list[Day] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.today = np.full((self.n, BINS), np.nan)
+        self.bath_today = np.full(self.n, np.nan)
+        self.wake_today = np.full(self.n, np.nan)
+        self.night_out_today = np.zeros(self.n, dtype=bool)
+
+
+def observe(
+    history: QuietHistory, homes: Homes, state: HouseholdState, now: float, sensed: Bools
+) -> None:
+    """Record the quiet spell running at ``now`` for every home at home and sensed."""
+    day = local_day(now, history.offset_s)
+    if day != history.day:
+        _close_day(history)
+        history.day, history.weekend = day, day_type(now, history.offset_s) == 1
+    q = now - np.fmax(state.life, state.resumed)
+    ok = homes.monitored & sensed & ~state.away() & ~np.isnan(q)
+    b = time_bin(now, history.offset_s)
+    history.today[:, b] = np.fmax(history.today[:, b], np.where(ok, q, np.nan))
+    bath = ok & homes.bathroom_motion & (state.room == codes.BATHROOM)
+    stay = now - state.room_since
+    history.bath_today = np.fmax(history.bath_today, np.where(bath, stay, np.nan))
+    midnight = day * DAY_S - history.offset_s
+    up = ok & (state.up >= midnight + WAKE_FROM_S) & np.isnan(history.wake_today)
+    history.wake_today = np.where(up, state.up - midnight, history.wake_today)
+    gone = state.away() & (state.out_since > np.nan_to_num(state.life, nan=-np.inf))
+    history.night_out_today |= gone & at_night(state.out_since, history.offset_s)
+
+
+def _close_day(history: QuietHistory) -> None:
+    if history.day >= 0:
+        history.days.append(
+            Day(
+                history.weekend,
+                history.today,
+                history.bath_today,
+                history.wake_today,
+                history.night_out_today,
+            )
+        )
+        del history.days[:-HISTORY_DAYS]
+    history.today = np.full((history.n, BINS), np.nan)
+    history.bath_today = np.full(history.n, np.nan)
+    history.wake_today = np.full(history.n, np.nan)
+    history.night_out_today = np.zeros(history.n, dtype=bool)
+
+
+def _second_longest(stack: Floats) -> tuple[Floats, npt.NDArray[np.intp]]:
+    """Over axis 0 ignoring NaN: the second-largest value (the largest of one day), and
+    how many days had one."""
+    count = np.sum(~np.isnan(stack), axis=0)
+    ordered = np.sort(stack, axis=0)  # NaN last
+    pick = np.clip(count - 2, 0, None) if len(stack) else count
+    if not len(stack):
+        return np.full(stack.shape[1:], np.nan), count
+    value = np.take_along_axis(ordered, pick[np.newaxis], axis=0)[0]
+    return np.where(count > 0, value, np.nan), count
+
+
+def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
+    """The baseline of every slot from the days ``history`` holds."""
+    days = history.days
+    n = history.n
+    pooled, pooled_n = _second_longest(_stack([d.quiet for d in days], (n, BINS)))
+    usual = np.full((n, 2, BINS), np.nan)
+    for kind in (0, 1):
+        value, count = _second_longest(
+            _stack([d.quiet for d in days if d.weekend == bool(kind)], (n, BINS))
+        )
+        usual[:, kind] = np.where(count >= MIN_DAYS_PER_BIN, value, pooled)
+        usual[:, kind] = np.where(pooled_n >= MIN_DAYS_PER_BIN, usual[:, kind], np.nan)
+    wide = usual
+    for shift in range(1, WIDEN_BINS + 1):
+        wide = np.fmax(wide, np.fmax(np.roll(usual, shift, axis=2), np.roll(usual, -shift, axis=2)))
+    learned = np.clip(FACTOR * wide + MARGIN_S, MIN_LIMIT_S, MAX_LIMIT_S)
+    cold = cold_limits(profiles)
+    enough = np.full(n, len(days) >= COLD_START_DAYS)
+    limit = np.where(enough[:, None, None] & ~np.isnan(learned), learned, cold[:, None, :])
+    limit = _personal(limit, profiles)
+    bath_usual, _ = _second_longest(_stack([d.bath for d in days], (n,)))
+    bath = np.maximum(BATH_FACTOR * np.nan_to_num(bath_usual) + BATH_MARGIN_S, BATH_MIN_S)
+    # A home whose history has "stays" longer than any real one cannot see the bathroom's
+    # end (a bedroom sensor that does not see the bed): the rule does not apply there.
+    watched = profiles.alone | ~np.isnan(profiles.override_s)
+    bath = np.where(homes.bathroom_motion & watched & (bath <= BATH_MAX_S), bath, np.inf)
+    wake = _wake(days, n)
+    wake = np.where((enough & watched)[:, None], wake, np.nan)
+    return Baseline(
+        limit_s=limit,
+        usual_s=np.where(enough[:, None, None], wide, np.nan),
+        bath_limit_s=bath,
+        bath_usual_s=bath_usual,
+        wake_limit_s=wake + WAKE_MARGIN_S,
+        wake_usual_s=wake,
+        wander_s=_wander(days, profiles),
+        days=np.full(n, len(days), dtype=np.intp),
+    )
+
+
+def _wander(days: list[Day], profiles: Profiles) -> Floats:
+    """Out at night this long is wandering; never, for someone who often goes out at night
+    — unless they have dementia: their nights out are the risk itself."""
+    nights = np.sum([d.night_out for d in days], axis=0) if days else 0
+    limit = np.where(profiles.dementia, WANDER_DEMENTIA_S, WANDER_S)
+    usual = (nights >= USUAL_NIGHTS_OUT) & ~profiles.dementia
+    return np.where(usual, np.inf, limit)
+
+
+def _stack(arrays: list[Floats], shape: tuple[int, ...]) -> Floats:
+    return np.stack(arrays) if arrays else np.empty((0, *shape))
+
+
+def _wake(days: list[Day], n: int) -> Floats:
+    """[slot, day_type]: the latest wake-up of the history, by day type when there are
+    ``MIN_DAYS_PER_BIN`` such days, else of all days."""
+    with np.errstate(all="ignore"):
+        pooled = _latest(_stack([d.wake for d in days], (n,)))
+        out = np.empty((n, 2))
+        for kind in (0, 1):
+            mine = _stack([d.wake for d in days if d.weekend == bool(kind)], (n,))
+            enough = np.sum(~np.isnan(mine), axis=0) >= MIN_DAYS_PER_BIN
+            out[:, kind] = np.where(enough, _latest(mine), pooled)
+    return out
+
+
+def _latest(stack: Floats) -> Floats:
+    if not len(stack):
+        return np.full(stack.shape[1:], np.nan)
+    return np.where(
+        np.isnan(stack).all(axis=0), np.nan, np.nanmax(np.nan_to_num(stack, nan=-np.inf), axis=0)
+    )
+
+
+def cold_limits(profiles: Profiles) -> Floats:
+    """[slot, half-hour] defaults for an elder with under ``COLD_START_DAYS`` of history."""
+    hours = np.arange(BINS) * BIN_S / HOUR
+    daytime = (hours >= COLD_DAY_HOURS[0]) & (hours < COLD_DAY_HOURS[1])
+    day = np.where(profiles.frail & profiles.alone, COLD_DAY_FRAIL_ALONE_S, COLD_DAY_S)
+    return np.where(daytime[None, :], day[:, None], COLD_NIGHT_S)
+
+
+def _personal(limit: Floats, profiles: Profiles) -> Floats:
+    """The elder's own fixed threshold replaces the learned one; a watch shortens it.
+    Someone living with others is watched only with a threshold of their own: the home's
+    silence is the household's, and its activity is not theirs."""
+    fixed = ~np.isnan(profiles.override_s)
+    limit = np.where(fixed[:, None, None], profiles.override_s[:, None, None], limit)
+    limit = np.where((profiles.alone | fixed)[:, None, None], limit, np.inf)
+    return np.where(profiles.watch[:, None, None], limit * WATCH_FACTOR, limit)

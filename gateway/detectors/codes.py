@@ -1,0 +1,78 @@
+"""Small integer codes for what the detectors read: event kinds, rooms, alert types.
+
+The detectors keep household state in numpy arrays, so kinds and rooms are codes, not
+strings; the tables here are the one place that maps them."""
+
+from __future__ import annotations
+
+from typing import Final
+
+KINDS: Final = (
+    "motion",
+    "door",
+    "bed",
+    "chair",
+    "power",
+    "water",
+    "temperature",
+    "humidity",
+    "smoke",
+    "gas",
+    "fall",
+    "heart_rate",
+    "sos",
+    "cancel",
+    "checkin",
+    "heartbeat",
+    "tamper",
+)
+KIND: Final[dict[str, int]] = {k: i for i, k in enumerate(KINDS)}
+MOTION: Final = KIND["motion"]
+DOOR: Final = KIND["door"]
+BED: Final = KIND["bed"]
+POWER: Final = KIND["power"]
+TEMPERATURE: Final = KIND["temperature"]
+SOS: Final = KIND["sos"]
+CANCEL: Final = KIND["cancel"]
+FALL: Final = KIND["fall"]
+SMOKE: Final = KIND["smoke"]
+GAS: Final = KIND["gas"]
+
+# What a person causes: evidence of life (a power reading only when it switches on, below).
+ACTIVITY_KINDS: Final = frozenset(
+    KIND[k]
+    for k in ("motion", "door", "bed", "chair", "power", "water", "sos", "cancel", "checkin")
+)
+# A Ping An Tong button goes out with its owner: a press says they are alive, not where.
+CARRIED_KINDS: Final = frozenset(KIND[k] for k in ("sos", "cancel", "checkin"))
+# Events that are an alert of their own at once (contract §2: critical).
+EMERGENCY_KINDS: Final[dict[int, str]] = {SOS: "sos", FALL: "fall", SMOKE: "smoke", GAS: "gas"}
+
+ROOMS: Final = ("other", "entrance", "bedroom", "living_room", "kitchen", "bathroom")
+ROOM: Final[dict[str, int]] = {r: i for i, r in enumerate(ROOMS)}
+ENTRANCE: Final = ROOM["entrance"]
+BATHROOM: Final = ROOM["bathroom"]
+BEDROOM: Final = ROOM["bedroom"]
+
+# Device types that report what a person does (their silence is what inactivity reads).
+ACTIVITY_DEVICE_TYPES: Final = frozenset(
+    {"motion_sensor", "door_sensor", "bed_sensor", "power_meter", "water_meter"}
+)
+
+# An appliance counts as used when its reading crosses this: a TV plug reporting every 15
+# minutes while on is not someone moving, switching it on is.
+POWER_SWITCH_W: Final = 5.0
+
+ALERT_TYPES: Final = ("inactivity", "night_wandering", "abnormal_temperature")
+INACTIVITY: Final = 0
+NIGHT_WANDERING: Final = 1
+ABNORMAL_TEMPERATURE: Final = 2
+
+
+def kind_code(kind: str) -> int:
+    """The code of ``kind``, -1 for a kind the detectors do not read."""
+    return KIND.get(kind, -1)
+
+
+def room_code(room: str | None) -> int:
+    return ROOM.get(room or "other", 0)

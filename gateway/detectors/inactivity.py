@@ -1,0 +1,74 @@
+"""``inactivity``: no activity anywhere in the home for longer than the elder's learned
+limit for this half-hour; not up (no life outside the bedroom since 04:00) by the latest
+wake-up of the elder's history + a margin; in the bathroom far longer than usual.
+
+Never while the elder is out (the entrance door is the latest evidence), never while one
+of the home's activity sensors is offline (a device's fault is not the person's), never
+for an elder with no activity device (not monitored), never under a declared absence."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+from gateway.detectors import codes, findings
+from gateway.detectors.baseline import WAKE_FROM_S
+from gateway.detectors.findings import Findings
+from gateway.detectors.localtime import DAY_S, day_type, local_day, time_bin
+from gateway.detectors.moment import Moment
+
+# Not up, but moving in the bedroom, is awake: late only when also quiet this long.
+WAKE_QUIET_S: Final = 20 * 60.0
+# A long bathroom stay is a dwell when it has also gone quiet: a shower keeps the sensor
+# busy, someone who cannot get up barely moves.
+BATH_QUIET_S: Final = 5 * 60.0
+
+
+def detect_inactivity(m: Moment) -> Findings:
+    state, baseline, now, offset_s = m.state, m.baseline, m.now, m.offset_s
+    # Silence is counted from the later of the last life and the end of a sensor outage.
+    heard = np.fmax(state.life, state.resumed)
+    q = now - heard
+    b, kind = time_bin(now, offset_s), day_type(now, offset_s)
+    limit = baseline.limit_s[:, kind, b]
+    watched = m.watched() & ~np.isnan(q)
+    # After a sensor outage and before any life, where the elder is (or whether they got up
+    # or left the bathroom unseen) is unknown: only the quiet rule, counted from its end.
+    seen = watched & ~(state.resumed > state.life)
+    quiet = watched & (q > limit)
+    bath = (
+        seen
+        & (state.room == codes.BATHROOM)
+        & (now - state.room_since > baseline.bath_limit_s)
+        & (q > BATH_QUIET_S)
+    )
+    midnight = local_day(now, offset_s) * DAY_S - offset_s
+    late = (
+        seen
+        & ~(state.up >= midnight + WAKE_FROM_S)
+        & (now - midnight > baseline.wake_limit_s[:, kind])
+        & (q > WAKE_QUIET_S)
+    )
+    fire = np.flatnonzero(quiet | bath | late)
+    is_bath = bath[fire] & ~quiet[fire]
+    is_late = late[fire] & ~quiet[fire] & ~is_bath
+    reason = np.select([is_bath, is_late], [findings.BATHROOM, findings.LATE_WAKE], findings.QUIET)
+    usual = np.select(
+        [is_bath, is_late],
+        [baseline.bath_usual_s[fire], baseline.wake_usual_s[fire, kind]],
+        baseline.usual_s[fire, kind, b],
+    )
+    since = np.select([is_bath, is_late], [state.room_since[fire], state.life[fire]], heard[fire])
+    return Findings(
+        slot=fire,
+        kind=np.full(len(fire), codes.INACTIVITY, dtype=np.intp),
+        reason=reason.astype(np.intp),
+        since=since,
+        usual_s=usual,
+        limit_s=np.select(
+            [is_bath, is_late],
+            [baseline.bath_limit_s[fire], baseline.wake_limit_s[fire, kind]],
+            limit[fire],
+        ),
+    )

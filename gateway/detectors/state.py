@@ -1,0 +1,259 @@
+"""Household state in numpy arrays, one slot per elder, updated from events in bulk.
+
+Pure: no database, no MQTT, no clock read. Times are epoch seconds, NaN = never.
+
+* **clock**: a home's latest event time; an event older than it does not move it back,
+  and an untrusted time (``clock_skew``, ``no_device_time``) is the receive time.
+* **life**: the last in-home activity, evidence that someone is at home: motion, bed,
+  chair, water, an appliance switched on (not off: a kettle switches itself off after
+  its owner has left), an inside door. Not a button press: the button goes out with its
+  owner. The
+  entrance door is not (it says someone came or went), nor is the entrance's motion sensor
+  within ``DOOR_PASSAGE_S`` of the door.
+* **presence**: after the entrance door, any life means home; none means away (``away``).
+* **stuck sensor**: a motion sensor firing with gaps under ``STUCK_GAP_S`` for more than
+  ``STUCK_AFTER_S`` is a device fault, not proof of life: its firings stop counting until
+  it pauses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.detectors import codes
+from gateway.detectors.events import EventBatch, rounds
+from gateway.detectors.homes import Homes
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
+Bools = npt.NDArray[np.bool_]
+
+# Someone leaving crosses the entrance's motion sensor just before or after the door.
+DOOR_PASSAGE_S: Final = 120.0
+# A PIR re-arms in about 30 s; a person moving keeps it firing, but not for hours
+# without a pause of a few minutes, while a stuck one fires every minute for hours.
+DOOR_SETTLE_S: Final = 60.0
+STUCK_GAP_S: Final = 150.0
+STUCK_AFTER_S: Final = 90 * 60.0
+# Heard again after this many heartbeat intervals of silence: an outage ended (the
+# device-health rule, gateway.device_health.MISSED_HEARTBEATS).
+RESUME_MISSED: Final = 2
+HOT_C: Final = 35.0
+COLD_C: Final = 5.0
+
+
+@dataclass(slots=True)
+class HouseholdState:
+    """Per elder slot: ``clock``, ``life``, ``door`` (entrance door), ``room`` (room code of
+    the last life) and ``room_since`` (since when life has been in that room), ``up`` (the
+    last life outside the bedroom: up and about), ``out_since`` (the first entrance-door
+    event after the last life: gone out then, if away; ``door_before_out`` the door's
+    event before it), ``resumed`` (an activity device of the home heard again after an
+    outage: the silence before it says nothing), ``bed`` (1 occupied, 0 left, NaN
+    unknown), ``temperature`` and when it went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``,
+    ``cold_since``), ``day_count`` / ``yesterday_count`` (activity events of the local day
+    and the one before; ``start_day`` cuts them). Per device: ``seen`` (last message),
+    ``will`` (its Last Will
+    stands), ``run_start``/``last_motion`` (stuck-sensor run), ``watts``."""
+
+    clock: Floats
+    life: Floats
+    door: Floats
+    room: Ints
+    room_since: Floats
+    up: Floats
+    out_since: Floats
+    door_before_out: Floats
+    resumed: Floats
+    bed: Floats
+    temperature: Floats
+    hot_since: Floats
+    cold_since: Floats
+    day_count: Floats
+    yesterday_count: Floats
+    seen: Floats
+    will: Bools
+    run_start: Floats
+    last_motion: Floats
+    watts: Floats
+
+    def away(self) -> Bools:
+        """Out of the home: the entrance door is the latest evidence (activity within
+        ``DOOR_SETTLE_S`` after it is the leaving itself: a PIR's late report, jitter)."""
+        return self.door > np.nan_to_num(self.life, nan=-np.inf) - DOOR_SETTLE_S
+
+
+def new_state(homes: Homes) -> HouseholdState:
+    n, d = homes.n, len(homes.device_ids)
+    return HouseholdState(
+        clock=np.full(n, np.nan),
+        life=np.full(n, np.nan),
+        door=np.full(n, np.nan),
+        room=np.zeros(n, dtype=np.intp),
+        room_since=np.full(n, np.nan),
+        up=np.full(n, np.nan),
+        out_since=np.full(n, np.nan),
+        door_before_out=np.full(n, np.nan),
+        resumed=np.full(n, np.nan),
+        bed=np.full(n, np.nan),
+        temperature=np.full(n, np.nan),
+        hot_since=np.full(n, np.nan),
+        cold_since=np.full(n, np.nan),
+        day_count=np.zeros(n),
+        yesterday_count=np.zeros(n),
+        seen=np.full(d, np.nan),
+        will=np.zeros(d, dtype=bool),
+        run_start=np.full(d, np.nan),
+        last_motion=np.full(d, np.nan),
+        watts=np.full(d, np.nan),
+    )
+
+
+def _fmax_at(target: Floats, index: Ints, values: Floats) -> None:
+    """``target[index] = max(target[index], values)``, NaN in ``target`` = never."""
+    if len(index):
+        np.fmax.at(target, index, values)
+
+
+def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
+    """Fold ``batch`` (in receive order) into ``state``."""
+    known = homes.device_slot[batch.device] >= 0
+    if not known.all():
+        batch = batch.take(np.flatnonzero(known))
+    if len(batch) == 0:
+        return
+    t = batch.time()
+    dev = batch.device
+    slot = homes.device_slot[dev]
+    _fmax_at(state.clock, slot, t)
+    _resumed(homes, state, dev, batch.received)
+    _fmax_at(state.seen, dev, batch.received)
+    state.will[dev] = False
+    acts = _activity(homes, state, batch, t)
+    doors = np.flatnonzero(acts & homes.entrance_door[dev])
+    before = _doors(state, slot[doors], t[doors])
+    room = homes.device_room[dev]
+    passage = (room == codes.ENTRANCE) & ~(t - np.nan_to_num(state.door[slot]) > DOOR_PASSAGE_S)
+    carried = np.isin(batch.kind, list(codes.CARRIED_KINDS))
+    _lives(
+        state, np.flatnonzero(acts & ~homes.entrance_door[dev] & ~passage & ~carried), slot, room, t
+    )
+    _went_out(state, slot[doors], t[doors], before)
+    np.add.at(state.day_count, slot[acts], 1.0)
+    _beds(state, batch, slot)
+    _temperatures(state, batch, slot, t)
+
+
+def _doors(state: HouseholdState, slot: Ints, t: Floats) -> Floats:
+    """The entrance door's events, in order; returns each one's previous door event."""
+    before = np.empty(len(slot))
+    for r in rounds(slot):
+        before[r] = state.door[slot[r]]
+        state.door[slot[r]] = np.fmax(state.door[slot[r]], t[r])
+    return before
+
+
+def _lives(state: HouseholdState, life: Ints, slot: Ints, room: Ints, t: Floats) -> None:
+    """Events ``life`` (positions in the batch) are someone at home: the last life, its
+    room and since when, and being up (outside the bedroom)."""
+    for r in rounds(slot[life]):
+        i = life[r]
+        j = i[~(t[i] < state.life[slot[i]])]
+        moved = room[j] != state.room[slot[j]]
+        state.room_since[slot[j]] = np.where(moved, t[j], state.room_since[slot[j]])
+        state.life[slot[j]] = t[j]
+        state.room[slot[j]] = room[j]
+        out = j[room[j] != codes.BEDROOM]
+        state.up[slot[out]] = t[out]
+
+
+def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats) -> Bools:
+    """Which events a person caused, updating the per-device power and stuck-run state."""
+    kind = batch.kind
+    acts = np.isin(kind, list(codes.ACTIVITY_KINDS))
+    power = np.flatnonzero(kind == codes.POWER)
+    for r in rounds(batch.device[power]):
+        i = power[r]
+        d = batch.device[i]
+        on = batch.value[i] >= codes.POWER_SWITCH_W
+        was = state.watts[d] >= codes.POWER_SWITCH_W
+        acts[i] = ~np.isnan(state.watts[d]) & on & ~was
+        state.watts[d] = batch.value[i]
+    motion = np.flatnonzero(kind == codes.MOTION)
+    for r in rounds(batch.device[motion]):
+        i = motion[r]
+        d = batch.device[i]
+        pause = ~(t[i] - state.last_motion[d] <= STUCK_GAP_S)
+        state.run_start[d] = np.where(pause, t[i], state.run_start[d])
+        state.last_motion[d] = np.fmax(state.last_motion[d], t[i])
+        acts[i] = t[i] - state.run_start[d] <= STUCK_AFTER_S
+    return acts
+
+
+def _resumed(homes: Homes, state: HouseholdState, dev: Ints, received: Floats) -> None:
+    """An activity device heard again after an outage (its Last Will, or silent past
+    ``RESUME_MISSED`` heartbeats): the home's silence before that is the device's, not the
+    person's — ``resumed`` is when the home could be heard again."""
+    order = np.argsort(dev, kind="stable")
+    d, r = dev[order], received[order]
+    first = np.ones(len(d), dtype=bool)
+    np.not_equal(d[1:], d[:-1], out=first[1:])
+    before = np.where(first, state.seen[d], np.roll(r, 1))  # each message's previous one
+    quiet = ~(r - before <= RESUME_MISSED * homes.device_interval_s[d])
+    will = first & state.will[d]
+    back = homes.activity[d] & ~np.isnan(before) & (quiet | will)
+    _fmax_at(state.resumed, homes.device_slot[d[back]], r[back])
+
+
+def _went_out(state: HouseholdState, slot: Ints, t: Floats, before: Floats) -> None:
+    """``out_since``: the first entrance-door event after the last life (when the elder
+    went out); a door while already out (coming back, before any life) does not move it.
+    ``door_before_out``: the entrance door's event before that one (someone came in)."""
+    for r in rounds(slot):
+        s = slot[r]
+        fresh = ~(state.out_since[s] > state.life[s]) & ~(t[r] <= state.life[s])
+        state.out_since[s] = np.where(fresh, t[r], state.out_since[s])
+        state.door_before_out[s] = np.where(fresh, before[r], state.door_before_out[s])
+
+
+def _beds(state: HouseholdState, batch: EventBatch, slot: Ints) -> None:
+    beds = np.flatnonzero(batch.kind == codes.BED)
+    for r in rounds(slot[beds]):
+        i = beds[r]
+        state.bed[slot[i]] = batch.value[i]
+
+
+def _temperatures(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> None:
+    temps = np.flatnonzero((batch.kind == codes.TEMPERATURE) & ~np.isnan(batch.value))
+    for r in rounds(slot[temps]):
+        i = temps[r]
+        s, v = slot[i], batch.value[i]
+        state.temperature[s] = v
+        state.hot_since[s] = np.where(v >= HOT_C, np.fmin(state.hot_since[s], t[i]), np.nan)
+        state.cold_since[s] = np.where(v <= COLD_C, np.fmin(state.cold_since[s], t[i]), np.nan)
+
+
+def start_day(state: HouseholdState) -> None:
+    """A new local day: today's counts become yesterday's."""
+    state.yesterday_count = state.day_count
+    state.day_count = np.zeros_like(state.day_count)
+
+
+def mark_offline(homes: Homes, state: HouseholdState, device: Ints) -> None:
+    """A device's Last Will (status ``offline``) stands until it is heard again."""
+    state.will[device] = True
+
+
+def sensed(homes: Homes, state: HouseholdState, now: float, missed: float) -> Bools:
+    """Per slot: every activity device of the home is online now (heard within ``missed``
+    heartbeat intervals, no Last Will). A silent home whose sensors are not is a device's
+    fault, never the person's."""
+    dead = homes.activity & (homes.device_slot >= 0)
+    late = ~(now - state.seen <= missed * homes.device_interval_s)
+    dead &= late | state.will
+    out: Bools = np.bincount(homes.device_slot[dead], minlength=homes.n) == 0
+    return out

@@ -1,0 +1,47 @@
+"""The sweep: every detector over every home at once, at ``now``. The gateway runs it on
+the wall clock, ``tanfang evaluate`` on event time — the same function."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.detectors import codes
+from gateway.detectors.baseline import Baseline
+from gateway.detectors.findings import Findings, concat
+from gateway.detectors.homes import Homes
+from gateway.detectors.inactivity import detect_inactivity
+from gateway.detectors.moment import Moment
+from gateway.detectors.state import HouseholdState, sensed
+from gateway.detectors.temperature import detect_temperature
+from gateway.detectors.wandering import detect_wandering
+from gateway.device_health import MISSED_HEARTBEATS
+
+Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
+
+
+def sweep(  # noqa: PLR0917 - the sweep's inputs
+    homes: Homes,
+    state: HouseholdState,
+    baseline: Baseline,
+    now: float,
+    offset_s: float,
+    suppressed: Bools | None = None,
+) -> Findings:
+    """Every finding at ``now``; ``suppressed``: slots under a declared absence."""
+    quiet = np.zeros(homes.n, dtype=bool) if suppressed is None else suppressed
+    online = sensed(homes, state, now, MISSED_HEARTBEATS)
+    m = Moment(homes, state, baseline, now, offset_s, online, quiet)
+    return concat([detect_inactivity(m), detect_wandering(m), detect_temperature(state, now)])
+
+
+def cleared(homes: Homes, state: HouseholdState, opened_at: Floats) -> Bools:
+    """``[slot, type]``: the condition of an alert opened at ``opened_at`` is over —
+    inactivity: up and about since (life outside the bedroom: moving in bed is not up),
+    or the elder went out; night wandering: back home; temperature: back in range."""
+    out = np.zeros(opened_at.shape, dtype=bool)
+    out[:, codes.INACTIVITY] = (state.up > opened_at[:, codes.INACTIVITY]) | state.away()
+    out[:, codes.ABNORMAL_TEMPERATURE] = np.isnan(state.hot_since) & np.isnan(state.cold_since)
+    out[:, codes.NIGHT_WANDERING] = ~state.away()
+    return out

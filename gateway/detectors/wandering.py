@@ -1,0 +1,39 @@
+"""``night_wandering``: out of the home since the entrance door at night (23:00–05:00
+local) and not back (no life since) for ``WANDER_S`` (``WANDER_DEMENTIA_S`` for an elder
+with dementia) — unless leaving at night is usual for the elder (``Baseline.night_out``).
+Leaving within ``VISIT_S`` of someone coming in is a visit (a carer, helpers taking the
+elder to hospital), not wandering. It clears when the elder is back (life after the
+door)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gateway.detectors import codes, findings
+from gateway.detectors.findings import Findings
+from gateway.detectors.moment import Moment
+from gateway.detectors.night import VISIT_S, at_night
+
+
+def detect_wandering(m: Moment) -> Findings:
+    state, baseline = m.state, m.baseline
+    gone = m.now - state.out_since
+    out = (
+        m.homes.monitored
+        & m.sensed
+        & ~m.suppressed
+        & state.away()
+        & (state.out_since > np.nan_to_num(state.life, nan=-np.inf))
+        & at_night(state.out_since, m.offset_s)
+        & (gone > baseline.wander_s)
+        & ~(state.out_since - state.door_before_out < VISIT_S)
+    )
+    fire = np.flatnonzero(out)
+    return Findings(
+        slot=fire,
+        kind=np.full(len(fire), codes.NIGHT_WANDERING, dtype=np.intp),
+        reason=np.full(len(fire), findings.OUT_AT_NIGHT, dtype=np.intp),
+        since=state.out_since[fire],
+        usual_s=baseline.wander_s[fire],
+        limit_s=baseline.wander_s[fire],
+    )

@@ -1,0 +1,166 @@
+"""The files ``tanfang evaluate`` reads (contract §4), turned into what the detectors read:
+homes.json → ``Homes`` and ``Profiles``; events.jsonl → ``EventBatch`` chunks in file order.
+
+The file has no receive times: a line's receive time is the file's clock, the latest
+trusted device time before it. A ``ts`` missing, unreadable, more than ``AHEAD_S`` ahead of
+that clock or ``BEHIND_S`` behind it is untrusted — the gateway's ``clock_skew`` /
+``no_device_time`` (contract §1: 5 min ahead against a real clock; a file of few homes can
+be silent for longer than that, so the file's clock allows half an hour)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import orjson
+
+from gateway.detectors import DeviceInfo, EventBatch, Homes, Profiles, build_homes
+from gateway.detectors.codes import KIND
+
+AHEAD_S: Final = 1800.0
+BEHIND_S: Final = 7 * 86_400.0
+CHUNK_LINES: Final = 200_000
+# Kind codes of status lines (not events): the Last Will, and back online.
+OFFLINE: Final = -2
+ONLINE: Final = -3
+FRAIL_DISABILITY: Final = "severe"
+ALONE: Final = frozenset({"alone", "left_behind"})
+
+
+@dataclass(frozen=True, slots=True)
+class HomesFile:
+    homes: Homes
+    profiles: Profiles
+    kits: dict[str, str]  # elder id → the simulator's kit, when the file says
+
+
+def load_homes_file(path: Path) -> HomesFile:
+    doc: dict[str, Any] = json.loads(path.read_bytes())
+    elders = doc["elders"]
+    devices = [
+        DeviceInfo(
+            device_id=d["id"],
+            elder_id=d.get("elder_id"),
+            type=d["type"],
+            room=d.get("room"),
+            heartbeat_interval_s=float(d.get("heartbeat_interval_s") or 3600),
+        )
+        for d in doc["devices"]
+    ]
+    homes = build_homes((e["id"] for e in elders), devices)
+    override = [e.get("inactivity_alert_after_minutes") for e in elders]
+    profiles = Profiles(
+        frail=np.array(
+            [
+                bool(e.get("incapacitated") or e.get("dementia"))
+                or e.get("disability_level") == FRAIL_DISABILITY
+                for e in elders
+            ],
+            dtype=bool,
+        ),
+        alone=np.array([e.get("living_arrangement") in ALONE for e in elders], dtype=bool),
+        override_s=np.array([math.nan if m is None else 60.0 * m for m in override]),
+        watch=np.zeros(len(elders), dtype=bool),
+        dementia=np.array([bool(e.get("dementia")) for e in elders], dtype=bool),
+    )
+    sim = doc.get("simulation", {}).get("households", [])
+    kits = {h["elder_id"]: h["kit"] for h in sim if "kit" in h}
+    return HomesFile(homes, profiles, kits)
+
+
+def _epoch(ts: object) -> float:
+    if isinstance(ts, str):
+        try:
+            return datetime.fromisoformat(ts).timestamp()
+        except ValueError:
+            return math.nan
+    if isinstance(ts, int | float) and not isinstance(ts, bool):
+        return float(ts)
+    return math.nan
+
+
+def read_events(path: Path, homes: Homes) -> Iterator[EventBatch]:
+    """Chunks of the file's events and status lines (``OFFLINE``/``ONLINE`` kinds), in file
+    order; lines of unknown devices and raw payloads are left out (dead letters)."""
+    index = homes.device_index()
+    clock = -math.inf
+    dev: list[int] = []
+    kind: list[int] = []
+    value: list[float] = []
+    ts: list[float] = []
+    rec: list[float] = []
+    bad: list[bool] = []
+    with path.open("rb") as lines:
+        for line in lines:
+            msg = orjson.loads(line)
+            d = index.get(msg.get("device_id"))
+            if d is None:
+                continue
+            event = msg.get("event")
+            if event is None:
+                status = msg.get("status")
+                if status is None:
+                    continue
+                k, v, t, untrusted = (
+                    (OFFLINE if status == "offline" else ONLINE),
+                    math.nan,
+                    clock,
+                    True,
+                )
+            else:
+                k = KIND.get(event.get("kind"), -1)
+                raw = event.get("value")
+                v = float(raw) if isinstance(raw, int | float) else math.nan
+                t = _epoch(event.get("ts"))
+                untrusted = not (clock - BEHIND_S <= t <= clock + AHEAD_S) and clock > -math.inf
+                if math.isnan(t):
+                    untrusted = True
+                elif not untrusted and t > clock:
+                    clock = t
+            dev.append(d)
+            kind.append(k)
+            value.append(v)
+            ts.append(clock if untrusted else t)
+            rec.append(clock)
+            bad.append(untrusted)
+            if len(dev) >= CHUNK_LINES:
+                yield _batch(dev, kind, value, ts, rec, bad)
+                dev, kind, value, ts, rec, bad = [], [], [], [], [], []
+    if dev:
+        yield _batch(dev, kind, value, ts, rec, bad)
+
+
+def _batch(  # noqa: PLR0917 - the parallel lists
+    dev: list[int],
+    kind: list[int],
+    value: list[float],
+    ts: list[float],
+    rec: list[float],
+    bad: list[bool],
+) -> EventBatch:
+    return EventBatch(
+        device=np.array(dev, dtype=np.intp),
+        kind=np.array(kind, dtype=np.intp),
+        value=np.array(value),
+        ts=np.array(ts),
+        received=np.array(rec),
+        untrusted=np.array(bad, dtype=bool),
+    )
+
+
+def read_truth(path: Path) -> list[dict[str, Any]]:
+    out = []
+    with path.open("rb") as lines:
+        for line in lines:
+            if line.strip():
+                rec = orjson.loads(line)
+                rec["start_s"] = _epoch(rec["start"])
+                rec["end_s"] = _epoch(rec["end"]) if rec.get("end") else math.nan
+                out.append(rec)
+    return out

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import numpy as np
+
+from gateway.detectors import QuietHistory, apply, build, codes, new_state, sweep
+from gateway.detectors.baseline import Baseline, Profiles
+from gateway.detectors.homes import Homes
+from gateway.detectors.state import HouseholdState
+from gateway.detectors.sweep import cleared
+from tests.gateway.detectors.timeline import OFFSET, at, events, heartbeats, homes, profiles
+
+
+def _baseline(h: Homes, *, dementia: bool) -> Baseline:
+    p = profiles()
+    p = Profiles(p.frail, p.alone, p.override_s, p.watch, np.array([dementia, False]))
+    return build(QuietHistory(OFFSET, h.n), h, p)
+
+
+def _wandering(h: Homes, state: HouseholdState, baseline: Baseline, local: str) -> bool:
+    found = sweep(h, state, baseline, at(local), OFFSET)
+    return bool(((found.slot == 0) & (found.kind == codes.NIGHT_WANDERING)).any())
+
+
+def _leaves(h: Homes, state: HouseholdState, local_door: str) -> None:
+    apply(h, state, heartbeats(h, "2026-05-31 23:50"))
+    apply(h, state, events(h, [("2026-05-31 23:55", "mat", "bed", 1)]))
+    apply(h, state, events(h, [("2026-06-01 00:28", "mat", "bed", 0)]))
+    apply(h, state, events(h, [(local_door, "door", "door", 1)]))
+
+
+def test_out_at_night_past_midnight_at_a_months_end_is_wandering_sooner_with_dementia() -> None:
+    for dementia, minutes_out in ((True, 6), (False, 16)):
+        h = homes()
+        baseline = _baseline(h, dementia=dementia)
+        state = new_state(h)
+        _leaves(h, state, "2026-06-01 00:30")
+        assert not _wandering(h, state, baseline, "2026-06-01 00:33")
+        assert _wandering(h, state, baseline, f"2026-06-01 00:{30 + minutes_out}")
+
+
+def test_coming_back_clears_it() -> None:
+    h = homes()
+    baseline = _baseline(h, dementia=True)
+    state = new_state(h)
+    _leaves(h, state, "2026-06-01 00:30")
+    opened = np.full((h.n, len(codes.ALERT_TYPES)), np.nan)
+    opened[0, codes.NIGHT_WANDERING] = at("2026-06-01 00:36")
+    apply(h, state, events(h, [("2026-06-01 01:10", "door", "door", 1)]))
+    assert not cleared(h, state, opened)[0, codes.NIGHT_WANDERING]  # the door alone: not yet
+    apply(h, state, events(h, [("2026-06-01 01:12", "pir-bed", "motion", 1)]))
+    assert cleared(h, state, opened)[0, codes.NIGHT_WANDERING]
+    assert not _wandering(h, state, baseline, "2026-06-01 01:20")
+
+
+def test_leaving_after_someone_came_in_is_a_visit_and_evenings_are_not_night() -> None:
+    h = homes()
+    baseline = _baseline(h, dementia=True)
+    state = new_state(h)
+    apply(h, state, heartbeats(h, "2026-06-01 00:00"))
+    apply(h, state, events(h, [
+        ("2026-06-01 00:05", "door", "door", 1),  # helpers come in
+        ("2026-06-01 00:06", "pir-bed", "motion", 1),
+        ("2026-06-01 00:40", "door", "door", 1),  # and take the elder to hospital
+    ]))  # fmt: skip
+    assert not _wandering(h, state, baseline, "2026-06-01 01:00")
+    state = new_state(h)
+    apply(h, state, heartbeats(h, "2026-06-01 20:00"))
+    apply(h, state, events(h, [
+        ("2026-06-01 20:01", "pir-bed", "motion", 1),
+        ("2026-06-01 20:10", "door", "door", 1),
+    ]))  # fmt: skip
+    assert not _wandering(h, state, baseline, "2026-06-01 21:30")

@@ -1,0 +1,113 @@
+"""`tanfang evaluate` on a small simulated file, and the §5 scoring rules on hand-made
+alerts and truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from tanfang.cli import app
+from tanfang.eval_score import Alert, score
+
+START = "2026-07-06T00:00:00+08:00"
+
+
+def _simulate(tmp_path: Path) -> list[str]:
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(
+        json.dumps(
+            [
+                {"type": "sos", "home": 0, "at": "+62h"},
+                {"type": "smoke", "home": 1, "at": "+60h"},
+                {"type": "sos", "home": 2, "at": "+80h"},
+            ]
+        )
+    )
+    files = {x: str(tmp_path / x) for x in ("homes.json", "events.jsonl", "truth.jsonl")}
+    result = CliRunner().invoke(
+        app,
+        [
+            "simulate", "--households", "4", "--seed", "7", "--start", START,
+            "--duration", "4d", "--scenario", str(scenario), "--out", files["events.jsonl"],
+            "--truth", files["truth.jsonl"], "--homes", files["homes.json"],
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return ["--homes", files["homes.json"], "--events", files["events.jsonl"],
+            "--truth", files["truth.jsonl"]]  # fmt: skip
+
+
+def test_evaluate_prints_the_contract_evaluation_of_a_simulated_file(tmp_path: Path) -> None:
+    args = _simulate(tmp_path)
+    result = CliRunner().invoke(app, ["evaluate", *args, "--learn-days", "2", "--sweep-s", "30"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["home_days"] == 8.0  # 4 homes × the 2 days after the 2 learned
+    assert {"by_type", "false_alarms", "alerts_while_away", "run_time_s"} <= set(report)
+    for kind, count in (("sos", 2), ("smoke", 1)):
+        row = report["by_type"][kind]
+        assert row["incidents"] == count
+        assert row["recall"] == 1.0
+        assert abs(row["delay_median_s"]) < 2.0
+    assert report["false_alarms"]["by_type"].get("sos", 0) == 0
+    assert report["alerts_while_away"] == 0
+
+
+def test_a_bad_sweep_interval_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "x").write_text("")
+    args = ["--homes", str(tmp_path / "x"), "--events", str(tmp_path / "x")]
+    result = CliRunner().invoke(app, ["evaluate", *args, "--truth", "x", "--sweep-s", "0"])
+    assert result.exit_code == 2
+
+
+def _incident(
+    kind: str, start: float, end: float | None = None, elder: str = "A"
+) -> dict[str, Any]:
+    return {
+        "elder_id": elder,
+        "type": kind,
+        "start_s": start,
+        "end_s": float("nan") if end is None else end,
+    }
+
+
+def test_scoring_matches_the_window_and_counts_the_rest_as_false_alarms() -> None:
+    truth = [
+        _incident("inactivity", 10_000.0, 20_000.0),
+        _incident("sos", 50_000.0),  # no end: 12 h
+        _incident("away", 60_000.0, 70_000.0),
+    ]
+    alerts = [
+        Alert("A", "inactivity", 9_800.0),  # 200 s early: within 5 min, detects
+        Alert("A", "inactivity", 20_000.0),  # at the end: too late, a false alarm
+        Alert("B", "sos", 50_001.0),  # another elder: a false alarm
+        Alert("A", "sos", 50_000.0 + 11 * 3600),  # within 12 h: detects
+        Alert("A", "inactivity", 65_000.0),  # while away
+    ]
+    report = score(alerts, truth, since=0.0, home_days=10.0)
+    assert report["by_type"]["inactivity"] == {
+        "incidents": 1,
+        "detected": 1,
+        "recall": 1.0,
+        "delay_median_s": -200.0,
+        "delay_p90_s": -200.0,
+    }
+    assert report["by_type"]["sos"]["detected"] == 1
+    assert report["false_alarms"] == {
+        "total": 3,
+        "per_100_home_days": 30.0,
+        "by_type": {"inactivity": 2, "sos": 1},
+    }
+    assert report["alerts_while_away"] == 1
+
+
+def test_scoring_leaves_out_the_learned_days() -> None:
+    truth = [_incident("inactivity", 1_000.0, 90_000.0)]
+    alerts = [Alert("A", "inactivity", 5_000.0), Alert("A", "inactivity", 50_000.0)]
+    report = score(alerts, truth, since=10_000.0, home_days=1.0)
+    # The incident began before scoring: neither counted nor its alert a false alarm.
+    assert report["by_type"]["inactivity"]["incidents"] == 0
+    assert report["false_alarms"]["total"] == 0
