@@ -8,13 +8,12 @@ from typing import Any
 
 import psycopg
 
-from care.activity import Window
-from care.activity_repo import slot_counts
 from gateway.upkeep import Upkeep
 from store.features import detect
 from store.partitions import ensure_partitions, partition_name
 from store.pool import Pool
 from store.retention import roll_up_activity
+from tests.store.activity_counts import rollup_hours, timeline_hours
 
 T0 = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
 ROLLUP = (
@@ -97,12 +96,8 @@ async def test_the_rollup_gives_the_timelines_hourly_counts(database_url: str) -
             ],
         )
         await roll_up_activity(conn, features)
-        window = Window(until=T0 + timedelta(hours=6), hours=6, slot_minutes=60)
-        timeline = {c.slot: c.events for c in await slot_counts(conn, "e1", window)}
-        cur = await conn.execute(
-            "SELECT hour, sum(events)::int FROM activity_hourly WHERE elder_id = 'e1' GROUP BY hour"
-        )
-        rollup = {int((hour - T0) / timedelta(hours=1)): n for hour, n in await cur.fetchall()}
+        timeline = await timeline_hours(conn, "e1", T0, 6)
+        rollup = await rollup_hours(conn, "e1", T0)
         assert rollup == timeline
         assert sum(rollup.values()) == 40
 

@@ -14,12 +14,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from care.activity import Window
-from care.activity_repo import slot_counts
 from store.features import detect
 from store.migrate import migrate
 from store.retention import apply_retention_policy, roll_up_activity
 from tests.rig.pglite import PGlite, start_pglite
+from tests.store.activity_counts import rollup_hours, timeline_hours
 
 T0 = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
 
@@ -100,12 +99,8 @@ async def test_the_hourly_aggregate_and_the_api_timeline_agree_before_and_after_
             rows,
         )
     await conn.execute("CALL refresh_continuous_aggregate('activity_hourly', NULL, NULL)")
-    window = Window(until=T0 + timedelta(hours=6), hours=6, slot_minutes=60)
-    timeline = {c.slot: c.events for c in await slot_counts(conn, "e1", window)}
-    cur = await conn.execute(
-        "SELECT hour, sum(events)::int FROM activity_hourly WHERE elder_id = 'e1' GROUP BY hour"
-    )
-    rollup = {int((hour - T0) / timedelta(hours=1)): n for hour, n in await cur.fetchall()}
+    timeline = await timeline_hours(conn, "e1", T0, 6)
+    rollup = await rollup_hours(conn, "e1", T0)
     assert rollup == timeline
     assert sum(rollup.values()) == 41  # 40 motions and the water that ran
     await conn.execute("SELECT compress_chunk(c) FROM show_chunks('events') AS c")
@@ -114,5 +109,4 @@ async def test_the_hourly_aggregate_and_the_api_timeline_agree_before_and_after_
         " WHERE hypertable_name = 'events' AND is_compressed"
     )
     assert await cur.fetchone() == (1,)
-    after = {c.slot: c.events for c in await slot_counts(conn, "e1", window)}
-    assert after == timeline
+    assert await timeline_hours(conn, "e1", T0, 6) == timeline
