@@ -168,7 +168,7 @@ class Gateway:
             days_ahead=settings.partition_days_ahead,
             retention_days=settings.event_retention_days,
         )
-        await upkeep.ensure()
+        await upkeep.start()
         reconciler = Reconciler(pool, self._steps)
         writer = self._writer = Writer(
             pool,

@@ -1,4 +1,6 @@
-"""Event partitions made ahead (at start and hourly) and expired ones dropped (daily)."""
+"""Upkeep of the events: partitions made ahead (at start and hourly), the retention policy
+applied at start and expired partitions dropped (daily), the hourly activity rollup recounted
+(every few minutes). What applies depends on TimescaleDB (store.retention)."""
 
 from __future__ import annotations
 
@@ -14,11 +16,15 @@ from psycopg_pool import PoolTimeout
 from store.features import Features
 from store.partitions import drop_expired, ensure_partitions
 from store.pool import Pool
+from store.retention import apply_retention_policy, roll_up_activity
 
 log = logging.getLogger(__name__)
 
 ENSURE_EVERY = timedelta(hours=1)
 DROP_EVERY = timedelta(days=1)
+# The rollup trails the events by at most this much (plus a round's work): the detectors'
+# baselines and the timeline's older hours read it.
+ROLLUP_EVERY = timedelta(minutes=5)
 _RETRY_S = 60.0
 
 
@@ -37,18 +43,31 @@ class Upkeep:
         self._days_ahead = days_ahead
         self._retention_days = retention_days
         self._clock = clock
+        self._last_ensure: datetime | None = None
         self._last_drop: datetime | None = None
 
     async def ensure(self) -> list[str]:
         async with self._pool.connection() as conn:
             return await ensure_partitions(conn, self._features, self._clock(), self._days_ahead)
 
+    async def start(self) -> None:
+        """At start: the partitions ahead, and the retention policy from the setting."""
+        await self.ensure()
+        async with self._pool.connection() as conn:
+            if await apply_retention_policy(conn, self._features, self._retention_days):
+                log.info("event retention policy: %s days", self._retention_days)
+
     async def once(self) -> None:
-        """Make the partitions ahead; drop the expired ones when a day has passed."""
-        created = await self.ensure()
-        if created:
-            log.info("created %s event partitions", len(created))
+        """Recount the rollup; make the partitions ahead when an hour has passed, drop the
+        expired ones when a day has."""
+        async with self._pool.connection() as conn:
+            await roll_up_activity(conn, self._features)
         now = self._clock()
+        if self._last_ensure is None or now - self._last_ensure >= ENSURE_EVERY:
+            created = await self.ensure()
+            self._last_ensure = now
+            if created:
+                log.info("created %s event partitions", len(created))
         if self._last_drop is None or now - self._last_drop >= DROP_EVERY:
             async with self._pool.connection() as conn:
                 dropped = await drop_expired(conn, self._features, now, self._retention_days)
@@ -58,7 +77,7 @@ class Upkeep:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            wait = ENSURE_EVERY.total_seconds()
+            wait = ROLLUP_EVERY.total_seconds()
             try:
                 await self.once()
             except (psycopg.Error, PoolTimeout) as exc:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the binaries of the services the tests start are on this machine:
 #   Mosquitto (the broker) and PostgreSQL (initdb, pg_ctl), and Chromium for the console's
-#   browser tests (tests/browser: skipped without it only when not root).
+#   browser tests (tests/browser: skipped without it only when not root), node and npm for
+#   the Timescale-mode test.
 # The tests start their own instances on free ports; this script only installs.
 # As root with apt-get, what is missing is installed; otherwise it says what to install.
 # Both `make test` and `make bench` want the Mosquitto command-line clients too: the
@@ -80,6 +81,16 @@ else
     echo "chromium: missing, the browser tests are skipped (sudo apt-get install chromium)" >&2
 fi
 
+# node and npm run PGlite-WASM with timescaledb: the Timescale-mode test
+# (tests/store/test_timescale_mode.py; skipped without them only when not root).
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    echo "node: $(command -v node)"
+elif [[ "$(id -u)" == 0 ]]; then
+    missing_pkgs+=(nodejs npm)
+else
+    echo "node/npm: missing, the Timescale-mode test is skipped (sudo apt-get install nodejs npm)" >&2
+fi
+
 [[ ${#missing_pkgs[@]} -eq 0 ]] && exit 0
 
 if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -93,6 +104,10 @@ if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     fi
     if [[ " ${missing_pkgs[*]} " == *" chromium "* ]] && ! command -v chromium >/dev/null 2>&1; then
         echo "chromium is still missing after apt-get install" >&2
+        exit 1
+    fi
+    if [[ " ${missing_pkgs[*]} " == *" npm "* ]] && ! command -v npm >/dev/null 2>&1; then
+        echo "npm is still missing after apt-get install" >&2
         exit 1
     fi
     exit 0

@@ -95,12 +95,9 @@ async def _create_partition(conn: Conn, day: date) -> bool:
 async def drop_expired(
     conn: Conn, features: Features, now: datetime, retention_days: int
 ) -> list[str]:
-    """Drop daily partitions wholly older than the retention period."""
+    """Drop daily partitions wholly older than the retention period (plain PostgreSQL; on
+    TimescaleDB the retention policy of ``store.retention`` drops chunks)."""
     if features.timescale:
-        await conn.execute(
-            "SELECT drop_chunks('events', older_than => %s::timestamptz)",
-            (now - timedelta(days=retention_days),),
-        )
         return []
     cutoff = (now.astimezone(UTC) - timedelta(days=retention_days)).date()
     cur = await conn.execute(
