@@ -36,6 +36,11 @@ async def roll_up_activity(conn: Conn, features: Features) -> int:
     whose refresh policy does it."""
     if features.timescale:
         return 0
-    cur = await conn.execute("SELECT activity_rollup()")
-    row = await cur.fetchone()
+    # Two transactions: the marks that writers may be waiting on are moved out at once;
+    # the recount, however long, holds nothing a writer needs.
+    async with conn.transaction():
+        await conn.execute("SELECT activity_take_dirty()")
+    async with conn.transaction():
+        cur = await conn.execute("SELECT activity_rollup()")
+        row = await cur.fetchone()
     return int(row[0]) if row is not None else 0

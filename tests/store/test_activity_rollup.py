@@ -3,6 +3,7 @@ retention of raw events by whole days; tests/store/test_timescale_mode.py covers
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -127,3 +128,35 @@ async def test_upkeep_keeps_the_rollup_and_drops_days_past_retention(
         # The rollup outlives the raw events: the baselines read a year and more of it.
         cur = await conn.execute("SELECT hour, events FROM activity_hourly ORDER BY hour")
         assert await cur.fetchall() == [(old, 1), (now, 1)]
+
+
+async def test_ingest_never_waits_for_a_recount_in_progress(database_url: str) -> None:
+    """The recount may take long; the writers' marks of the hours they touch must not wait
+    for it (nor for a second upkeep's take, which skips while a recount runs)."""
+    async with (
+        await psycopg.AsyncConnection.connect(database_url, autocommit=True) as writer,
+        await psycopg.AsyncConnection.connect(database_url) as upkeep,
+        await psycopg.AsyncConnection.connect(database_url, autocommit=True) as other,
+    ):
+        features = await detect(writer)
+        await insert(writer, ("e1", "pir-1", T0 + timedelta(minutes=5), "motion", 1.0))
+        async with upkeep.transaction():
+            await upkeep.execute("SELECT activity_take_dirty()")
+        await upkeep.execute("SELECT activity_rollup()")  # its transaction stays open
+        # The same hour and a new one marked again while the recount holds its locks.
+        await asyncio.wait_for(
+            insert(
+                writer,
+                ("e1", "pir-1", T0 + timedelta(minutes=6), "motion", 1.0),
+                ("e1", "pir-1", T0 + timedelta(minutes=65), "motion", 1.0),
+            ),
+            timeout=5,
+        )
+        cur = await other.execute("SELECT activity_take_dirty()")
+        assert await cur.fetchone() == (0,), "a take while a recount runs"
+        await upkeep.commit()
+        assert await roll_up_activity(writer, features) == 2
+        assert [(row[1], row[4]) for row in await rolled(writer)] == [
+            (T0, 2),
+            (T0 + timedelta(hours=1), 1),
+        ]
