@@ -551,13 +551,19 @@ def test_the_gateway_reads_every_device_through_a_shared_subscription(
 # --- docker compose itself, where it is installed ------------------------------------------
 
 
-def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
+def docker_compose() -> str:
+    """The docker CLI with its compose plugin; the test is skipped where there is none."""
     docker = shutil.which("docker")
     if docker is None:
         pytest.skip("docker is not installed")
     probe = subprocess.run([docker, "compose", "version"], capture_output=True, check=False)
     if probe.returncode != 0:
         pytest.skip("the docker compose plugin is not installed")
+    return docker
+
+
+def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
+    docker = docker_compose()
     shutil.copy(COMPOSE, tmp_path / "docker-compose.yml")
     shutil.copytree(REPO / "deploy", tmp_path / "deploy")
     shutil.copy(ENV_EXAMPLE, tmp_path / ".env")

@@ -31,6 +31,7 @@ from tests.test_compose import (
     PUBLISH_OVERHEAD,
     REPO,
     VARIABLE,
+    docker_compose,
     example_env,
     interpolate,
 )
@@ -394,12 +395,7 @@ def test_the_example_env_fills_every_variable_of_the_emqx_override() -> None:
 
 
 def test_docker_compose_accepts_the_emqx_override(tmp_path: Path) -> None:
-    docker = shutil.which("docker")
-    if docker is None:
-        pytest.skip("docker is not installed")
-    probe = subprocess.run([docker, "compose", "version"], capture_output=True, check=False)
-    if probe.returncode != 0:
-        pytest.skip("the docker compose plugin is not installed")
+    docker = docker_compose()
     shutil.copy(COMPOSE, tmp_path / "docker-compose.yml")
     shutil.copy(OVERRIDE, tmp_path / "docker-compose.emqx.yml")
     shutil.copytree(REPO / "deploy", tmp_path / "deploy")

@@ -21,7 +21,7 @@ import orjson
 import pytest
 
 from tanfang.settings import Settings
-from tests.gateway.helpers import Publisher, fetch, poll, register, scalar
+from tests.gateway.helpers import Publisher, fetch, poll, register, scalar, stored_seqs
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 DEVICES = [f"k9-{i:02d}" for i in range(20)]
@@ -133,12 +133,7 @@ async def test_kill_9_mid_stream_loses_no_acknowledged_event_and_stores_each_onc
         deadline_s=120,
         what="all events stored after restart",
     )
-    rows = await fetch(
-        database_url,
-        "SELECT count(*), count(DISTINCT (device_id, seq)), min(seq), max(seq)"
-        " FROM events WHERE seq IS NOT NULL",
-    )
-    assert rows == [(EVENTS, EVENTS, 0, EVENTS - 1)]
+    assert await stored_seqs(database_url) == (EVENTS, EVENTS, 0, EVENTS - 1)
     # Each press is its visit's evidence, written in the transaction that stored the press.
     presses = await scalar(database_url, "SELECT count(*) FROM events WHERE kind = 'checkin'")
     assert presses == EVENTS // CHECKIN_EVERY

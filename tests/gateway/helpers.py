@@ -59,6 +59,17 @@ async def fetch(url: str, query: str, params: Iterable[Any] = ()) -> list[tuple[
         return await cur.fetchall()
 
 
+async def stored_seqs(url: str) -> tuple[int, int, int | None, int | None]:
+    """Events with a seq stored: how many, how many distinct (device, seq), the lowest and the
+    highest seq. A stream of seqs 0…N-1 stored exactly once reads (N, N, 0, N-1)."""
+    (row,) = await fetch(
+        url,
+        "SELECT count(*), count(DISTINCT (device_id, seq)), min(seq), max(seq)"
+        " FROM events WHERE seq IS NOT NULL",
+    )
+    return (row[0], row[1], row[2], row[3])
+
+
 async def execute(url: str, query: str, params: Iterable[Any] = ()) -> None:
     """One statement, committed."""
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
