@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -63,35 +63,21 @@ class LoopThread:
 
 
 async def run_in_thread(
-    name: str, main: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event
+    name: str, main: Callable[[asyncio.Event], Coroutine[Any, Any, None]], stop: asyncio.Event
 ) -> None:
-    """``main(inner_stop)`` on a loop of its own in thread ``name``, until it returns (its error
-    is raised here); ``inner_stop`` is set on that loop when ``stop`` is set here. Cancelled,
+    """``main(own_stop)`` on a loop of its own in thread ``name``, until it returns (its error
+    is raised here); ``own_stop`` is set on that loop when ``stop`` is set here. Cancelled,
     it stops ``main`` the same way and waits for it."""
     thread = LoopThread(name)
-    inner_stop: asyncio.Event | None = None
-
-    async def wrapped() -> None:
-        nonlocal inner_stop
-        inner_stop = asyncio.Event()
-        if stopping.is_set():
-            inner_stop.set()
-        await main(inner_stop)
-
-    stopping = threading.Event()
-
-    def tell_stop() -> None:
-        stopping.set()
-        if inner_stop is not None:
-            inner_stop.set()
-
-    running: asyncio.Future[None] = asyncio.wrap_future(thread.submit(wrapped()))
+    # Bound to the thread's loop when ``main`` first waits on it; set only from that loop.
+    own_stop = asyncio.Event()
+    running: asyncio.Future[None] = asyncio.wrap_future(thread.submit(main(own_stop)))
     watching: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait((running, watching), return_when=asyncio.FIRST_COMPLETED)
     finally:
         watching.cancel()
-        thread.loop.call_soon_threadsafe(tell_stop)
+        thread.loop.call_soon_threadsafe(own_stop.set)
         # Shielded: a cancelled caller still lets ``main`` finish its own stop.
         try:
             await asyncio.shield(running)
