@@ -134,20 +134,20 @@ class Writer:
         # instead of dying unseen in a task nobody awaits.
         group = self._group
         if group is not None:
-            task = group.create_task(self.commit(batch, lane=True), name="ingest-critical")
+            task = group.create_task(self.commit(batch), name="ingest-critical")
         else:
-            task = asyncio.create_task(self.commit(batch, lane=True), name="ingest-critical")
+            task = asyncio.create_task(self.commit(batch), name="ingest-critical")
         self._critical.add(task)
         task.add_done_callback(self._critical.discard)
 
-    async def commit(self, batch: Batch, *, lane: bool = False) -> None:
+    async def commit(self, batch: Batch) -> None:
         """Commit ``batch``, then release its messages' acknowledgements and call the sinks.
-        With ``lane``, the transaction runs on the critical lane when there is one.
+        A critical batch's transaction runs on the critical lane when there is one.
 
         The batch's future is always resolved: with an exception when the batch is given up
         (its messages then stay unacknowledged and the broker delivers them again)."""
         try:
-            if lane and self._lane is not None:
+            if batch.critical and self._lane is not None:
                 result = await self._lane.run(lambda pool: self._commit_with_retry(batch, pool))
             else:
                 result = await self._commit_with_retry(batch, self._pool)
@@ -233,7 +233,7 @@ class Writer:
             getattr(cause, "sqlstate", None),
         )
         loop = self._main_loop
-        if loop is None or _running_loop() is loop:
+        if loop is None or asyncio.get_running_loop() is loop:
             self._on_step_failure(exc.step)
         else:  # a critical batch on the lane's loop
             loop.call_soon_threadsafe(self._on_step_failure, exc.step)
@@ -375,13 +375,6 @@ class Writer:
                     type(exc).__name__,
                     getattr(exc, "sqlstate", None),
                 )
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 def _give_up(batch: Batch, exc: NotAcknowledgedError) -> None:
