@@ -24,6 +24,50 @@ from typing import Protocol
 #: A contract event's value: a number or a boolean, or none (sos, checkin, heartbeat).
 Value = float | int | bool | None
 
+#: The kind of a two-state reading whose meaning only the bound device's type gives (an
+#: ESPHome ``binary_sensor`` is a door on a door sensor, presence on a motion sensor): the
+#: gateway resolves it with :func:`binary_kind` once it knows the device.
+BINARY = "binary"
+
+# device type -> the kind its two-state reading stands for
+_BINARY_KINDS: Mapping[str, str] = {
+    "motion_sensor": "motion",
+    "door_sensor": "door",
+    "bed_sensor": "bed",
+    "smoke_detector": "smoke",
+    "gas_detector": "gas",
+    "fall_detector": "fall",
+    "sos_button": "sos",
+    "wearable": "fall",
+}
+# kinds that only have an "on" edge (CONTRACT §1: motion 1, fall 1, sos): "off" is nothing
+_ON_ONLY = frozenset({"motion", "fall", "sos"})
+
+
+def binary_kind(device_type: str, reading: Reading) -> Reading | None:
+    """The :data:`BINARY` ``reading`` as the event of a device of ``device_type``; None
+    when it means nothing for that type (an "off" of a motion sensor, an unknown type)."""
+    kind = _BINARY_KINDS.get(device_type)
+    if kind is None or reading.kind != BINARY:
+        return None
+    on = bool(reading.value)
+    if kind in _ON_ONLY:
+        if not on:
+            return None
+        value: Value = None if kind == "sos" else 1
+    else:
+        value = 1 if on else 0
+    return Reading(
+        reading.address,
+        kind,
+        value,
+        reading.ts,
+        reading.battery,
+        reading.rssi,
+        reading.message_id,
+        reading.extra,
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:
