@@ -271,6 +271,18 @@ class MqttSession:
         self.connected = False
         self._gauge(0)
 
+    async def suspend(self) -> None:
+        """Disconnect and stay away, the session kept by the broker (its client id is not
+        ours to use for now: ``gateway.slot_keeper``); ``resume`` connects again."""
+        self.subscribed.clear()
+        await self.disconnect()
+        log.warning("MQTT session %s suspended", self.client_id)
+
+    async def resume(self, stop: asyncio.Event) -> bool:
+        """Connect again after ``suspend``: the broker sends what the session collected."""
+        self._closing = False
+        return await self.connect(stop)
+
     async def leave_group(self, within_s: float) -> bool:
         """Unsubscribe from the group's topics (the broker routes nothing more to this
         session); whether the broker confirmed within ``within_s``."""

@@ -194,6 +194,7 @@ class Gateway:
             if keeper is not None:
                 # Holds the slot until the session is closed (after the writers).
                 group.create_task(keeper.run(background), name="gateway-slots")
+                group.create_task(_follow_slot(keeper, session, stop), name="gateway-slot-use")
             group.create_task(
                 self.registry.run(url, background, reload_s=settings.registry_reload_s),
                 name="gateway-registry",
@@ -254,6 +255,22 @@ class Gateway:
         await session.drain(grace_s=2.0)
         await session.disconnect()
         log.info("gateway stopped")
+
+
+async def _follow_slot(keeper: SlotKeeper, session: MqttSession, stop: asyncio.Event) -> None:
+    """The slot's client id is used only while its lock is held: the session is suspended
+    when the keeper loses the lock and resumed when it holds it again (two connections with
+    one client id would take the session from each other)."""
+    await first_of(session.subscribed.wait(), stop.wait())  # the first connect is _serve's
+    while not stop.is_set():
+        await first_of(keeper.lost.wait(), stop.wait())
+        if stop.is_set():
+            return
+        await session.suspend()
+        await first_of(keeper.holding.wait(), stop.wait())
+        if stop.is_set() or not await session.resume(stop):
+            return
+        log.info("MQTT session %s resumed: its slot is held again", session.client_id)
 
 
 def _tune_gc() -> None:

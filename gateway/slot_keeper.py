@@ -1,11 +1,18 @@
 """The slot keeper: one connection of its own that holds this gateway's slot lock, watches
-the others' and drains the orphans (``gateway.slots`` says why)."""
+the others' and drains the orphans (``gateway.slots`` says why).
+
+``holding`` is set while the lock of this gateway's own slot is held; the gateway uses the
+slot's client id only then (``Gateway`` suspends its MQTT session when it clears). A lost
+connection is replaced at once: the lock is claimed again within ``RECLAIM_AT_ONCE_S`` or
+``holding`` clears, well before the others' grace period ends and one of them takes the
+slot for a drain."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 
@@ -26,6 +33,12 @@ from gateway.slots import (
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 3
+# A look at the locks that takes longer than this is a connection gone silent (a half-open
+# socket): it is closed and replaced, so the keeper notices within POLL_S + this.
+TICK_TIMEOUT_S = 1.0
+# After a lost connection: claim the own slot again within this, or stop using it. Notice
+# (POLL_S) + this stays well under GRACE_S, when another gateway may take the slot.
+RECLAIM_AT_ONCE_S = 0.5
 
 
 class SlotKeeper:
@@ -54,6 +67,8 @@ class SlotKeeper:
         self._draining: dict[int, asyncio.Task[None]] = {}
         self._lost: set[int] = set()  # drains whose slot another gateway took meanwhile
         self.own: int | None = None
+        self.holding = asyncio.Event()  # the own slot's lock is held now
+        self.lost = asyncio.Event()  # … and is not (the complement, to wait on)
         self.drained = 0  # orphans drained to the end
 
     @property
@@ -71,6 +86,7 @@ class SlotKeeper:
                     if await slots_repo.try_claim(conn, self.names.key, slot):
                         self.own = slot
                         self._watch.mine.add(slot)
+                        self._hold(True)
                         log.info("gateway slot %s claimed", self.names.name(slot))
                         return slot
                 if not waiting:
@@ -85,9 +101,10 @@ class SlotKeeper:
         try:
             while not stop.is_set():
                 try:
-                    await self._tick()
-                except psycopg.OperationalError as exc:
+                    await asyncio.wait_for(self._tick(), TICK_TIMEOUT_S)
+                except (psycopg.OperationalError, TimeoutError) as exc:
                     await self._drop(exc)
+                    await self._replace()
                 await _pause(stop, self._poll_s)
         finally:
             for task in self._draining.values():
@@ -124,7 +141,11 @@ class SlotKeeper:
         if self._conn is not None and not self._conn.closed:
             return self._conn
         conn = await AsyncConnection.connect(
-            self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+            self._url,
+            autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            # pg_stat_activity tells whose lock a slot's is (tests, an operator's look).
+            application_name=f"tanfang-slots pid {os.getpid()}",
         )
         self._conn = conn
         self._watch.restart()
@@ -136,11 +157,13 @@ class SlotKeeper:
         key = self.names.key
         if self.own is not None:
             if not await slots_repo.try_claim(conn, key, self.own):
+                self._lose()
                 raise SlotLostError(
                     f"gateway slot {self.names.name(self.own)} was taken by another gateway "
                     "while the database connection was down"
                 )
             log.info("gateway slot %s claimed again", self.names.name(self.own))
+            self._hold(True)
         for slot, task in self._draining.items():
             if slot not in self._lost and not await self._take(conn, slot):
                 log.warning("gateway slot %s taken by another gateway: drain stopped", slot)
@@ -167,12 +190,35 @@ class SlotKeeper:
             await slots_repo.release(conn, self.names.drain_key, slot)
 
     async def _drop(self, exc: Exception) -> None:
-        """The connection failed: every lock it held is gone; the next tick reconnects."""
+        """The connection failed: every lock it held is gone."""
         log.warning("gateway slot connection lost (%s); reconnecting", type(exc).__name__)
         if self._conn is not None:
             with contextlib.suppress(psycopg.Error):
                 await self._conn.close()
         self._conn = None
+
+    async def _replace(self) -> None:
+        """A new connection and the own slot's lock at once; failing that, stop using the
+        slot and its drains (``holding`` clears) until a later tick claims it again."""
+        try:
+            await asyncio.wait_for(self._connection(), RECLAIM_AT_ONCE_S)
+        except (psycopg.OperationalError, TimeoutError) as exc:
+            await self._drop(exc)
+            self._lose()
+
+    def _hold(self, held: bool) -> None:
+        (self.holding if held else self.lost).set()
+        (self.lost if held else self.holding).clear()
+
+    def _lose(self) -> None:
+        if self.holding.is_set() and self.own is not None:
+            name = self.names.name(self.own)
+            log.warning("gateway slot %s not held: its session suspended", name)
+        self._hold(False)
+        for slot, task in self._draining.items():
+            if slot not in self._lost:
+                self._lost.add(slot)
+                task.cancel()
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

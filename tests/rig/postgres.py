@@ -23,6 +23,7 @@ class Postgres:
     datadir: Path
     bindir: Path
     user: str | None
+    options: str = ""  # the server's -o options, kept for a restart
 
     @property
     def admin_url(self) -> str:
@@ -32,12 +33,21 @@ class Postgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
     def stop(self) -> None:
+        self._halt()
+        shutil.rmtree(self.datadir.parent, ignore_errors=True)
+
+    def restart(self) -> None:
+        """Stop at once, as a crash would (every session and its locks gone), and start
+        again on the same port with the same data."""
+        self._halt()
+        _start(self)
+
+    def _halt(self) -> None:
         _run(
             self.user,
             [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"],
             check=False,
         )
-        shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 
 def find_bindir() -> Path:
@@ -75,7 +85,12 @@ def _service_user() -> str | None:
     return "postgres"
 
 
-def start_postgres() -> Postgres:
+def start_postgres(*, durable_commits: bool = False) -> Postgres:
+    """A fresh cluster on a free port. Fast and unsafe by default (``fsync`` and
+    ``synchronous_commit`` off); ``durable_commits`` keeps ``synchronous_commit`` on, so a
+    commit survives a crash of the server process (``Postgres.restart``): without it the
+    last fraction of a second of acknowledged commits is lost, as it would be in
+    production with that setting."""
     bindir = find_bindir()
     user = _service_user()
     root = Path(tempfile.mkdtemp(prefix="tanfang-pg-"))
@@ -102,22 +117,27 @@ def start_postgres() -> Postgres:
     port = free_port()
     options = (
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        " -c shared_buffers=256MB"
+        f" -c synchronous_commit={'on' if durable_commits else 'off'}"
+        " -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB"
     )
+    server = Postgres(port=port, datadir=datadir, bindir=bindir, user=user, options=options)
+    _start(server)
+    return server
+
+
+def _start(server: Postgres) -> None:
     _run(
-        user,
+        server.user,
         [
-            str(bindir / "pg_ctl"),
+            str(server.bindir / "pg_ctl"),
             "-D",
-            str(datadir),
+            str(server.datadir),
             "-o",
-            options,
+            server.options,
             "-l",
-            str(root / "log"),
+            str(server.datadir.parent / "log"),
             "-w",
             "start",
         ],
     )
-    wait_for_port("127.0.0.1", port)
-    return Postgres(port=port, datadir=datadir, bindir=bindir, user=user)
+    wait_for_port("127.0.0.1", server.port)
