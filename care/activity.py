@@ -3,9 +3,10 @@ number of activity events in each (pure; the counts come from ``care.activity_re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from pydantic import BaseModel
@@ -18,6 +19,9 @@ MAX_HOURS: Final = 7 * 24
 MIN_SLOT_MINUTES: Final = 5
 
 
+HOUR: Final = timedelta(hours=1)
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
     """The hours asked, cut into equal slots: [since, until)."""
@@ -26,6 +30,16 @@ class Window:
     hours: int
     slot_minutes: int
 
+    @classmethod
+    def ending(cls, now: datetime, hours: int, slot_minutes: int) -> Window:
+        """The last ``hours`` up to ``now``. Slots of whole hours are clock hours (UTC, the
+        rollup's): the window ends with the hour still filling, so that every earlier slot
+        is made of whole past hours that ``activity_hourly`` holds."""
+        if slot_minutes % 60:
+            return cls(now, hours, slot_minutes)
+        ends = math.ceil(now.timestamp() / HOUR.total_seconds()) * HOUR.total_seconds()
+        return cls(datetime.fromtimestamp(ends, UTC), hours, slot_minutes)
+
     @property
     def since(self) -> datetime:
         return self.until - timedelta(hours=self.hours)
@@ -33,6 +47,14 @@ class Window:
     @property
     def slots(self) -> int:
         return self.hours * 60 // self.slot_minutes
+
+    @property
+    def rolled_until(self) -> datetime:
+        """Up to when the counts come from ``activity_hourly`` (from ``since``): the hours
+        before the last one when the slots are clock hours; none otherwise (sub-hour
+        slots cut hours, and are read from the events)."""
+        aligned = not self.slot_minutes % 60 and self.until.timestamp() % HOUR.total_seconds() == 0
+        return self.until - HOUR if aligned else self.since
 
 
 @dataclass(frozen=True, slots=True)

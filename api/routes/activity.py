@@ -33,6 +33,6 @@ async def activity(
     oldest slot first. Audited as a read of the elder's events."""
     if (hours * 60) % slot_minutes:
         raise field_error(("query", "slot_minutes"), "must divide the hours asked", slot_minutes)
-    window = Window(until=state.clock(), hours=hours, slot_minutes=slot_minutes)
+    window = Window.ending(state.clock(), hours, slot_minutes)
     async with state.connection() as conn:
         return await services.elder_activity(conn, actor_of(principal), elder_id, window)

@@ -14,7 +14,7 @@ from store.features import detect
 from store.partitions import ensure_partitions, partition_name
 from store.pool import Pool
 from store.retention import roll_up_activity
-from tests.store.activity_counts import rollup_hours, timeline_hours
+from tests.store.activity_counts import raw_hours, rollup_hours, timeline_hours
 
 T0 = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
 ROLLUP = (
@@ -85,8 +85,11 @@ async def test_a_late_event_recounts_its_hour_and_only_that_hour(database_url: s
         ]
 
 
-async def test_the_rollup_gives_the_timelines_hourly_counts(database_url: str) -> None:
-    """Summed over an elder's devices, the rollup is what the console's timeline counts."""
+async def test_the_timeline_reads_the_rollup_for_past_hours_and_equals_the_raw_counts(
+    database_url: str,
+) -> None:
+    """Summed over an elder's devices, the timeline's hourly counts are the raw counts: past
+    hours from the rollup, the last hour and hours not recounted yet from the events."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         features = await detect(conn)
         await insert(
@@ -95,12 +98,36 @@ async def test_the_rollup_gives_the_timelines_hourly_counts(database_url: str) -
                 ("e1", f"pir-{i % 3}", T0 + timedelta(minutes=7 * i), "motion", 1.0)
                 for i in range(40)
             ],
+            ("e1", "tap-1", T0 + timedelta(minutes=10), "water", 0.0),
+            ("e1", "th-1", T0 + timedelta(minutes=12), "temperature", 21.0),
         )
         await roll_up_activity(conn, features)
         timeline = await timeline_hours(conn, "e1", T0, 6)
-        rollup = await rollup_hours(conn, "e1", T0)
-        assert rollup == timeline
-        assert sum(rollup.values()) == 40
+        assert timeline == await raw_hours(conn, "e1", T0) == await rollup_hours(conn, "e1", T0)
+        assert sum(timeline.values()) == 40
+        # Stored after the last rollup, late into a past hour and into a new one: counted
+        # from the events until the next rollup, and the same after it.
+        await insert(
+            conn,
+            ("e1", "pir-1", T0 + timedelta(minutes=30), "motion", 1.0),
+            ("e1", "pir-1", T0 + timedelta(hours=4, minutes=50), "motion", 1.0),
+        )
+        raw = await raw_hours(conn, "e1", T0)
+        assert await timeline_hours(conn, "e1", T0, 6) == raw
+        await roll_up_activity(conn, features)
+        assert await timeline_hours(conn, "e1", T0, 6) == raw
+        # The past hours are the rollup's: a (tampered) rollup row shows; the last hour
+        # (T0 + 5 h, still filling when the window ends) is read from the events.
+        await conn.execute(
+            "UPDATE activity_hourly SET events = events + 100"
+            " WHERE hour = %s AND device_id = 'pir-0'",
+            (T0,),
+        )
+        await insert(conn, ("e1", "pir-1", T0 + timedelta(hours=5, minutes=1), "motion", 1.0))
+        await conn.execute("DELETE FROM activity_dirty")  # as if rolled up: the row above
+        read = await timeline_hours(conn, "e1", T0, 6)
+        assert read[0] == raw[0] + 100
+        assert read[5] == raw.get(5, 0) + 1
 
 
 async def test_upkeep_keeps_the_rollup_and_drops_days_past_retention(

@@ -64,7 +64,7 @@ export async function render(root, params, ctx) {
   const viewer = ctx.session?.role === "viewer";
   const [contacts, activity, devices, alerts, visits, compliance] = await Promise.allSettled([
     ctx.api(`${path}/contacts`),
-    viewer ? Promise.resolve(null) : ctx.api(`${path}/activity`, { query: { hours: 24, slot_minutes: 30 } }),
+    viewer ? Promise.resolve(null) : ctx.api(`${path}/activity`, { query: { hours: 24, slot_minutes: 60 } }),
     ctx.api("/fleet", { query: { elder_id: id, limit: 200 } }),
     ctx.api("/alerts", { query: { elder_id: id, limit: 50 } }),
     ctx.api(`${path}/visits`, { query: { limit: RECENT } }),
