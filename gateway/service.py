@@ -240,7 +240,7 @@ class Gateway:
             await drain_session(settings, client_id, ingest.handle, stop)
 
         keeper = self.slots = SlotKeeper(
-            url, SlotNames(settings.mqtt_client_id, settings.gateway_slots), drain
+            url, SlotNames(settings.mqtt_client_id, settings.gateway_slots), drain, stopping=stop
         )
         return keeper if await keeper.claim(stop) is not None else None
 

@@ -45,7 +45,8 @@ class SlotKeeper:
     """``claim`` this gateway's slot, then ``run`` until ``stop``: keep the lock, claim it
     again first after a lost connection, take and ``drain`` orphaned slots.
 
-    ``clock`` (monotonic seconds) times the grace period."""
+    ``clock`` (monotonic seconds) times the grace period; once ``stopping`` is set no new
+    orphan is taken."""
 
     def __init__(
         self,
@@ -56,12 +57,16 @@ class SlotKeeper:
         clock: Callable[[], float] = time.monotonic,
         poll_s: float = POLL_S,
         grace_s: float = GRACE_S,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self._url = url
         self.names = names
         self._drain = drain
         self._clock = clock
         self._poll_s = poll_s
+        # Set when the gateway stops: it keeps its slot to the end but takes no new drain
+        # (stopped together, the gateways of a deployment would drain each other).
+        self._stopping = stopping or asyncio.Event()
         self._watch = OrphanWatch(names.count, grace_s)
         self._conn: AsyncConnection[TupleRow] | None = None
         self._draining: dict[int, asyncio.Task[None]] = {}
@@ -119,6 +124,8 @@ class SlotKeeper:
         names = self.names
         held, draining = await slots_repo.held(conn, names.key, names.drain_key)
         for slot in self._watch.observe(held, self._clock(), draining):
+            if self._stopping.is_set():
+                break
             if not await self._take(conn, slot):
                 continue  # another gateway took it first
             log.warning("gateway slot %s orphaned: draining its session", self.names.name(slot))
