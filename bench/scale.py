@@ -1,7 +1,7 @@
 """Scale benchmark: three gateways on gateway slots against one, for a town of 100 000
 simulated homes at speed, on this machine's own Mosquitto and PostgreSQL (docs/scaling.md).
 
-    python bench/scale.py [--homes 100000] [--speed 10] [--seconds 30] [--burst 100000]
+    python bench/scale.py [--homes 100000] [--speed 10] [--seconds 20] [--burst 60000]
 
 1. Homes: messages and events a home sends a day, by device kit, from the simulators
    (``--sim-homes`` homes for ``--sim-days`` days).
@@ -273,11 +273,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--homes", type=int, default=100_000)
     parser.add_argument("--speed", type=float, default=10.0, help="simulated seconds a second")
-    parser.add_argument("--seconds", type=float, default=30.0, help="paced phase length")
-    parser.add_argument("--burst", type=int, default=100_000, help="events queued, then drained")
+    parser.add_argument("--seconds", type=float, default=20.0, help="paced phase length")
+    parser.add_argument("--burst", type=int, default=60_000, help="events queued, then drained")
     parser.add_argument("--sim-homes", type=int, default=500)
     parser.add_argument("--sim-days", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="a small run that checks it works")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.homes, args.seconds, args.burst, args.sim_homes, args.sim_days = 2_000, 3, 3_000, 30, 1
     t_start, load_before = time.monotonic(), os.getloadavg()[0]
     kits = per_kit(args.sim_homes, args.sim_days)
     per_home_day = next(k for k in kits if k.kit == "all").events_per_home_day
