@@ -122,6 +122,25 @@ async def sos_delays(url: str, after: float) -> list[tuple[float, bool]]:
     return [(float(d), bool(late)) for d, late in rows]
 
 
+async def sos_excess(url: str) -> float:
+    """The most an SOS waited beyond the events published within half a second of it
+    (the 10th percentile of their publish → receive delays: the live gateways' lag, as
+    at least a third of them went to a live gateway): what a dead gateway's session added,
+    apart from the stream's own lag, which a machine short of CPU makes long for SOS and
+    motion alike."""
+    return float(
+        await scalar(
+            url,
+            "SELECT max(s.delay - n.delay) FROM"
+            " (SELECT ts, extract(epoch FROM received_at - ts) AS delay FROM events"
+            "  WHERE kind = 'sos') AS s"
+            " CROSS JOIN LATERAL (SELECT percentile_cont(0.1) WITHIN GROUP"
+            "  (ORDER BY extract(epoch FROM e.received_at - e.ts)) AS delay FROM events AS e"
+            "  WHERE e.ts BETWEEN s.ts - interval '0.5 s' AND s.ts + interval '0.5 s') AS n",
+        )
+    )
+
+
 def slot_key(prefix: str) -> int:
     """The first key of the slot locks of the deployment ``prefix``."""
     return SlotNames(prefix, GATEWAYS).key
