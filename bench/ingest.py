@@ -16,13 +16,10 @@ and, last, one JSON line. Run: ``make bench`` or ``python bench/ingest.py --help
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import secrets
 import shlex
-import shutil
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -46,10 +43,9 @@ from bench._gateway import (
     stop_profiler,
 )
 from bench._mqtt import RawPublisher
+from bench._services import start_services
 from bench._workload import PROBE_DEVICE, Workload
-from store.migrate import migrate_url
-from tests.rig.mosquitto import MosquittoMissingError, start_mosquitto
-from tests.rig.postgres import start_postgres
+from tests.rig.mosquitto import MosquittoMissingError
 
 ROOT = "bench/v1"
 GATEWAY_CLIENT = "tanfang-bench-gateway"
@@ -164,26 +160,16 @@ class Rig:
 
 
 def set_up(opts: Options, stack: ExitStack) -> Rig:
-    broker = start_mosquitto()
-    stack.callback(broker.stop)
-    pg = start_postgres()
-    stack.callback(pg.stop)
-    _db.enable_commit_timestamps(pg)
-    url = _db.create_database(pg, "bench")
-    asyncio.run(migrate_url(url))
-    _db.register_fleet(url, opts.devices)
-    workdir = Path(tempfile.mkdtemp(prefix="tanfang-bench-"))
-    stack.callback(shutil.rmtree, workdir, True)
-    postmaster = int((pg.datadir / "postmaster.pid").read_text().split()[0])
+    services = start_services(stack, "bench", opts.devices)
     return Rig(
-        broker.url,
-        url,
-        workdir,
+        services.mqtt_url,
+        services.database_url,
+        services.workdir,
         opts.protocol,
         opts.gateway_command,
         opts.gateway_env,
-        broker.process.pid,
-        postmaster,
+        services.broker_pid,
+        services.postmaster_pid,
     )
 
 

@@ -20,13 +20,10 @@ Prints a table and, last, one JSON line. Runs in about 4 minutes on a 2-core mac
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -45,10 +42,8 @@ from bench._figures import percentile
 from bench._gateway import Gateway, cpu_seconds, start_gateway
 from bench._homes import per_kit
 from bench._mqtt import RawPublisher
+from bench._services import start_services
 from bench._workload import DEVICE_PREFIX, DEVICES_PER_ELDER, Workload
-from store.migrate import migrate_url
-from tests.rig.mosquitto import start_mosquitto
-from tests.rig.postgres import start_postgres
 
 ROOT = "tanfang/scale"
 GATEWAYS = 3
@@ -93,18 +88,14 @@ class Rig:
 @contextmanager
 def rig(homes: int) -> Iterator[Rig]:
     with ExitStack() as stack:
-        broker = start_mosquitto()
-        stack.callback(broker.stop)
-        pg = start_postgres()
-        stack.callback(pg.stop)
-        _db.enable_commit_timestamps(pg)
-        url = _db.create_database(pg, "scale")
-        asyncio.run(migrate_url(url))
-        _db.register_fleet(url, homes * DEVICES_PER_ELDER)
-        workdir = Path(tempfile.mkdtemp(prefix="tanfang-scale-"))
-        stack.callback(shutil.rmtree, workdir, True)
-        postmaster = int((pg.datadir / "postmaster.pid").read_text().split()[0])
-        yield Rig(broker.url, url, workdir, broker.process.pid, postmaster)
+        services = start_services(stack, "scale", homes * DEVICES_PER_ELDER)
+        yield Rig(
+            services.mqtt_url,
+            services.database_url,
+            services.workdir,
+            services.broker_pid,
+            services.postmaster_pid,
+        )
 
 
 def _scalar(conn: _db.Conn, query: str, params: tuple[Any, ...] = ()) -> Any:
