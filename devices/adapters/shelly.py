@@ -100,7 +100,8 @@ def _rpc(
     doc = load_object(payload, "Shelly events/rpc")
     if isinstance(doc, Refusal):
         return [Refusal(doc.reason, device)]
-    if doc.get("method") not in _NOTIFY:
+    method = doc.get("method")
+    if not isinstance(method, str) or method not in _NOTIFY:
         return []  # NotifyEvent (button pushes, wake-ups …): no status in it
     params = doc.get("params")
     if not isinstance(params, dict):
