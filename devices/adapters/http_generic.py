@@ -12,24 +12,32 @@ field          required  meaning
 ``kind``       yes       a contract kind (CONTRACT §1: ``sos``, ``checkin``, ``fall`` …)
 ``value``      per kind  as in CONTRACT §1 (``door`` 1/0, ``temperature`` °C …)
 ``ts``         no        ISO 8601 with offset, or epoch seconds; missing → receive time
-``message_id`` no        the vendor's id of this event: a retried delivery is stored once
+``message_id`` no        the vendor's id of this event (string or integer): a retried
+                         delivery is stored once
 ``battery``    no        0–100 %
 =============  ========  ====================================================================
 
+This module maps the vendor's shape onto a contract event and routes it (``device_id`` →
+address, ``message_id``); what the event holds is then judged by the same decoder as a
+native device's (``devices.schema``), so the rules cannot drift apart: an unknown kind or a
+wrong value is a dead letter naming it, a bad ``ts`` or ``battery`` costs that field and
+not the event (flagged), and an ``sos``, ``fall``, ``smoke`` or ``gas`` is never refused for
+its content. Values that are no JSON number travel in ``extra`` under their own name for
+the decoder to judge. What cannot be routed — not an object, no usable ``device_id``, a
+``kind`` that is not a string, a ``message_id`` that is no id — is a :class:`Refusal`
+naming the item's index and the field.
+
 Any other field is dropped, not stored: a vendor's body may carry the elder's name or phone
-number, which the event store must never hold. Anything wrong is a :class:`Refusal` naming
-the item's index and the field. A critical kind (``sos``, ``fall``, ``smoke``, ``gas``) is
-never refused for a bad optional field or value: the field is left out and named in
-``extra.bad_fields``.
+number, which the event store must never hold.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from devices.adapters.base import Output, Reading, Refusal, Value
-from devices.adapters.payloads import MAX_NAME_CHARS, epoch, load_json, name_ok, number, percent
-from devices.kinds import CRITICAL_KINDS, KINDS
+from devices.adapters.base import Output, Reading, Refusal
+from devices.adapters.payloads import MAX_NAME_CHARS, load_json, name_ok, number
+from devices.kinds import CRITICAL_KINDS
 
 #: The most events one body holds (as an MQTT events payload, CONTRACT §1).
 MAX_ITEMS: Final = 500
@@ -59,62 +67,39 @@ def _item(item: object, where: str) -> Output:
     if not (isinstance(device_id, str) and name_ok(device_id)):
         return Refusal(f"{where}device_id must be a string of 1 to {MAX_NAME_CHARS} characters")
     kind = item.get("kind")
-    if not isinstance(kind, str) or kind not in KINDS:
-        return Refusal(f"{where}kind {kind!r} is not a contract kind"[:200], device_id)
-    value, bad_value = _value(kind, item.get("value"))
-    ts = epoch(item.get("ts"))
-    battery = percent(item.get("battery"))
-    message_id = item.get("message_id")
-    problems = {
-        "value": bad_value,
-        "ts": "ts must be ISO 8601 with an offset, or epoch seconds"
-        if item.get("ts") is not None and ts is None
-        else None,
-        "battery": "battery must be a number 0..100"
-        if item.get("battery") is not None and battery is None
-        else None,
-        "message_id": "message_id must be a string of 1 to 200 characters"
-        if message_id is not None and not _message_id_ok(message_id)
-        else None,
-    }
-    bad = [field for field, problem in problems.items() if problem is not None]
-    if bad and kind not in CRITICAL_KINDS:
-        return Refusal(f"{where}{problems[bad[0]]}", device_id)
+    if not isinstance(kind, str) or not 0 < len(kind) <= MAX_NAME_CHARS:
+        return Refusal(f"{where}kind must be a contract kind, as a string", device_id)
+    message_id = _message_id(item.get("message_id"))
+    # An emergency is stored without an unusable id (a retry may store it twice) rather
+    # than refused.
+    if message_id is None and item.get("message_id") is not None and kind not in CRITICAL_KINDS:
+        reason = f"{where}message_id must be a string of 1 to {_MAX_MESSAGE_ID_CHARS} characters"
+        return Refusal(reason, device_id)
+    raw: dict[str, object] = {}
+    value = item.get("value")
+    if not (value is None or isinstance(value, bool) or number(value) is not None):
+        raw["value"], value = value, None
+    ts = number(item.get("ts"))
+    if ts is None and item.get("ts") is not None:
+        raw["ts"] = item["ts"]  # ISO 8601, or something the decoder flags as clock skew
+    battery = number(item.get("battery"))
+    if battery is None and item.get("battery") is not None:
+        raw["battery"] = item["battery"]
     return Reading(
         device_id,
         kind,
         value,
         ts,
         battery,
-        message_id=message_id if isinstance(message_id, str) and "message_id" not in bad else None,
-        extra={"bad_fields": bad} if bad else {},
+        message_id=message_id,
+        extra=raw,
     )
 
 
-def _message_id_ok(message_id: object) -> bool:
-    return (
-        isinstance(message_id, str)
-        and 0 < len(message_id) <= _MAX_MESSAGE_ID_CHARS
-        and message_id.isprintable()
-    )
-
-
-def _value(kind: str, raw: object) -> tuple[Value, str | None]:
-    """The value by the kind's rule (``devices.kinds.KINDS``), or None and why not."""
-    rule = KINDS[kind]
-    if isinstance(rule, tuple):
-        low, high = rule
-        value = number(raw)
-        if value is None or not low <= value <= high:
-            return None, f"{kind} needs a value in {low:g}..{high:g}"
-        return value, None
-    if raw is None:
-        if rule == "flag":
-            return None, f"{kind} needs a value 1 or 0"
-        return (1 if rule == "one" else None), None
-    if rule == "none":
-        kept: Value = raw if isinstance(raw, bool) else number(raw)
-        return (kept, None) if kept is not None else (None, f"{kind} takes no value, or a number")
-    if raw in (True, 1) or (rule == "flag" and raw in (False, 0)):
-        return (1 if raw else 0), None
-    return None, f"{kind} value must be {'1 or 0' if rule == 'flag' else '1'}"
+def _message_id(raw: object) -> str | None:
+    """The vendor's id as text (an integer id is its decimal form), or None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    if isinstance(raw, str) and 0 < len(raw) <= _MAX_MESSAGE_ID_CHARS and raw.isprintable():
+        return raw
+    return None

@@ -19,8 +19,9 @@ from devices.adapters.base import Output, Refusal
 MAX_PAYLOAD_BYTES: Final = 256 * 1024
 #: A number beyond this is no sensor's reading (watts, °C, %, ms since 1970 all fit).
 MAX_MAGNITUDE: Final = 1e13
-#: A foreign id or name longer than this is not one (topic levels, vendor ids).
-MAX_NAME_CHARS: Final = 128
+#: A foreign id or name longer than this is not one (topic levels, vendor ids; the
+#: registry keeps addresses of up to 200 characters).
+MAX_NAME_CHARS: Final = 200
 #: Epoch values above this are milliseconds (year 2286 in seconds).
 _EPOCH_MS_ABOVE: Final = 1e10
 
