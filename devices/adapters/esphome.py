@@ -33,14 +33,21 @@ from devices.adapters import edges
 from devices.adapters.base import (
     BINARY,
     AdapterSettings,
-    Availability,
     Memory,
     Output,
     Reading,
     Refusal,
     Value,
 )
-from devices.adapters.payloads import guarded, name_ok, number, number_text, percent, text
+from devices.adapters.payloads import (
+    GuardedAdapter,
+    name_ok,
+    node_status,
+    number,
+    number_text,
+    percent,
+    text,
+)
 
 KIND: Final = "esphome"
 
@@ -63,36 +70,16 @@ _BATTERY: Final = frozenset({"battery"})
 _WIFI: Final = frozenset({"wifi", "signal", "rssi"})
 
 
-class ESPHome:
-    """The ESPHome adapter (:class:`devices.adapters.base.Adapter`)."""
-
-    kind: str = KIND
-
-    def filters(self, settings: AdapterSettings) -> list[str]:
-        return ["+/status", "+/sensor/+/state", "+/binary_sensor/+/state"]
-
-    def adapt(
-        self, topic: str, payload: bytes, memory: Memory, now: float, settings: AdapterSettings
-    ) -> list[Output]:
-        return guarded(KIND, lambda: adapt(topic, payload, memory, now, settings))
-
-
-ADAPTER: Final = ESPHome()
-
-
 def adapt(
     topic: str, payload: bytes, memory: Memory, now: float, settings: AdapterSettings
 ) -> list[Output]:
-    """What one ESPHome message means (unguarded: see :class:`ESPHome`)."""
+    """What one ESPHome message means (unguarded; :data:`ADAPTER` guards it)."""
     levels = topic.split("/")
     node = levels[0]
     if not name_ok(node):
         return [Refusal("ESPHome topic prefix is empty or too long")]
     if levels[1:] == ["status"]:
-        state = (text(payload) or "").lower()
-        if state in ("online", "offline"):
-            return [Availability(node, online=state == "online", whole_node=True)]
-        return [Refusal("status is neither online nor offline", node)]
+        return node_status(node, payload, "online", "offline", "status")
     if len(levels) != 4 or levels[1] not in ("sensor", "binary_sensor") or levels[3] != "state":
         return [Refusal("not an ESPHome state topic (<node>/<sensor|binary_sensor>/<name>/state)")]
     name = levels[2]
@@ -156,3 +143,9 @@ def _reading(address: str, node: str, kind: str, value: Value, memory: Memory) -
 
 def _node_value(memory: Memory, node: str, key: str) -> float | None:
     return number(memory.get(node, key))
+
+
+#: The esphome adapter (:class:`devices.adapters.base.Adapter`).
+ADAPTER: Final = GuardedAdapter(
+    KIND, lambda _: ["+/status", "+/sensor/+/state", "+/binary_sensor/+/state"], adapt
+)

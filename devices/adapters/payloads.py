@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
 import orjson
 
-from devices.adapters.base import Output, Refusal
+from devices.adapters.base import AdapterSettings, Availability, Memory, Output, Refusal
 
 #: The broker's message size limit (CONTRACT §1); a foreign message is no bigger.
 MAX_PAYLOAD_BYTES: Final = 256 * 1024
@@ -121,11 +122,37 @@ def name_ok(name: str) -> bool:
     return 0 < len(name) <= MAX_NAME_CHARS and name.isprintable()
 
 
-def guarded(kind: str, adapt: Callable[[], list[Output]]) -> list[Output]:
-    """Run one message's adaptation; a bug in it becomes a Refusal naming the error's class,
-    never an exception in the gateway's message handling (the fuzz tests call the unguarded
-    functions, so such a bug still fails a test)."""
-    try:
-        return adapt()
-    except Exception as exc:
-        return [Refusal(f"{kind} adapter error: {type(exc).__name__}")]
+def node_status(node: str, payload: bytes, online: str, offline: str, what: str) -> list[Output]:
+    """A whole node's Last Will / birth message (``online`` or ``offline``, any case, bare
+    or as a JSON string) as its availability; a Refusal naming ``what`` otherwise."""
+    state = (text(payload) or "").strip('"').lower()
+    if state in (online, offline):
+        return [Availability(node, online=state == online, whole_node=True)]
+    return [Refusal(f"{what} is neither {online} nor {offline}", node)]
+
+
+#: One message's adaptation: (topic, payload, memory, now, settings) → outputs.
+AdaptFn = Callable[[str, bytes, Memory, float, AdapterSettings], list[Output]]
+
+
+@dataclass(slots=True)
+class GuardedAdapter:
+    """An :class:`~devices.adapters.base.Adapter` made of a source's kind, its topic
+    filters and its adaptation function, run so that a bug in it becomes a Refusal naming
+    the error's class, never an exception in the gateway's message handling (the fuzz tests
+    call the unguarded functions, so such a bug still fails a test)."""
+
+    kind: str
+    topic_filters: Callable[[AdapterSettings], list[str]]
+    adapt_message: AdaptFn
+
+    def filters(self, settings: AdapterSettings) -> list[str]:
+        return self.topic_filters(settings)
+
+    def adapt(
+        self, topic: str, payload: bytes, memory: Memory, now: float, settings: AdapterSettings
+    ) -> list[Output]:
+        try:
+            return self.adapt_message(topic, payload, memory, now, settings)
+        except Exception as exc:  # the message becomes a dead letter, its error's class named
+            return [Refusal(f"{self.kind} adapter error: {type(exc).__name__}")]

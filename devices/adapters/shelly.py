@@ -28,15 +28,15 @@ from collections.abc import Mapping
 from typing import Final
 
 from devices.adapters import edges
-from devices.adapters.base import AdapterSettings, Availability, Memory, Output, Refusal
+from devices.adapters.base import AdapterSettings, Memory, Output, Refusal
 from devices.adapters.payloads import (
+    GuardedAdapter,
     epoch,
-    guarded,
     load_object,
     name_ok,
+    node_status,
     number,
     percent,
-    text,
 )
 
 KIND: Final = "shelly"
@@ -48,33 +48,16 @@ _NOTIFY: Final = frozenset({"NotifyStatus", "NotifyFullStatus"})
 _MAX_COMPONENTS: Final = 64
 
 
-class Shelly:
-    """The Shelly Gen2+ adapter (:class:`devices.adapters.base.Adapter`)."""
-
-    kind: str = KIND
-
-    def filters(self, settings: AdapterSettings) -> list[str]:
-        return ["+/online", "+/status/+", "+/events/rpc"]
-
-    def adapt(
-        self, topic: str, payload: bytes, memory: Memory, now: float, settings: AdapterSettings
-    ) -> list[Output]:
-        return guarded(KIND, lambda: adapt(topic, payload, memory, now, settings))
-
-
-ADAPTER: Final = Shelly()
-
-
 def adapt(
     topic: str, payload: bytes, memory: Memory, now: float, settings: AdapterSettings
 ) -> list[Output]:
-    """What one Shelly message means (unguarded: see :class:`Shelly`)."""
+    """What one Shelly message means (unguarded; :data:`ADAPTER` guards it)."""
     levels = topic.split("/")
     device = levels[0]
     if not name_ok(device):
         return [Refusal("Shelly topic prefix is empty or too long")]
     if levels[1:] == ["online"]:
-        return _availability(device, payload)
+        return node_status(device, payload, "true", "false", "online")
     if len(levels) == 3 and levels[1] == "status":
         doc = load_object(payload, f"Shelly status of {levels[2]}"[:100])
         if isinstance(doc, Refusal):
@@ -85,13 +68,6 @@ def adapt(
     if levels[1:] == ["events", "rpc"]:
         return _rpc(device, payload, memory, now, settings)
     return [Refusal("not a Shelly topic (<id>/online, <id>/status/…, <id>/events/rpc)")]
-
-
-def _availability(device: str, payload: bytes) -> list[Output]:
-    state = (text(payload) or "").strip('"').lower()
-    if state in ("true", "false"):
-        return [Availability(device, online=state == "true", whole_node=True)]
-    return [Refusal("online is neither true nor false", device)]
 
 
 def _rpc(
@@ -144,3 +120,7 @@ def _components(
             battery = percent(source.get("percent")) if isinstance(source, dict) else None
             message.touch(device)
     return message.outputs(ts=ts, battery=battery)
+
+
+#: The shelly adapter (:class:`devices.adapters.base.Adapter`).
+ADAPTER: Final = GuardedAdapter(KIND, lambda _: ["+/online", "+/status/+", "+/events/rpc"], adapt)

@@ -28,8 +28,15 @@ from collections.abc import Mapping
 from typing import Final
 
 from devices.adapters import edges
-from devices.adapters.base import AdapterSettings, Availability, Memory, Output, Refusal
-from devices.adapters.payloads import epoch, guarded, load_object, name_ok, number, text
+from devices.adapters.base import AdapterSettings, Memory, Output, Refusal
+from devices.adapters.payloads import (
+    GuardedAdapter,
+    epoch,
+    load_object,
+    name_ok,
+    node_status,
+    number,
+)
 
 KIND: Final = "tasmota"
 
@@ -37,27 +44,10 @@ KIND: Final = "tasmota"
 MAX_CHANNELS: Final = 8
 
 
-class Tasmota:
-    """The Tasmota adapter (:class:`devices.adapters.base.Adapter`)."""
-
-    kind: str = KIND
-
-    def filters(self, settings: AdapterSettings) -> list[str]:
-        return ["tele/+/SENSOR", "tele/+/LWT", "tele/+/STATE"]
-
-    def adapt(
-        self, topic: str, payload: bytes, memory: Memory, now: float, settings: AdapterSettings
-    ) -> list[Output]:
-        return guarded(KIND, lambda: adapt(topic, payload, memory, now, settings))
-
-
-ADAPTER: Final = Tasmota()
-
-
 def adapt(
     topic: str, payload: bytes, memory: Memory, now: float, settings: AdapterSettings
 ) -> list[Output]:
-    """What one Tasmota message means (unguarded: see :class:`Tasmota`)."""
+    """What one Tasmota message means (unguarded; :data:`ADAPTER` guards it)."""
     levels = topic.split("/")
     if len(levels) != 3 or levels[0] not in ("tele", "stat"):
         return [Refusal("not a Tasmota topic (tele/<topic>/<message>)")]
@@ -67,7 +57,7 @@ def adapt(
     if prefix == "stat":
         return []
     if message == "LWT":
-        return _availability(device, payload)
+        return node_status(device, payload, "online", "offline", "LWT")
     if message not in ("SENSOR", "STATE"):
         return []  # INFO1…3, RESULT, MARGINS …: not data Tanfang reads
     doc = load_object(payload, f"Tasmota {message}")
@@ -76,13 +66,6 @@ def adapt(
     if message == "STATE":
         return _state(device, doc, memory, now, settings)
     return _sensor(device, doc, memory, now, settings)
-
-
-def _availability(device: str, payload: bytes) -> list[Output]:
-    state = (text(payload) or "").lower()
-    if state in ("online", "offline"):
-        return [Availability(device, online=state == "online", whole_node=True)]
-    return [Refusal("LWT is neither Online nor Offline", device)]
 
 
 def _state(
@@ -126,3 +109,9 @@ def _power(message: edges.Message, device: str, raw: object) -> None:
     for index, item in enumerate(channels):
         address = device if index == 0 else f"{device}/{index + 1}"
         message.power(address, number(item), "ENERGY.Power")
+
+
+#: The tasmota adapter (:class:`devices.adapters.base.Adapter`).
+ADAPTER: Final = GuardedAdapter(
+    KIND, lambda _: ["tele/+/SENSOR", "tele/+/LWT", "tele/+/STATE"], adapt
+)

@@ -63,9 +63,9 @@ from devices.adapters.base import (
 )
 from devices.adapters.payloads import (
     MAX_NAME_CHARS,
+    GuardedAdapter,
     epoch,
     flag,
-    guarded,
     load_json,
     load_object,
     name_ok,
@@ -95,27 +95,10 @@ _COMMANDS: Final = frozenset({"set", "get"})
 _FLAGS: Final = (("water_leak", "leak"), ("smoke", "smoke"), ("gas", "gas"), ("tamper", "tamper"))
 
 
-class Zigbee2Mqtt:
-    """The zigbee2mqtt adapter (:class:`devices.adapters.base.Adapter`)."""
-
-    kind: str = KIND
-
-    def filters(self, settings: AdapterSettings) -> list[str]:
-        return [f"{_base(settings)}/#"]
-
-    def adapt(
-        self, topic: str, payload: bytes, memory: Memory, now: float, settings: AdapterSettings
-    ) -> list[Output]:
-        return guarded(KIND, lambda: adapt(topic, payload, memory, now, settings))
-
-
-ADAPTER: Final = Zigbee2Mqtt()
-
-
 def adapt(
     topic: str, payload: bytes, memory: Memory, now: float, settings: AdapterSettings
 ) -> list[Output]:
-    """What one zigbee2mqtt message means (unguarded: see :class:`Zigbee2Mqtt`)."""
+    """What one zigbee2mqtt message means (unguarded; :data:`ADAPTER` guards it)."""
     base = _base(settings) + "/"
     if not topic.startswith(base):
         return [Refusal(f"topic is not under the zigbee2mqtt base topic {base!r}")]
@@ -271,3 +254,7 @@ def _action_kind(action: object, emergency_button: bool) -> str | Refusal | None
     if words & _PRESS_WORDS:
         return "sos" if emergency_button else "checkin"
     return Refusal(f"button action {action!r} is no press Tanfang maps"[:200])
+
+
+#: The zigbee2mqtt adapter (:class:`devices.adapters.base.Adapter`).
+ADAPTER: Final = GuardedAdapter(KIND, lambda settings: [f"{_base(settings)}/#"], adapt)
