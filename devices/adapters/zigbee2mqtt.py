@@ -9,6 +9,12 @@ subscription, ``{base}/#``, so friendly names holding ``/`` work):
 * ``{base}/bridge/devices`` — retained list of every device: each ``ieee_address`` with its
   ``friendly_name`` becomes an :class:`Alias`, so a device bound by either name is found.
 
+One bridge per home on a town's broker: each home's zigbee2mqtt has a base topic of its own
+under ``{base}`` (``zigbee2mqtt/flat12``); its devices' addresses are then
+``flat12/<friendly_name>`` (or their IEEE addresses), and ``{base}/flat12/bridge/devices``
+gives the aliases of those scoped names. No topic level of a friendly name may be
+``bridge``.
+
 Ignored without a dead letter (they are not device data): the bridge's other topics
 (``bridge/state``, ``bridge/logging``, ``bridge/response/…`` …) and commands to devices
 (``…/set``, ``…/get`` and their ``/<attribute>`` forms).
@@ -103,10 +109,13 @@ def adapt(
     if not topic.startswith(base):
         return [Refusal(f"topic is not under the zigbee2mqtt base topic {base!r}")]
     rest = topic[len(base) :]
-    if rest == "bridge/devices":
-        return _aliases(payload, memory)
     levels = rest.split("/")
-    if levels[0] == "bridge":
+    if "bridge" in levels:
+        # One home's bridge under a base topic of its own (``zigbee2mqtt/flat12``): its
+        # devices' names are scoped by that home's part of the topic.
+        at = levels.index("bridge")
+        if levels[at + 1 :] == ["devices"]:
+            return _aliases(payload, memory, "/".join(levels[:at]))
         return []
     if len(levels) > 1 and (levels[-1] in _COMMANDS or levels[-2] in _COMMANDS):
         return []
@@ -137,7 +146,7 @@ def _availability(name: str, payload: bytes) -> list[Output]:
     return [Refusal("availability is neither online nor offline", name)]
 
 
-def _aliases(payload: bytes, memory: Memory) -> list[Output]:
+def _aliases(payload: bytes, memory: Memory, scope: str) -> list[Output]:
     doc = load_json(payload, "zigbee2mqtt bridge/devices")
     if isinstance(doc, Refusal):
         return [doc]
@@ -155,6 +164,8 @@ def _aliases(payload: bytes, memory: Memory) -> list[Output]:
         if not (isinstance(ieee, str) and isinstance(name, str) and name_ok(ieee)):
             unusable += 1
             continue
+        if scope:
+            name = f"{scope}/{name}"
         if not name_ok(name):
             unusable += 1
             continue

@@ -258,3 +258,14 @@ def test_event_objects_are_contract_events() -> None:
         "battery": 91,
         "linkquality": 102,
     }
+
+
+def test_a_homes_own_bridge_under_the_base_topic_scopes_its_names() -> None:
+    f = feed()
+    bridge = [{"ieee_address": "0x00158d0001a2b3c4", "friendly_name": "entrance_door"}]
+    out = f.send("zigbee2mqtt/flat12/bridge/devices", orjson.dumps(bridge))
+    assert out == [Alias("0x00158d0001a2b3c4", "flat12/entrance_door")]
+    assert f.send("zigbee2mqtt/flat12/bridge/state", b'{"state": "online"}') == []
+    assert f.send("zigbee2mqtt/flat12/bridge/logging", b'{"level": "info"}') == []
+    opened = f.send("zigbee2mqtt/flat12/entrance_door", orjson.dumps({"contact": False}))
+    assert kinds(opened) == [("flat12/entrance_door", "door", 1)]
