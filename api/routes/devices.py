@@ -36,14 +36,26 @@ MAX_EVENTS: Final = 1000
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=DevicePublic,
-    responses={409: {"description": "a device with this id is already registered"}},
+    responses={
+        409: {
+            "description": "a device with this id is already registered, or another device is"
+            " bound to this source"
+        }
+    },
 )
 async def create_device(
     device: Annotated[DeviceCreate, Body()], _: FleetWriter, state: StateDep
 ) -> DevicePublic:
-    """Register a device; from then on the gateway accepts its messages."""
+    """Register a device; from then on the gateway accepts its messages. With ``source``,
+    the foreign address's waiting dead letters are replayed into its events."""
     async with state.connection() as conn:
-        return await services.register_device(conn, device)
+        created = await services.register_device(conn, device)
+        selection = None
+        if device.source is not None:
+            selection = await services.source_letters(conn, device.source)
+    if selection is not None:
+        await services.replay_bound(state.replayer, selection)
+    return created
 
 
 @router.get("/{device_id}", response_model=DevicePublic)
@@ -56,16 +68,28 @@ async def get_device(
     return device_shown(found, redacted=principal.redacted)
 
 
-@router.patch("/{device_id}", response_model=DevicePublic)
+@router.patch(
+    "/{device_id}",
+    response_model=DevicePublic,
+    responses={409: {"description": "another device is bound to this source"}},
+)
 async def update_device(
     device_id: DeviceIdPath,
     changes: Annotated[DeviceUpdate, Body()],
     _: FleetWriter,
     state: StateDep,
 ) -> DevicePublic:
-    """Change some fields; ``"elder_id": null`` takes the device out of a home."""
+    """Change some fields; ``"elder_id": null`` takes the device out of a home,
+    ``"source": null`` unbinds it. A ``source`` sent replays the foreign address's waiting
+    dead letters into the device's events (each once: a replayed letter is gone)."""
     async with state.connection() as conn:
-        return await services.update_device(conn, device_id, changes)
+        updated = await services.update_device(conn, device_id, changes)
+        selection = None
+        if changes.source is not None:
+            selection = await services.source_letters(conn, changes.source)
+    if selection is not None:
+        await services.replay_bound(state.replayer, selection)
+    return updated
 
 
 @router.delete("/{device_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import ElderReader
+from api.auth import ElderReader, FleetReader
 from api.masking import device_shown
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.params import plain_text
@@ -18,7 +18,7 @@ from api.state import StateDep
 from care.models import ELDER_ID_PATTERN
 from care.town_services import listed_town
 from devices import services
-from devices.models import FleetDevice
+from devices.models import FleetDevice, UnboundSource
 
 router = APIRouter(prefix="/fleet", tags=["devices"])
 
@@ -52,3 +52,20 @@ async def fleet(
         )
         found = await services.fleet(conn, query)
     return page_of([device_shown(d, redacted=principal.redacted) for d in found], limit)
+
+
+@router.get("/unbound", response_model=list[UnboundSource])
+async def unbound(
+    *,
+    _: FleetReader,
+    state: StateDep,
+    kind: Annotated[
+        str | None, Query(min_length=1, max_length=70, description="one source kind")
+    ] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> list[UnboundSource]:
+    """Seen but not bound: foreign addresses (zigbee2mqtt, tasmota, shelly, esphome,
+    http:<name>) whose messages wait as ``unbound_source`` dead letters, last seen first.
+    Binding one (``source`` in ``POST /devices`` or ``PATCH /devices/{id}``) replays them."""
+    async with state.connection() as conn:
+        return await services.unbound_sources(conn, kind=plain_text(kind, "kind"), limit=limit)
