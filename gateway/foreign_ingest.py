@@ -125,6 +125,9 @@ class ForeignIngest:
         self._topics: dict[str, Adapter | None] = {}
         self.book = SourceBook()
         registry.watch(self.book.clear)
+        # Lookups of one source in the order their messages came: an alias list (zigbee2mqtt's
+        # bridge/devices) is saved before a later message's address is looked up.
+        self._lookups = {a.kind: asyncio.Lock() for a in self._adapters}
 
     @property
     def filters(self) -> list[str]:
@@ -181,9 +184,10 @@ class ForeignIngest:
         aliases: list[Alias],
     ) -> None:
         try:
-            bound, under = await self._retrying(
-                lambda: self._lookup(message.kind, single, nodes, aliases)
-            )
+            async with self._lookups[message.kind]:
+                bound, under = await self._retrying(
+                    lambda: self._lookup(message.kind, single, nodes, aliases)
+                )
             futures = self._settle(message, plan(message, outputs, bound, under))
         except NotAcknowledgedError:
             raise
