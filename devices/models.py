@@ -132,6 +132,8 @@ class DeadLetterPublic(BaseModel):
     payload: str
     payload_size: int
     payload_truncated: bool
+    source_kind: str | None = None
+    source_address: str | None = None
 
 
 class FleetDevice(BaseModel):

@@ -207,6 +207,7 @@ async def list_dead_letters(
     filters = where(equals("device_id", device_id), equals("reason", reason), below("id", before))
     query = sql.SQL(
         "SELECT id, received_at, topic, device_id, reason, detail, payload_size,"
+        " source_kind, source_address,"
         " substring(payload FROM 1 FOR %(shown)s) AS head FROM dead_letters{}"
         " ORDER BY id DESC LIMIT %(limit)s"
     ).format(filters.clause)

@@ -155,3 +155,9 @@ async def claim_message_ids(
         return set()
     cur = await conn.execute(_CLAIM, (source, at, sorted(set(message_ids))))
     return {row[0] for row in await cur.fetchall()}
+
+
+async def forget_message_ids(conn: Conn, before: datetime) -> int:
+    """Drop the message ids claimed before ``before`` (their events are past retention)."""
+    cur = await conn.execute("DELETE FROM ingest_message_ids WHERE received_at < %s", (before,))
+    return cur.rowcount

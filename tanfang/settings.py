@@ -159,35 +159,23 @@ class Settings(BaseSettings):
     @field_validator("adapters")
     @classmethod
     def _known_adapters(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
         from devices.adapters.registry import enabled
 
-        enabled(_comma_list(value))  # an unknown or missing adapter raises, naming it
-        return value
-
-    @field_validator("zigbee2mqtt_base_topic")
-    @classmethod
-    def _clean_base_topic(cls, value: str) -> str:
-        value = value.strip("/")
-        if not value or any(c in value for c in "+#"):
-            raise ValueError("the zigbee2mqtt base topic must be non-empty, without wildcards")
-        return value
+        enabled(_comma_list(value or ""))  # an unknown or missing adapter raises, naming it
+        return value or None
 
     @field_validator("ingest_secrets")
     @classmethod
     def _secret_pairs(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        ingest_secret_map(value)  # raises naming the pair's position, never the secret
-        return value
+        ingest_secret_map(value or "")  # raises naming the pair's position, never the secret
+        return value or None
 
-    @field_validator("topic_root")
+    @field_validator("topic_root", "zigbee2mqtt_base_topic")
     @classmethod
     def _clean_root(cls, value: str) -> str:
         value = value.strip("/")
         if not value or any(c in value for c in "+#"):
-            raise ValueError("topic root must be non-empty and hold no MQTT wildcards")
+            raise ValueError("a topic root or base topic must be non-empty and hold no MQTT wildcards")
         return value
 
     @model_validator(mode="after")

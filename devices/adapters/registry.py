@@ -64,12 +64,13 @@ def source_kind_problem(kind: str) -> str | None:
 def enabled(kinds: Sequence[str], adapters: Mapping[str, Adapter] = ADAPTERS) -> list[Adapter]:
     """The adapters of ``kinds`` (``TANFANG_ADAPTERS``); a kind unknown or not installed
     raises ``UnknownSourceError`` naming it."""
+    unknown = [kind for kind in kinds if kind not in MQTT_KINDS]
+    if unknown:
+        raise UnknownSourceError(
+            f"TANFANG_ADAPTERS: unknown source {unknown[0]!r}; one of {', '.join(MQTT_KINDS)}"
+        )
     chosen: list[Adapter] = []
     for kind in kinds:
-        if kind not in MQTT_KINDS:
-            raise UnknownSourceError(
-                f"TANFANG_ADAPTERS: unknown source {kind!r}; one of {', '.join(MQTT_KINDS)}"
-            )
         adapter = adapters.get(kind)
         if adapter is None:
             raise UnknownSourceError(

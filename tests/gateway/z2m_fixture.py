@@ -74,21 +74,20 @@ def _availability(name: str, payload: bytes) -> list[Output]:
     return [Availability(name, text == "online")]
 
 
+_FIELDS: Final = {"contact": "door", "occupancy": "motion", "water_leak": "leak", "smoke": "smoke"}
+
+
 def _readings(name: str, state: dict[str, object], memory: Memory) -> list[Output]:
     battery = state.get("battery")
     charge = float(battery) if isinstance(battery, int | float) else None
-    fields = {
-        "contact": ("door", lambda v: 0 if v else 1),  # contact false: the door is open
-        "occupancy": ("motion", lambda v: 1 if v else None),
-        "water_leak": ("leak", lambda v: 1 if v else 0),
-        "smoke": ("smoke", lambda v: 1 if v else 0),
-    }
     out: list[Output] = []
-    for key, (kind, value_of) in fields.items():
+    for key, kind in _FIELDS.items():
         if key in state and memory.changed(name, key, state[key]):
-            value = value_of(state[key])
-            if value is not None:
-                out.append(Reading(name, kind, value, battery=charge))
+            on = bool(state[key])
+            if key == "contact":
+                out.append(Reading(name, kind, 0 if on else 1, battery=charge))  # false: open
+            elif on or key != "occupancy":  # occupancy has only its "on" edge
+                out.append(Reading(name, kind, 1 if on else 0, battery=charge))
     return out
 
 
