@@ -24,6 +24,7 @@ import orjson
 from devices.adapters.base import BINARY, Availability, Output, Reading, Refusal, binary_kind
 from devices.ingest_repo import DeadLetter, StatusChange
 from devices.kind_check import check_kinds
+from devices.kinds import CRITICAL_KINDS
 from devices.schema import MAX_PAYLOAD_BYTES, Event, Reason, decode_events
 from devices.sources_repo import Bound
 
@@ -53,6 +54,8 @@ class Planned:
     unexpected: list[tuple[Event, str]] = field(default_factory=list)
     # Readings whose event was refused, or whose address is bound to no device.
     refused: int = 0
+    # (address, kind) of emergencies from addresses bound to no device: they reach nobody.
+    unbound_critical: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def stored_events(self) -> int:
@@ -98,6 +101,8 @@ def plan(
             if found is None:
                 unbound[out.address] = None
                 planned.refused += 1
+                if out.kind in CRITICAL_KINDS:
+                    planned.unbound_critical.append((out.address, out.kind))
             else:
                 _reading(planned, message, out, found)
         elif isinstance(out, Availability):

@@ -41,7 +41,7 @@ from devices.sources_repo import Bound
 from gateway import metrics
 from gateway.batcher import Batcher, NotAcknowledgedError
 from gateway.foreign import Message, Planned, addresses_of, letter, plan
-from gateway.kinds import raise_unexpected
+from gateway.kinds import raise_unbound_critical, raise_unexpected
 from gateway.writer import RETRY_MAX_S
 from store.pool import Pool
 
@@ -232,6 +232,7 @@ class ForeignIngest:
             futures.append(self._batcher.add_status(status))
         for unexpected, device_type in planned.unexpected:
             raise_unexpected([unexpected], device_type)
+        raise_unbound_critical(message.kind, planned.unbound_critical)
         received = message.received_at.timestamp()
         # Last: a critical event is a batch of its own, committed at once.
         for group in planned.events.values():

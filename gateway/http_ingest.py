@@ -30,7 +30,7 @@ from devices.ingest_repo import ensure_stage, write_batch
 from devices.sources_repo import Bound
 from gateway import metrics
 from gateway.foreign import Message, Planned, plan
-from gateway.kinds import raise_unexpected
+from gateway.kinds import raise_unbound_critical, raise_unexpected
 from gateway.rows import copy_rows
 from gateway.steps import InTransactionStep, StepFailedError, guarded
 from store.db import Conn
@@ -99,7 +99,7 @@ class GatewayHttpIngest:
                     which=True,
                     steps=steps,
                 )
-        _told(planned)
+        _told(message.kind, planned)
         return IngestCounts(stored=result.stored, duplicate=duplicate, refused=planned.refused)
 
 
@@ -122,8 +122,9 @@ async def _not_seen_before(
     return fresh, duplicate
 
 
-def _told(planned: Planned) -> None:
+def _told(source: str, planned: Planned) -> None:
     for letter in planned.letters:
         metrics.EVENTS_REFUSED.labels(reason=letter.reason).inc()
     for event, device_type in planned.unexpected:
         raise_unexpected([event], device_type)
+    raise_unbound_critical(source, planned.unbound_critical)

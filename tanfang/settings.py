@@ -175,7 +175,9 @@ class Settings(BaseSettings):
     def _clean_root(cls, value: str) -> str:
         value = value.strip("/")
         if not value or any(c in value for c in "+#"):
-            raise ValueError("a topic root or base topic must be non-empty and hold no MQTT wildcards")
+            raise ValueError(
+                "a topic root or base topic must be non-empty and hold no MQTT wildcards"
+            )
         return value
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ from tanfang.settings import Settings
 
 
 def settings(**values: object) -> Settings:
-    return Settings(**values, _env_file=None)  # type: ignore[arg-type]
+    return Settings(**values, _env_file=None)  # type: ignore[arg-type, call-arg]
 
 
 def test_an_unknown_adapter_refuses_the_start_naming_it() -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import ElderReader, FleetReader
-from api.masking import device_shown
+from api.masking import device_shown, unbound_shown
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.params import plain_text
 from api.routes.care_common import actor_of
@@ -57,7 +57,7 @@ async def fleet(
 @router.get("/unbound", response_model=list[UnboundSource])
 async def unbound(
     *,
-    _: FleetReader,
+    principal: FleetReader,
     state: StateDep,
     kind: Annotated[
         str | None, Query(min_length=1, max_length=70, description="one source kind")
@@ -66,6 +66,8 @@ async def unbound(
 ) -> list[UnboundSource]:
     """Seen but not bound: foreign addresses (zigbee2mqtt, tasmota, shelly, esphome,
     http:<name>) whose messages wait as ``unbound_source`` dead letters, last seen first.
-    Binding one (``source`` in ``POST /devices`` or ``PATCH /devices/{id}``) replays them."""
+    Binding one (``source`` in ``POST /devices`` or ``PATCH /devices/{id}``) replays them.
+    A viewer's answer has no ``last_payload`` (as a dead letter's, it holds events)."""
     async with state.connection() as conn:
-        return await services.unbound_sources(conn, kind=plain_text(kind, "kind"), limit=limit)
+        found = await services.unbound_sources(conn, kind=plain_text(kind, "kind"), limit=limit)
+    return [unbound_shown(u, redacted=principal.redacted) for u in found]

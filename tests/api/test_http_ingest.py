@@ -5,6 +5,7 @@ binding."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -135,3 +136,28 @@ async def test_an_unbound_vendor_id_is_refused_listed_and_replayed_when_bound(
     letters = await fetch(database_url, "SELECT reason, device_id, source_kind FROM dead_letters")
     assert letters == [("unknown_kind", "pat-9", ACME)]
     assert (await vendor.get("/api/v1/fleet/unbound", headers=bearer(admin_token))).json() == []
+
+
+async def test_two_deliveries_of_one_message_at_once_store_it_once(
+    vendor: httpx.AsyncClient, admin_token: str, database_url: str
+) -> None:
+    source = {"kind": ACME, "address": "PAT-4"}
+    assert (await bind(vendor, admin_token, "pat-4", "sos_button", source)).is_success
+    body = {"device_id": "PAT-4", "kind": "sos", "message_id": "twice"}
+    answers = await asyncio.gather(post(vendor, body), post(vendor, body))
+    assert sorted((a.json()["stored"], a.json()["duplicate"]) for a in answers) == [(0, 1), (1, 0)]
+    assert await scalar(database_url, "SELECT count(*) FROM events") == 1
+    assert await scalar(database_url, "SELECT count(*) FROM alerts") == 1
+
+
+async def test_an_sos_from_an_unbound_vendor_id_is_kept_and_logged_as_reaching_nobody(
+    vendor: httpx.AsyncClient, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = await post(vendor, {"device_id": "PAT-404", "kind": "sos", "message_id": "lost"})
+    assert answer.json() == {"stored": 0, "duplicate": 0, "refused": 1}
+    letters = await fetch(database_url, "SELECT reason, source_address FROM dead_letters")
+    assert letters == [("unbound_source", "PAT-404")]
+    assert any(
+        "critical event (sos) from http:acme address PAT-404, bound to no device" in r.message
+        for r in caplog.records
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from devices.adapters.base import BINARY, Availability, Reading, Refusal
+from devices.adapters.base import BINARY, Availability, Output, Reading, Refusal
 from devices.adapters.registry import topic_matches
 from devices.registry import DeviceEntry
 from devices.sources_repo import Bound
@@ -47,7 +47,7 @@ def test_a_whole_nodes_availability_reaches_every_device_under_it() -> None:
 
 
 def test_unbound_addresses_and_refusals_are_letters_that_keep_the_source() -> None:
-    outputs = [
+    outputs: list[Output] = [
         Reading("hall/door", BINARY, True),
         Reading("hall/door", BINARY, False),
         Refusal("state is neither ON nor OFF", "hall/window"),
