@@ -6,6 +6,7 @@ devices. The adapter is the installed zigbee2mqtt one, or ``tests.gateway.z2m_fi
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import orjson
@@ -192,3 +193,19 @@ async def test_a_kind_the_bound_type_does_not_send_is_treated_as_a_native_ones(
     assert rows == [("kind_not_allowed", "zigbee2mqtt", "odd_door", "door-2")]
     flags = await scalar(database_url, "SELECT flags FROM events WHERE device_id = 'door-2'")
     assert "kind_unexpected" in flags
+
+
+async def test_a_gateway_of_a_shared_group_with_slots_reads_the_sources_topics_too(
+    settings: Settings, pool: Pool, database_url: str, admin_token: str, publisher: Publisher
+) -> None:
+    settings = foreign_settings(settings).model_copy(
+        update={"shared_group": f"g{uuid.uuid4().hex[:8]}", "gateway_slots": 2}
+    )
+    async with api(settings) as client:
+        door = {"kind": "zigbee2mqtt", "address": "back_door"}
+        assert (await bind(client, admin_token, "door-5", "door_sensor", door)).is_success
+    async with running(gateway(settings, pool)) as gw:
+        assert gw.slots is not None
+        state(publisher, settings, "back_door", {"contact": False})
+        rows = await poll(lambda: events_of(database_url, "door-5"), bool, what="the door")
+    assert rows == [("door", 1.0, "zigbee2mqtt")]
