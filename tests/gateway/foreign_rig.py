@@ -72,3 +72,13 @@ async def bind(
     if source is not None:
         body["source"] = source
     return await client.post("/api/v1/devices", json=body, headers=headers)
+
+
+async def bind_one(
+    settings: Settings, admin_token: str, device_id: str, device_type: str, address: str
+) -> None:
+    """Register ``device_id`` bound to the zigbee2mqtt ``address``, through the API."""
+    async with api(settings) as client:
+        source = {"kind": KIND, "address": address}
+        response = await bind(client, admin_token, device_id, device_type, source)
+        assert response.is_success, response.text

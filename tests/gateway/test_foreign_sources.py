@@ -16,7 +16,7 @@ from devices.kinds import KINDS
 from store.pool import Pool
 from tanfang.settings import Settings
 from tests.api.conftest import bearer
-from tests.gateway.foreign_rig import api, bind, foreign_settings, gateway
+from tests.gateway.foreign_rig import api, bind, bind_one, foreign_settings, gateway
 from tests.gateway.helpers import Publisher, fetch, poll, running, scalar
 
 IEEE = "0x00158d0001a2b3c4"
@@ -100,9 +100,7 @@ async def test_a_water_leak_is_stored_as_a_leak_event(
     settings: Settings, pool: Pool, database_url: str, admin_token: str, publisher: Publisher
 ) -> None:
     settings = foreign_settings(settings)
-    async with api(settings) as client:
-        leak = {"kind": "zigbee2mqtt", "address": "bathroom_leak"}
-        assert (await bind(client, admin_token, "env-1", "env_sensor", leak)).is_success
+    await bind_one(settings, admin_token, "env-1", "env_sensor", "bathroom_leak")
     async with running(gateway(settings, pool)):
         state(publisher, settings, "bathroom_leak", {"water_leak": True, "battery": 70})
         rows = await poll(lambda: events_of(database_url, "env-1"), bool, what="the leak")
@@ -154,9 +152,7 @@ async def test_a_poison_payload_is_a_dead_letter_and_the_gateway_goes_on(
     settings: Settings, pool: Pool, database_url: str, admin_token: str, publisher: Publisher
 ) -> None:
     settings = foreign_settings(settings)
-    async with api(settings) as client:
-        smoke = {"kind": "zigbee2mqtt", "address": "hall_smoke"}
-        assert (await bind(client, admin_token, "smk-2", "smoke_detector", smoke)).is_success
+    await bind_one(settings, admin_token, "smk-2", "smoke_detector", "hall_smoke")
     async with running(gateway(settings, pool)):
         state(publisher, settings, "hall_smoke", b"\xff{not json")
         state(publisher, settings, "hall_smoke", b"[1, 2]")
@@ -176,9 +172,7 @@ async def test_a_kind_the_bound_type_does_not_send_is_treated_as_a_native_ones(
     settings: Settings, pool: Pool, database_url: str, admin_token: str, publisher: Publisher
 ) -> None:
     settings = foreign_settings(settings)
-    async with api(settings) as client:
-        odd = {"kind": "zigbee2mqtt", "address": "odd_door"}
-        assert (await bind(client, admin_token, "door-2", "door_sensor", odd)).is_success
+    await bind_one(settings, admin_token, "door-2", "door_sensor", "odd_door")
     async with running(gateway(settings, pool)):
         # A door sensor does not send motion: refused. Smoke from it is an emergency all the
         # same: stored, flagged, and its alert opened (a wrong registration never silences).
@@ -201,9 +195,7 @@ async def test_a_gateway_of_a_shared_group_with_slots_reads_the_sources_topics_t
     settings = foreign_settings(settings).model_copy(
         update={"shared_group": f"g{uuid.uuid4().hex[:8]}", "gateway_slots": 2}
     )
-    async with api(settings) as client:
-        door = {"kind": "zigbee2mqtt", "address": "back_door"}
-        assert (await bind(client, admin_token, "door-5", "door_sensor", door)).is_success
+    await bind_one(settings, admin_token, "door-5", "door_sensor", "back_door")
     async with running(gateway(settings, pool)) as gw:
         assert gw.slots is not None
         state(publisher, settings, "back_door", {"contact": False})
