@@ -33,7 +33,15 @@ from devices.kind_check import check_kinds
 from devices.registry import DeviceEntry
 from devices.replay import TRUNCATED, ReplayResult, ReplaySelection
 from devices.replay_repo import StoredLetter
-from devices.schema import Channel, Event, Reason, decode_events, decode_status, parse_topic
+from devices.schema import (
+    Channel,
+    Event,
+    Reason,
+    Topic,
+    decode_events,
+    decode_status,
+    parse_topic,
+)
 from gateway.foreign import Planned
 from gateway.ingest import DEAD_LETTER_PAYLOAD_MAX
 from gateway.kinds import raise_unexpected, refused_letters
@@ -214,6 +222,10 @@ def _plan_letter(plan: _Plan, letter: StoredLetter, devices: dict[str, DeviceEnt
         plan.by_reason[TRUNCATED] += 1
         return
     parsed = parse_topic(letter.topic, plan.root)
+    if parsed is None and letter.source_kind is not None and letter.device_id is not None:
+        # A foreign source's event refused for its device (kind_not_allowed): the payload is
+        # the event as the adapter made it, decoded as the device's own.
+        parsed = Topic(letter.device_id, Channel.EVENTS)
     if parsed is None:
         # Not a device's topic (or another topic root): nothing to decode it as.
         plan.stay(letter, letter.reason, letter.detail)

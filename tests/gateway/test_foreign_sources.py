@@ -201,3 +201,22 @@ async def test_a_gateway_of_a_shared_group_with_slots_reads_the_sources_topics_t
         state(publisher, settings, "back_door", {"contact": False})
         rows = await poll(lambda: events_of(database_url, "door-5"), bool, what="the door")
     assert rows == [("door", 1.0, "zigbee2mqtt")]
+
+
+async def test_a_foreign_event_refused_for_its_type_is_replayed_once_the_type_is_corrected(
+    settings: Settings, pool: Pool, database_url: str, admin_token: str, publisher: Publisher
+) -> None:
+    settings = foreign_settings(settings)
+    await bind_one(settings, admin_token, "pir-3", "door_sensor", "landing")  # mistyped
+    async with running(gateway(settings, pool)):
+        state(publisher, settings, "landing", {"occupancy": True})
+        await poll(lambda: letters(database_url), bool, what="the refused motion")
+    admin = bearer(admin_token)
+    async with api(settings) as client:
+        fixed = {"type": "motion_sensor"}
+        assert (await client.patch("/api/v1/devices/pir-3", json=fixed, headers=admin)).is_success
+        replay = {"device_id": "pir-3"}
+        done = await client.post("/api/v1/dead-letters/replay", json=replay, headers=admin)
+        assert done.json()["stored_events"] == 1, done.text
+    assert await events_of(database_url, "pir-3") == [("motion", 1.0, "zigbee2mqtt")]
+    assert await letters(database_url) == []
