@@ -128,6 +128,9 @@ class ForeignIngest:
         # Lookups of one source in the order their messages came: an alias list (zigbee2mqtt's
         # bridge/devices) is saved before a later message's address is looked up.
         self._lookups = {a.kind: asyncio.Lock() for a in self._adapters}
+        # While a source's lookup is out, its later messages queue behind it (in order),
+        # even those whose addresses the book knows: none overtakes an alias list.
+        self._pending = dict.fromkeys(self._lookups, 0)
 
     @property
     def filters(self) -> list[str]:
@@ -162,7 +165,8 @@ class ForeignIngest:
             )
             single, nodes = addresses_of(outputs)
             aliases = [o for o in outputs if isinstance(o, Alias)]
-            known = None if aliases or nodes else self.book.known(adapter.kind, single)
+            queued = aliases or nodes or self._pending[adapter.kind]
+            known = None if queued else self.book.known(adapter.kind, single)
             if known is not None:
                 return self._settle(message, plan(message, outputs, known, {}))
         except NotAcknowledgedError:
@@ -171,6 +175,7 @@ class ForeignIngest:
             return self._failed(message, exc)
         if self._batcher.closing:
             raise NotAcknowledgedError("the gateway is stopping")
+        self._pending[adapter.kind] += 1
         return asyncio.get_running_loop().create_task(
             self._looked_up(message, outputs, single, nodes, aliases), name="foreign-lookup"
         )
@@ -185,14 +190,20 @@ class ForeignIngest:
     ) -> None:
         try:
             async with self._lookups[message.kind]:
-                bound, under = await self._retrying(
-                    lambda: self._lookup(message.kind, single, nodes, aliases)
-                )
-            futures = self._settle(message, plan(message, outputs, bound, under))
+                known = None if aliases or nodes else self.book.known(message.kind, single)
+                if known is None:
+                    bound, under = await self._retrying(
+                        lambda: self._lookup(message.kind, single, nodes, aliases)
+                    )
+                else:
+                    bound, under = known, {}
+                futures = self._settle(message, plan(message, outputs, bound, under))
         except NotAcknowledgedError:
             raise
         except Exception as exc:
             futures = self._failed(message, exc)
+        finally:
+            self._pending[message.kind] -= 1
         await futures
 
     async def _lookup(
