@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -23,6 +23,8 @@ from tanfang.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from alerting.channels import Channel
+    from devices.adapters.base import Adapter
+    from devices.http_ingest import HttpIngestor
     from devices.replay import DeadLetterReplayer
     from devices.schema import Event
     from gateway.service import Gateway
@@ -62,6 +64,7 @@ async def serve_api(
         pool=pool,
         health=health,
         replayer=lambda opened: build_replayer(settings, opened),
+        ingestor=lambda opened: build_ingestor(settings, opened),
         stopping=stop,
     )
     config = uvicorn.Config(
@@ -196,13 +199,18 @@ async def run_escalator(settings: Settings, stop: asyncio.Event) -> None:
         await escalator.run(stop)
 
 
-def build_gateway(settings: Settings, pool: Pool) -> Gateway:
+def build_gateway(
+    settings: Settings, pool: Pool, *, adapters: Mapping[str, Adapter] | None = None
+) -> Gateway:
     """The gateway as ``tanfang gateway``, ``tanfang serve`` and ``python -m gateway`` run it.
 
     Check-ins become online visits, and critical events (sos, fall, smoke, gas) open their
     alerts, inside each batch's transaction. There are no post-commit sinks yet: detectors,
-    which must not hold the transaction, go there."""
+    which must not hold the transaction, go there. The foreign sources of
+    ``TANFANG_ADAPTERS`` are read too, their adapters taken from ``adapters`` (default: those
+    installed, ``devices.adapters.registry.ADAPTERS``)."""
     from alerting.storms import StormRule
+    from devices.adapters.registry import ADAPTERS, enabled
     from gateway.device_health import BatteryRule
     from gateway.service import Gateway
 
@@ -212,16 +220,38 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
         steps=[critical_alert_step(settings), checkin_visit_step(settings)],
         battery=BatteryRule(settings.battery_low_percent, settings.battery_ok_percent),
         storm=StormRule(settings.storm_devices, settings.storm_window_s),
+        adapters=enabled(settings.adapter_kinds, ADAPTERS if adapters is None else adapters),
+        adapter_settings=settings.adapter_settings,
     )
 
 
-def build_replayer(settings: Settings, pool: Pool) -> DeadLetterReplayer:
+def build_replayer(
+    settings: Settings, pool: Pool, *, adapters: Mapping[str, Adapter] | None = None
+) -> DeadLetterReplayer:
     """Dead-letter replay for the API, on the gateway's decoder and write path with the same
     in-transaction steps as ``build_gateway`` (a replayed check-in becomes an online visit).
-    It needs no MQTT session, so ``tanfang api`` alone can replay."""
+    It needs no MQTT session, so ``tanfang api`` alone can replay. Foreign sources' letters
+    are read by ``adapters`` (default: those installed)."""
     from gateway.replay import GatewayReplay
 
-    return GatewayReplay(pool, settings.topic_root, steps=[checkin_visit_step(settings)])
+    return GatewayReplay(
+        pool,
+        settings.topic_root,
+        steps=[checkin_visit_step(settings)],
+        adapters=adapters,
+        adapter_settings=settings.adapter_settings,
+    )
+
+
+def build_ingestor(settings: Settings, pool: Pool) -> HttpIngestor:
+    """HTTP ingest of vendor platforms for the API, on the gateway's decoder and write path
+    with the same in-transaction steps as ``build_gateway`` (an SOS opens its alert in the
+    transaction that stores it)."""
+    from gateway.http_ingest import GatewayHttpIngest
+
+    return GatewayHttpIngest(
+        pool, steps=[critical_alert_step(settings), checkin_visit_step(settings)]
+    )
 
 
 def checkin_visit_step(settings: Settings) -> InTransactionStep:
