@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 import psycopg
 
 from devices import replay_repo
-from devices.adapters.base import Adapter, AdapterSettings
+from devices.adapters.base import AdapterSettings
 from devices.adapters.registry import ADAPTERS
 from devices.ingest_repo import DeadLetter, ensure_stage, write_batch
 from devices.kind_check import check_kinds
@@ -123,14 +123,12 @@ class GatewayReplay:
         topic_root: str,
         *,
         steps: Sequence[InTransactionStep] = (),
-        adapters: Mapping[str, Adapter] | None = None,
         adapter_settings: AdapterSettings | None = None,
     ) -> None:
-        """``adapters`` read the letters of foreign sources (default: those installed)."""
         self._pool = pool
         self._root = topic_root
         self._steps = list(steps)
-        self._adapters = ADAPTERS if adapters is None else adapters
+        self._adapters = ADAPTERS
         self._adapter_settings = adapter_settings or AdapterSettings()
 
     async def replay(self, selection: ReplaySelection) -> ReplayResult:

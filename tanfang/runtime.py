@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -23,7 +23,6 @@ from tanfang.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from alerting.channels import Channel
-    from devices.adapters.base import Adapter
     from devices.http_ingest import HttpIngestor
     from devices.replay import DeadLetterReplayer
     from devices.schema import Event
@@ -199,18 +198,15 @@ async def run_escalator(settings: Settings, stop: asyncio.Event) -> None:
         await escalator.run(stop)
 
 
-def build_gateway(
-    settings: Settings, pool: Pool, *, adapters: Mapping[str, Adapter] | None = None
-) -> Gateway:
+def build_gateway(settings: Settings, pool: Pool) -> Gateway:
     """The gateway as ``tanfang gateway``, ``tanfang serve`` and ``python -m gateway`` run it.
 
     Check-ins become online visits, and critical events (sos, fall, smoke, gas) open their
     alerts, inside each batch's transaction. There are no post-commit sinks yet: detectors,
     which must not hold the transaction, go there. The foreign sources of
-    ``TANFANG_ADAPTERS`` are read too, their adapters taken from ``adapters`` (default: those
-    installed, ``devices.adapters.registry.ADAPTERS``)."""
+    ``TANFANG_ADAPTERS`` are read too."""
     from alerting.storms import StormRule
-    from devices.adapters.registry import ADAPTERS, enabled
+    from devices.adapters.registry import enabled
     from gateway.device_health import BatteryRule
     from gateway.service import Gateway
 
@@ -220,25 +216,21 @@ def build_gateway(
         steps=[critical_alert_step(settings), checkin_visit_step(settings)],
         battery=BatteryRule(settings.battery_low_percent, settings.battery_ok_percent),
         storm=StormRule(settings.storm_devices, settings.storm_window_s),
-        adapters=enabled(settings.adapter_kinds, ADAPTERS if adapters is None else adapters),
+        adapters=enabled(settings.adapter_kinds),
         adapter_settings=settings.adapter_settings,
     )
 
 
-def build_replayer(
-    settings: Settings, pool: Pool, *, adapters: Mapping[str, Adapter] | None = None
-) -> DeadLetterReplayer:
+def build_replayer(settings: Settings, pool: Pool) -> DeadLetterReplayer:
     """Dead-letter replay for the API, on the gateway's decoder and write path with the same
     in-transaction steps as ``build_gateway`` (a replayed check-in becomes an online visit).
-    It needs no MQTT session, so ``tanfang api`` alone can replay. Foreign sources' letters
-    are read by ``adapters`` (default: those installed)."""
+    It needs no MQTT session, so ``tanfang api`` alone can replay."""
     from gateway.replay import GatewayReplay
 
     return GatewayReplay(
         pool,
         settings.topic_root,
         steps=[checkin_visit_step(settings)],
-        adapters=adapters,
         adapter_settings=settings.adapter_settings,
     )
 

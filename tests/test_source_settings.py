@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from devices.adapters.registry import ADAPTERS
 from tanfang.settings import Settings
 
 
@@ -17,12 +16,6 @@ def settings(**values: object) -> Settings:
 def test_an_unknown_adapter_refuses_the_start_naming_it() -> None:
     with pytest.raises(ValidationError, match="unknown source 'zwave'"):
         settings(adapters="zigbee2mqtt, zwave")
-
-
-@pytest.mark.skipif(bool(ADAPTERS), reason="an adapter is installed")
-def test_an_adapter_not_installed_refuses_the_start_naming_it() -> None:
-    with pytest.raises(ValidationError, match="tasmota adapter is not installed"):
-        settings(adapters="tasmota")
 
 
 def test_no_adapters_is_none_and_the_adapter_settings_follow_theirs() -> None:

@@ -1,9 +1,8 @@
 """Which adapters exist: source kind → adapter, and which adapter a topic belongs to.
 
-Each source's module (``devices.adapters.<kind>``) exposes its adapter as ``ADAPTER``. The
-modules are imported here by name, and one that is not there (yet) is left out, so that the
-gateway starts with the sources it has; asking for one that is missing is a clear error
-(``UnknownSourceError``) at start, never a surprise at the first message.
+Each source's module (``devices.adapters.<kind>``) exposes its adapter as ``ADAPTER``;
+asking for a source that is not one of them is a clear error (``UnknownSourceError``) at
+start, never a surprise at the first message.
 
 Vendor platforms that call a URL are sources ``http:<name>`` (``HTTP_PREFIX``): their bodies
 are read by ``devices.adapters.http_generic.adapt_body``, not through MQTT.
@@ -11,11 +10,11 @@ are read by ``devices.adapters.http_generic.adapt_body``, not through MQTT.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from devices.adapters import esphome, shelly, tasmota, zigbee2mqtt
 from devices.adapters.base import Adapter
 
 #: The MQTT sources of CONTRACT §2 (``TANFANG_ADAPTERS``), each a module of this package.
@@ -29,25 +28,13 @@ MAX_ADDRESS_LENGTH: Final = 200
 
 
 class UnknownSourceError(ValueError):
-    """A source kind that is not one of ours, or whose adapter is not installed."""
+    """A source kind that is not one of ours."""
 
 
-def _load() -> dict[str, Adapter]:
-    found: dict[str, Adapter] = {}
-    for kind in MQTT_KINDS:
-        name = f"{__package__}.{kind}"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise  # the module is there and one of its imports is not: a real error
-            continue
-        found[kind] = module.ADAPTER
-    return found
-
-
-#: The adapters installed, by kind.
-ADAPTERS: Final[dict[str, Adapter]] = _load()
+#: The adapters, by kind.
+ADAPTERS: Final[Mapping[str, Adapter]] = {
+    module.ADAPTER.kind: module.ADAPTER for module in (zigbee2mqtt, tasmota, shelly, esphome)
+}
 
 
 def source_kind_problem(kind: str) -> str | None:
@@ -61,23 +48,15 @@ def source_kind_problem(kind: str) -> str | None:
     return f"unknown source kind; one of {', '.join(MQTT_KINDS)} or http:<name>"
 
 
-def enabled(kinds: Sequence[str], adapters: Mapping[str, Adapter] = ADAPTERS) -> list[Adapter]:
-    """The adapters of ``kinds`` (``TANFANG_ADAPTERS``); a kind unknown or not installed
-    raises ``UnknownSourceError`` naming it."""
-    unknown = [kind for kind in kinds if kind not in MQTT_KINDS]
+def enabled(kinds: Sequence[str]) -> list[Adapter]:
+    """The adapters of ``kinds`` (``TANFANG_ADAPTERS``); an unknown kind raises
+    ``UnknownSourceError`` naming it."""
+    unknown = [kind for kind in kinds if kind not in ADAPTERS]
     if unknown:
         raise UnknownSourceError(
             f"TANFANG_ADAPTERS: unknown source {unknown[0]!r}; one of {', '.join(MQTT_KINDS)}"
         )
-    chosen: list[Adapter] = []
-    for kind in kinds:
-        adapter = adapters.get(kind)
-        if adapter is None:
-            raise UnknownSourceError(
-                f"TANFANG_ADAPTERS: the {kind} adapter is not installed in this build"
-            )
-        chosen.append(adapter)
-    return chosen
+    return [ADAPTERS[kind] for kind in kinds]
 
 
 def topic_matches(topic_filter: str, topic: str) -> bool:

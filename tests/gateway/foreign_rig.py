@@ -1,6 +1,6 @@
 """The rig of the foreign-source tests: settings with zigbee2mqtt enabled under the test's
-topic root, the gateway and the API as the composition root builds them (with the
-zigbee2mqtt adapter of ``tests.gateway.z2m_fixture``), and binding through the API."""
+topic root, the gateway and the API as the composition root builds them, and binding through
+the API."""
 
 from __future__ import annotations
 
@@ -16,15 +16,14 @@ from store.pool import Pool
 from tanfang import runtime
 from tanfang.settings import Settings
 from tests.api.conftest import bearer, elder_body
-from tests.gateway.z2m_fixture import KIND, z2m_adapter
 
+KIND = "zigbee2mqtt"
 ELDER = "KP-21"
 VENDOR_SECRET = "vendor-secret-0123456789"
 
 
 def foreign_settings(settings: Settings) -> Settings:
-    """zigbee2mqtt on, its base topic under the test's root; one vendor platform ``acme``.
-    (model_copy: the setting's own check asks for the adapter installed, the fixture is not.)"""
+    """zigbee2mqtt on, its base topic under the test's root; one vendor platform ``acme``."""
     return settings.model_copy(
         update={
             "adapters": KIND,
@@ -35,12 +34,8 @@ def foreign_settings(settings: Settings) -> Settings:
     )
 
 
-def adapters() -> dict[str, Any]:
-    return {KIND: z2m_adapter()}
-
-
 def gateway(settings: Settings, pool: Pool) -> Gateway:
-    return runtime.build_gateway(settings, pool, adapters=adapters())
+    return runtime.build_gateway(settings, pool)
 
 
 @asynccontextmanager
@@ -48,7 +43,7 @@ async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The API with the replayer and the HTTP ingest ``tanfang serve`` gives it."""
     app = create_app(
         settings,
-        replayer=lambda pool: runtime.build_replayer(settings, pool, adapters=adapters()),
+        replayer=lambda pool: runtime.build_replayer(settings, pool),
         ingestor=lambda pool: runtime.build_ingestor(settings, pool),
     )
     async with app.router.lifespan_context(app):

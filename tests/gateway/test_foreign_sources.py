@@ -10,9 +10,7 @@ import uuid
 from typing import Any
 
 import orjson
-import pytest
 
-from devices.kinds import KINDS
 from store.pool import Pool
 from tanfang.settings import Settings
 from tests.api.conftest import bearer
@@ -92,10 +90,6 @@ async def test_a_zigbee2mqtt_home_is_stored_as_contract_events_and_smoke_opens_a
     assert await letters(database_url) == []
 
 
-@pytest.mark.skipif(
-    "leak" not in KINDS,
-    reason="the leak kind comes with the adapters branch (issue 16 part A): check at merge",
-)
 async def test_a_water_leak_is_stored_as_a_leak_event(
     settings: Settings, pool: Pool, database_url: str, admin_token: str, publisher: Publisher
 ) -> None:
