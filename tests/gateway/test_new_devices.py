@@ -171,13 +171,15 @@ async def test_a_device_deleted_through_the_api_is_refused_from_its_next_message
     settings: Settings, database_url: str, topic_root: str, publisher: Publisher, pool: Pool
 ) -> None:
     await register(database_url, [NEW])
-    async with running_gateway(settings), api(settings, pool) as client:
+    async with running_gateway(settings) as gateway, api(settings, pool) as client:
         publisher.publish(topic(topic_root), b'{"kind": "motion", "seq": 1}')
         await poll(lambda: count(database_url, "events"), lambda n: n == 1, what="stored")
         deleted = await client.delete(
             f"/api/v1/devices/{NEW}", headers=bearer(settings.admin_token or "")
         )
         assert deleted.status_code == 204
+        # The gateway hears of the deletion by notification: the next message after that.
+        await poll(probe(lambda: NEW in gateway.registry), lambda known: not known, what="heard")
         publisher.publish(topic(topic_root), b'{"kind": "motion", "seq": 2}', wait=False)
         await poll(lambda: count(database_url, "dead"), lambda n: n == 1, what="refused")
     assert await count(database_url, "events") == 1
