@@ -5,7 +5,7 @@ detectors' active alerts and the check-in prompts gone unanswered."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, Final
 
 from store.db import Conn, fetch_all, fetch_rows
@@ -38,8 +38,9 @@ class DeviceRow:
     last_seen: datetime | None
 
 
-async def elders(conn: Conn, today: datetime) -> list[ElderRow]:
-    """Every elder, with whether a heightened-watch period of their town is in force."""
+async def elders(conn: Conn, today: date) -> list[ElderRow]:
+    """Every elder, with whether a heightened-watch period of their town is in force on
+    ``today`` (a local day)."""
     return await fetch_all(
         conn,
         "SELECT e.id, e.living_arrangement, e.incapacitated, e.dementia, e.disability_level,"
@@ -60,6 +61,12 @@ async def devices(conn: Conn) -> list[DeviceRow]:
         (),
         DeviceRow,
     )
+
+
+async def offline_devices(conn: Conn) -> list[str]:
+    """The devices whose Last Will stands (status ``offline``)."""
+    cur = await conn.execute("SELECT id FROM devices WHERE online = false")
+    return [str(row[0]) for row in await cur.fetchall()]
 
 
 async def fleet_version(conn: Conn) -> tuple[Any, ...]:

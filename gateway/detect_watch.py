@@ -80,8 +80,15 @@ class Watch:
         mark_offline_now(self.state, fleet)
 
 
-async def read_fleet(conn: Conn, now: datetime) -> Fleet:
-    elders = await detect_repo.elders(conn, now)
+async def fleet_version(conn: Conn, now: float, offset_s: float) -> tuple[Any, ...]:
+    """What the fleet read depends on: the tables' state, and the local day (a heightened
+    watch starts and ends with one)."""
+    return (*await detect_repo.fleet_version(conn), local_day(now, offset_s))
+
+
+async def read_fleet(conn: Conn, now: float, offset_s: float) -> Fleet:
+    today = datetime.fromtimestamp(now + offset_s, UTC).date()
+    elders = await detect_repo.elders(conn, today)
     devices = await detect_repo.devices(conn)
     homes = build_homes(
         (e.id for e in elders),
@@ -125,8 +132,8 @@ async def start_watch(conn: Conn, now: float, offset_s: float, zone: str) -> Wat
     was ingested: our outage is not the elder's silence); the feed from the hour the
     history ends, and the active alerts."""
     at = datetime.fromtimestamp(now, UTC)
-    fleet = await read_fleet(conn, at)
-    version = await detect_repo.fleet_version(conn)
+    version = await fleet_version(conn, now, offset_s)
+    fleet = await read_fleet(conn, now, offset_s)
     homes = fleet.homes
     state = new_state(homes)
     history = QuietHistory(offset_s, homes.n)

@@ -27,7 +27,7 @@ from psycopg_pool import PoolTimeout
 
 from gateway import detect_repo
 from gateway.detect_leader import Leadership
-from gateway.detect_watch import Watch, mark_offline_now, read_fleet, start_watch
+from gateway.detect_watch import Watch, fleet_version, mark_offline_now, read_fleet, start_watch
 from gateway.detectors import apply, build, observe, sweep
 from gateway.detectors.baseline import OBSERVE_S
 from gateway.detectors.localtime import local_day
@@ -118,7 +118,7 @@ class Detection:
         at = datetime.fromtimestamp(now, UTC)
         async with self._pool.connection() as conn:
             if now >= watch.next_fleet:
-                await self._fleet(conn, watch, at)
+                await self._fleet(conn, watch, now)
                 watch.next_fleet = now + cfg.fleet_reload_s
             await self._feed(conn, watch)
             self._learn(watch, now)
@@ -140,14 +140,15 @@ class Detection:
             log.info("detection: %s alerts opened", opened)
         self.turns += 1
 
-    async def _fleet(self, conn: Conn, watch: Watch, at: datetime) -> None:
-        version = await detect_repo.fleet_version(conn)
-        fleet = await read_fleet(conn, at)
+    async def _fleet(self, conn: Conn, watch: Watch, now: float) -> None:
+        offset_s = self._config.offset_s
+        version = await fleet_version(conn, now, offset_s)
         if version != watch.version:
+            fleet = await read_fleet(conn, now, offset_s)
             watch.refleet(fleet, version)
             log.info("detection: fleet reloaded, %s homes", fleet.homes.n)
         else:
-            watch.fleet.offline = fleet.offline
+            watch.fleet.offline = await detect_repo.offline_devices(conn)
             mark_offline_now(watch.state, watch.fleet)
 
     async def _feed(self, conn: Conn, watch: Watch) -> None:

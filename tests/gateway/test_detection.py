@@ -273,3 +273,79 @@ async def test_a_prompt_unanswered_by_its_window_raises_missed_checkin_and_a_pre
             lambda a: a[0][1] == "resolved",
             what="cleared by the press",
         )
+
+
+async def timeline(url: str) -> list[str]:
+    rows = await fetch(
+        url,
+        "SELECT t.kind FROM alert_timeline t JOIN alerts a ON a.id = t.alert_id"
+        " WHERE a.type = 'inactivity' ORDER BY t.at, t.id",
+    )
+    return [r[0] for r in rows]
+
+
+@asynccontextmanager
+async def quiet_alert(url: str, pool: Pool) -> AsyncIterator[tuple[Detection, Clock]]:
+    """A leader running over KP-1's home, quiet past its threshold: its alert is open."""
+    t0 = time.time()
+    await home(url, "KP-1")
+    clock = Clock(t0)
+    det = detection(pool, url, clock)
+    async with running(det):
+        await leading(det)
+        clock.t = t0 + 31 * MIN
+        await poll(lambda: alerts(url), bool, what="an inactivity alert")
+        yield det, clock
+
+
+async def test_an_acked_alert_whose_condition_ends_stays_acked_with_a_note(
+    database_url: str, pool: Pool
+) -> None:
+    async with quiet_alert(database_url, pool) as (det, clock):
+        await execute(
+            database_url,
+            "UPDATE alerts SET status = 'acked', acked_at = now(), acked_by = 'on-call'"
+            " WHERE type = 'inactivity'",
+        )
+        await turns(det)
+        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, clock.t + 30)
+        clock.t += MIN
+        await poll(lambda: timeline(database_url), lambda k: "condition_over" in k, what="the note")
+        await turns(det)
+        [(_, status, count, *_)] = await alerts(database_url)
+        assert (status, count) == ("acked", 1)
+        assert (await timeline(database_url)).count("condition_over") == 1
+
+
+async def test_an_alert_a_person_resolved_is_not_raised_again_while_the_silence_lasts(
+    database_url: str, pool: Pool
+) -> None:
+    async with quiet_alert(database_url, pool) as (det, clock):
+        await execute(
+            database_url,
+            "UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by = 'op',"
+            " outcome = 'false_alarm' WHERE type = 'inactivity'",
+        )
+        clock.t += 10 * MIN
+        await turns(det, 5)
+        assert [r[1] for r in await alerts(database_url)] == ["resolved"]
+
+
+async def test_an_elder_added_while_leading_is_watched_and_the_others_keep_their_state(
+    database_url: str, pool: Pool
+) -> None:
+    t0 = time.time()
+    await home(database_url, "KP-1")
+    clock = Clock(t0)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 + 10 * MIN)
+        clock.t = t0 + 11 * MIN
+        await turns(det)
+        await home(database_url, "KP-2")
+        clock.t = t0 + 35 * MIN  # KP-1 quiet 25 min; KP-2 never heard of life: 35 min
+        found = await poll(lambda: alerts(database_url), bool, what="KP-2's inactivity")
+        await turns(det)
+        assert [r[0] for r in found] == ["KP-2"]
+        assert [r[0] for r in await alerts(database_url)] == ["KP-2"]
