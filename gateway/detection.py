@@ -44,6 +44,8 @@ DEFAULT_INTERVAL_S: Final = 10.0
 # Elders, devices and watch periods are looked at this often; a change reaches the sweep
 # within this long (a new device, a changed threshold, a heightened watch).
 FLEET_RELOAD_S: Final = 60.0
+# After a fault of the detection itself (a bug), the leader steps down this long.
+FAULT_PAUSE_S: Final = 30.0
 # The feed reads at most this many events at a time (a new leader's first hours).
 FEED_ROWS: Final = 50_000
 
@@ -83,15 +85,21 @@ class Detection:
         """Compete for the lead, lead until it is lost, again, until ``stop``."""
         try:
             while await self.leadership.acquire(stop):
+                pause = self.leadership.poll_s
                 try:
                     await self._lead(stop)
                 except (psycopg.OperationalError, PoolTimeout) as exc:
                     log.warning("detection: database lost while leading (%s)", type(exc).__name__)
+                except Exception:
+                    # A fault of ours must never end the process: its ingest carries every
+                    # SOS. Another gateway may lead meanwhile; this one tries again later.
+                    log.exception("detection failed; stepping down for %.0f s", FAULT_PAUSE_S)
+                    pause = FAULT_PAUSE_S
                 finally:
                     self.leading = False
                     self.watch = None
                     await self.leadership.release()
-                await _pause(stop, self.leadership.poll_s)
+                await _pause(stop, pause)
         finally:
             await self.leadership.release()
 
