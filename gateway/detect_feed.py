@@ -8,8 +8,11 @@ identity (device, ts, seq — the events table's own key), so every event reache
 once; the state itself is order-tolerant ("latest time wins", ``np.fmax``), so an event
 that arrives after a later one of its home moves nothing back.
 
-A batch committed more than ``overlap_s`` after its receipt (a writer retrying through a
-database outage) is not read by the feed: the outage drops the leader's own connection too,
+The overlap follows the commits' delay (``follow``): under load, when every batch waits
+seconds for its commit, the newest receipt committed trails the clock by that wait and the
+overlap grows to twice it. A batch committed later than the overlap after its receipt (a
+writer retrying through a database outage, one batch stuck while others commit) is not read
+by the feed: the outage drops the leader's own connection too,
 and a new leadership rebuilds its state from the stored events (``gateway.detection``)."""
 
 from __future__ import annotations
@@ -26,11 +29,15 @@ from gateway.detectors import EventBatch
 from gateway.detectors.codes import KIND
 from gateway.detectors.events import empty_batch
 
-# How far back each turn's read reaches before the newest receipt seen: longer than a batch
-# waits between its receipt and its commit while the database is up (50 ms of batching and
-# a commit; the ingest bench's p99 lag is under 100 ms). Every event of the window is read
-# again each turn and dropped here, so it is not longer than it needs to be.
+# How far back each turn's read reaches before the newest receipt seen, at least: longer
+# than a batch waits between its receipt and its commit in normal running (50 ms of
+# batching and a commit; the ingest bench's p99 lag is under 100 ms). Every event of the
+# window is read again each turn and dropped here, so it is not longer than it needs to be.
 OVERLAP_S: Final = 5.0
+# Under load batches wait longer before their commit: the newest receipt committed then
+# trails the clock by about that wait, and the overlap grows to twice it (``follow``), up to
+# this. A quiet fleet's overlap grows too, and costs nothing: few events to read again.
+MAX_OVERLAP_S: Final = 120.0
 
 Key = tuple[str, float, int | None]
 
@@ -42,7 +49,13 @@ class Feed:
 
     cursor: float
     overlap_s: float = OVERLAP_S
+    floor_s: float = OVERLAP_S
     _seen: dict[Key, float] = field(default_factory=dict)
+
+    def follow(self, now: float) -> None:
+        """After a turn's read at ``now``: the overlap is twice how far the newest receipt
+        committed trails the clock (the commits' current delay), within its bounds."""
+        self.overlap_s = min(max(2.0 * (now - self.cursor), self.floor_s), MAX_OVERLAP_S)
 
     @property
     def since(self) -> float:

@@ -87,7 +87,8 @@ EventRow = tuple[str, float, int | None, str, float | None, float, bool]
 
 
 async def events_since(conn: Conn, since: datetime, limit: int) -> list[EventRow]:
-    """Committed events received after ``since``, oldest receipt first, at most ``limit``."""
+    """Committed events received after ``since``, oldest receipt first, at most ``limit``
+    (binary: no float is printed and parsed again)."""
     cur = await conn.execute(
         "SELECT device_id, extract(epoch FROM ts)::float8, seq, kind, value,"
         " extract(epoch FROM received_at)::float8,"
@@ -96,6 +97,7 @@ async def events_since(conn: Conn, since: datetime, limit: int) -> list[EventRow
         " AND ts > %(since)s::timestamptz - %(back)s::interval"
         " ORDER BY received_at LIMIT %(limit)s",
         {"since": since, "back": TS_BEFORE_RECEIPT, "limit": limit},
+        binary=True,
     )
     rows: list[EventRow] = await cur.fetchall()
     return rows

@@ -70,14 +70,19 @@ class Watch:
     next_fleet: float = -math.inf
     next_missed: float = -math.inf
 
-    def refleet(self, fleet: Fleet, version: tuple[Any, ...]) -> None:
-        """A changed fleet: everyone's state and history follow them to their new slots."""
+    def refleet(self, fleet: Fleet, version: tuple[Any, ...], now: float) -> None:
+        """A changed fleet: everyone's state and history follow them to their new slots; a
+        new elder is watched from now (what came before is unknown), a new device is known
+        to be alive from its ``last_seen``."""
         old = self.fleet.homes
         self.state = remap_state(old, self.state, fleet.homes)
         self.history = remap_history(old, self.history, fleet.homes)
         self.fleet, self.version = fleet, version
         self.baseline = build(self.history, fleet.homes, fleet.profiles)
-        mark_offline_now(self.state, fleet)
+        known = set(old.elder_ids)
+        new = np.array([e not in known for e in fleet.homes.elder_ids], dtype=bool)
+        self.state.resumed = np.where(new, np.fmax(self.state.resumed, now), self.state.resumed)
+        seed_devices(self.state, fleet, now)
 
 
 async def fleet_version(conn: Conn, now: float, offset_s: float) -> tuple[Any, ...]:
@@ -119,6 +124,16 @@ async def read_fleet(conn: Conn, now: float, offset_s: float) -> Fleet:
     )
 
 
+def seed_devices(state: HouseholdState, fleet: Fleet, now: float) -> None:
+    """What the devices table knows: when each device was last heard, whose Last Will
+    stands."""
+    for device, seen in fleet.last_seen.items():
+        i = fleet.index.get(device)
+        if i is not None:
+            state.seen[i] = np.fmax(state.seen[i], min(seen, now))
+    mark_offline_now(state, fleet)
+
+
 def mark_offline_now(state: HouseholdState, fleet: Fleet) -> None:
     """The devices table says which devices' Last Will stands now."""
     state.will[:] = False
@@ -140,11 +155,7 @@ async def start_watch(conn: Conn, now: float, offset_s: float, zone: str) -> Wat
     until = (at - ROLLUP_LAG).replace(minute=0, second=0, microsecond=0)
     rows = await detect_repo.activity_hours(conn, until - timedelta(days=HISTORY_DAYS + 1), until)
     replay(homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp())
-    for device, seen in fleet.last_seen.items():
-        i = fleet.index.get(device)
-        if i is not None:
-            state.seen[i] = np.fmax(state.seen[i], min(seen, now))
-    mark_offline_now(state, fleet)
+    seed_devices(state, fleet, now)
     state.resumed = np.fmax(state.resumed, await ingest_since(conn, at))
     alerts = DetectorAlerts()
     await alerts.refresh(conn)

@@ -129,6 +129,7 @@ class Detection:
                 await self._fleet(conn, watch, now)
                 watch.next_fleet = now + cfg.fleet_reload_s
             await self._feed(conn, watch)
+            watch.feed.follow(now)
             self._learn(watch, now)
             fleet = watch.fleet
             absent = await detect_repo.absent(conn, at)
@@ -153,7 +154,7 @@ class Detection:
         version = await fleet_version(conn, now, offset_s)
         if version != watch.version:
             fleet = await read_fleet(conn, now, offset_s)
-            watch.refleet(fleet, version)
+            watch.refleet(fleet, version, now)
             log.info("detection: fleet reloaded, %s homes", fleet.homes.n)
         else:
             watch.fleet.offline = await detect_repo.offline_devices(conn)

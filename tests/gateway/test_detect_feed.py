@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gateway.detect_feed import Feed
+from gateway.detect_feed import MAX_OVERLAP_S, OVERLAP_S, Feed
 from gateway.detect_history import hours_to_batch, replay
 from gateway.detect_repo import EventRow
 from gateway.detectors import QuietHistory, apply, build, build_homes, new_state
@@ -144,3 +144,16 @@ def test_the_rollups_history_replays_into_learned_limits() -> None:
     assert baseline.days[0] >= COLD_START_DAYS
     assert not np.isnan(baseline.usual_s[0]).all()  # learned, not the cold-start default
     assert state.life[0] == max(r[4] for r in rows)
+
+
+def test_the_overlap_follows_how_far_the_newest_commit_trails_the_clock() -> None:
+    h = homes()
+    feed = Feed(cursor=at("2026-03-02 06:00"))
+    feed.take(DAY, h.device_index())
+    feed.follow(at("2026-03-02 11:02") + 1.0)  # committed within a second: the floor
+    assert feed.overlap_s == OVERLAP_S
+    feed.follow(at("2026-03-02 11:02") + 12.0)  # commits 12 s behind: twice that
+    assert feed.overlap_s == 24.0
+    assert feed.since == at("2026-03-02 11:02") - 24.0
+    feed.follow(at("2026-03-02 11:02") + 3600.0)  # a quiet hour: bounded
+    assert feed.overlap_s == MAX_OVERLAP_S

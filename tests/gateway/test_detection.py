@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
@@ -21,6 +21,7 @@ from gateway.detection import DetectConfig, Detection
 from store.pool import Pool, open_pool
 from tests.gateway.helpers import execute, fetch, poll
 
+T = TypeVar("T")
 OFFSET = 8 * 3600.0
 ZONE = "Asia/Shanghai"
 THRESHOLD_MIN = 30
@@ -113,7 +114,7 @@ async def turns(det: Detection, n: int = 3) -> None:
     await poll(lambda: _now(det.turns), lambda t: t >= start + n, what=f"{n} turns")
 
 
-async def _now(value: int) -> int:
+async def _now(value: T) -> T:
     return value
 
 
@@ -331,7 +332,7 @@ async def test_an_alert_a_person_resolved_is_not_raised_again_while_the_silence_
         assert [r[1] for r in await alerts(database_url)] == ["resolved"]
 
 
-async def test_an_elder_added_while_leading_is_watched_and_the_others_keep_their_state(
+async def test_an_elder_added_while_leading_is_watched_from_then_and_the_others_keep_their_state(
     database_url: str, pool: Pool
 ) -> None:
     t0 = time.time()
@@ -340,11 +341,24 @@ async def test_an_elder_added_while_leading_is_watched_and_the_others_keep_their
     det = detection(pool, database_url, clock)
     async with running(det):
         await leading(det)
-        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 + 10 * MIN)
-        clock.t = t0 + 11 * MIN
+        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 + 5 * MIN)
+        clock.t = t0 + 6 * MIN
         await turns(det)
         await home(database_url, "KP-2")
-        clock.t = t0 + 35 * MIN  # KP-1 quiet 25 min; KP-2 never heard of life: 35 min
+        clock.t += 1  # the fleet is looked at again on the clock
+        watch = await poll(
+            lambda: _now(det.watch),
+            lambda w: w is not None and "KP-2" in w.fleet.homes.elder_ids,
+            what="the fleet reloaded",
+        )
+        assert watch is not None
+        kp1 = watch.fleet.homes.elder_ids.index("KP-1")
+        assert watch.state.life[kp1] == pytest.approx(t0 + 5 * MIN, abs=1e-3)  # it followed
+        clock.t = t0 + 6 * MIN + 25 * MIN  # KP-2 quiet 25 min since added
+        await turns(det)
+        assert await alerts(database_url) == []  # KP-2 watched from when it was added
+        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 + 30 * MIN)
+        clock.t = t0 + 6 * MIN + 31 * MIN
         found = await poll(lambda: alerts(database_url), bool, what="KP-2's inactivity")
         await turns(det)
         assert [r[0] for r in found] == ["KP-2"]
