@@ -8,12 +8,12 @@ identity (device, ts, seq — the events table's own key), so every event reache
 once; the state itself is order-tolerant ("latest time wins", ``np.fmax``), so an event
 that arrives after a later one of its home moves nothing back.
 
-The overlap follows the commits' delay (``follow``): under load, when every batch waits
-seconds for its commit, the newest receipt committed trails the clock by that wait and the
-overlap grows to twice it. A batch committed later than the overlap after its receipt (a
-writer retrying through a database outage, one batch stuck while others commit) is not read
-by the feed: the outage drops the leader's own connection too,
-and a new leadership rebuilds its state from the stored events (``gateway.detection``)."""
+The overlap follows how late commits come (``follow``): an event read this turn that was
+received well before the cursor had passed it widens the overlap to twice that lateness.
+A batch that commits later than the overlap after a later-received one (a writer retrying
+through a database outage, one batch stuck while others commit) is not read by the feed:
+the outage drops the leader's own connection too, and a new leadership rebuilds its state
+from the stored events (``gateway.detection``)."""
 
 from __future__ import annotations
 
@@ -29,15 +29,18 @@ from gateway.detectors import EventBatch
 from gateway.detectors.codes import KIND
 from gateway.detectors.events import empty_batch
 
-# How far back each turn's read reaches before the newest receipt seen, at least: longer
-# than a batch waits between its receipt and its commit in normal running (50 ms of
-# batching and a commit; the ingest bench's p99 lag is under 100 ms). Every event of the
-# window is read again each turn and dropped here, so it is not longer than it needs to be.
+# How far back each turn's read reaches before the newest receipt seen (committed), at
+# least. A delay that every batch shares (a queue before the writers) needs no overlap: the
+# cursor is the newest receipt *committed*. What needs one is commits out of receipt order
+# (parallel writers, a batch slower to commit than the next): in normal running well under
+# a second. Every event of the window is read again each turn and dropped here, so it is
+# not longer than it needs to be.
 OVERLAP_S: Final = 5.0
-# Under load batches wait longer before their commit: the newest receipt committed then
-# trails the clock by about that wait, and the overlap grows to twice it (``follow``), up to
-# this. A quiet fleet's overlap grows too, and costs nothing: few events to read again.
+# When an event turns up later than that (received that long before the cursor already
+# passed it), the overlap grows to twice the lateness seen, up to this, and shrinks back
+# by a tenth a turn.
 MAX_OVERLAP_S: Final = 120.0
+SHRINK: Final = 0.9
 
 Key = tuple[str, float, int | None]
 
@@ -50,12 +53,15 @@ class Feed:
     cursor: float
     overlap_s: float = OVERLAP_S
     floor_s: float = OVERLAP_S
+    late_s: float = 0.0  # the latest commit seen this turn: how far behind the cursor
     _seen: dict[Key, float] = field(default_factory=dict)
 
-    def follow(self, now: float) -> None:
-        """After a turn's read at ``now``: the overlap is twice how far the newest receipt
-        committed trails the clock (the commits' current delay), within its bounds."""
-        self.overlap_s = min(max(2.0 * (now - self.cursor), self.floor_s), MAX_OVERLAP_S)
+    def follow(self) -> None:
+        """After a turn's reads: the overlap becomes twice the lateness seen if that is
+        more, else shrinks towards its floor."""
+        wanted = max(2.0 * self.late_s, self.floor_s, self.overlap_s * SHRINK)
+        self.overlap_s = min(wanted, MAX_OVERLAP_S)
+        self.late_s = 0.0
 
     @property
     def since(self) -> float:
@@ -72,6 +78,7 @@ class Feed:
                 continue
             self._seen[key] = row[5]
             fresh.append(row)
+            self.late_s = max(self.late_s, self.cursor - row[5])
             self.cursor = max(self.cursor, row[5])
         self._forget()
         return to_batch(fresh, device_index)

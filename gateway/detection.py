@@ -129,7 +129,7 @@ class Detection:
                 await self._fleet(conn, watch, now)
                 watch.next_fleet = now + cfg.fleet_reload_s
             await self._feed(conn, watch)
-            watch.feed.follow(now)
+            watch.feed.follow()
             self._learn(watch, now)
             fleet = watch.fleet
             absent = await detect_repo.absent(conn, at)

@@ -146,14 +146,23 @@ def test_the_rollups_history_replays_into_learned_limits() -> None:
     assert state.life[0] == max(r[4] for r in rows)
 
 
-def test_the_overlap_follows_how_far_the_newest_commit_trails_the_clock() -> None:
+def test_the_overlap_widens_to_twice_the_lateness_of_a_late_commit_and_shrinks_back() -> None:
     h = homes()
     feed = Feed(cursor=at("2026-03-02 06:00"))
     feed.take(DAY, h.device_index())
-    feed.follow(at("2026-03-02 11:02") + 1.0)  # committed within a second: the floor
+    feed.follow()
+    assert feed.overlap_s == OVERLAP_S  # in receipt order: nothing late
+    late = row("2026-03-02 11:01", "pir-bath", "motion", late=60.0 - 4.0)  # 4 s behind
+    feed.take([late], h.device_index())
+    feed.follow()
+    assert feed.overlap_s == 8.0
+    assert feed.since == at("2026-03-02 11:02") - 8.0
+    feed.follow()
+    assert feed.overlap_s == 8.0 * 0.9  # shrinking back by a tenth a turn
+    for _ in range(50):
+        feed.follow()
     assert feed.overlap_s == OVERLAP_S
-    feed.follow(at("2026-03-02 11:02") + 12.0)  # commits 12 s behind: twice that
-    assert feed.overlap_s == 24.0
-    assert feed.since == at("2026-03-02 11:02") - 24.0
-    feed.follow(at("2026-03-02 11:02") + 3600.0)  # a quiet hour: bounded
+    stuck = row("2026-03-02 09:00", "pir-bath", "motion")  # two hours late: bounded
+    feed.take([stuck], h.device_index())
+    feed.follow()
     assert feed.overlap_s == MAX_OVERLAP_S
