@@ -79,12 +79,14 @@ class Detection:
         self.leadership = Leadership(url, **poll)
         self.leading = False
         self.turns = 0  # turns taken while leading (tests and metrics watch it)
+        self.elections = 0  # times this process became the leader
         self.watch: Watch | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Compete for the lead, lead until it is lost, again, until ``stop``."""
         try:
             while await self.leadership.acquire(stop):
+                self.elections += 1
                 pause = self.leadership.poll_s
                 try:
                     await self._lead(stop)

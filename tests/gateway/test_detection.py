@@ -363,3 +363,28 @@ async def test_an_elder_added_while_leading_is_watched_from_then_and_the_others_
         await turns(det)
         assert [r[0] for r in found] == ["KP-2"]
         assert [r[0] for r in await alerts(database_url)] == ["KP-2"]
+
+
+async def test_a_leader_whose_lock_connection_is_cut_leads_again_from_the_database(
+    database_url: str, pool: Pool
+) -> None:
+    """What a database restart does to the lock: its session ends, the lock with it."""
+    t0 = time.time()
+    await home(database_url, "KP-1")
+    clock = Clock(t0)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        clock.t = t0 + 31 * MIN
+        await poll(lambda: alerts(database_url), bool, what="an inactivity alert")
+        await execute(
+            database_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND objsubid = 2 AND classid = (%s::bigint & 4294967295)::oid",
+            (det.leadership.key,),
+        )
+        await poll(lambda: _now(det.elections), lambda n: n == 2, what="elected again")
+        await leading(det)
+        await turns(det)
+        # The new leadership found the open alert in the database: still one, counted once.
+        assert [(r[0], r[1], r[2]) for r in await alerts(database_url)] == [("KP-1", "open", 1)]
