@@ -32,6 +32,7 @@ from api.routes import (
     elders,
     escalation,
     fleet,
+    ingest,
     on_call,
     ops,
     reports,
@@ -43,6 +44,7 @@ from api.routes import (
 )
 from api.state import AppState
 from api.stream_hub import StreamHub
+from devices.http_ingest import HttpIngestor
 from devices.replay import DeadLetterReplayer
 from store.migrate import migrate_url
 from store.pool import Pool, open_pool
@@ -70,6 +72,7 @@ _TAGS: Final = [
     {"name": "escalation", "description": "Whom an alert reaches, and when, per severity."},
     {"name": "on-call", "description": "The on-call roster: who is on duty when, for which towns."},
     {"name": "ack links", "description": "The page of a notification's ack_url (no token)."},
+    {"name": "ingest", "description": "Vendor platforms posting events (signed, no token)."},
 ]
 
 
@@ -92,6 +95,7 @@ def create_app(
     health: HealthSource | None = None,
     clock: Callable[[], datetime] = _now,
     replayer: Callable[[Pool], DeadLetterReplayer] | None = None,
+    ingestor: Callable[[Pool], HttpIngestor] | None = None,
     stopping: asyncio.Event | None = None,
 ) -> FastAPI:
     """The API. Without ``pool``, the lifespan migrates ``settings.database_url`` and opens
@@ -100,6 +104,7 @@ def create_app(
     ``/healthz`` checks the broker of ``settings.mqtt_url`` itself. ``replayer`` makes the
     dead-letter replayer on the app's pool (the composition root builds it on the gateway's
     write path, which the API may not import); without it, a replay answers 503.
+    ``ingestor`` likewise makes the HTTP ingest of vendor platforms (without it: 503).
     ``stopping``, set when the server is asked to stop, ends the live alert streams (a
     server waits for open responses to end before it stops)."""
 
@@ -120,6 +125,7 @@ def create_app(
                 probe=BrokerProbe(settings.mqtt_url),
                 clock=clock,
                 replayer=None if replayer is None else replayer(opened),
+                ingestor=None if ingestor is None else ingestor(opened),
                 hub=hub,
             )
             yield
@@ -142,6 +148,8 @@ def create_app(
     app.include_router(ops.router)
     # The ack links' pages: at the root and without a bearer token, like ops.
     app.include_router(ack_page.router)
+    # Vendor platforms sign their bodies instead of sending a bearer token.
+    app.include_router(ingest.router, prefix=API_PREFIX)
     care = (
         elder_history,
         activity,

@@ -30,7 +30,7 @@ from care.due import DueItem
 from care.models import ElderFile
 from care.visit_services import ComplianceView
 from care.visits import Visit
-from devices.models import DeadLetterPublic, DevicePublic, FleetDevice
+from devices.models import DeadLetterPublic, DevicePublic, FleetDevice, UnboundSource
 
 _Device = TypeVar("_Device", DevicePublic, FleetDevice)
 
@@ -214,6 +214,13 @@ def device_shown(device: _Device, *, redacted: bool) -> _Device:
     if not redacted:
         return device
     return device.model_copy(update={"last_seen": None, "status_changed_at": None})
+
+
+def unbound_shown(source: UnboundSource, *, redacted: bool) -> UnboundSource:
+    """An unbound foreign address; for a viewer without its last payload (as a dead letter's)."""
+    if not redacted:
+        return source
+    return source.model_copy(update={"last_payload": MASKED_TEXT})
 
 
 def dead_letter_shown(letter: DeadLetterPublic, *, redacted: bool) -> DeadLetterPublic:

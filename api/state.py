@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from api.config import ApiConfig
 from api.health import BrokerProbe, HealthSource
 from api.stream_hub import StreamHub
+from devices.http_ingest import HttpIngestor
 from devices.replay import DeadLetterReplayer
 from store.db import Conn
 from store.pool import Pool
@@ -34,6 +35,8 @@ class AppState:
     clock: Callable[[], datetime]
     # Dead-letter replay on the gateway's write path (None: this process cannot replay).
     replayer: DeadLetterReplayer | None = None
+    # HTTP ingest of vendor platforms on the gateway's write path (None: not in this process).
+    ingestor: HttpIngestor | None = None
     # The live alert stream's follower of the change feed (None: no database URL to listen on).
     hub: StreamHub | None = None
 

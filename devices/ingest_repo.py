@@ -158,10 +158,10 @@ _RETAINED_BEFORE = sql.SQL(
 ).format(key=sql.Literal(RETAINED_KEY))
 
 _COPY_DEAD = sql.SQL(
-    "COPY dead_letters (received_at, topic, device_id, reason, detail, payload, payload_size)"
-    " FROM STDIN (FORMAT BINARY)"
+    "COPY dead_letters (received_at, topic, device_id, reason, detail, payload, payload_size,"
+    " source_kind, source_address) FROM STDIN (FORMAT BINARY)"
 )
-_DEAD_TYPES = ("timestamptz", "text", "text", "text", "text", "bytea", "int4")
+_DEAD_TYPES = ("timestamptz", "text", "text", "text", "text", "bytea", "int4", "text", "text")
 
 
 # A step run inside a batch's transaction (``write_batch(steps=…)``): called with the
@@ -180,6 +180,9 @@ class DeadLetter:
     detail: str
     payload: bytes
     payload_size: int
+    # The foreign source (devices.adapters) and address it came from; None for a native one.
+    source_kind: str | None = None
+    source_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,5 +399,15 @@ async def _write_dead_letters(conn: Conn, dead_letters: Sequence[DeadLetter]) ->
         copy.set_types(list(_DEAD_TYPES))
         for d in dead_letters:
             await copy.write_row(
-                (d.received_at, d.topic, d.device_id, d.reason, d.detail, d.payload, d.payload_size)
+                (
+                    d.received_at,
+                    d.topic,
+                    d.device_id,
+                    d.reason,
+                    d.detail,
+                    d.payload,
+                    d.payload_size,
+                    d.source_kind,
+                    d.source_address,
+                )
             )

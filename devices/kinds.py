@@ -44,6 +44,9 @@ KINDS: dict[str, ValueRule] = {
     "checkin": "none",
     "heartbeat": "none",
     "tamper": "flag",
+    # Water on the floor (a zigbee2mqtt ``water_leak``): 1 wet, 0 dry. Not ``water``, which is
+    # litres used: a flood is not a tap turned on, and must not read as the elder's activity.
+    "leak": "flag",
 }
 
 # Kinds that skip the batch: an alert must reach a person before anything else is waited for.
@@ -66,8 +69,9 @@ ALLOWED_KINDS: dict[DeviceType, frozenset[str]] = {
     # Sleep, radar pads) also measure heart rate.
     DeviceType.BED_SENSOR: _EVERY_DEVICE | {"bed", "chair", "heart_rate"},
     DeviceType.POWER_METER: _EVERY_DEVICE | {"power"},
-    DeviceType.WATER_METER: _EVERY_DEVICE | {"water"},
-    DeviceType.ENV_SENSOR: _EVERY_DEVICE | {"temperature", "humidity"},
+    # Leak probes come alone (Aqara SJCGQ11LM) or on the meter's valve.
+    DeviceType.WATER_METER: _EVERY_DEVICE | {"water", "leak"},
+    DeviceType.ENV_SENSOR: _EVERY_DEVICE | {"temperature", "humidity", "leak"},
     # Optical smoke detectors often carry a heat sensor as well.
     DeviceType.SMOKE_DETECTOR: _EVERY_DEVICE | {"smoke", "temperature"},
     DeviceType.GAS_DETECTOR: _EVERY_DEVICE | {"gas"},

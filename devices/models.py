@@ -11,6 +11,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from devices.adapters.registry import MAX_ADDRESS_LENGTH, source_kind_problem
 from devices.kinds import DeviceType
 from store.patch import PatchModel
 from store.text import ID_PATTERN, RecordId, storable
@@ -26,6 +27,38 @@ Room = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(storabl
 HeartbeatSeconds = Annotated[int, Field(ge=10, le=7 * 24 * 3600)]
 
 
+def _source_kind(kind: str) -> str:
+    problem = source_kind_problem(kind)
+    if problem is not None:
+        raise ValueError(problem)
+    return kind
+
+
+def _printable(value: str) -> str:
+    storable(value)
+    if not value.isprintable() or value != value.strip():
+        raise ValueError("must be printable, without surrounding spaces")
+    return value
+
+
+class DeviceSource(BaseModel):
+    """The foreign id a device is bound to (CONTRACT §2): a zigbee IEEE address or friendly
+    name, a Tasmota topic, a Shelly id, an ESPHome ``node/sensor``, a vendor's device id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Annotated[
+        str,
+        Field(description="zigbee2mqtt, tasmota, shelly, esphome, or http:<name>"),
+        AfterValidator(_source_kind),
+    ]
+    address: Annotated[
+        str,
+        Field(min_length=1, max_length=MAX_ADDRESS_LENGTH),
+        AfterValidator(_printable),
+    ]
+
+
 class DeviceCreate(BaseModel):
     """A device to register. Without ``elder_id`` it is registered but not yet installed."""
 
@@ -36,10 +69,12 @@ class DeviceCreate(BaseModel):
     elder_id: ElderRef | None = None
     room: Room | None = None
     heartbeat_interval_s: HeartbeatSeconds = 300
+    source: DeviceSource | None = None
 
 
 class DeviceUpdate(PatchModel):
-    """A partial change: only the fields sent change; ``null`` clears ``elder_id``/``room``."""
+    """A partial change: only the fields sent change; ``null`` clears ``elder_id``/``room``
+    (and ``source``: the device is no longer bound to a foreign id)."""
 
     not_null = frozenset({"type", "heartbeat_interval_s"})
 
@@ -47,6 +82,7 @@ class DeviceUpdate(PatchModel):
     elder_id: ElderRef | None = None
     room: Room | None = None
     heartbeat_interval_s: HeartbeatSeconds | None = None
+    source: DeviceSource | None = None
 
 
 class DevicePublic(BaseModel):
@@ -66,6 +102,7 @@ class DevicePublic(BaseModel):
     status_changed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    source: DeviceSource | None = None
 
 
 class EventPublic(BaseModel):
@@ -95,6 +132,8 @@ class DeadLetterPublic(BaseModel):
     payload: str
     payload_size: int
     payload_truncated: bool
+    source_kind: str | None = None
+    source_address: str | None = None
 
 
 class FleetDevice(BaseModel):
@@ -113,3 +152,15 @@ class FleetDevice(BaseModel):
     status: str
     status_changed_at: datetime | None
     attention: list[str]
+
+
+class UnboundSource(BaseModel):
+    """A foreign address seen by the gateway that no device is bound to: its messages wait
+    as dead letters (``unbound_source``) until a device is bound to it, then are replayed."""
+
+    kind: str
+    address: str
+    first_seen: datetime
+    last_seen: datetime
+    count: int = Field(description="dead letters waiting for a binding")
+    last_payload: str = Field(description="the last message's first 200 bytes, as text")

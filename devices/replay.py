@@ -32,6 +32,12 @@ class ReplaySelection(BaseModel):
     ids: list[Annotated[int, Field(ge=1)]] | None = Field(
         default=None, min_length=1, max_length=MAX_REPLAY_IDS
     )
+    source_kind: str | None = Field(
+        default=None, min_length=1, max_length=70, description="a foreign source's letters"
+    )
+    source_addresses: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        default=None, min_length=1, max_length=100, description="… of these addresses"
+    )
 
 
 class ReplayResult(BaseModel):

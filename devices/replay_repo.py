@@ -23,6 +23,8 @@ class StoredLetter:
     detail: str | None
     payload: bytes
     payload_size: int
+    source_kind: str | None = None
+    source_address: str | None = None
 
     @property
     def truncated(self) -> bool:
@@ -40,6 +42,7 @@ async def last_id(conn: Conn) -> int:
 
 _IN_RANGE = sql.SQL("id > %(after)s AND id <= %(upto)s")
 _ONE_OF = sql.SQL("id = ANY(%(ids)s)")
+_ADDRESSES = sql.SQL("source_address = ANY(%(addresses)s)")
 
 
 async def selected_ids(
@@ -51,6 +54,10 @@ async def selected_ids(
         equals("device_id", selection.device_id),
         equals("reason", None if selection.reason is None else selection.reason.value),
         None if selection.ids is None else Condition(_ONE_OF, {"ids": selection.ids}),
+        equals("source_kind", selection.source_kind),
+        None
+        if selection.source_addresses is None
+        else Condition(_ADDRESSES, {"addresses": selection.source_addresses}),
     )
     query = sql.SQL("SELECT id FROM dead_letters{} ORDER BY id LIMIT %(limit)s").format(
         filters.clause
@@ -60,7 +67,8 @@ async def selected_ids(
 
 
 _TAKE = sql.SQL(
-    "SELECT id, received_at, topic, device_id, reason, detail, payload, payload_size"
+    "SELECT id, received_at, topic, device_id, reason, detail, payload, payload_size,"
+    " source_kind, source_address"
     " FROM dead_letters WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED"
 )
 
@@ -70,8 +78,10 @@ async def take(conn: Conn, ids: Sequence[int]) -> list[StoredLetter]:
     holds are skipped (it settles them)."""
     cur = await conn.execute(_TAKE, (list(ids),))
     return [
-        StoredLetter(i, at, topic, device, reason, detail, bytes(payload), size)
-        for i, at, topic, device, reason, detail, payload, size in await cur.fetchall()
+        StoredLetter(i, at, topic, device, reason, detail, bytes(payload), size, kind, address)
+        for i, at, topic, device, reason, detail, payload, size, kind, address in (
+            await cur.fetchall()
+        )
     ]
 
 

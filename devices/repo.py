@@ -36,9 +36,16 @@ from store.db import (
 from store.errors import StoreError
 from store.statements import assignments, insert_into
 
-_DEVICE_COLUMNS: Final = tuple(DevicePublic.model_fields)
-_DEVICE_LIST: Final = sql.SQL(", ").join(map(sql.Identifier, _DEVICE_COLUMNS))
+_DEVICE_COLUMNS: Final = tuple(f for f in DevicePublic.model_fields if f != "source")
+# The binding is two columns, shown as one object (null when unbound).
+_SOURCE: Final = sql.SQL(
+    "CASE WHEN source_kind IS NULL THEN NULL"
+    " ELSE json_build_object('kind', source_kind, 'address', source_address) END AS source"
+)
+_DEVICE_LIST: Final = sql.SQL(", ").join([*map(sql.Identifier, _DEVICE_COLUMNS), _SOURCE])
 _WRITABLE: Final = frozenset(DeviceCreate.model_fields) - {"id"}
+# The unique index of bindings (0050_device_sources.sql).
+_SOURCE_INDEX: Final = "devices_source"
 
 
 class DuplicateDeviceError(StoreError):
@@ -49,13 +56,36 @@ class UnknownElderError(StoreError):
     """The elder a device should belong to is not on file."""
 
 
+class SourceTakenError(StoreError):
+    """Another device is bound to this (kind, address) already."""
+
+
+def _columns(values: Mapping[str, object]) -> dict[str, object]:
+    """``source`` as its two columns (None: unbound)."""
+    if "source" not in values:
+        return dict(values)
+    columns = {k: v for k, v in values.items() if k != "source"}
+    source = values["source"]
+    if isinstance(source, Mapping):
+        columns["source_kind"], columns["source_address"] = source["kind"], source["address"]
+    else:
+        columns["source_kind"] = columns["source_address"] = None
+    return columns
+
+
+def _unique(exc: psycopg.errors.UniqueViolation, device_id: str) -> StoreError:
+    if exc.diag.constraint_name == _SOURCE_INDEX:
+        return SourceTakenError(device_id)
+    return DuplicateDeviceError(device_id)
+
+
 async def insert_device(conn: Conn, device: DeviceCreate) -> DevicePublic:
-    values = device.model_dump()
+    values = _columns(device.model_dump())
     query = sql.SQL("{} RETURNING {}").format(insert_into("devices", values), _DEVICE_LIST)
     try:
         stored = await fetch_one(conn, query, values, DevicePublic)
     except psycopg.errors.UniqueViolation as exc:
-        raise DuplicateDeviceError(device.id) from exc
+        raise _unique(exc, device.id) from exc
     except psycopg.errors.ForeignKeyViolation as exc:
         raise UnknownElderError(str(device.elder_id)) from exc
     assert stored is not None
@@ -76,11 +106,14 @@ async def update_device(
         raise ValueError(f"not changeable: {sorted(unknown)}")
     if not changes:
         return await get_device(conn, device_id)
+    columns = _columns(changes)
     query = sql.SQL("UPDATE devices SET {}, updated_at = now() WHERE id = {} RETURNING {}").format(
-        assignments(changes), sql.Placeholder("_id"), _DEVICE_LIST
+        assignments(columns), sql.Placeholder("_id"), _DEVICE_LIST
     )
     try:
-        return await fetch_one(conn, query, {**changes, "_id": device_id}, DevicePublic)
+        return await fetch_one(conn, query, {**columns, "_id": device_id}, DevicePublic)
+    except psycopg.errors.UniqueViolation as exc:
+        raise _unique(exc, device_id) from exc
     except psycopg.errors.ForeignKeyViolation as exc:
         raise UnknownElderError(str(changes.get("elder_id"))) from exc
 
@@ -174,6 +207,7 @@ async def list_dead_letters(
     filters = where(equals("device_id", device_id), equals("reason", reason), below("id", before))
     query = sql.SQL(
         "SELECT id, received_at, topic, device_id, reason, detail, payload_size,"
+        " source_kind, source_address,"
         " substring(payload FROM 1 FOR %(shown)s) AS head FROM dead_letters{}"
         " ORDER BY id DESC LIMIT %(limit)s"
     ).format(filters.clause)

@@ -73,6 +73,10 @@ class Reason(StrEnum):
     BAD_STATUS = "bad_status"
     KIND_NOT_ALLOWED = "kind_not_allowed"  # a kind the device's type does not send
     INTERNAL_ERROR = "internal_error"
+    # A foreign source's message (devices.adapters) whose address no device is bound to.
+    UNBOUND_SOURCE = "unbound_source"
+    # A foreign source's message its adapter could not use (the adapter's reason in detail).
+    SOURCE_REFUSED = "source_refused"
 
 
 class Channel(StrEnum):

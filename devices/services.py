@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from devices import fleet_repo, repo
+from devices import fleet_repo, repo, sources_repo
 from devices.errors import (
     ConflictError,
     ForbiddenError,
@@ -17,21 +17,27 @@ from devices.errors import (
     UnavailableError,
     UnknownElderFieldError,
 )
+from devices.http_ingest import HttpIngestor, IngestCounts
 from devices.models import (
     DeadLetterPublic,
     DeviceCreate,
     DevicePublic,
+    DeviceSource,
     DeviceUpdate,
     EventPublic,
     FleetDevice,
+    UnboundSource,
 )
 from devices.replay import DeadLetterReplayer, ReplayResult, ReplaySelection
+from devices.schema import Reason
 from store.db import Conn
 
 NO_SUCH_DEVICE: Final = "no such device"
 DEVICE_EXISTS: Final = "a device with this id exists"
 NO_REPLAY: Final = "dead-letter replay is not available in this process"
 OTHER_TOWN: Final = "this device is not in a home of this token's town"
+SOURCE_TAKEN: Final = "another device is bound to this source (kind and address)"
+NO_INGEST: Final = "HTTP ingest is not available in this process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,8 @@ async def register_device(conn: Conn, device: DeviceCreate) -> DevicePublic:
     """Register a device; from then on the gateway accepts its messages."""
     try:
         return await repo.insert_device(conn, device)
+    except repo.SourceTakenError:
+        raise ConflictError(SOURCE_TAKEN) from None
     except repo.DuplicateDeviceError:
         raise ConflictError(DEVICE_EXISTS) from None
     except repo.UnknownElderError:
@@ -77,6 +85,8 @@ async def update_device(conn: Conn, device_id: str, changes: DeviceUpdate) -> De
     fields = changes.changes()
     try:
         updated = await repo.update_device(conn, device_id, fields)
+    except repo.SourceTakenError:
+        raise ConflictError(SOURCE_TAKEN) from None
     except repo.UnknownElderError:
         raise UnknownElderFieldError(fields.get("elder_id")) from None
     if updated is None:
@@ -171,3 +181,36 @@ async def replay_dead_letters(
     if replayer is None:
         raise UnavailableError(NO_REPLAY)
     return await replayer.replay(selection)
+
+
+async def source_letters(conn: Conn, source: DeviceSource) -> ReplaySelection:
+    """The dead letters a binding to ``source`` takes up: those of its address, and of its
+    other names (a zigbee2mqtt friendly name of an IEEE address), left unbound."""
+    names = await sources_repo.names_of(conn, source.kind, source.address)
+    return ReplaySelection(
+        reason=Reason.UNBOUND_SOURCE, source_kind=source.kind, source_addresses=names
+    )
+
+
+async def replay_bound(
+    replayer: DeadLetterReplayer | None, selection: ReplaySelection
+) -> ReplayResult | None:
+    """Replay a new binding's waiting letters into its device's events (None: this process
+    cannot replay; they stay listed until a binding in one that can)."""
+    if replayer is None:
+        return None
+    return await replayer.replay(selection)
+
+
+async def unbound_sources(conn: Conn, *, kind: str | None, limit: int) -> list[UnboundSource]:
+    """Foreign addresses seen but bound to no device, last seen first."""
+    return await sources_repo.unbound_sources(conn, kind=kind, limit=limit)
+
+
+async def ingest_http(
+    ingestor: HttpIngestor | None, source: str, body: bytes, received_at: datetime
+) -> IngestCounts:
+    """Store a vendor platform's body (``http:<name>``), answered after the commit."""
+    if ingestor is None:
+        raise UnavailableError(NO_INGEST)
+    return await ingestor.ingest(source, body, received_at)

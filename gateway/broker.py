@@ -4,6 +4,7 @@ gateway subscribes to."""
 from __future__ import annotations
 
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -40,8 +41,11 @@ def parse_url(url: str) -> BrokerAddress:
     )
 
 
-def subscriptions(settings: GatewayConfig) -> list[str]:
+def subscriptions(settings: GatewayConfig, extra: Sequence[str] = ()) -> list[str]:
+    """The native topics and ``extra`` (foreign sources' filters), through the shared group
+    when one is set."""
     topics = [f"{settings.topic_root}/dev/+/events", f"{settings.topic_root}/dev/+/status"]
+    topics += [t for t in extra if t not in topics]
     if settings.shared_group:
         topics = [f"$share/{settings.shared_group}/{t}" for t in topics]
     return topics

@@ -57,3 +57,17 @@ def refused_letters(
         )
         for event, raw in zip(refused, raws, strict=True)
     ]
+
+
+def raise_unbound_critical(source: str, emergencies: Sequence[tuple[str, str]]) -> None:
+    """Emergencies from foreign addresses bound to no device reach nobody: never silently.
+    The address is not logged: a zigbee friendly name is free text an installer may have
+    made of the elder's name (``GET /api/v1/fleet/unbound`` shows it to staff)."""
+    for _address, kind in emergencies:
+        metrics.CRITICAL_UNREGISTERED.inc()
+        log.error(
+            "critical event (%s) from a %s address bound to no device: dead-lettered, it"
+            " reaches nobody; bind it (GET /api/v1/fleet/unbound)",
+            kind,
+            source,
+        )

@@ -94,3 +94,8 @@ HEALTH_ALERTS = Counter(
     "Device-health alerts opened and cleared by the sweep, by type and action",
     ["type", "action"],
 )
+FOREIGN_MESSAGES = Counter(
+    "tanfang_foreign_messages",
+    "Messages of foreign sources (zigbee2mqtt, tasmota, shelly, esphome) handled, by source",
+    ["source"],
+)

@@ -24,7 +24,7 @@ import random
 import ssl
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gmqtt
@@ -112,16 +112,19 @@ class MqttSession:
         clock: Callable[[], float] = time.monotonic,
         client_id: str | None = None,
         member: bool = True,
+        filters: Sequence[str] = (),
     ) -> None:
         """``client_id`` replaces ``TANFANG_MQTT_CLIENT_ID`` (a gateway slot's); a session
         that is not a ``member`` subscribes to nothing and leaves the connection gauge alone:
-        it drains an orphaned slot's stored messages (``gateway.drain``)."""
+        it drains an orphaned slot's stored messages (``gateway.drain``). ``filters`` are
+        topic filters subscribed beside the native ones (the foreign sources')."""
         if not settings.mqtt_url:
             raise MqttError("TANFANG_MQTT_URL is not set")
         self._settings = settings
         self._address = parse_url(settings.mqtt_url)
         self._tls = tls_context(self._address, settings.mqtt_ca_file)
         self._handler = handler
+        self._filters = list(filters)
         self.client_id = client_id or settings.mqtt_client_id
         self._member = member
         self._inflight = 0
@@ -275,7 +278,7 @@ class MqttSession:
         """Unsubscribe from the group's topics (the broker routes nothing more to this
         session); whether the broker confirmed within ``within_s``."""
         self._unsubscribed.clear()
-        self._client.unsubscribe(subscriptions(self._settings))
+        self._client.unsubscribe(subscriptions(self._settings, self._filters))
         try:
             await asyncio.wait_for(self._unsubscribed.wait(), timeout=within_s)
         except TimeoutError:
@@ -309,7 +312,7 @@ class MqttSession:
         # MQTT 5: a retained publish reaches the gateway with its retain flag also while it
         # is subscribed, so that a retained event is keyed the same on every delivery.
         mqtt5 = self._settings.mqtt_protocol == "5"
-        for topic in subscriptions(self._settings):
+        for topic in subscriptions(self._settings, self._filters):
             mid = client.subscribe(topic, qos=1, retain_as_published=mqtt5)
             self._pending_subs.add(mid)
 

@@ -26,14 +26,26 @@ from typing import Final
 import psycopg
 
 from devices import replay_repo
+from devices.adapters.base import AdapterSettings
+from devices.adapters.registry import ADAPTERS
 from devices.ingest_repo import DeadLetter, ensure_stage, write_batch
 from devices.kind_check import check_kinds
 from devices.registry import DeviceEntry
 from devices.replay import TRUNCATED, ReplayResult, ReplaySelection
 from devices.replay_repo import StoredLetter
-from devices.schema import Channel, Event, Reason, decode_events, decode_status, parse_topic
+from devices.schema import (
+    Channel,
+    Event,
+    Reason,
+    Topic,
+    decode_events,
+    decode_status,
+    parse_topic,
+)
+from gateway.foreign import Planned
 from gateway.ingest import DEAD_LETTER_PAYLOAD_MAX
 from gateway.kinds import raise_unexpected, refused_letters
+from gateway.replay_foreign import ForeignReplay, plan_letters
 from gateway.rows import copy_rows
 from gateway.steps import InTransactionStep
 from store.pool import Pool
@@ -106,14 +118,23 @@ class GatewayReplay:
     """The ``DeadLetterReplayer`` of ``tanfang.runtime``: no MQTT session needed."""
 
     def __init__(
-        self, pool: Pool, topic_root: str, *, steps: Sequence[InTransactionStep] = ()
+        self,
+        pool: Pool,
+        topic_root: str,
+        *,
+        steps: Sequence[InTransactionStep] = (),
+        adapter_settings: AdapterSettings | None = None,
     ) -> None:
         self._pool = pool
         self._root = topic_root
         self._steps = list(steps)
+        self._adapters = ADAPTERS
+        self._adapter_settings = adapter_settings or AdapterSettings()
 
     async def replay(self, selection: ReplaySelection) -> ReplayResult:
         tally = _Tally()
+        # Each replay adapts its letters with an edge memory of its own.
+        foreign = ForeignReplay(self._adapters, self._adapter_settings)
         async with self._pool.connection() as conn:
             upto = await replay_repo.last_id(conn)
         after = 0
@@ -124,7 +145,7 @@ class GatewayReplay:
                 )
             if not ids:
                 break
-            await self._replay_ids(ids, tally)
+            await self._replay_ids(ids, tally, foreign)
             after = ids[-1]
         result = tally.result()
         log.info(
@@ -135,22 +156,22 @@ class GatewayReplay:
         )
         return result
 
-    async def _replay_ids(self, ids: list[int], tally: _Tally) -> None:
+    async def _replay_ids(self, ids: list[int], tally: _Tally, foreign: ForeignReplay) -> None:
         try:
-            plan, stored = await self._write(ids)
+            plan, stored = await self._write(ids, foreign)
         except _SAME_AGAIN as exc:
             if len(ids) == 1:
                 tally.add(await self._refused_by_database(ids[0], exc), 0)
                 return
             middle = len(ids) // 2
-            await self._replay_ids(ids[:middle], tally)
-            await self._replay_ids(ids[middle:], tally)
+            await self._replay_ids(ids[:middle], tally, foreign)
+            await self._replay_ids(ids[middle:], tally, foreign)
             return
         for event, device_type in plan.unexpected:
             raise_unexpected([event], device_type)
         tally.add(plan, stored)
 
-    async def _write(self, ids: list[int]) -> tuple[_Plan, int]:
+    async def _write(self, ids: list[int], foreign: ForeignReplay) -> tuple[_Plan, int]:
         """One transaction: the letters locked, their events stored, the letters settled."""
         async with self._pool.connection() as conn:
             await ensure_stage(conn)
@@ -160,8 +181,12 @@ class GatewayReplay:
                     conn, sorted({d.device_id for d in letters if d.device_id is not None})
                 )
                 plan = _Plan(self._root, letters=len(letters))
+                unbound = [d for d in letters if d.reason == Reason.UNBOUND_SOURCE]
                 for letter in letters:
-                    _plan_letter(plan, letter, devices)
+                    if letter.reason != Reason.UNBOUND_SOURCE:
+                        _plan_letter(plan, letter, devices)
+                for letter, planned in await plan_letters(conn, unbound, foreign):
+                    _plan_foreign(plan, letter, planned)
                 kinds = {e.kind for e in plan.events}
                 result = await write_batch(
                     conn,
@@ -195,6 +220,10 @@ def _plan_letter(plan: _Plan, letter: StoredLetter, devices: dict[str, DeviceEnt
         plan.by_reason[TRUNCATED] += 1
         return
     parsed = parse_topic(letter.topic, plan.root)
+    if parsed is None and letter.source_kind is not None and letter.device_id is not None:
+        # A foreign source's event refused for its device (kind_not_allowed): the payload is
+        # the event as the adapter made it, decoded as the device's own.
+        parsed = Topic(letter.device_id, Channel.EVENTS)
     if parsed is None:
         # Not a device's topic (or another topic root): nothing to decode it as.
         plan.stay(letter, letter.reason, letter.detail)
@@ -232,6 +261,22 @@ def _plan_letter(plan: _Plan, letter: StoredLetter, devices: dict[str, DeviceEnt
     plan.by_reason.update(r.reason for r in refusals)
     plan.add_events(kept, entry.elder_id)
     plan.unexpected += [(e, entry.type) for e in unexpected]
+
+
+def _plan_foreign(plan: _Plan, letter: StoredLetter, planned: Planned | None) -> None:
+    """A foreign letter's plan (``gateway.replay_foreign``) into ``plan``."""
+    if letter.truncated:
+        plan.by_reason[TRUNCATED] += 1
+        return
+    if planned is None:
+        plan.stay(letter, letter.reason, letter.detail)
+        return
+    plan.removed.append(letter.id)
+    plan.new_letters += planned.letters
+    plan.by_reason.update(d.reason for d in planned.letters)
+    for group in planned.events.values():
+        plan.add_events(group.events, group.elder_id)
+    plan.unexpected += planned.unexpected
 
 
 def _letter_of(letter: StoredLetter, reason: Reason, detail: str, payload: bytes) -> DeadLetter:

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from alerting.storms import StormRule
+from devices.adapters.base import Adapter, AdapterSettings
 from devices.registry import Registry
 from devices.schema import cmd_topic
 from gateway import metrics
@@ -31,9 +32,10 @@ from gateway.config import ConfigError, GatewayConfig
 from gateway.critical_lane import CriticalLane
 from gateway.device_health import BatteryRule
 from gateway.drain import drain_session
+from gateway.foreign_ingest import ForeignIngest
 from gateway.health_loop import HealthLoop, IngestState
 from gateway.ingest import Ingest
-from gateway.mqtt import MqttSession
+from gateway.mqtt import Handler, MqttSession
 from gateway.reconcile import Reconciler
 from gateway.sinks import EventSink
 from gateway.slot_keeper import SlotKeeper
@@ -57,7 +59,8 @@ class Gateway:
     commit (``gateway.sinks``); ``tanfang.runtime.build_gateway`` composes the real ones.
     ``clock`` (monotonic seconds) times the progress that ``health()`` reports; ``battery``
     is the battery_low rule of the device-health sweep (``gateway.health_loop``), ``storm``
-    its storm rule (``alerting.storms``)."""
+    its storm rule (``alerting.storms``). ``adapters`` are the foreign sources read beside the
+    native topics (``gateway.foreign_ingest``), with ``adapter_settings``."""
 
     def __init__(
         self,
@@ -69,6 +72,8 @@ class Gateway:
         clock: Callable[[], float] = time.monotonic,
         battery: BatteryRule | None = None,
         storm: StormRule | None = None,
+        adapters: Sequence[Adapter] = (),
+        adapter_settings: AdapterSettings | None = None,
     ) -> None:
         self.settings = settings
         self._battery = battery
@@ -77,6 +82,8 @@ class Gateway:
         self._pool = pool
         self._sinks = list(sinks)
         self._steps = list(steps)
+        self._adapters = list(adapters)
+        self._adapter_settings = adapter_settings or AdapterSettings()
         self.registry = Registry()
         self._session: MqttSession | None = None
         self._writer: Writer | None = None
@@ -182,13 +189,25 @@ class Gateway:
             lane=lane,
         )
         ingest = self._ingest = Ingest(settings.topic_root, self.registry, writer.batcher, pool)
+        foreign = ForeignIngest(
+            self._adapters,
+            self._adapter_settings,
+            registry=self.registry,
+            batcher=writer.batcher,
+            pool=pool,
+            native=ingest.handle,
+        )
         background = asyncio.Event()  # stops the registry and upkeep after the writers
-        keeper = await self._claim_slot(url, ingest, stop)
+        keeper = await self._claim_slot(url, foreign.handle, stop)
         if keeper is None and settings.gateway_slots:
             return  # stopped before a slot was free
         client_id = keeper.client_id if keeper else settings.mqtt_client_id
         session = self._session = MqttSession(
-            settings, ingest.handle, clock=self._clock, client_id=client_id
+            settings,
+            foreign.handle,
+            clock=self._clock,
+            client_id=client_id,
+            filters=foreign.filters,
         )
         async with asyncio.TaskGroup() as group:
             if keeper is not None:
@@ -226,7 +245,9 @@ class Gateway:
                 await self._shutdown(session, writer, writing)
                 background.set()
 
-    async def _claim_slot(self, url: str, ingest: Ingest, stop: asyncio.Event) -> SlotKeeper | None:
+    async def _claim_slot(
+        self, url: str, handle: Handler, stop: asyncio.Event
+    ) -> SlotKeeper | None:
         """With ``TANFANG_GATEWAY_SLOTS``: the keeper of the slot claimed (None when stopped
         first); without: None."""
         settings = self.settings
@@ -236,7 +257,7 @@ class Gateway:
             raise ConfigError("TANFANG_GATEWAY_SLOTS needs TANFANG_SHARED_GROUP")
 
         async def drain(client_id: str) -> None:
-            await drain_session(settings, client_id, ingest.handle, stop)
+            await drain_session(settings, client_id, handle, stop)
 
         keeper = self.slots = SlotKeeper(
             url, SlotNames(settings.mqtt_client_id, settings.gateway_slots), drain

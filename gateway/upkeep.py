@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from devices.sources_repo import forget_message_ids
 from store.features import Features
 from store.partitions import drop_expired, ensure_partitions
 from store.pool import Pool
@@ -71,6 +72,8 @@ class Upkeep:
         if self._last_drop is None or now - self._last_drop >= DROP_EVERY:
             async with self._pool.connection() as conn:
                 dropped = await drop_expired(conn, self._features, now, self._retention_days)
+                # A vendor's message id outlives its event by nothing: no retry comes later.
+                await forget_message_ids(conn, now - timedelta(days=self._retention_days))
             self._last_drop = now
             if dropped:
                 log.info("dropped %s expired event partitions", len(dropped))

@@ -23,6 +23,7 @@ from tanfang.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from alerting.channels import Channel
+    from devices.http_ingest import HttpIngestor
     from devices.replay import DeadLetterReplayer
     from devices.schema import Event
     from gateway.service import Gateway
@@ -62,6 +63,7 @@ async def serve_api(
         pool=pool,
         health=health,
         replayer=lambda opened: build_replayer(settings, opened),
+        ingestor=lambda opened: build_ingestor(settings, opened),
         stopping=stop,
     )
     config = uvicorn.Config(
@@ -229,8 +231,10 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
 
     Check-ins become online visits, and critical events (sos, fall, smoke, gas) open their
     alerts, inside each batch's transaction. There are no post-commit sinks yet: detectors,
-    which must not hold the transaction, go there."""
+    which must not hold the transaction, go there. The foreign sources of
+    ``TANFANG_ADAPTERS`` are read too."""
     from alerting.storms import StormRule
+    from devices.adapters.registry import enabled
     from gateway.device_health import BatteryRule
     from gateway.service import Gateway
 
@@ -240,6 +244,8 @@ def build_gateway(settings: Settings, pool: Pool) -> Gateway:
         steps=[critical_alert_step(settings), checkin_visit_step(settings)],
         battery=BatteryRule(settings.battery_low_percent, settings.battery_ok_percent),
         storm=StormRule(settings.storm_devices, settings.storm_window_s),
+        adapters=enabled(settings.adapter_kinds),
+        adapter_settings=settings.adapter_settings,
     )
 
 
@@ -249,7 +255,23 @@ def build_replayer(settings: Settings, pool: Pool) -> DeadLetterReplayer:
     It needs no MQTT session, so ``tanfang api`` alone can replay."""
     from gateway.replay import GatewayReplay
 
-    return GatewayReplay(pool, settings.topic_root, steps=[checkin_visit_step(settings)])
+    return GatewayReplay(
+        pool,
+        settings.topic_root,
+        steps=[checkin_visit_step(settings)],
+        adapter_settings=settings.adapter_settings,
+    )
+
+
+def build_ingestor(settings: Settings, pool: Pool) -> HttpIngestor:
+    """HTTP ingest of vendor platforms for the API, on the gateway's decoder and write path
+    with the same in-transaction steps as ``build_gateway`` (an SOS opens its alert in the
+    transaction that stores it)."""
+    from gateway.http_ingest import GatewayHttpIngest
+
+    return GatewayHttpIngest(
+        pool, steps=[critical_alert_step(settings), checkin_visit_step(settings)]
+    )
 
 
 def checkin_visit_step(settings: Settings) -> InTransactionStep:

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from devices.adapters.base import AdapterSettings
+
 log = logging.getLogger(__name__)
 
 MIN_ADMIN_TOKEN_LENGTH: Final = 24
@@ -120,6 +122,19 @@ class Settings(BaseSettings):
     # leader sweeps every home this often on the wall clock. Off: this process never leads.
     detect: bool = True
     detect_interval_s: float = Field(default=10.0, gt=0, le=600)
+    # Foreign device sources (docs/devices.md, docs/ingest.md "Foreign sources"): the MQTT
+    # sources the gateway also reads (comma-separated: zigbee2mqtt, tasmota, shelly, esphome).
+    adapters: str | None = None
+    zigbee2mqtt_base_topic: str = "zigbee2mqtt"
+    # A plug's power becomes a `power` event when it crosses this many watts, or changes by
+    # more than this share of the last value reported (a TV's steady 95 W is no movement).
+    adapter_power_on_w: float = Field(default=5.0, ge=0)
+    adapter_power_change_share: float = Field(default=0.25, gt=0, le=10)
+    # A presence sensor that stays occupied shows one `motion` per this many seconds.
+    adapter_motion_refresh_s: float = Field(default=900.0, ge=1)
+    # HMAC-SHA256 keys of POST /api/v1/ingest/{name} (source http:<name>), comma-separated
+    # name:secret pairs, e.g. vendorA:3f9c…,vendorB:81ab… (docs/api.md, "HTTP ingest").
+    ingest_secrets: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -146,12 +161,28 @@ class Settings(BaseSettings):
         parse_notify_urls(value)
         return value
 
-    @field_validator("topic_root")
+    @field_validator("adapters")
+    @classmethod
+    def _known_adapters(cls, value: str | None) -> str | None:
+        from devices.adapters.registry import enabled
+
+        enabled(_comma_list(value or ""))  # an unknown or missing adapter raises, naming it
+        return value or None
+
+    @field_validator("ingest_secrets")
+    @classmethod
+    def _secret_pairs(cls, value: str | None) -> str | None:
+        ingest_secret_map(value or "")  # raises naming the pair's position, never the secret
+        return value or None
+
+    @field_validator("topic_root", "zigbee2mqtt_base_topic")
     @classmethod
     def _clean_root(cls, value: str) -> str:
         value = value.strip("/")
         if not value or any(c in value for c in "+#"):
-            raise ValueError("topic root must be non-empty and hold no MQTT wildcards")
+            raise ValueError(
+                "a topic root or base topic must be non-empty and hold no MQTT wildcards"
+            )
         return value
 
     @model_validator(mode="after")
@@ -182,6 +213,25 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def adapter_kinds(self) -> list[str]:
+        """The MQTT sources enabled (``TANFANG_ADAPTERS``), in the order given."""
+        return _comma_list(self.adapters or "")
+
+    @property
+    def adapter_settings(self) -> AdapterSettings:
+        return AdapterSettings(
+            zigbee2mqtt_base_topic=self.zigbee2mqtt_base_topic,
+            power_on_w=self.adapter_power_on_w,
+            power_change_share=self.adapter_power_change_share,
+            motion_refresh_s=self.adapter_motion_refresh_s,
+        )
+
+    @property
+    def ingest_secret_by_source(self) -> dict[str, str]:
+        """``http:<name>`` → the HMAC key of its ingest route (``TANFANG_INGEST_SECRETS``)."""
+        return ingest_secret_map(self.ingest_secrets or "")
+
     def require_production(self) -> None:
         """Raise when a setting that production needs is missing (not called by the demo)."""
         missing = [
@@ -199,6 +249,34 @@ class Settings(BaseSettings):
 
 class SettingsError(ValueError):
     """A setting is missing or wrong."""
+
+
+# An ingest secret shorter than this is guessable: a vendor's HMAC key is a random string.
+MIN_INGEST_SECRET_LENGTH: Final = 16
+
+
+def _comma_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def ingest_secret_map(value: str) -> dict[str, str]:
+    """``name:secret,…`` as ``{"http:<name>": secret}``; a malformed pair raises naming its
+    position (never the secret)."""
+    from devices.adapters.registry import HTTP_NAME_RE, HTTP_PREFIX
+
+    found: dict[str, str] = {}
+    for n, pair in enumerate(_comma_list(value), start=1):
+        name, sep, secret = pair.partition(":")
+        name = name.strip()
+        where = f"TANFANG_INGEST_SECRETS, pair {n}"
+        if not sep or not HTTP_NAME_RE.fullmatch(name):
+            raise ValueError(f"{where}: write name:secret, the name of letters, digits, _ . -")
+        if len(secret) < MIN_INGEST_SECRET_LENGTH:
+            raise ValueError(f"{where}: the secret needs {MIN_INGEST_SECRET_LENGTH}+ characters")
+        if HTTP_PREFIX + name in found:
+            raise ValueError(f"{where}: {name} is named twice")
+        found[HTTP_PREFIX + name] = secret
+    return found
 
 
 def admin_token_problem(token: str) -> str | None:

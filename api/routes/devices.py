@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
@@ -11,7 +12,7 @@ from api.errors import field_error
 from api.masking import device_shown
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.params import instant, plain_text
-from api.state import StateDep
+from api.state import AppState, StateDep
 from care import errors as care_errors
 from care import services as care_services
 from care.audit import Attempt
@@ -22,9 +23,11 @@ from devices.models import (
     DEVICE_ID_PATTERN,
     DeviceCreate,
     DevicePublic,
+    DeviceSource,
     DeviceUpdate,
     EventPublic,
 )
+from store.db import Conn
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
@@ -36,14 +39,19 @@ MAX_EVENTS: Final = 1000
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=DevicePublic,
-    responses={409: {"description": "a device with this id is already registered"}},
+    responses={
+        409: {
+            "description": "a device with this id is already registered, or another device is"
+            " bound to this source"
+        }
+    },
 )
 async def create_device(
     device: Annotated[DeviceCreate, Body()], _: FleetWriter, state: StateDep
 ) -> DevicePublic:
-    """Register a device; from then on the gateway accepts its messages."""
-    async with state.connection() as conn:
-        return await services.register_device(conn, device)
+    """Register a device; from then on the gateway accepts its messages. With ``source``,
+    the foreign address's waiting dead letters are replayed into its events."""
+    return await _replaying(state, device.source, lambda c: services.register_device(c, device))
 
 
 @router.get("/{device_id}", response_model=DevicePublic)
@@ -56,16 +64,39 @@ async def get_device(
     return device_shown(found, redacted=principal.redacted)
 
 
-@router.patch("/{device_id}", response_model=DevicePublic)
+@router.patch(
+    "/{device_id}",
+    response_model=DevicePublic,
+    responses={409: {"description": "another device is bound to this source"}},
+)
 async def update_device(
     device_id: DeviceIdPath,
     changes: Annotated[DeviceUpdate, Body()],
     _: FleetWriter,
     state: StateDep,
 ) -> DevicePublic:
-    """Change some fields; ``"elder_id": null`` takes the device out of a home."""
+    """Change some fields; ``"elder_id": null`` takes the device out of a home,
+    ``"source": null`` unbinds it. A ``source`` sent replays the foreign address's waiting
+    dead letters into the device's events (each once: a replayed letter is gone)."""
+    return await _replaying(
+        state, changes.source, lambda c: services.update_device(c, device_id, changes)
+    )
+
+
+async def _replaying(
+    state: AppState,
+    source: DeviceSource | None,
+    change: Callable[[Conn], Awaitable[DevicePublic]],
+) -> DevicePublic:
+    """``change`` committed; then, when it sent a ``source``, that address's waiting dead
+    letters replayed into the device's events (after the commit: the replay finds the
+    binding)."""
     async with state.connection() as conn:
-        return await services.update_device(conn, device_id, changes)
+        device = await change(conn)
+        selection = None if source is None else await services.source_letters(conn, source)
+    if selection is not None:
+        await services.replay_bound(state.replayer, selection)
+    return device
 
 
 @router.delete("/{device_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import ElderReader
-from api.masking import device_shown
+from api.auth import ElderReader, FleetReader
+from api.masking import device_shown, unbound_shown
 from api.pagination import DEFAULT_LIMIT, CursorDep, LimitQuery, Page, page_of
 from api.params import plain_text
 from api.routes.care_common import actor_of
@@ -18,7 +18,7 @@ from api.state import StateDep
 from care.models import ELDER_ID_PATTERN
 from care.town_services import listed_town
 from devices import services
-from devices.models import FleetDevice
+from devices.models import FleetDevice, UnboundSource
 
 router = APIRouter(prefix="/fleet", tags=["devices"])
 
@@ -52,3 +52,22 @@ async def fleet(
         )
         found = await services.fleet(conn, query)
     return page_of([device_shown(d, redacted=principal.redacted) for d in found], limit)
+
+
+@router.get("/unbound", response_model=list[UnboundSource])
+async def unbound(
+    *,
+    principal: FleetReader,
+    state: StateDep,
+    kind: Annotated[
+        str | None, Query(min_length=1, max_length=70, description="one source kind")
+    ] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> list[UnboundSource]:
+    """Seen but not bound: foreign addresses (zigbee2mqtt, tasmota, shelly, esphome,
+    http:<name>) whose messages wait as ``unbound_source`` dead letters, last seen first.
+    Binding one (``source`` in ``POST /devices`` or ``PATCH /devices/{id}``) replays them.
+    A viewer's answer has no ``last_payload`` (as a dead letter's, it holds events)."""
+    async with state.connection() as conn:
+        found = await services.unbound_sources(conn, kind=plain_text(kind, "kind"), limit=limit)
+    return [unbound_shown(u, redacted=principal.redacted) for u in found]

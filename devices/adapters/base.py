@@ -160,6 +160,10 @@ class Memory:
         self._last: OrderedDict[tuple[str, Hashable], object] = OrderedDict()
         self._max = max_entries
 
+    def __len__(self) -> int:
+        """How many (address, key) states are remembered (at most ``max_entries``)."""
+        return len(self._last)
+
     def get(self, address: str, key: Hashable) -> object | None:
         """The last value put for ``(address, key)``, or None."""
         slot = (address, key)

@@ -86,3 +86,13 @@ def test_the_payload_of_a_refused_item_is_that_item_even_after_an_item_the_decod
     _, refused, _ = check_kinds("motion_sensor", decoded)
     raws = payloads_of(payload, decoded, refused, NOW)
     assert [orjson.loads(raw) for raw in raws] == [items[2], items[3]]
+
+
+def test_a_leak_is_a_flag_sent_by_water_meters_and_environment_sensors_only() -> None:
+    assert KINDS["leak"] == "flag"
+    senders = {t for t, allowed in ALLOWED_KINDS.items() if "leak" in allowed}
+    assert senders == {DeviceType.WATER_METER, DeviceType.ENV_SENSOR}
+    wet = decode_events("d1", b'{"kind": "leak", "value": 1}', NOW).events
+    assert [(e.kind, e.value) for e in wet] == [("leak", 1.0)]
+    kept, refused, _ = check_kinds("door_sensor", wet)
+    assert (kept, refused) == ([], wet)

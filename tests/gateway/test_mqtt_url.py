@@ -34,3 +34,15 @@ def test_subscriptions_cover_events_and_status_and_use_the_shared_group() -> Non
         "$share/tanfang/t/v1/dev/+/events",
         "$share/tanfang/t/v1/dev/+/status",
     ]
+
+
+def test_foreign_sources_filters_are_subscribed_beside_through_the_shared_group() -> None:
+    plain = Settings(topic_root="t/v1", _env_file=None)  # type: ignore[call-arg]
+    shared = plain.model_copy(update={"shared_group": "tanfang"})
+    extra = ["zigbee2mqtt/+", "zigbee2mqtt/+/availability", "t/v1/dev/+/events"]
+    assert subscriptions(shared, extra) == [
+        "$share/tanfang/t/v1/dev/+/events",
+        "$share/tanfang/t/v1/dev/+/status",
+        "$share/tanfang/zigbee2mqtt/+",
+        "$share/tanfang/zigbee2mqtt/+/availability",
+    ]
