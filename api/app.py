@@ -18,6 +18,7 @@ from api.health import BrokerProbe, HealthSource
 from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.routes import (
+    absences,
     ack_page,
     activity,
     alert_stream,
@@ -59,6 +60,10 @@ _TAGS: Final = [
     {"name": "tokens", "description": "API tokens and their roles (admin only)."},
     {"name": "operations", "description": "Health and metrics, without authentication."},
     {"name": "contacts", "description": "Emergency contacts (緊急聯系人) in the plan's order."},
+    {
+        "name": "absences",
+        "description": "Declared absences: no activity-based alert while one is in force.",
+    },
     {"name": "visits", "description": "Visit records, compliance and the due list."},
     {"name": "watch periods", "description": "Heightened watch (加密探訪)."},
     {"name": "reports", "description": "The monthly statistics table (探訪關愛服務情況統計表)."},
@@ -145,7 +150,16 @@ def create_app(
     app.include_router(ack_page.router)
     # Vendor platforms sign their bodies instead of sending a bearer token.
     app.include_router(ingest.router, prefix=API_PREFIX)
-    care = (elder_history, activity, contacts, visits, compliance, watch_periods, reports)
+    care = (
+        elder_history,
+        activity,
+        contacts,
+        absences,
+        visits,
+        compliance,
+        watch_periods,
+        reports,
+    )
     # coverage and alert_stream before alerts: /alerts/coverage and /alerts/stream are not
     # alert ids.
     alerting = (coverage, alert_stream, alerts, escalation, on_call)

@@ -66,6 +66,27 @@ def register_fleet(url: str, devices: int) -> None:
             copy.write_row((PROBE_DEVICE, "motion_sensor", None, None))
 
 
+def register_detect_homes(url: str, homes: int) -> None:
+    """Homes for the detection leader to sweep beside the publishing fleet: an elder living
+    alone with a living-room motion sensor and an entrance door contact each, online (heard
+    a minute ago, heartbeats every hour) — every home is judged at every sweep."""
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        with cur.copy("COPY elders (id, name, town) FROM STDIN") as copy:
+            for index in range(homes):
+                copy.write_row((f"DH-{index:06d}", "bench", "bench"))
+        with cur.copy(
+            "COPY devices (id, type, elder_id, room, heartbeat_interval_s) FROM STDIN"
+        ) as copy:
+            for index in range(homes):
+                elder = f"DH-{index:06d}"
+                copy.write_row((f"dh-pir-{index:06d}", "motion_sensor", elder, "living_room", 3600))
+                copy.write_row((f"dh-door-{index:06d}", "door_sensor", elder, "entrance", 3600))
+        cur.execute(
+            "UPDATE devices SET last_seen = now() - interval '1 minute', online = true"
+            " WHERE id LIKE 'dh-%%'"
+        )
+
+
 def count_probe_rows(conn: Conn) -> int:
     row = conn.execute(
         "SELECT count(*) FROM events WHERE device_id = %s", (PROBE_DEVICE,)

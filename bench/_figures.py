@@ -3,7 +3,6 @@ confused with ``monthly_report.py``, the benchmark of the monthly statistics tab
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +44,7 @@ class Figures:
     clock_skew_flags: int | None = None
     rss_mib: float | None = None
     run_s: float | None = None
+    detect_homes: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -133,7 +133,3 @@ def table(f: Figures) -> str:
     lines = [f"{name:<{width}}  {value}" for name, value in rows]
     lines += [f"note: {note}" for note in f.notes]
     return "\n".join(lines)
-
-
-def json_line(f: Figures) -> str:
-    return json.dumps(f.as_json(), ensure_ascii=False)

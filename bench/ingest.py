@@ -9,20 +9,27 @@ publisher is never what is measured. Then it times, one after the other:
     acknowledged after its batch commits — first receive to last commit;
 (c) publish→commit lag at a steady rate into the running gateway.
 
-It checks that nothing was lost or stored twice, reads the gateway's peak RSS, prints a table
-and, last, one JSON line. Run: ``make bench`` or ``python bench/ingest.py --help``.
+It checks that nothing was lost or stored twice and reads the gateway's peak RSS. All of it
+runs twice, on a fresh rig each: without the detection path (``TANFANG_DETECT=false``) and
+with it (the gateway leads the detectors, sweeping the fleet's elders and ``--detect-homes``
+more homes every ``TANFANG_DETECT_INTERVAL_S`` and reading every committed event, while it
+ingests). It prints a table of each and, last, one JSON line: the run without, and the run
+with as ``gateway_eps_detect``, ``ratio_detect``, ``lag_p99_ms_detect`` (and
+``detect_vs_off``, the ratio with over the ratio without).
+Run: ``make bench`` or ``python bench/ingest.py --help``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import secrets
 import shlex
 import sys
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +40,7 @@ import psycopg
 
 from bench import _bare, _db
 from bench._db import Conn
-from bench._figures import Figures, json_line, percentile, table
+from bench._figures import Figures, percentile, table
 from bench._gateway import (
     Gateway,
     attach_profiler,
@@ -54,6 +61,12 @@ GATEWAY_CLIENT = "tanfang-bench-gateway"
 BARE_CLIENTS = ("tanfang-bench-bare-1", "tanfang-bench-bare-2")
 
 
+# Homes the detection leader sweeps in the run with detection on (beside the publishing
+# fleet's elders), every sweep (TANFANG_DETECT_INTERVAL_S) while the drain and lag run.
+DETECT_HOMES = 10_000
+LEADS = "detection: this gateway leads"
+
+
 class BenchError(RuntimeError):
     pass
 
@@ -69,6 +82,8 @@ class Options:
     gateway_command: list[str]
     py_spy: Path | None = None
     gateway_env: tuple[tuple[str, str], ...] = ()
+    detect: str = "both"
+    detect_homes: int = DETECT_HOMES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,6 +109,18 @@ def _parser() -> argparse.ArgumentParser:
         help="profile the gateway during the drain with py-spy; collapsed stacks to OUT",
     )
     parser.add_argument(
+        "--detect",
+        choices=["both", "on", "off"],
+        default="both",
+        help="run without and with the detection path (both, the default), or one of them",
+    )
+    parser.add_argument(
+        "--detect-homes",
+        type=int,
+        default=DETECT_HOMES,
+        help=f"homes the detection leader sweeps in the run with it on ({DETECT_HOMES})",
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -112,6 +139,7 @@ def parse_args(argv: list[str] | None) -> Options:
     if args.quick:
         args.events, args.devices = min(args.events, 3_000), min(args.devices, 200)
         args.lag_rate, args.lag_seconds = min(args.lag_rate, 500), min(args.lag_seconds, 3)
+        args.detect_homes = min(args.detect_homes, 200)
     if args.events < 1 or args.devices < 1:
         parser.error("--events and --devices must be positive")
     return Options(
@@ -124,6 +152,8 @@ def parse_args(argv: list[str] | None) -> Options:
         gateway_command=shlex.split(args.gateway_command),
         py_spy=args.py_spy,
         gateway_env=overrides,
+        detect=args.detect,
+        detect_homes=args.detect_homes,
     )
 
 
@@ -161,6 +191,8 @@ class Rig:
 
 def set_up(opts: Options, stack: ExitStack) -> Rig:
     services = start_services(stack, "bench", opts.devices)
+    if dict(opts.gateway_env).get("TANFANG_DETECT") == "true":
+        _db.register_detect_homes(services.database_url, opts.detect_homes)
     return Rig(
         services.mqtt_url,
         services.database_url,
@@ -312,6 +344,10 @@ def run(opts: Options, stack: ExitStack) -> Figures:
         published = opts.events + measure_lag(opts, rig, workload, conn, figures)
         figures.rss_mib = peak_rss_mib(gateway.pid)
         gateway.stop()
+        if dict(opts.gateway_env).get("TANFANG_DETECT") == "true" and LEADS not in (
+            rig.workdir / "gateway.log"
+        ).read_text(errors="replace"):
+            figures.notes.append("detection on, but the gateway never led it")
         verify(conn, published, figures)
         if figures.lost or figures.duplicated:
             print(f"the gateway's log ends with:\n{gateway.log_tail()}", file=sys.stderr)
@@ -319,17 +355,57 @@ def run(opts: Options, stack: ExitStack) -> Figures:
     return figures
 
 
+def with_detection(opts: Options, on: bool) -> Options:
+    setting = ("TANFANG_DETECT", "true" if on else "false")
+    return replace(opts, gateway_env=(*opts.gateway_env, setting))
+
+
+def combined(off: Figures | None, on: Figures | None) -> str:
+    """The JSON line: the run without detection's figures, and the run with it as
+    ``*_detect`` (its ratio also against the run without: ``detect_vs_off``)."""
+    base = off or on
+    assert base is not None
+    out = base.as_json()
+    if off is not None and on is not None:
+        figures = on.as_json()
+        out |= {
+            f"{k}_detect": figures[k]
+            for k in (
+                "gateway_eps",
+                "ratio",
+                "lag_p99_ms",
+                "lag_p50_ms",
+                "rss_mib",
+                "lost",
+                "duplicated",
+            )
+        }
+        out["detect_homes"] = on.detect_homes
+        if off.ratio and on.ratio:
+            out["detect_vs_off"] = round(on.ratio / off.ratio, 3)
+    return json.dumps(out, ensure_ascii=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     opts = parse_args(argv)
+    modes = {"both": (False, True), "off": (False,), "on": (True,)}[opts.detect]
+    done: dict[bool, Figures] = {}
     try:
-        with ExitStack() as stack:
-            figures = run(opts, stack)
+        for on in modes:
+            with ExitStack() as stack:
+                done[on] = run(with_detection(opts, on), stack)
+                done[on].detect_homes = opts.detect_homes if on else 0
     except (BenchError, MosquittoMissingError, _bare.BareClientMissingError) as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
-    print(table(figures))
-    print(json_line(figures), flush=True)
-    ok = not opts.gateway or (figures.lost == 0 and figures.duplicated == 0)
+    for on, figures in done.items():
+        print(
+            f"--- detection {'on: the leader sweeps' if on else 'off'}"
+            f"{f' {opts.detect_homes:,} more homes' if on else ''} ---"
+        )
+        print(table(figures))
+    print(combined(done.get(False), done.get(True)), flush=True)
+    ok = not opts.gateway or all(f.lost == 0 and f.duplicated == 0 for f in done.values())
     return 0 if ok else 2
 
 

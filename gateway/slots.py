@@ -49,14 +49,14 @@ class SlotNames:
     def key(self) -> int:
         """The slot locks' first key (an int4 of the prefix): deployments that share a
         database but not a client id prefix have slots of their own."""
-        return _int4(f"tanfang.slots:{self.prefix}")
+        return lock_key(f"tanfang.slots:{self.prefix}")
 
     @property
     def drain_key(self) -> int:
         """The first key of the marker a drainer holds beside the slot's lock, taken before
         it and released after: a slot held for a drain is not one a gateway uses (whose
         death would leave a session to drain again)."""
-        return _int4(f"tanfang.slots.drain:{self.prefix}")
+        return lock_key(f"tanfang.slots.drain:{self.prefix}")
 
     @staticmethod
     def name(slot: int) -> str:
@@ -111,5 +111,6 @@ class OrphanWatch:
         self._free_since.pop(slot, None)
 
 
-def _int4(text: str) -> int:
+def lock_key(text: str) -> int:
+    """An int4 advisory-lock key for a name (the first of a two-key lock)."""
     return zlib.crc32(text.encode()) - 2**31

@@ -22,6 +22,7 @@ import orjson
 
 from gateway.detectors import DeviceInfo, EventBatch, Homes, Profiles, build_homes
 from gateway.detectors.codes import KIND
+from gateway.detectors.profiles import ElderFacts, profiles_of
 
 AHEAD_S: Final = 1800.0
 BEHIND_S: Final = 7 * 86_400.0
@@ -29,8 +30,6 @@ CHUNK_LINES: Final = 200_000
 # Kind codes of status lines (not events): the Last Will, and back online.
 OFFLINE: Final = -2
 ONLINE: Final = -3
-FRAIL_DISABILITY: Final = "severe"
-ALONE: Final = frozenset({"alone", "left_behind"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +53,17 @@ def load_homes_file(path: Path) -> HomesFile:
         for d in doc["devices"]
     ]
     homes = build_homes((e["id"] for e in elders), devices)
-    override = [e.get("inactivity_alert_after_minutes") for e in elders]
-    profiles = Profiles(
-        frail=np.array(
-            [
-                bool(e.get("incapacitated") or e.get("dementia"))
-                or e.get("disability_level") == FRAIL_DISABILITY
-                for e in elders
-            ],
-            dtype=bool,
-        ),
-        alone=np.array([e.get("living_arrangement") in ALONE for e in elders], dtype=bool),
-        override_s=np.array([math.nan if m is None else 60.0 * m for m in override]),
-        watch=np.zeros(len(elders), dtype=bool),
-        dementia=np.array([bool(e.get("dementia")) for e in elders], dtype=bool),
+    profiles = profiles_of(
+        [
+            ElderFacts(
+                living_arrangement=e.get("living_arrangement"),
+                incapacitated=bool(e.get("incapacitated")),
+                dementia=bool(e.get("dementia")),
+                disability_level=e.get("disability_level"),
+                inactivity_alert_after_minutes=e.get("inactivity_alert_after_minutes"),
+            )
+            for e in elders
+        ]
     )
     sim = doc.get("simulation", {}).get("households", [])
     kits = {h["elder_id"]: h["kit"] for h in sim if "kit" in h}

@@ -116,6 +116,13 @@ async def run(
                     _until_stopped(_visit_overdue(settings, pool, stop), stop),
                     name="visit-overdue",
                 )
+            if gw is not None and settings.detect:
+                # Its own thread, loop and connections, like the escalator: a sweep of every
+                # home or a new leader's rebuild never holds the loop that ingests.
+                detecting = run_in_thread(
+                    "detection", lambda own_stop: run_detection(settings, own_stop), stop
+                )
+                group.create_task(_until_stopped(detecting, stop), name="detection")
             if settings.escalator:
                 # On a loop and a thread of its own: its steps and deliveries never wait
                 # for the turn of the loop that reads MQTT and writes batches.
@@ -196,6 +203,27 @@ async def run_escalator(settings: Settings, stop: asyncio.Event) -> None:
             concurrency=settings.webhook_concurrency,
         )
         await escalator.run(stop)
+
+
+# The detection thread's own connections: the feed and the sweep's alerts (the leader's
+# lock has a dedicated connection besides).
+DETECTION_POOL_MAX: Final = 2
+
+
+async def run_detection(settings: Settings, stop: asyncio.Event) -> None:
+    """Compete to lead the detectors and, while leading, sweep every home every
+    ``TANFANG_DETECT_INTERVAL_S`` (gateway.detection), on a pool of its own."""
+    from gateway.detection import DetectConfig, Detection
+    from gateway.detectors.localtime import utc_offset_s
+
+    assert settings.database_url is not None
+    config = DetectConfig(
+        zone=settings.timezone,
+        offset_s=utc_offset_s(settings.timezone),
+        interval_s=settings.detect_interval_s,
+    )
+    async with open_pool(settings.database_url, max_size=DETECTION_POOL_MAX) as pool:
+        await Detection(pool, settings.database_url, config).run(stop)
 
 
 def build_gateway(settings: Settings, pool: Pool) -> Gateway:

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     # are one town incident, their own alerts grouped under it and not escalated.
     storm_devices: int = Field(default=20, ge=2, le=100_000)
     storm_window_s: float = Field(default=60.0, gt=0, le=3600)
+    # Detection (docs/detection.md, "Where detection runs"): every gateway process competes
+    # to lead the detectors (one leader per deployment, elected through PostgreSQL); the
+    # leader sweeps every home this often on the wall clock. Off: this process never leads.
+    detect: bool = True
+    detect_interval_s: float = Field(default=10.0, gt=0, le=600)
     # Foreign device sources (docs/devices.md, docs/ingest.md "Foreign sources"): the MQTT
     # sources the gateway also reads (comma-separated: zigbee2mqtt, tasmota, shelly, esphome).
     adapters: str | None = None

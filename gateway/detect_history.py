@@ -1,0 +1,90 @@
+"""A new detection leader's memory: the stored activity rollup (``activity_hourly``,
+migration 0048) replayed into the household state and the baselines' history, so that a
+restarted or newly elected leader knows at once when each home was last lively and what is
+usual for each elder (issue 13: "a restarted gateway does not forget").
+
+The rollup keeps, per elder, hour, device and kind, how many activity events there were
+and the last one's time. Each row becomes one event at that last time and, when the hour
+had more, one at the hour's start plus one average gap (where its first event most likely
+was); those are folded into the state in time order and the baselines observe the state
+every ``OBSERVE_S``, as ``tanfang evaluate`` does over a file. Finer than the rollup it
+cannot be: a quiet spell inside an hour of activity is not seen (the learned limits err
+long, never short), and appliance switching (power, not in the rollup) is not history.
+While replaying, every sensor counts as online: the rollup does not say when one was not.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from gateway.detect_repo import HourRow
+from gateway.detectors import EventBatch, QuietHistory, apply, observe
+from gateway.detectors.baseline import OBSERVE_S
+from gateway.detectors.codes import KIND
+from gateway.detectors.homes import Homes
+from gateway.detectors.localtime import local_day
+from gateway.detectors.state import HouseholdState, start_day
+
+HOUR_S = 3600.0
+
+
+def hours_to_batch(rows: Sequence[HourRow], device_index: dict[str, int]) -> EventBatch:
+    """The rollup's rows as events in time order (see the module's note)."""
+    dev: list[int] = []
+    kind: list[int] = []
+    ts: list[float] = []
+    for device_id, k, hour, count, last in rows:
+        d = device_index.get(device_id)
+        code = KIND.get(k, -1)
+        if d is None or code < 0:
+            continue
+        if count > 1:
+            dev.append(d)
+            kind.append(code)
+            ts.append(hour + (last - hour) / count)
+        dev.append(d)
+        kind.append(code)
+        ts.append(last)
+    t = np.array(ts, dtype=np.float64)
+    order = np.argsort(t, kind="stable")
+    return EventBatch(
+        device=np.array(dev, dtype=np.intp)[order],
+        kind=np.array(kind, dtype=np.intp)[order],
+        value=np.full(len(t), math.nan),
+        ts=t[order],
+        received=t[order],
+        untrusted=np.zeros(len(t), dtype=bool),
+    )
+
+
+def replay(
+    homes: Homes,
+    state: HouseholdState,
+    history: QuietHistory,
+    batch: EventBatch,
+    until: float,
+) -> None:
+    """Fold ``batch`` (time order) into ``state`` up to ``until``, observing the baselines'
+    history every ``OBSERVE_S`` from its first event."""
+    if not len(batch):
+        return
+    everyone = np.ones(homes.n, dtype=bool)
+    t = float(batch.ts[0])
+    day = local_day(t, history.offset_s)
+    done = 0
+    while t < until:
+        cut = int(np.searchsorted(batch.ts, t, side="right"))
+        if cut > done:
+            apply(homes, state, batch.take(slice(done, cut)))
+            done = cut
+        today = local_day(t, history.offset_s)
+        if today != day:
+            start_day(state)
+            day = today
+        observe(history, homes, state, t, everyone)
+        t += OBSERVE_S
+    if done < len(batch):
+        apply(homes, state, batch.take(slice(done, None)))

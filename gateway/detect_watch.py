@@ -1,0 +1,190 @@
+"""What the detection leader holds while it leads (``Watch``): the fleet, the household
+state, the baselines and their history, the feed's cursor, the detectors' alerts — built
+from the database when it starts leading (``start_watch``), kept current by its turns
+(``gateway.detection``)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import numpy as np
+
+from alerting import health_repo
+from gateway import detect_repo
+from gateway.detect_alerts import DetectorAlerts
+from gateway.detect_feed import Feed
+from gateway.detect_history import hours_to_batch, replay
+from gateway.detectors import (
+    Baseline,
+    DeviceInfo,
+    Homes,
+    HouseholdState,
+    Profiles,
+    QuietHistory,
+    build,
+    build_homes,
+    new_state,
+)
+from gateway.detectors.baseline import HISTORY_DAYS
+from gateway.detectors.localtime import local_day
+from gateway.detectors.profiles import ElderFacts, profiles_of
+from gateway.detectors.remap import remap_history, remap_state
+from gateway.missed_checkin import MissedCheckins
+from store.db import Conn
+
+log = logging.getLogger(__name__)
+
+# The rollup trails the events by up to ``gateway.upkeep.ROLLUP_EVERY`` (5 min): history is
+# read from it up to the hour before the last, the events themselves after that.
+ROLLUP_LAG: Final = timedelta(hours=1)
+# A gateway heard within this long is running now (its heartbeat every few seconds).
+LIVE_GATEWAY: Final = timedelta(seconds=60)
+
+
+@dataclass(slots=True)
+class Fleet:
+    homes: Homes
+    profiles: Profiles
+    index: dict[str, int]
+    offline: list[str]  # devices under their Last Will
+    last_seen: dict[str, float]
+
+
+@dataclass(slots=True)
+class Watch:
+    fleet: Fleet
+    version: tuple[Any, ...]
+    state: HouseholdState
+    history: QuietHistory
+    baseline: Baseline
+    feed: Feed
+    alerts: DetectorAlerts
+    missed: MissedCheckins
+    day: int
+    days_built: int
+    next_observe: float = -math.inf
+    next_fleet: float = -math.inf
+    next_missed: float = -math.inf
+
+    def refleet(self, fleet: Fleet, version: tuple[Any, ...], now: float) -> None:
+        """A changed fleet: everyone's state and history follow them to their new slots; a
+        new elder is watched from now (what came before is unknown), a new device is known
+        to be alive from its ``last_seen``."""
+        old = self.fleet.homes
+        self.state = remap_state(old, self.state, fleet.homes)
+        self.history = remap_history(old, self.history, fleet.homes)
+        self.fleet, self.version = fleet, version
+        self.baseline = build(self.history, fleet.homes, fleet.profiles)
+        known = set(old.elder_ids)
+        new = np.array([e not in known for e in fleet.homes.elder_ids], dtype=bool)
+        self.state.resumed = np.where(new, np.fmax(self.state.resumed, now), self.state.resumed)
+        seed_devices(self.state, fleet, now)
+
+
+async def fleet_version(conn: Conn, now: float, offset_s: float) -> tuple[Any, ...]:
+    """What the fleet read depends on: the tables' state, and the local day (a heightened
+    watch starts and ends with one)."""
+    return (*await detect_repo.fleet_version(conn), local_day(now, offset_s))
+
+
+async def read_fleet(conn: Conn, now: float, offset_s: float) -> Fleet:
+    today = datetime.fromtimestamp(now + offset_s, UTC).date()
+    elders = await detect_repo.elders(conn, today)
+    devices = await detect_repo.devices(conn)
+    homes = build_homes(
+        (e.id for e in elders),
+        (
+            DeviceInfo(d.id, d.elder_id, d.type, d.room, float(d.heartbeat_interval_s))
+            for d in devices
+        ),
+    )
+    profiles = profiles_of(
+        [
+            ElderFacts(
+                e.living_arrangement,
+                e.incapacitated,
+                e.dementia,
+                e.disability_level,
+                e.inactivity_alert_after_minutes,
+                e.watch,
+            )
+            for e in elders
+        ]
+    )
+    return Fleet(
+        homes,
+        profiles,
+        homes.device_index(),
+        [d.id for d in devices if d.online is False],
+        {d.id: d.last_seen.timestamp() for d in devices if d.last_seen is not None},
+    )
+
+
+def seed_devices(state: HouseholdState, fleet: Fleet, now: float) -> None:
+    """What the devices table knows: when each device was last heard, whose Last Will
+    stands."""
+    for device, seen in fleet.last_seen.items():
+        i = fleet.index.get(device)
+        if i is not None:
+            state.seen[i] = np.fmax(state.seen[i], min(seen, now))
+    mark_offline_now(state, fleet)
+
+
+def mark_offline_now(state: HouseholdState, fleet: Fleet) -> None:
+    """The devices table says which devices' Last Will stands now."""
+    state.will[:] = False
+    state.will[[fleet.index[d] for d in fleet.offline if d in fleet.index]] = True
+
+
+async def start_watch(conn: Conn, now: float, offset_s: float, zone: str) -> Watch:
+    """A new leader's state: the fleet; the rollup's history replayed into the state and the
+    baselines (``gateway.detect_history``); when each device was last heard; silence
+    counted no earlier than the start of the oldest gateway running now (before it, nothing
+    was ingested: our outage is not the elder's silence); the feed from the hour the
+    history ends, and the active alerts."""
+    at = datetime.fromtimestamp(now, UTC)
+    version = await fleet_version(conn, now, offset_s)
+    fleet = await read_fleet(conn, now, offset_s)
+    homes = fleet.homes
+    state = new_state(homes)
+    history = QuietHistory(offset_s, homes.n)
+    until = (at - ROLLUP_LAG).replace(minute=0, second=0, microsecond=0)
+    rows = await detect_repo.activity_hours(conn, until - timedelta(days=HISTORY_DAYS + 1), until)
+    replay(homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp())
+    seed_devices(state, fleet, now)
+    state.resumed = np.fmax(state.resumed, await ingest_since(conn, at))
+    alerts = DetectorAlerts()
+    await alerts.refresh(conn)
+    log.info(
+        "detection: %s homes, %s days of history from %s rollup rows",
+        homes.n,
+        len(history.days),
+        len(rows),
+    )
+    return Watch(
+        fleet=fleet,
+        version=version,
+        state=state,
+        history=history,
+        baseline=build(history, homes, fleet.profiles),
+        feed=Feed(cursor=until.timestamp()),
+        alerts=alerts,
+        missed=MissedCheckins(zone),
+        day=local_day(now, offset_s),
+        days_built=len(history.days),
+    )
+
+
+async def ingest_since(conn: Conn, now: datetime) -> float:
+    """Since when events have been ingested without a break, as far as the running
+    gateways tell: the oldest start of those heard lately (now, when none is)."""
+    live = [
+        h.started_at
+        for h in await health_repo.heartbeats(conn)
+        if h.seen_at >= now - LIVE_GATEWAY and h.ingesting
+    ]
+    return min(live).timestamp() if live else now.timestamp()

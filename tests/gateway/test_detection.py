@@ -1,0 +1,390 @@
+"""The detectors in the running gateway, on the real database: one leader elected among
+several, fed from the committed events whichever gateway stored them, sweeping on a clock
+(injected here: minutes pass in a test's milliseconds), its findings alerts through
+``alerting`` — and a declared absence, an elder gone out, and the leader's own start raise
+nothing; an unanswered check-in prompt raises ``missed_checkin``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import psycopg
+import pytest
+
+from care.prompts import PROMPT_UNTIL
+from gateway.detection import DetectConfig, Detection
+from store.pool import Pool, open_pool
+from tests.gateway.helpers import execute, fetch, poll
+
+T = TypeVar("T")
+OFFSET = 8 * 3600.0
+ZONE = "Asia/Shanghai"
+THRESHOLD_MIN = 30
+MIN = 60.0
+
+
+@pytest.fixture
+async def services_pool(database_url: str) -> AsyncIterator[tuple[Pool, Pool]]:
+    """Two gateways' detection pools on one database."""
+    async with open_pool(database_url, max_size=2) as a, open_pool(database_url, max_size=2) as b:
+        yield a, b
+
+
+class Clock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+async def home(url: str, elder: str, *, devices: tuple[str, ...] = ("pir", "door")) -> None:
+    """An elder living alone with a fixed threshold, a living-room motion sensor and an
+    entrance door contact, heard from a minute ago (heartbeats every day: online for the
+    whole test)."""
+    kinds = {
+        "pir": ("motion_sensor", "living_room"),
+        "door": ("door_sensor", "entrance"),
+        "pat": ("sos_button", "bedroom"),
+    }
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(
+            "INSERT INTO elders (id, name, living_arrangement, inactivity_alert_after_minutes)"
+            " VALUES (%s, 'test elder', 'alone', %s)",
+            (elder, THRESHOLD_MIN),
+        )
+        for d in devices:
+            device_type, room = kinds[d]
+            await conn.execute(
+                "INSERT INTO devices (id, type, elder_id, room, heartbeat_interval_s, online,"
+                " last_seen) VALUES (%s, %s, %s, %s, 86400, true, now() - interval '1 minute')",
+                (f"{d}-{elder}", device_type, elder, room),
+            )
+
+
+async def store(
+    url: str, device: str, elder: str, kind: str, value: float | None, t: float
+) -> None:
+    """An event as a gateway commits it, received when it happened."""
+    await execute(
+        url,
+        "INSERT INTO events (device_id, ts, kind, value, elder_id, received_at)"
+        " VALUES (%s, to_timestamp(%s), %s, %s, %s, to_timestamp(%s))",
+        (device, t, kind, value, elder, t),
+    )
+
+
+async def alerts(url: str, alert_type: str = "inactivity") -> list[tuple[Any, ...]]:
+    return await fetch(
+        url,
+        "SELECT elder_id, status, count, summary, notes, severity FROM alerts"
+        " WHERE type = %s ORDER BY id",
+        (alert_type,),
+    )
+
+
+def detection(pool: Pool, url: str, clock: Clock) -> Detection:
+    config = DetectConfig(
+        zone=ZONE, offset_s=OFFSET, interval_s=0.02, fleet_reload_s=0.1, missed_round_s=0.02
+    )
+    return Detection(pool, url, config, clock=clock, leader_poll_s=0.05)
+
+
+@asynccontextmanager
+async def running(det: Detection) -> AsyncIterator[asyncio.Task[None]]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(det.run(stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), timeout=10)
+        if not task.cancelled():  # a test may kill its leader: a cancel is no failure
+            task.result()
+
+
+async def turns(det: Detection, n: int = 3) -> None:
+    """Wait until the leader has taken ``n`` more turns (each a full sweep)."""
+    start = det.turns
+    await poll(lambda: _now(det.turns), lambda t: t >= start + n, what=f"{n} turns")
+
+
+async def _now(value: T) -> T:
+    return value
+
+
+async def leading(*dets: Detection) -> Detection:
+    """The one of ``dets`` that leads, once one does."""
+    found = await poll(
+        lambda: _now(sum(d.leading for d in dets)), lambda k: k == 1, what="one leader"
+    )
+    assert found == 1
+    return next(d for d in dets if d.leading)
+
+
+async def test_a_quiet_home_raises_inactivity_once_with_its_sentence_and_activity_clears_it(
+    database_url: str, pool: Pool
+) -> None:
+    t0 = time.time()
+    await home(database_url, "KP-1")
+    await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 - MIN)
+    clock = Clock(t0)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        clock.t = t0 + 20 * MIN
+        await turns(det)
+        assert await alerts(database_url) == []
+        clock.t = t0 + 31 * MIN  # silence counted from the leader's start, not before it
+        found = await poll(lambda: alerts(database_url), bool, what="an inactivity alert")
+        await turns(det)
+        [(elder, status, count, summary, _, severity)] = await alerts(database_url)
+        assert (elder, status, count, severity) == ("KP-1", "open", 1, "high")
+        assert "無活動" in summary
+        assert "no activity for 31 min" in summary
+        assert found[0][3] == summary
+        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, clock.t + 30)
+        clock.t += MIN
+        done = await poll(
+            lambda: alerts(database_url), lambda a: a[0][1] == "resolved", what="cleared"
+        )
+        assert done[0][4] == "cleared: condition over"
+
+
+async def test_an_elder_who_went_out_through_the_entrance_door_raises_no_inactivity(
+    database_url: str, pool: Pool
+) -> None:
+    t0 = time.time()
+    await home(database_url, "KP-1")
+    await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 - 3 * MIN)
+    await store(database_url, "door-KP-1", "KP-1", "door", 1, t0 - 2 * MIN)
+    await store(database_url, "door-KP-1", "KP-1", "door", 0, t0 - 2 * MIN + 5)
+    clock = Clock(t0)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        clock.t = t0 + 3 * 3600
+        await turns(det, 5)
+        assert await alerts(database_url) == []
+
+
+async def test_a_declared_absence_suppresses_inactivity_and_its_end_lets_it_through(
+    database_url: str, pool: Pool
+) -> None:
+    t0 = time.time()
+    await home(database_url, "KP-1")
+    await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 - MIN)
+    await execute(
+        database_url,
+        "INSERT INTO elder_absences (elder_id, starts_at, ends_at, reason)"
+        " VALUES ('KP-1', to_timestamp(%s), to_timestamp(%s), 'hospital')",
+        (t0 - 3600, t0 + 3600),
+    )
+    clock = Clock(t0)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        clock.t = t0 + 50 * MIN
+        await turns(det, 5)
+        assert await alerts(database_url) == []
+        clock.t = t0 + 61 * MIN  # the absence is over; the home is still quiet
+        await poll(lambda: alerts(database_url), bool, what="inactivity after the absence")
+
+
+async def test_two_gateways_elect_one_leader_that_sees_every_home_and_a_survivor_takes_over(
+    database_url: str, services_pool: tuple[Pool, Pool]
+) -> None:
+    t0 = time.time()
+    await home(database_url, "KP-1")
+    await home(database_url, "KP-2")
+    await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 - MIN)
+    await store(database_url, "pir-KP-2", "KP-2", "motion", 1, t0 - MIN)
+    # A gateway has been ingesting for a day: a new leader's state is right at once.
+    await execute(
+        database_url,
+        "INSERT INTO gateway_heartbeats (client_id, first_seen_at, started_at, seen_at,"
+        " ingesting, ingesting_at) VALUES ('gw-a', to_timestamp(%s), to_timestamp(%s),"
+        " to_timestamp(%s), true, to_timestamp(%s))",
+        (t0 - 86400, t0 - 86400, t0 + 86400, t0 + 86400),
+    )
+    clock = Clock(t0)
+    a, b = (detection(pool, database_url, clock) for pool in services_pool)
+    async with running(a) as task_a, running(b) as task_b:
+        leader = await leading(a, b)
+        # KP-1's activity reached whichever gateway (stored, committed): the leader sees it.
+        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 + 20 * MIN)
+        clock.t = t0 + 35 * MIN
+        await poll(lambda: alerts(database_url), bool, what="KP-2's inactivity")
+        await turns(leader)
+        assert [r[0] for r in await alerts(database_url)] == ["KP-2"]
+        (leader_task, other) = (task_a, b) if leader is a else (task_b, a)
+        leader_task.cancel()  # the leader dies: its lock's connection closes
+        await asyncio.gather(leader_task, return_exceptions=True)
+        assert await leading(other) is other
+        clock.t = t0 + 55 * MIN
+        found = await poll(
+            lambda: alerts(database_url), lambda a: len(a) == 2, what="KP-1 by the new leader"
+        )
+        await turns(other)
+        assert [(r[0], r[1], r[2]) for r in await alerts(database_url)] == [
+            ("KP-2", "open", 1),
+            ("KP-1", "open", 1),
+        ]
+        assert found[1][0] == "KP-1"
+
+
+async def test_a_prompt_unanswered_by_its_window_raises_missed_checkin_and_a_press_clears_it(
+    database_url: str, pool: Pool
+) -> None:
+    await home(database_url, "KP-1", devices=("pir", "pat"))
+    day = datetime.now(UTC).date() - timedelta(days=1)
+    local = datetime.combine(day, PROMPT_UNTIL).replace(tzinfo=UTC) - timedelta(seconds=OFFSET)
+    sent = local - timedelta(hours=9)  # 11:00 local
+    await execute(
+        database_url,
+        "INSERT INTO checkin_prompts (device_id, day, elder_id, prompt_id, sent_at)"
+        " VALUES ('pat-KP-1', %s, 'KP-1', 'checkin-x', %s)",
+        (day, sent),
+    )
+    await store(database_url, "pir-KP-1", "KP-1", "motion", 1, sent.timestamp() - 3600)
+    clock = Clock(local.timestamp() - 10 * MIN)  # the window is still open
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        await turns(det, 5)
+        assert await alerts(database_url, "missed_checkin") == []
+        clock.t = local.timestamp() + 5 * MIN
+        [(elder, status, _, summary, _, severity)] = await poll(
+            lambda: alerts(database_url, "missed_checkin"), bool, what="missed_checkin"
+        )
+        assert (elder, status, severity) == ("KP-1", "open", "low")
+        assert "報平安" in summary
+        assert "unanswered" in summary
+        await turns(det, 5)
+        assert len(await alerts(database_url, "missed_checkin")) == 1
+        await store(database_url, "pat-KP-1", "KP-1", "checkin", None, clock.t)
+        clock.t += MIN
+        await poll(
+            lambda: alerts(database_url, "missed_checkin"),
+            lambda a: a[0][1] == "resolved",
+            what="cleared by the press",
+        )
+
+
+async def timeline(url: str) -> list[str]:
+    rows = await fetch(
+        url,
+        "SELECT t.kind FROM alert_timeline t JOIN alerts a ON a.id = t.alert_id"
+        " WHERE a.type = 'inactivity' ORDER BY t.at, t.id",
+    )
+    return [r[0] for r in rows]
+
+
+@asynccontextmanager
+async def quiet_alert(url: str, pool: Pool) -> AsyncIterator[tuple[Detection, Clock]]:
+    """A leader running over KP-1's home, quiet past its threshold: its alert is open."""
+    t0 = time.time()
+    await home(url, "KP-1")
+    clock = Clock(t0)
+    det = detection(pool, url, clock)
+    async with running(det):
+        await leading(det)
+        clock.t = t0 + 31 * MIN
+        await poll(lambda: alerts(url), bool, what="an inactivity alert")
+        yield det, clock
+
+
+async def test_an_acked_alert_whose_condition_ends_stays_acked_with_a_note(
+    database_url: str, pool: Pool
+) -> None:
+    async with quiet_alert(database_url, pool) as (det, clock):
+        await execute(
+            database_url,
+            "UPDATE alerts SET status = 'acked', acked_at = now(), acked_by = 'on-call'"
+            " WHERE type = 'inactivity'",
+        )
+        await turns(det)
+        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, clock.t + 30)
+        clock.t += MIN
+        await poll(lambda: timeline(database_url), lambda k: "condition_over" in k, what="the note")
+        await turns(det)
+        [(_, status, count, *_)] = await alerts(database_url)
+        assert (status, count) == ("acked", 1)
+        assert (await timeline(database_url)).count("condition_over") == 1
+
+
+async def test_an_alert_a_person_resolved_is_not_raised_again_while_the_silence_lasts(
+    database_url: str, pool: Pool
+) -> None:
+    async with quiet_alert(database_url, pool) as (det, clock):
+        await execute(
+            database_url,
+            "UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by = 'op',"
+            " outcome = 'false_alarm' WHERE type = 'inactivity'",
+        )
+        clock.t += 10 * MIN
+        await turns(det, 5)
+        assert [r[1] for r in await alerts(database_url)] == ["resolved"]
+
+
+async def test_an_elder_added_while_leading_is_watched_from_then_and_the_others_keep_their_state(
+    database_url: str, pool: Pool
+) -> None:
+    t0 = time.time()
+    await home(database_url, "KP-1")
+    clock = Clock(t0)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 + 5 * MIN)
+        clock.t = t0 + 6 * MIN
+        await turns(det)
+        await home(database_url, "KP-2")
+        clock.t += 1  # the fleet is looked at again on the clock
+        watch = await poll(
+            lambda: _now(det.watch),
+            lambda w: w is not None and "KP-2" in w.fleet.homes.elder_ids,
+            what="the fleet reloaded",
+        )
+        assert watch is not None
+        kp1 = watch.fleet.homes.elder_ids.index("KP-1")
+        assert watch.state.life[kp1] == pytest.approx(t0 + 5 * MIN, abs=1e-3)  # it followed
+        clock.t = t0 + 6 * MIN + 25 * MIN  # KP-2 quiet 25 min since added
+        await turns(det)
+        assert await alerts(database_url) == []  # KP-2 watched from when it was added
+        await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 + 30 * MIN)
+        clock.t = t0 + 6 * MIN + 31 * MIN
+        found = await poll(lambda: alerts(database_url), bool, what="KP-2's inactivity")
+        await turns(det)
+        assert [r[0] for r in found] == ["KP-2"]
+        assert [r[0] for r in await alerts(database_url)] == ["KP-2"]
+
+
+async def test_a_leader_whose_lock_connection_is_cut_leads_again_from_the_database(
+    database_url: str, pool: Pool
+) -> None:
+    """What a database restart does to the lock: its session ends, the lock with it."""
+    t0 = time.time()
+    await home(database_url, "KP-1")
+    clock = Clock(t0)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        clock.t = t0 + 31 * MIN
+        await poll(lambda: alerts(database_url), bool, what="an inactivity alert")
+        await execute(
+            database_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND objsubid = 2 AND classid = (%s::bigint & 4294967295)::oid",
+            (det.leadership.key,),
+        )
+        await poll(lambda: _now(det.elections), lambda n: n == 2, what="elected again")
+        await leading(det)
+        await turns(det)
+        # The new leadership found the open alert in the database: still one, counted once.
+        assert [(r[0], r[1], r[2]) for r in await alerts(database_url)] == [("KP-1", "open", 1)]
