@@ -204,8 +204,9 @@ def measure(rig: Rig, conn: _db.Conn, count: int, args: argparse.Namespace, seq:
         _wait(conn, gateways, lambda: _rows(conn, burst_seq) >= args.burst, 300, "burst stored")
         seconds = time.monotonic() - t0
         done = args.burst - first
-        phase.drain_eps = done / seconds
-        phase.drain_cpu_us = _kinds(_used(pids, before), count, 1e6 / done)
+        if done > 0:  # a small burst can be stored whole before the first look: not timed
+            phase.drain_eps = done / seconds
+            phase.drain_cpu_us = _kinds(_used(pids, before), count, 1e6 / done)
     finally:
         _stop_all(gateways)
     return phase
