@@ -8,17 +8,19 @@ from __future__ import annotations
 import numpy as np
 
 from gateway.detectors import codes, findings
-from gateway.detectors.findings import Findings
+from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.moment import Moment
 
 
 def detect_activity_drop(m: Moment) -> Findings:
     daily = m.baseline.daily
-    watched = m.homes.monitored & m.sensed & ~m.suppressed & ~m.state.away()
-    low = watched & ~np.isnan(daily.drop_since)
-    busy = watched & ~np.isnan(daily.night_since) & ~low
-    fire = np.flatnonzero(low | busy)
-    is_low = low[fire]
+    slots = daily.flagged  # the few elders the day's baseline flags
+    if not len(slots):
+        return no_findings()
+    ok = m.homes.monitored[slots] & m.sensed[slots] & ~m.suppressed[slots]
+    ok &= ~m.state.away()[slots]
+    fire = slots[ok]
+    is_low = ~np.isnan(daily.drop_since[fire])
     return Findings(
         slot=fire,
         kind=np.full(len(fire), codes.ACTIVITY_DROP, dtype=np.intp),

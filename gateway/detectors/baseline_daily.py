@@ -122,11 +122,13 @@ class DailyBaseline:
     night_since: Floats
     night_usual: F32
     night_recent: F32
+    flagged: npt.NDArray[np.intp]  # the slots with either finding
 
 
 def empty_daily(n: int) -> DailyBaseline:
     none = np.full(n, np.nan, dtype=np.float32)
-    return DailyBaseline(np.full(n, np.nan), none, none, np.full(n, np.nan), none, none)
+    nothing = np.empty(0, dtype=np.intp)
+    return DailyBaseline(np.full(n, np.nan), none, none, np.full(n, np.nan), none, none, nothing)
 
 
 def _usual(stack: F32) -> tuple[F32, F32, npt.NDArray[np.intp]]:
@@ -172,4 +174,5 @@ def build_daily(daily: DailyHistory) -> DailyBaseline:
         night_since=np.where(busy, night_since, np.nan),
         night_usual=n_med,
         night_recent=np.where(busy, last.min(axis=0), np.nan).astype(np.float32),
+        flagged=np.flatnonzero(low | busy),
     )

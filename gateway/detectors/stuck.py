@@ -14,21 +14,24 @@ from gateway.detectors.findings import Findings
 from gateway.detectors.homes import Homes
 from gateway.detectors.state import STUCK_AFTER_S, STUCK_GAP_S, HouseholdState
 
-Bools = npt.NDArray[np.bool_]
-Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
 
 
-def stuck_devices(homes: Homes, state: HouseholdState, now: float | Floats) -> Bools:
-    """Per device: stuck now (and assigned to an elder)."""
+def stuck_devices(homes: Homes, state: HouseholdState, now: float | None) -> Ints:
+    """The devices stuck at ``now`` (``None``: at each one's home clock), assigned to an
+    elder. Runs over every device at every sweep: one subtraction picks the few long runs
+    first."""
     with np.errstate(invalid="ignore"):
-        running = now - state.last_motion <= STUCK_GAP_S
-        long = state.last_motion - state.run_start > STUCK_AFTER_S
-    out: Bools = running & long & (homes.device_slot >= 0)
+        long = np.flatnonzero(state.last_motion - state.run_start > STUCK_AFTER_S)
+        at = state.clock[homes.device_slot[long]] if now is None else now
+        running = at - state.last_motion[long] <= STUCK_GAP_S
+    dev = long[running]
+    out: Ints = dev[homes.device_slot[dev] >= 0]
     return out
 
 
 def detect_stuck(homes: Homes, state: HouseholdState, now: float) -> Findings:
-    dev = np.flatnonzero(stuck_devices(homes, state, now))
+    dev = stuck_devices(homes, state, now)
     slot = homes.device_slot[dev]
     return Findings(
         slot=slot,

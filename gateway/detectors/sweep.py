@@ -57,6 +57,6 @@ def cleared(
     if baseline is not None:
         daily = baseline.daily
         out[:, codes.ACTIVITY_DROP] = np.isnan(daily.drop_since) & np.isnan(daily.night_since)
-    stuck = stuck_devices(homes, state, state.clock[np.maximum(homes.device_slot, 0)])
-    out[:, codes.DEVICE_OFFLINE] = np.bincount(homes.device_slot[stuck], minlength=homes.n) == 0
+    out[:, codes.DEVICE_OFFLINE] = True
+    out[homes.device_slot[stuck_devices(homes, state, None)], codes.DEVICE_OFFLINE] = False
     return out

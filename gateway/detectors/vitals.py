@@ -21,20 +21,17 @@ STALE_S: Final = PULSE_GAP_S
 
 def detect_vitals(m: Moment, sustain_s: float = SUSTAIN_S) -> Findings:
     state, now = m.state, m.now
-    since = state.pulse_off_since
-    out = (
-        ~m.suppressed
-        & (now - since >= sustain_s)
-        & (state.pulse_at > since)
-        & (now - state.pulse_at <= STALE_S)
-    )
-    fire = np.flatnonzero(out)
+    run = np.flatnonzero(state.pulse_off_since <= now - sustain_s)  # NaN: no run
+    since = state.pulse_off_since[run]
+    out = ~m.suppressed[run] & (state.pulse_at[run] > since)
+    out &= now - state.pulse_at[run] <= STALE_S
+    fire = run[out]
     high = state.pulse[fire] > PULSE_HIGH
     return Findings(
         slot=fire,
         kind=np.full(len(fire), codes.ABNORMAL_VITALS, dtype=np.intp),
         reason=np.where(high, findings.PULSE_HIGH, findings.PULSE_LOW).astype(np.intp),
-        since=since[fire],
+        since=since[out],
         usual_s=state.pulse[fire].astype(np.float64),
         limit_s=np.where(high, PULSE_HIGH, PULSE_LOW),
     )

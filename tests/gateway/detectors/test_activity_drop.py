@@ -26,7 +26,7 @@ def _days(
     for k, total in enumerate(counts):
         night = nights[k] if nights else 4.0
         for hour in range(24):
-            done = night if hour < 5 else night + (total - night) * (hour - 4) / 20
+            done = night if hour <= 5 else night + (total - night) * (hour - 5) / 18
             observe_daily(daily, np.array([done]), home, midnight + hour * 3600.0, midnight)
         midnight += DAY_S
         close_daily(daily, midnight)
@@ -39,9 +39,9 @@ def test_ordinary_ups_and_downs_and_one_or_two_bad_days_are_no_drop() -> None:
 
 
 def test_three_days_well_below_the_median_are_a_drop_from_the_first_of_them() -> None:
-    daily = _days([*ORDINARY, 130, 110, 100], first="2026-07-07 00:00")  # ends on 1 Aug
+    daily = _days([*ORDINARY, 100, 90, 80], first="2026-07-07 00:00")  # ends on 26 Jul
     found = build_daily(daily)
-    assert found.drop_since[0] == at("2026-07-30 00:00")
+    assert found.drop_since[0] == at("2026-07-23 00:00")
     assert 9.5 < found.rate_usual[0] < 11.5  # events an hour (the median day / 23 h at home)
     assert found.rate_recent[0] < 0.5 * found.rate_usual[0]
 
@@ -66,7 +66,7 @@ def test_a_day_mostly_away_is_no_measure() -> None:
 
 def _dropped(h: Homes) -> Baseline:
     history = QuietHistory(OFFSET, h.n)
-    history.daily = _days([*ORDINARY, 120, 100, 90], first="2026-07-07 00:00")
+    history.daily = _days([*ORDINARY, 100, 90, 80], first="2026-07-13 00:00")  # to 1 Aug
     history.daily.rates = [
         np.concatenate([r, [np.nan]]).astype(np.float32) for r in history.daily.rates
     ]
@@ -97,8 +97,8 @@ def test_the_finding_is_raised_at_home_never_while_away_and_says_it_in_words() -
         OFFSET,
         limit=float(found.limit_s[row]),
     )
-    assert en.startswith("activity at home at 40 % of usual for the last 3 days (")
-    assert "近 3 天在家活動只有平時的 40%" in zh
+    assert en.startswith("activity at home at 38 % of usual for the last 3 days (3.8 events")
+    assert "近 3 天在家活動只有平時的 38%" in zh
     apply(h, state, events(h, [("2026-08-01 09:10", "door", "door", 1)]))  # goes out
     found = sweep(h, state, baseline, at("2026-08-01 09:40"), OFFSET)
     assert not (found.kind == codes.ACTIVITY_DROP).any()
