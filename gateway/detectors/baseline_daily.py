@@ -79,7 +79,7 @@ class DailyHistory:
 
 def observe_daily(
     daily: DailyHistory,
-    day_count: Floats,
+    day_count: F32,
     home: Bools,
     now: float,
     midnight: float,
@@ -88,7 +88,7 @@ def observe_daily(
     (activity so far today), ``home``: at home, monitored and sensed."""
     step = min(now - daily.last, MAX_STEP_S) if daily.last == daily.last else 0.0
     daily.last = now
-    np.maximum(daily.count, day_count.astype(np.float32), out=daily.count)
+    np.maximum(daily.count, day_count, out=daily.count)
     daily.home_s += np.where(home, np.float32(max(step, 0.0)), np.float32(0.0))
     if now - midnight < NIGHT_END_S:
         daily.night_home &= home
@@ -127,8 +127,9 @@ class DailyBaseline:
 
 def empty_daily(n: int) -> DailyBaseline:
     none = np.full(n, np.nan, dtype=np.float32)
+    never = np.full(n, np.nan)
     nothing = np.empty(0, dtype=np.intp)
-    return DailyBaseline(np.full(n, np.nan), none, none, np.full(n, np.nan), none, none, nothing)
+    return DailyBaseline(never, none, none, never, none, none, nothing)
 
 
 def _usual(stack: F32) -> tuple[F32, F32, npt.NDArray[np.intp]]:

@@ -66,7 +66,7 @@ class HouseholdState:
     ``cold_since``), the wearable's last plausible heart rate ``pulse`` (float32), when
     (``pulse_at``) and since when every reading has been out of range (``pulse_off_since``,
     NaN: in range), ``day_count`` / ``yesterday_count`` (activity events of the local day
-    and the one before; ``start_day`` cuts them). Per device: ``seen`` (last message),
+    and the one before, float32; ``start_day`` cuts them). Per device: ``seen`` (last message),
     ``will`` (its Last Will
     stands), ``run_start``/``last_motion`` (stuck-sensor run), ``watts``."""
 
@@ -83,8 +83,8 @@ class HouseholdState:
     temperature: Floats
     hot_since: Floats
     cold_since: Floats
-    day_count: Floats
-    yesterday_count: Floats
+    day_count: npt.NDArray[np.float32]
+    yesterday_count: npt.NDArray[np.float32]
     seen: Floats
     will: Bools
     run_start: Floats
@@ -116,8 +116,8 @@ def new_state(homes: Homes) -> HouseholdState:
         temperature=np.full(n, np.nan),
         hot_since=np.full(n, np.nan),
         cold_since=np.full(n, np.nan),
-        day_count=np.zeros(n),
-        yesterday_count=np.zeros(n),
+        day_count=np.zeros(n, dtype=np.float32),
+        yesterday_count=np.zeros(n, dtype=np.float32),
         seen=np.full(d, np.nan),
         will=np.zeros(d, dtype=bool),
         run_start=np.full(d, np.nan),

@@ -27,7 +27,9 @@ def _days(
         night = nights[k] if nights else 4.0
         for hour in range(24):
             done = night if hour <= 5 else night + (total - night) * (hour - 5) / 18
-            observe_daily(daily, np.array([done]), home, midnight + hour * 3600.0, midnight)
+            observe_daily(
+                daily, np.array([done], dtype=np.float32), home, midnight + hour * 3600.0, midnight
+            )
         midnight += DAY_S
         close_daily(daily, midnight)
     return daily
@@ -59,7 +61,13 @@ def test_a_day_mostly_away_is_no_measure() -> None:
     midnight = at("2026-07-10 00:00")
     for hour in range(24):
         home = np.array([hour < 8])  # out from 08:00 to midnight
-        observe_daily(daily, np.array([10.0 * hour]), home, midnight + hour * 3600.0, midnight)
+        observe_daily(
+            daily,
+            np.array([10.0 * hour], dtype=np.float32),
+            home,
+            midnight + hour * 3600.0,
+            midnight,
+        )
     close_daily(daily, midnight + DAY_S)
     assert np.isnan(daily.rates[-1]).all()
 
