@@ -111,3 +111,44 @@ def test_scoring_leaves_out_the_learned_days() -> None:
     # The incident began before scoring: neither counted nor its alert a false alarm.
     assert report["by_type"]["inactivity"]["incidents"] == 0
     assert report["false_alarms"]["total"] == 0
+
+
+def test_evaluate_scores_abnormal_vitals_and_a_stuck_sensor(tmp_path: Path) -> None:
+    """Home 6 of seed 7 wears a band; home 0 has motion sensors to stick."""
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(
+        json.dumps(
+            [
+                {"type": "vitals", "home": 6, "at": "+58h"},
+                {"type": "stuck", "home": 0, "at": "+55h"},
+            ]
+        )
+    )
+    files = {x: str(tmp_path / x) for x in ("homes.json", "events.jsonl", "truth.jsonl")}
+    result = CliRunner().invoke(
+        app,
+        [
+            "simulate", "--households", "7", "--seed", "7", "--start", START,
+            "--duration", "4d", "--scenario", str(scenario), "--out", files["events.jsonl"],
+            "--truth", files["truth.jsonl"], "--homes", files["homes.json"],
+            "--incident-rate", "0",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    args = ["--homes", files["homes.json"], "--events", files["events.jsonl"],
+            "--truth", files["truth.jsonl"]]  # fmt: skip
+    result = CliRunner().invoke(app, ["evaluate", *args, "--learn-days", "2", "--sweep-s", "30"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    vitals = report["by_type"]["abnormal_vitals"]
+    assert vitals["incidents"] == 1
+    assert vitals["recall"] == 1.0
+    # The band reads every 10 min: the first reading out of range within 10 min of the start,
+    # the second 10 min later — sustained — and the next sweep.
+    assert vitals["delay_median_s"] <= 20 * 60 + 30
+    stuck = report["by_type"]["device_offline"]
+    assert stuck["incidents"] == 1
+    assert stuck["recall"] == 1.0
+    # 90 min of firing without a pause (the run may begin with the elder moving just before).
+    assert 80 * 60 <= stuck["delay_median_s"] <= 95 * 60
+    assert report["false_alarms"]["by_type"].get("abnormal_vitals", 0) == 0
