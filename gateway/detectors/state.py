@@ -260,7 +260,8 @@ def _pulses(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> 
     was off) starts a new run; an implausible one (off the wrist) is no reading."""
     lo, hi = PULSE_PLAUSIBLE
     v = batch.value
-    beats = np.flatnonzero((batch.kind == codes.HEART_RATE) & (v >= lo) & (v <= hi))
+    beats = np.flatnonzero(batch.kind == codes.HEART_RATE)  # few: no batch-sized temporaries
+    beats = beats[(v[beats] >= lo) & (v[beats] <= hi)]
     for r in rounds(slot[beats]):
         i = beats[r]
         s, bpm, at = slot[i], v[i], t[i]
