@@ -15,11 +15,14 @@ from tanfang.eval_score import Alert, score
 START = "2026-07-06T00:00:00+08:00"
 
 
-def _simulate(tmp_path: Path) -> list[str]:
+def _simulate(
+    tmp_path: Path, incidents: list[dict[str, Any]] | None = None, *extra: str, homes: int = 4
+) -> list[str]:
     scenario = tmp_path / "scenario.json"
     scenario.write_text(
         json.dumps(
-            [
+            incidents
+            or [
                 {"type": "sos", "home": 0, "at": "+62h"},
                 {"type": "smoke", "home": 1, "at": "+60h"},
                 {"type": "sos", "home": 2, "at": "+80h"},
@@ -30,9 +33,9 @@ def _simulate(tmp_path: Path) -> list[str]:
     result = CliRunner().invoke(
         app,
         [
-            "simulate", "--households", "4", "--seed", "7", "--start", START,
+            "simulate", "--households", str(homes), "--seed", "7", "--start", START,
             "--duration", "4d", "--scenario", str(scenario), "--out", files["events.jsonl"],
-            "--truth", files["truth.jsonl"], "--homes", files["homes.json"],
+            "--truth", files["truth.jsonl"], "--homes", files["homes.json"], *extra,
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -115,28 +118,11 @@ def test_scoring_leaves_out_the_learned_days() -> None:
 
 def test_evaluate_scores_abnormal_vitals_and_a_stuck_sensor(tmp_path: Path) -> None:
     """Home 6 of seed 7 wears a band; home 0 has motion sensors to stick."""
-    scenario = tmp_path / "scenario.json"
-    scenario.write_text(
-        json.dumps(
-            [
-                {"type": "vitals", "home": 6, "at": "+58h"},
-                {"type": "stuck", "home": 0, "at": "+55h"},
-            ]
-        )
-    )
-    files = {x: str(tmp_path / x) for x in ("homes.json", "events.jsonl", "truth.jsonl")}
-    result = CliRunner().invoke(
-        app,
-        [
-            "simulate", "--households", "7", "--seed", "7", "--start", START,
-            "--duration", "4d", "--scenario", str(scenario), "--out", files["events.jsonl"],
-            "--truth", files["truth.jsonl"], "--homes", files["homes.json"],
-            "--incident-rate", "0",
-        ],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    args = ["--homes", files["homes.json"], "--events", files["events.jsonl"],
-            "--truth", files["truth.jsonl"]]  # fmt: skip
+    forced = [
+        {"type": "vitals", "home": 6, "at": "+58h"},
+        {"type": "stuck", "home": 0, "at": "+55h"},
+    ]
+    args = _simulate(tmp_path, forced, "--incident-rate", "0", homes=7)
     result = CliRunner().invoke(app, ["evaluate", *args, "--learn-days", "2", "--sweep-s", "30"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
