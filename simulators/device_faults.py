@@ -32,10 +32,11 @@ class Fault:
 
 def fault(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind: str) -> None:
     """A device fault. Truth is written only for what should raise an alert of contract §2:
-    ``offline`` here (``device_offline``), ``drain`` by the generator once it knows the
-    battery level (``battery_low``, then ``device_offline``). A stuck sensor, a skewed clock
-    and malformed payloads raise no alert type (they show as flagged events and dead
-    letters), and they are not ``away`` (the elder is at home): no truth line."""
+    ``offline`` and ``stuck`` here (``device_offline``: a sensor firing every minute for
+    hours tells nothing, like a silent one), ``drain`` by the generator once it knows the
+    battery level (``battery_low``, then ``device_offline``). A skewed clock and malformed
+    payloads raise no alert type (they show as flagged events and dead letters), and they
+    are not ``away`` (the elder is at home): no truth line."""
     roles = sorted(home.roles)
     if kind == "drain":
         roles = [r for r in roles if not r.startswith(("plug", "gas", "fall"))]
@@ -55,6 +56,7 @@ def fault(plan: DayPlan, home: Home, rng: random.Random, at: float | None, kind:
         item = Fault(kind, device, start, start + 9 * DAY, rate=rng.uniform(12, 30))
     elif kind == "stuck":  # a motion sensor fires without anyone there
         item = Fault(kind, device, start, start + rng.uniform(3, 20) * HOUR, rng.uniform(58, 75))
+        record_truth(plan, home, "device_offline", start, item.end, [device], note=f"{role} stuck")
     elif kind == "skew":
         shift = rng.choice((rng.uniform(1, 12) * HOUR, -rng.uniform(8, 12) * DAY))
         item = Fault(kind, device, start, start + rng.uniform(6, 48) * HOUR, shift)

@@ -137,12 +137,51 @@ def heart_rate(world: World, plans: list[DayPlan], rng: np.random.Generator, out
         for a, b in still:  # a wearable that lies still with its wearer keeps measuring
             t = t[(t < a) | (t >= b)] if b - a > 0 else t
         bpm = rng.normal(74.0, 6.0, t.size)
+        side = np.random.default_rng([world.seed, device, round(plan.start)])
+        bpm = _wrist(t, bpm, device, side)
+        inside = np.zeros(t.size, dtype=bool)
         if plan.vitals is not None:  # out of range, sustained: every reading of the window
             a, b, level = plan.vitals
             inside = (t >= a) & (t < b)
             wild = level + rng.normal(0.0, 3.0, int(inside.sum()))
             bpm[inside] = np.maximum(wild, 131.0) if level > 100 else np.minimum(wild, 39.0)
+        t, bpm = _off_wrist(t, bpm, inside, side)
         out.add(t, device, codes.HEART_RATE, np.round(bpm))
+
+
+# A wearer's resting rate lies in 55–90 bpm (by device, fixed); the day adds a rhythm
+# (lowest before dawn, highest in the afternoon). Once in a few days a single reading
+# spikes past 130 (stairs, a hurried walk, the band slipping): one reading, never two. On a
+# third of days the band is off for 30–90 min (a shower, charging): no readings at all.
+HR_REST: Final = (55.0, 90.0)
+HR_RHYTHM_BPM: Final = 5.0
+HR_SPIKE_P: Final = 0.3
+HR_OFF_P: Final = 0.35
+
+
+def _wrist(t: F64, bpm: F64, device: int, side: np.random.Generator) -> F64:
+    """The day's readings around this wearer's resting rate, with the daily rhythm and the
+    odd spike (``bpm``: the shared stream's noise around 74, kept so that the rest of the
+    day's draws do not move)."""
+    rest = HR_REST[0] + (HR_REST[1] - HR_REST[0]) * ((device * 0.618034) % 1.0)
+    hour = (t / 3600.0 + 8.0) % 24.0
+    rhythm = HR_RHYTHM_BPM * np.sin((hour - 10.0) / 24.0 * 2.0 * math.pi)
+    out = rest + 0.6 * (bpm - 74.0) + rhythm
+    if t.size > 2 and side.random() < HR_SPIKE_P:
+        k = int(side.integers(1, t.size - 1))
+        out[k] = side.uniform(131.0, 150.0)
+    return out
+
+
+def _off_wrist(
+    t: F64, bpm: F64, keep: npt.NDArray[np.bool_], side: np.random.Generator
+) -> tuple[F64, F64]:
+    """The band off for a while on some days (never during an out-of-range episode)."""
+    if t.size < 2 or side.random() >= HR_OFF_P:
+        return t, bpm
+    start = side.uniform(t[0], t[-1])
+    off = (t >= start) & (t < start + side.uniform(30.0, 90.0) * 60.0) & ~keep
+    return t[~off], bpm[~off]
 
 
 def heartbeats(t: F64, dev: I32, interval: F64, start: float, end: float, out: Columns) -> None:  # noqa: PLR0917

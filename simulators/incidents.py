@@ -43,6 +43,10 @@ RATES: Final[dict[str, float]] = {
     "malformed": 1 / 300,
 }
 KINDS: Final = tuple(RATES)
+# A decline does not end within a run: its truth stays open this long (activity is down to
+# 0.55 of usual a week in; a detector has three weeks to say so, its delay counted from the
+# first day of the decline).
+DECLINE_TRUTH_DAYS: Final = 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +285,7 @@ def decline(
         home,
         "activity_drop",
         state.decline_start,
+        state.decline_start + DECLINE_TRUTH_DAYS * DAY,
         note="slow decline: less activity, more night-time restlessness over weeks",
     )
 

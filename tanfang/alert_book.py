@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.detectors import Findings, codes, describe
+from gateway.detectors.findings import devices
 from gateway.detectors.localtime import WEEKEND, day_type
 from tanfang.eval_score import Alert
 
@@ -28,6 +29,7 @@ class AlertBook:
     elder_ids: tuple[str, ...]
     opened: list[Alert] = field(default_factory=list)
     offset_s: float = 8 * 3600.0
+    device_ids: tuple[str, ...] = ()  # a finding about one device names it (a stuck sensor)
     active: npt.NDArray[np.bool_] = field(init=False)
     last_signal: Floats = field(init=False)
     opened_at: Floats = field(init=False)  # when each detector alert opened
@@ -45,6 +47,7 @@ class AlertBook:
         held = self.active[:, :DETECTED]
         held &= ~cleared
         new_rows = np.flatnonzero(~held[found.slot, found.kind])
+        device = devices(found)
         for row in new_rows:
             s, k = int(found.slot[row]), int(found.kind[row])
             held[s, k] = True
@@ -58,8 +61,13 @@ class AlertBook:
                 self.offset_s,
                 weekend=day_type(now, self.offset_s) == WEEKEND,
                 value=float(found.usual_s[row]),
+                limit=float(found.limit_s[row]),
             )
-            self.opened.append(Alert(self.elder_ids[s], TYPES[k], now, summary=en, summary_zh=zh))
+            d = int(device[row])
+            named = self.device_ids[d] if 0 <= d < len(self.device_ids) else None
+            self.opened.append(
+                Alert(self.elder_ids[s], TYPES[k], now, named, summary=en, summary_zh=zh)
+            )
         return [int(r) for r in new_rows]
 
     def emergency(self, slot: int, kind: str, at: float, *, clear: bool = False) -> None:

@@ -126,7 +126,8 @@ class _Run:
                 self.baseline = build(self.history, homes, self.file.profiles)
                 self.days_built = len(self.history.days)
         found = sweep(homes, self.state, self.baseline, now, self.offset_s)
-        self.book.findings(found, cleared(homes, self.state, self.book.opened_at), now)
+        done = cleared(homes, self.state, self.book.opened_at, self.baseline)
+        self.book.findings(found, done, now)
 
 
 def evaluate(options: EvalOptions) -> dict[str, Any]:
@@ -138,7 +139,7 @@ def evaluate(options: EvalOptions) -> dict[str, Any]:
     run = _Run(
         file=file,
         offset_s=offset,
-        book=AlertBook(file.homes.elder_ids, offset_s=offset),
+        book=AlertBook(file.homes.elder_ids, offset_s=offset, device_ids=file.homes.device_ids),
         history=history,
         sweep_s=options.sweep_s,
         learn_days=options.learn_days,

@@ -15,11 +15,14 @@ from tanfang.eval_score import Alert, score
 START = "2026-07-06T00:00:00+08:00"
 
 
-def _simulate(tmp_path: Path) -> list[str]:
+def _simulate(
+    tmp_path: Path, incidents: list[dict[str, Any]] | None = None, *extra: str, homes: int = 4
+) -> list[str]:
     scenario = tmp_path / "scenario.json"
     scenario.write_text(
         json.dumps(
-            [
+            incidents
+            or [
                 {"type": "sos", "home": 0, "at": "+62h"},
                 {"type": "smoke", "home": 1, "at": "+60h"},
                 {"type": "sos", "home": 2, "at": "+80h"},
@@ -30,9 +33,9 @@ def _simulate(tmp_path: Path) -> list[str]:
     result = CliRunner().invoke(
         app,
         [
-            "simulate", "--households", "4", "--seed", "7", "--start", START,
+            "simulate", "--households", str(homes), "--seed", "7", "--start", START,
             "--duration", "4d", "--scenario", str(scenario), "--out", files["events.jsonl"],
-            "--truth", files["truth.jsonl"], "--homes", files["homes.json"],
+            "--truth", files["truth.jsonl"], "--homes", files["homes.json"], *extra,
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -111,3 +114,27 @@ def test_scoring_leaves_out_the_learned_days() -> None:
     # The incident began before scoring: neither counted nor its alert a false alarm.
     assert report["by_type"]["inactivity"]["incidents"] == 0
     assert report["false_alarms"]["total"] == 0
+
+
+def test_evaluate_scores_abnormal_vitals_and_a_stuck_sensor(tmp_path: Path) -> None:
+    """Home 6 of seed 7 wears a band; home 0 has motion sensors to stick."""
+    forced = [
+        {"type": "vitals", "home": 6, "at": "+58h"},
+        {"type": "stuck", "home": 0, "at": "+55h"},
+    ]
+    args = _simulate(tmp_path, forced, "--incident-rate", "0", homes=7)
+    result = CliRunner().invoke(app, ["evaluate", *args, "--learn-days", "2", "--sweep-s", "30"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    vitals = report["by_type"]["abnormal_vitals"]
+    assert vitals["incidents"] == 1
+    assert vitals["recall"] == 1.0
+    # The band reads every 10 min: the first reading out of range within 10 min of the start,
+    # the second 10 min later — sustained — and the next sweep.
+    assert vitals["delay_median_s"] <= 20 * 60 + 30
+    stuck = report["by_type"]["device_offline"]
+    assert stuck["incidents"] == 1
+    assert stuck["recall"] == 1.0
+    # 90 min of firing without a pause (the run may begin with the elder moving just before).
+    assert 80 * 60 <= stuck["delay_median_s"] <= 95 * 60
+    assert report["false_alarms"]["by_type"].get("abnormal_vitals", 0) == 0

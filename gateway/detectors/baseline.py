@@ -20,6 +20,13 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.detectors import codes
+from gateway.detectors.baseline_daily import (
+    DailyBaseline,
+    DailyHistory,
+    build_daily,
+    close_daily,
+    observe_daily,
+)
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import BIN_S, BINS, DAY_S, day_type, local_day, time_bin
 from gateway.detectors.night import WANDER_DEMENTIA_S, WANDER_S, at_night
@@ -94,6 +101,7 @@ class Baseline:
     wake_usual_s: Floats
     wander_s: Floats
     days: npt.NDArray[np.intp]
+    daily: DailyBaseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +130,10 @@ class QuietHistory:
     wake_today: Floats = field(init=False)
     night_out_today: Bools = field(init=False)
     days: list[Day] = field(default_factory=list)
+    daily: DailyHistory = field(init=False)  # activity per day (activity_drop)
 
     def __post_init__(self) -> None:
+        self.daily = DailyHistory(self.n)
         self.today = np.full((self.n, BINS), np.nan)
         self.bath_today = np.full(self.n, np.nan)
         self.wake_today = np.full(self.n, np.nan)
@@ -150,10 +160,12 @@ def observe(
     history.wake_today = np.where(up, state.up - midnight, history.wake_today)
     gone = state.away() & (state.out_since > np.nan_to_num(state.life, nan=-np.inf))
     history.night_out_today |= gone & at_night(state.out_since, history.offset_s)
+    observe_daily(history.daily, state.day_count, ok, now, midnight)
 
 
 def _close_day(history: QuietHistory) -> None:
     if history.day >= 0:
+        close_daily(history.daily, (history.day + 1) * DAY_S - history.offset_s)
         history.days.append(
             Day(
                 history.weekend,
@@ -219,6 +231,7 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
         wake_usual_s=wake,
         wander_s=_wander(days, profiles),
         days=np.full(n, len(days), dtype=np.intp),
+        daily=build_daily(history.daily),
     )
 
 

@@ -37,6 +37,7 @@ CANCEL: Final = KIND["cancel"]
 FALL: Final = KIND["fall"]
 SMOKE: Final = KIND["smoke"]
 GAS: Final = KIND["gas"]
+HEART_RATE: Final = KIND["heart_rate"]
 
 # What a person causes: evidence of life (a power reading only when it switches on, below).
 ACTIVITY_KINDS: Final = frozenset(
@@ -63,10 +64,22 @@ ACTIVITY_DEVICE_TYPES: Final = frozenset(
 # minutes while on is not someone moving, switching it on is.
 POWER_SWITCH_W: Final = 5.0
 
-ALERT_TYPES: Final = ("inactivity", "night_wandering", "abnormal_temperature")
+ALERT_TYPES: Final = (
+    "inactivity",
+    "night_wandering",
+    "abnormal_temperature",
+    "abnormal_vitals",
+    "activity_drop",
+    "device_offline",
+)
 INACTIVITY: Final = 0
 NIGHT_WANDERING: Final = 1
 ABNORMAL_TEMPERATURE: Final = 2
+ABNORMAL_VITALS: Final = 3
+ACTIVITY_DROP: Final = 4
+# A device problem found by the detectors (a stuck motion sensor): the contract's type for a
+# device that no longer tells us anything (docs/detection.md says why not a new type).
+DEVICE_OFFLINE: Final = 5
 
 
 def kind_code(kind: str) -> int:

@@ -4,7 +4,7 @@ it in Chinese and English: what was seen against what is usual."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -22,11 +22,19 @@ BATHROOM: Final = 2  # in the bathroom far longer than usual
 OUT_AT_NIGHT: Final = 5  # out of the home at night, not back
 HOT: Final = 3
 COLD: Final = 4
+PULSE_HIGH: Final = 6  # heart rate above range, sustained
+PULSE_LOW: Final = 7
+DROP: Final = 8  # daily activity well below the elder's usual, days on end
+RESTLESS: Final = 9  # nights far busier than usual
+STUCK: Final = 10  # a motion sensor firing for hours without a pause
 
 SEVERITY: Final[dict[int, str]] = {
     codes.INACTIVITY: "high",
     codes.NIGHT_WANDERING: "high",
     codes.ABNORMAL_TEMPERATURE: "high",
+    codes.ABNORMAL_VITALS: "high",
+    codes.ACTIVITY_DROP: "low",
+    codes.DEVICE_OFFLINE: "low",
 }
 
 
@@ -35,7 +43,8 @@ class Findings:
     """Row ``k``: elder ``slot[k]``, alert type ``kind[k]`` (``codes.ALERT_TYPES``), why
     (``reason[k]``), since when the condition holds (``since``: the last activity, the
     first hot reading), what is usual (``usual_s``: a duration, or a value; NaN: not
-    learned yet) and the limit crossed (``limit_s``)."""
+    learned yet) and the limit crossed (``limit_s``); ``device``: the device the finding is
+    about (a stuck sensor; ``None`` or -1: the home, not one device)."""
 
     slot: Ints
     kind: Ints
@@ -43,6 +52,7 @@ class Findings:
     since: Floats
     usual_s: Floats
     limit_s: Floats
+    device: Ints | None = None
 
     def __len__(self) -> int:
         return len(self.slot)
@@ -51,13 +61,32 @@ class Findings:
 def no_findings() -> Findings:
     f = np.empty(0)
     i = np.empty(0, dtype=np.intp)
-    return Findings(i, i, i, f, f, f)
+    return Findings(i, i, i, f, f, f, i)
+
+
+def devices(found: Findings) -> Ints:
+    """Each row's device (-1: none)."""
+    if found.device is None:
+        return np.full(len(found), -1, dtype=np.intp)
+    return found.device
 
 
 def concat(parts: list[Findings]) -> Findings:
     if not parts:
         return no_findings()
-    return Findings(*(np.concatenate([getattr(p, f) for p in parts]) for f in Findings.__slots__))
+
+    def column(name: str) -> npt.NDArray[Any]:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    return Findings(
+        slot=column("slot"),
+        kind=column("kind"),
+        reason=column("reason"),
+        since=column("since"),
+        usual_s=column("usual_s"),
+        limit_s=column("limit_s"),
+        device=np.concatenate([devices(p) for p in parts]),
+    )
 
 
 def duration_text(seconds: float) -> tuple[str, str]:
@@ -79,9 +108,12 @@ def describe(  # noqa: PLR0917 - one finding's fields
     *,
     weekend: bool = False,
     value: float = float("nan"),
+    limit: float = float("nan"),
 ) -> tuple[str, str]:
     """The finding in words, (Chinese, English), e.g. "no activity for 3 h 10 min since
     09:42; on weekdays at this hour the home is usually quiet for at most 55 min"."""
+    if kind in (codes.ABNORMAL_VITALS, codes.ACTIVITY_DROP, codes.DEVICE_OFFLINE):
+        return describe_more(kind, reason, since, usual_s, now, offset_s, limit=limit)
     at = clock_text(since, offset_s)
     zh_for, en_for = duration_text(now - since)
     zh_day, en_day = ("週末", "at weekends") if weekend else ("平日", "on weekdays")
@@ -121,4 +153,43 @@ def describe(  # noqa: PLR0917 - one finding's fields
     return (
         f"自 {at} 起 {zh_for} 無活動；{zh_usual}",
         f"no activity for {en_for} since {at}; {en_usual}",
+    )
+
+
+def describe_more(  # noqa: PLR0917 - one finding's fields
+    kind: int, reason: int, since: float, usual: float, now: float, offset_s: float, *, limit: float
+) -> tuple[str, str]:
+    """The sentences of ``abnormal_vitals`` (``usual``: the latest reading, ``limit``: the
+    bound crossed), ``activity_drop`` (``usual``: the usual per day, ``limit``: the recent
+    days' level) and a stuck sensor (``device_offline``)."""
+    at = clock_text(since, offset_s)
+    zh_for, en_for = duration_text(now - since)
+    if kind == codes.ABNORMAL_VITALS:
+        above = reason == PULSE_HIGH
+        zh_side, en_side = ("高於", "above") if above else ("低於", "below")
+        return (
+            f"心率 {usual:.0f} 次/分，自 {at} 起 {zh_for} 持續{zh_side} {limit:.0f}"
+            "（正常範圍 40–130）",
+            f"heart rate {usual:.0f} bpm, {en_side} {limit:.0f} for {en_for} since {at} "
+            "(normal range 40–130)",
+        )
+    if kind == codes.ACTIVITY_DROP:
+        days = max(1, round((now - since) / 86_400))
+        share = 100 * limit / usual if usual > 0 else 0.0
+        if reason == RESTLESS:
+            return (
+                f"近 {days} 晚夜間（00:00–05:00）活動 {limit:.0f} 次，平時約 {usual:.0f} 次",
+                f"restless nights: {limit:.0f} activity events between 00:00 and 05:00 "
+                f"on each of the last {days} nights against a usual {usual:.0f}",
+            )
+        return (
+            f"近 {days} 天在家活動只有平時的 {share:.0f}%（每小時 {limit:.1f} 次，"
+            f"過去 28 天中位數 {usual:.1f} 次）",
+            f"activity at home at {share:.0f} % of usual for the last {days} days "
+            f"({limit:.1f} events an hour against a median of {usual:.1f} over 28 days)",
+        )
+    return (
+        f"動作感應器自 {at} 起 {zh_for} 不停觸發（疑似故障），期間不計為活動",
+        f"a motion sensor has fired without a pause for {en_for} since {at}: stuck, "
+        "not counted as activity",
     )

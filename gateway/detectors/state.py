@@ -44,6 +44,14 @@ STUCK_AFTER_S: Final = 90 * 60.0
 RESUME_MISSED: Final = 2
 HOT_C: Final = 35.0
 COLD_C: Final = 5.0
+# Heart rate (bpm): outside these bounds is out of range (contract §2 ``abnormal_vitals``,
+# issue 13); a reading outside ``PULSE_PLAUSIBLE`` is a band off the wrist, not a pulse.
+PULSE_LOW: Final = 40.0
+PULSE_HIGH: Final = 130.0
+PULSE_PLAUSIBLE: Final = (15.0, 250.0)
+# A wearable reads every 10 min while worn: no reading for this long, it was taken off (a
+# run of out-of-range readings across such a gap is two runs, not one).
+PULSE_GAP_S: Final = 25 * 60.0
 
 
 @dataclass(slots=True)
@@ -55,8 +63,10 @@ class HouseholdState:
     event before it), ``resumed`` (an activity device of the home heard again after an
     outage: the silence before it says nothing), ``bed`` (1 occupied, 0 left, NaN
     unknown), ``temperature`` and when it went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``,
-    ``cold_since``), ``day_count`` / ``yesterday_count`` (activity events of the local day
-    and the one before; ``start_day`` cuts them). Per device: ``seen`` (last message),
+    ``cold_since``), the wearable's last plausible heart rate ``pulse`` (float32), when
+    (``pulse_at``) and since when every reading has been out of range (``pulse_off_since``,
+    NaN: in range), ``day_count`` / ``yesterday_count`` (activity events of the local day
+    and the one before, float32; ``start_day`` cuts them). Per device: ``seen`` (last message),
     ``will`` (its Last Will
     stands), ``run_start``/``last_motion`` (stuck-sensor run), ``watts``."""
 
@@ -73,13 +83,16 @@ class HouseholdState:
     temperature: Floats
     hot_since: Floats
     cold_since: Floats
-    day_count: Floats
-    yesterday_count: Floats
+    day_count: npt.NDArray[np.float32]
+    yesterday_count: npt.NDArray[np.float32]
     seen: Floats
     will: Bools
     run_start: Floats
     last_motion: Floats
     watts: Floats
+    pulse: npt.NDArray[np.float32]
+    pulse_at: Floats
+    pulse_off_since: Floats
 
     def away(self) -> Bools:
         """Out of the home: the entrance door is the latest evidence (activity within
@@ -103,13 +116,16 @@ def new_state(homes: Homes) -> HouseholdState:
         temperature=np.full(n, np.nan),
         hot_since=np.full(n, np.nan),
         cold_since=np.full(n, np.nan),
-        day_count=np.zeros(n),
-        yesterday_count=np.zeros(n),
+        day_count=np.zeros(n, dtype=np.float32),
+        yesterday_count=np.zeros(n, dtype=np.float32),
         seen=np.full(d, np.nan),
         will=np.zeros(d, dtype=bool),
         run_start=np.full(d, np.nan),
         last_motion=np.full(d, np.nan),
         watts=np.full(d, np.nan),
+        pulse=np.full(n, np.nan, dtype=np.float32),
+        pulse_at=np.full(n, np.nan),
+        pulse_off_since=np.full(n, np.nan),
     )
 
 
@@ -146,6 +162,7 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     np.add.at(state.day_count, slot[acts], 1.0)
     _beds(state, batch, slot)
     _temperatures(state, batch, slot, t)
+    _pulses(state, batch, slot, t)
 
 
 def _doors(state: HouseholdState, slot: Ints, t: Floats) -> Floats:
@@ -235,6 +252,29 @@ def _temperatures(state: HouseholdState, batch: EventBatch, slot: Ints, t: Float
         state.temperature[s] = v
         state.hot_since[s] = np.where(v >= HOT_C, np.fmin(state.hot_since[s], t[i]), np.nan)
         state.cold_since[s] = np.where(v <= COLD_C, np.fmin(state.cold_since[s], t[i]), np.nan)
+
+
+def _pulses(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> None:
+    """The wearable's heart rate: the last reading and since when the readings have all been
+    out of ``PULSE_LOW``–``PULSE_HIGH``. A reading after a gap of ``PULSE_GAP_S`` (the band
+    was off) starts a new run; an implausible one (off the wrist) is no reading."""
+    lo, hi = PULSE_PLAUSIBLE
+    v = batch.value
+    beats = np.flatnonzero(batch.kind == codes.HEART_RATE)  # few: no batch-sized temporaries
+    beats = beats[(v[beats] >= lo) & (v[beats] <= hi)]
+    for r in rounds(slot[beats]):
+        i = beats[r]
+        s, bpm, at = slot[i], v[i], t[i]
+        fresh = ~(at < state.pulse_at[s])  # an older reading does not move anything back
+        s, bpm, at = s[fresh], bpm[fresh], at[fresh]
+        off = (bpm < PULSE_LOW) | (bpm > PULSE_HIGH)
+        was = ~np.isnan(state.pulse_off_since[s]) & (at - state.pulse_at[s] <= PULSE_GAP_S)
+        same = was & ((bpm > PULSE_HIGH) == (state.pulse[s] > PULSE_HIGH))
+        state.pulse_off_since[s] = np.where(
+            off, np.where(same, state.pulse_off_since[s], at), np.nan
+        )
+        state.pulse[s] = bpm
+        state.pulse_at[s] = at
 
 
 def start_day(state: HouseholdState) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 import pytest
@@ -109,15 +110,30 @@ def test_malformed_payloads_appear_as_raw_lines_of_one_device_of_the_home() -> N
     assert world.devices[world.device_ids().index(device)].home == home
 
 
-@pytest.mark.parametrize("kind", ["stuck", "skew", "malformed"])
+@pytest.mark.parametrize("kind", ["skew", "malformed"])
 def test_a_fault_that_raises_no_alert_writes_no_truth_line(kind: str) -> None:
     """truth.jsonl holds alert types of contract §2 and ``away`` (the elder is out):
-    a stuck sensor, a skewed clock or garbage on the wire is neither."""
+    a skewed clock or garbage on the wire is neither."""
     world, home = _single_home_with("env")
     at = START.timestamp() + 30 * 3600
     _, quiet = file_run(world, 3, rate=0.0)
     _, truth = file_run(world, 3, rate=0.0, forced=[Forced(home, kind, at)])
     assert truth == quiet
+
+
+def test_a_stuck_sensor_is_a_device_offline_of_that_sensor_firing_every_minute() -> None:
+    world, home = _single_home_with("pir:bedroom")
+    at = START.timestamp() + 30 * 3600
+    text, truth = file_run(world, 3, rate=0.0, forced=[Forced(home, "stuck", at)])
+    record = next(r for r in truth if r["type"] == "device_offline")
+    (device,) = record["device_ids"]
+    assert device.startswith("pir-")
+    a, b = parse_iso_or_epoch(record["start"]) or 0, parse_iso_or_epoch(record["end"]) or 0
+    assert b - a >= 3 * 3600
+    fired = sorted(t for t, k, _ in _events_of(text, {device}) if k == "motion" and a <= t < b)
+    gaps = [y - x for x, y in itertools.pairwise(fired)]
+    assert gaps
+    assert max(gaps) < 80
 
 
 def test_an_offline_device_says_so_and_is_silent_until_it_returns() -> None:
@@ -202,3 +218,28 @@ def test_a_month_of_a_hundred_homes_has_truth_for_vitals_dwell_late_wakeup_and_d
         ]
         assert inside, record
         assert all(v < 40 or v > 130 for v in inside), record
+
+
+def test_a_wearable_reads_around_its_own_resting_rate_with_single_spikes_only() -> None:
+    world = build_world(100, 5, START)
+    text, truth = file_run(world, 10, rate=0.0)
+    bands = {d.id for d in world.devices if d.type == "wearable"}
+    readings: dict[str, list[tuple[float, float]]] = {}
+    for line in lines(text):
+        event = line.get("event")
+        if line["device_id"] in bands and event and event["kind"] == "heart_rate":
+            ts = parse_iso_or_epoch(event["ts"]) or 0.0
+            readings.setdefault(line["device_id"], []).append((ts, event["value"]))
+    assert len(readings) >= 5
+    medians = []
+    for rows in readings.values():
+        rows.sort()
+        values = [v for _, v in rows]
+        medians.append(sorted(values)[len(values) // 2])
+        high = [v > 130 for v in values]
+        assert not any(x and y for x, y in itertools.pairwise(high))  # one at a time
+        assert sum(v < 40 for v in values) <= len(values) // 100
+        gaps = [b - a for (a, _), (b, _) in itertools.pairwise(rows)]
+        assert max(gaps) > 1200  # off the wrist at night, or for a while by day
+    assert min(medians) < 70 < max(medians)
+    assert not [r for r in truth if r["type"] == "abnormal_vitals"]
