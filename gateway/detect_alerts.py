@@ -35,6 +35,11 @@ ACTOR: Final = "detector"
 CONDITION_OVER: Final = "condition_over"
 OVER_REASON: Final = "condition over"
 TYPES: Final = [AlertType(t) for t in codes.ALERT_TYPES]
+# A stuck sensor's finding (``device_offline`` of one device) is keyed by the device, and the
+# device-health loop raises and clears that type: the elder-keyed book here must neither
+# hold nor clear those alerts. Scored by ``tanfang evaluate``; not raised live yet.
+NOT_LIVE: Final = frozenset({codes.DEVICE_OFFLINE})
+LIVE_TYPES: Final = [t for k, t in enumerate(TYPES) if k not in NOT_LIVE]
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -62,7 +67,7 @@ class DetectorAlerts:
     async def refresh(self, conn: Conn) -> None:
         """The active alerts as stored; one that went away while we held it was resolved
         by a person: spared until its condition ends."""
-        stored = await detect_repo.active_alerts(conn, [t.value for t in TYPES])
+        stored = await detect_repo.active_alerts(conn, [t.value for t in LIVE_TYPES])
         now_active = {
             (a.elder_id, codes.ALERT_TYPES.index(a.type)): Held(
                 a.id, a.status, a.opened_at.timestamp()
@@ -110,7 +115,7 @@ class DetectorAlerts:
         for row in range(len(found)):
             s, k = int(found.slot[row]), int(found.kind[row])
             elder = homes.elder_ids[s]
-            if (elder, k) in self.active or (elder, k) in self.spared:
+            if k in NOT_LIVE or (elder, k) in self.active or (elder, k) in self.spared:
                 continue
             zh, en = describe(
                 k,
@@ -121,6 +126,7 @@ class DetectorAlerts:
                 offset_s,
                 weekend=day_type(now, offset_s) == WEEKEND,
                 value=float(found.usual_s[row]),
+                limit=float(found.limit_s[row]),
             )
             signal = AlertSignal(
                 TYPES[k],

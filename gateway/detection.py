@@ -139,7 +139,9 @@ class Detection:
             found = sweep(fleet.homes, watch.state, watch.baseline, now, cfg.offset_s, suppressed)
             async with conn.transaction():
                 await watch.alerts.refresh(conn)
-                over = cleared(fleet.homes, watch.state, watch.alerts.opened_at(fleet.homes))
+                over = cleared(
+                    fleet.homes, watch.state, watch.alerts.opened_at(fleet.homes), watch.baseline
+                )
                 opened = await watch.alerts.settle(
                     conn, fleet.homes, found, over, now=now, offset_s=cfg.offset_s
                 )

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import psycopg
 import pytest
 
+from alerting.models import AlertSignal, AlertType
+from alerting.services import open_alert
 from care.prompts import PROMPT_UNTIL
 from gateway.detection import DetectConfig, Detection
 from store.pool import Pool, open_pool
@@ -51,6 +53,7 @@ async def home(url: str, elder: str, *, devices: tuple[str, ...] = ("pir", "door
         "pir": ("motion_sensor", "living_room"),
         "door": ("door_sensor", "entrance"),
         "pat": ("sos_button", "bedroom"),
+        "band": ("wearable", "bedroom"),
     }
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute(
@@ -154,6 +157,35 @@ async def test_a_quiet_home_raises_inactivity_once_with_its_sentence_and_activit
             lambda: alerts(database_url), lambda a: a[0][1] == "resolved", what="cleared"
         )
         assert done[0][4] == "cleared: condition over"
+
+
+async def test_a_low_heart_rate_raises_abnormal_vitals_and_leaves_device_healths_alerts_alone(
+    database_url: str, pool: Pool
+) -> None:
+    t0 = time.time()
+    await home(database_url, "KP-7", devices=("pir", "door", "band"))
+    await store(database_url, "pir-KP-7", "KP-7", "motion", 1, t0 - MIN)
+    # The device-health loop's alert about the door sensor (keyed by the device): the
+    # detectors' own device_offline findings (a stuck sensor) must not hold or clear it.
+    async with pool.connection() as conn, conn.transaction():
+        signal = AlertSignal(AlertType.DEVICE_OFFLINE, "KP-7", "door-KP-7", actor="health")
+        await open_alert(conn, signal, datetime.fromtimestamp(t0, UTC))
+    clock = Clock(t0)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        for minutes in (1, 6, 11, 13):
+            clock.t = t0 + minutes * MIN
+            await store(database_url, "band-KP-7", "KP-7", "heart_rate", 35, clock.t)
+            await store(database_url, "pir-KP-7", "KP-7", "motion", 1, clock.t)
+            await turns(det)
+        [(elder, status, _, summary, _, severity)] = await poll(
+            lambda: alerts(database_url, "abnormal_vitals"), bool, what="a vitals alert"
+        )
+        assert (elder, status, severity) == ("KP-7", "open", "high")
+        assert "heart rate 35 bpm, below 40" in summary
+        assert "心率 35" in summary
+        assert [row[1] for row in await alerts(database_url, "device_offline")] == ["open"]
 
 
 async def test_an_elder_who_went_out_through_the_entrance_door_raises_no_inactivity(
