@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.detectors.baseline import Day, QuietHistory
+from gateway.detectors.baseline_daily import DailyHistory
 from gateway.detectors.homes import Homes
 from gateway.detectors.state import HouseholdState, new_state
 
@@ -78,4 +79,21 @@ def remap_history(old_homes: Homes, history: QuietHistory, homes: Homes) -> Quie
         replace(d, **{f.name: follow(getattr(d, f.name)) for f in fields(Day)})
         for d in history.days
     ]
+    out.daily = remap_daily(history.daily, slots)
+    return out
+
+
+def remap_daily(daily: DailyHistory, slots: Ints) -> DailyHistory:
+    """The daily activity history (``activity_drop``) for the elders at ``slots``: today's
+    running figures and each closed day's rates and nights follow their elder; a new one
+    starts unknown (no rate, no night: not a low day)."""
+    out = DailyHistory(len(slots))
+    out.count = _carry(daily.count, out.count, slots)
+    out.night = _carry(daily.night, out.night, slots)
+    out.home_s = _carry(daily.home_s, out.home_s, slots)
+    out.night_home = _carry(daily.night_home, out.night_home, slots)
+    out.last, out.night_taken = daily.last, daily.night_taken
+    out.rates = [_rows(r, slots) for r in daily.rates]
+    out.nights = [_rows(r, slots) for r in daily.nights]
+    out.ends = list(daily.ends)
     return out
