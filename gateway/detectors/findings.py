@@ -81,7 +81,8 @@ def describe(  # noqa: PLR0917 - one finding's fields
     value: float = float("nan"),
 ) -> tuple[str, str]:
     """The finding in words, (Chinese, English), e.g. "no activity for 3 h 10 min since
-    09:42; on weekdays at this hour the home is usually quiet for at most 55 min"."""
+    09:42; a quiet beginning at this hour usually ends within 55 min" (the hour the quiet
+    began, ``since``)."""
     at = clock_text(since, offset_s)
     zh_for, en_for = duration_text(now - since)
     zh_day, en_day = ("週末", "at weekends") if weekend else ("平日", "on weekdays")
@@ -90,8 +91,8 @@ def describe(  # noqa: PLR0917 - one finding's fields
     else:
         zh_u, en_u = duration_text(usual_s)
         zh_usual, en_usual = (
-            f"{zh_day}此時段通常最長靜止 {zh_u}",
-            f"{en_day} at this hour the home is usually quiet for at most {en_u}",
+            f"此時段開始的靜止通常 {zh_u}內結束",
+            f"a quiet beginning at this hour usually ends within {en_u}",
         )
     if kind == codes.ABNORMAL_TEMPERATURE:
         word_zh, word_en = ("高溫", "hot") if reason == HOT else ("低溫", "cold")
