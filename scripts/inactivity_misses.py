@@ -39,11 +39,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway.detectors import QuietHistory, build, codes, new_state
+from gateway.detectors import codes
 from gateway.detectors.localtime import day_type, time_bin, utc_offset_s
 from gateway.detectors.state import sensed
 from gateway.device_health import MISSED_HEARTBEATS
-from tanfang.alert_book import AlertBook
 from tanfang.eval_input import load_homes_file, read_events, read_truth
 from tanfang.eval_score import EARLY_S, OPEN_END_S
 from tanfang.evaluate import LEARN_DAYS, SWEEP_S, _Run, _run_chunk
@@ -151,17 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
     file = load_homes_file(args.homes)
     offset = utc_offset_s("Asia/Shanghai")
-    history = QuietHistory(offset, file.homes.n)
-    run = _Traced(
-        file=file,
-        offset_s=offset,
-        book=AlertBook(file.homes.elder_ids, offset_s=offset),
-        history=history,
-        sweep_s=SWEEP_S,
-        learn_days=args.learn_days,
-        state=new_state(file.homes),
-        baseline=build(history, file.homes, file.profiles),
-    )
+    run = _Traced.fresh(file, offset, SWEEP_S, args.learn_days)
     slot_of = {e: i for i, e in enumerate(file.homes.elder_ids)}
     truth = read_truth(args.truth)
     incidents = [r for r in truth if r["type"] == "inactivity" and r["elder_id"] in slot_of]
