@@ -93,8 +93,10 @@ class HouseholdState:
 
     def up_for_day(self, homes: Homes) -> Floats:
         """When the elder was last up for the day: ``risen`` where a bedroom sensor can tell
-        a trip to the toilet from getting up, else any life outside the bedroom (``up``)."""
-        out: Floats = np.where(homes.bedroom_sensor, self.risen, self.up)
+        a trip to the toilet from getting up, else any life outside the bedroom (``up``);
+        the entrance door too (someone who went out or came back in is up: back at 15:57
+        from a night away is not a late wake-up)."""
+        out: Floats = np.fmax(np.where(homes.bedroom_sensor, self.risen, self.up), self.door)
         return out
 
     def away(self) -> Bools:

@@ -373,3 +373,26 @@ def test_without_a_bedroom_sensor_any_life_after_four_is_up_for_the_day() -> Non
     assert not h.bedroom_sensor[0]
     assert np.isnan(state.risen[0])
     assert state.up_for_day(h)[0] == at("2026-03-10 04:40")
+
+
+def test_back_home_in_the_afternoon_is_not_a_late_wake_up() -> None:
+    h, cold = _cold()
+    usual = 6.5 * 3600
+    baseline = replace(
+        cold,
+        wake_usual_s=np.full((h.n, 2), usual),
+        wake_limit_s=np.full((h.n, 2), usual + WAKE_MARGIN_S),
+    )
+    state = new_state(h)
+    # Away for the night (out at 17:00 the day before), back at 15:57, then dozing in bed.
+    back: list[tuple[str, str, str, float]] = [
+        ("2026-03-09 16:59", "pir-bath", "motion", 1),
+        ("2026-03-09 17:00", "door", "door", 1),
+        ("2026-03-10 15:57", "door", "door", 1),
+        ("2026-03-10 15:59", "pir-bed", "motion", 1),
+    ]
+    apply(h, state, events(h, back))
+    apply(h, state, heartbeats(h, "2026-03-10 16:00"))
+    assert not state.away()[0]
+    assert np.isnan(state.risen[0]) or state.risen[0] < at("2026-03-10 04:00")
+    assert not _inactive(h, state, baseline, "2026-03-10 16:30")
