@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Final
 
 from simulators import codes
-from simulators.routine import DayPlan, HomeState
+from simulators.routine import DayPlan, HomeState, usual_wake
 from simulators.track import HOUR, MIN, blank, room_at
 from simulators.truth import record_truth
 from simulators.world import Home
@@ -43,7 +43,11 @@ def vitals(
 def dwell(
     plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None
 ) -> None:
-    """In the bathroom for 1–2.5 h (dizzy on the toilet, cannot get up), then out."""
+    """In the bathroom for 1–2.5 h (dizzy on the toilet, cannot get up), then out. Only
+    for an elder living alone: a partner at home finds them within minutes, as after a fall
+    (``incidents.fall``), which is no inactivity."""
+    if home.occupants > 1:
+        return
     spans = [(a, b) for a, b, r in plan.me.where if r == "bathroom" and b - a > MIN]
     if at is None and not spans:
         return
@@ -63,14 +67,21 @@ def dwell(
 def late_wake(
     plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None
 ) -> None:
-    """Still in bed 2–4 h past the usual hour (unwell, then gets up as usual)."""
+    """Still in bed 2–4 h past the usual hour (unwell, then gets up as usual).
+
+    Past the elder's *usual* hour (``routine.usual_wake``), not past the hour this day's
+    draw would have had them up: a day drawn an hour early that ends two hours later is an
+    hour late, which nobody (no carer, no rule) would call an incident. The incident begins
+    when staying in bed stops being ordinary: the later of the usual hour and the day's."""
     if math.isnan(plan.wake) or room_at(plan.me, plan.wake - MIN) != "sleep":
         return
-    late = plan.wake + rng.uniform(2.0, 4.0) * HOUR
-    if any(a < late for a, _ in plan.visits) or home.occupants > 1:
+    usual = usual_wake(home, plan.start)
+    late = usual + rng.uniform(2.0, 4.0) * HOUR
+    begin = max(plan.wake, usual)
+    if late - begin < HOUR or any(a < late for a, _ in plan.visits) or home.occupants > 1:
         return
     blank(plan.me, plan.wake, late, "still")
-    record_truth(plan, home, "inactivity", plan.wake, late, note="did not get up at the usual hour")
+    record_truth(plan, home, "inactivity", begin, late, note="did not get up at the usual hour")
     plan.truth[-1]["subtype"] = "late_wakeup"
 
 

@@ -100,19 +100,26 @@ EVENING_OUT_P: Final = 0.7  # × the persona's outing chance: temple, square, ne
 NIGHT_AWAY_P: Final = 1 / 25  # a night at a child's home (mobile personas)
 
 
+def usual_wake(home: Home, start: float) -> float:
+    """When the elder usually gets up on the plan day beginning at ``start``: their own
+    hour, later at weekends, earlier in summer (each day spreads around it)."""
+    date = local_date(start)
+    shift = season_shift(date.month) + (0.2 if date.weekday() >= 5 else 0.0)
+    return start - 3 * HOUR + (home.persona.wake_h + home.wake_shift_h + shift) * HOUR
+
+
 def plan_day(home: Home, start: float, state: HomeState, rng: random.Random) -> DayPlan:
     """The normal day of ``home`` for the plan day beginning at ``start`` (03:00 local)."""
     persona = home.persona
     date = local_date(start)
     midnight = start - 3 * HOUR
     weekend = date.weekday() >= 5
-    shift = season_shift(date.month) + (0.2 if weekend else 0.0)
     decline = state.decline(start)
     factor = math.exp(rng.gauss(0.0, DAY_FACTOR_SIGMA))
     scale = home.activity * persona.mobility * decline * factor
     me = Track(home.roles, rng, scale=scale, cursor=start, sees_bed=home.sees_bed)
     plan = DayPlan(home=home.index, start=start, end=start + DAY, me=me)
-    wake = midnight + (persona.wake_h + home.wake_shift_h + shift) * HOUR
+    wake = usual_wake(home, start)
     wake += rng.gauss(0.0, math.hypot(persona.wake_sd_h, WAKE_SPREAD_H)) * HOUR
     bed = midnight + (persona.sleep_h + home.sleep_shift_h) * HOUR
     bed += rng.gauss(0.0, math.hypot(persona.sleep_sd_h, BED_SPREAD_H)) * HOUR

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Self
 
 import numpy as np
 import typer
@@ -74,6 +74,23 @@ class _Run:
     days_built: int = -1
     events: int = 0
     day: int = -1
+
+    @classmethod
+    def fresh(cls, file: HomesFile, offset_s: float, sweep_s: float, learn_days: int) -> Self:
+        """A run over ``file`` before its first event: no history, cold baselines."""
+        history = QuietHistory(offset_s, file.homes.n)
+        return cls(
+            file=file,
+            offset_s=offset_s,
+            book=AlertBook(
+                file.homes.elder_ids, offset_s=offset_s, device_ids=file.homes.device_ids
+            ),
+            history=history,
+            sweep_s=sweep_s,
+            learn_days=learn_days,
+            state=new_state(file.homes),
+            baseline=build(history, file.homes, file.profiles),
+        )
 
     def begin(self, t: float) -> None:
         self.start = t
@@ -135,17 +152,7 @@ def evaluate(options: EvalOptions) -> dict[str, Any]:
     began = time.perf_counter()
     file = load_homes_file(options.homes)
     offset = utc_offset_s(options.zone)
-    history = QuietHistory(offset, file.homes.n)
-    run = _Run(
-        file=file,
-        offset_s=offset,
-        book=AlertBook(file.homes.elder_ids, offset_s=offset, device_ids=file.homes.device_ids),
-        history=history,
-        sweep_s=options.sweep_s,
-        learn_days=options.learn_days,
-        state=new_state(file.homes),
-        baseline=build(history, file.homes, file.profiles),
-    )
+    run = _Run.fresh(file, offset, options.sweep_s, options.learn_days)
     for chunk in read_events(options.events, file.homes):
         _run_chunk(run, chunk)
     truth = read_truth(options.truth)

@@ -1,14 +1,21 @@
-"""Per-elder baselines learned from their own history: how long the home is usually quiet
-at each half-hour of the day, weekdays and weekends apart, and how long a bathroom stay
-usually lasts. Plain arrays, built by pure functions.
+"""Per-elder baselines learned from their own history: how long a quiet spell usually lasts
+when it **begins** at a given half-hour of the day, in the bedroom or elsewhere (the room of
+the last life before it), and how long a bathroom stay and getting up usually take. Plain
+arrays, built by pure functions.
+
+Why the spell's beginning, not the hour it has reached: a quiet that began at 18:49 in the
+living room and runs past midnight is not a night's sleep, though by midnight the home is
+usually quiet for hours; and a quiet that began at 21:40 in the bedroom is. Indexing by
+"now" gave every evening fall the night's limit.
 
 Learning: ``observe`` is called on the household state every ``OBSERVE_S`` of time (the
-gateway: on its sweep; ``tanfang evaluate``: on event time) and keeps, per local day and
-half-hour, the longest quiet spell seen while the elder was at home and the sensors online.
-``build`` turns up to ``HISTORY_DAYS`` such days into limits: the second-longest day (one
-odd day — a fall, an illness — is not the norm), widened to the neighbouring half-hours,
-times ``FACTOR`` plus ``MARGIN_S``. Fewer than ``COLD_START_DAYS`` days: conservative
-defaults by frailty and living arrangement (``cold_limits``).
+gateway: on its sweep; ``tanfang evaluate``: on event time) and keeps, per local day, place
+(``PLACES``) and half-hour in which the spell began, the longest quiet spell seen while the
+elder was at home and the sensors online. ``build`` turns up to ``HISTORY_DAYS`` such days
+into limits: each day's longest spell beginning within ``WIDEN_BINS`` half-hours, the
+second-longest day of those (one odd day — a fall, an illness — is not the norm), times
+``FACTOR`` plus ``MARGIN_S``. Fewer than ``COLD_START_DAYS`` days: conservative defaults by
+frailty and living arrangement (``cold_limits``).
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from gateway.detectors.baseline_daily import (
     observe_daily,
 )
 from gateway.detectors.homes import Homes
-from gateway.detectors.localtime import BIN_S, BINS, DAY_S, day_type, local_day, time_bin
+from gateway.detectors.localtime import BIN_S, BINS, DAY_S, day_type, local_day
 from gateway.detectors.night import WANDER_DEMENTIA_S, WANDER_S, at_night
 from gateway.detectors.state import HouseholdState
 
@@ -40,11 +47,18 @@ MIN: Final = 60.0
 OBSERVE_S: Final = 300.0
 HISTORY_DAYS: Final = 28
 COLD_START_DAYS: Final = 14
-# A half-hour needs this many days of observation of its own day type, else both pooled.
+# A half-hour needs this many days of observation of its own place, else both pooled.
 MIN_DAYS_PER_BIN: Final = 3
-# A quiet spell can fall anywhere in a few hours of a day: each half-hour takes the
-# longest of its neighbours within this many half-hours.
+# Where the quiet began (the room of the last life): in the bedroom (going to bed, a nap)
+# or elsewhere (a chair, the kitchen, the bathroom: someone who stops there is not asleep).
+PLACES: Final = 2
+ELSEWHERE: Final = 0
+IN_BEDROOM: Final = 1
+# A day's spell beginning in a half-hour counts for this many half-hours either side: the
+# same habit drifts from day to day.
 WIDEN_BINS: Final = 6
+# The second-longest day's: one odd day (a fall, an illness) is not the norm.
+QUIET_RANK: Final = 2
 FACTOR: Final = 2.5
 MARGIN_S: Final = 45 * MIN
 MIN_LIMIT_S: Final = 3 * HOUR
@@ -53,21 +67,23 @@ BATH_FACTOR: Final = 1.5
 BATH_MARGIN_S: Final = 10 * MIN
 BATH_MIN_S: Final = 25 * MIN
 BATH_MAX_S: Final = 60 * MIN  # a longer limit: the home cannot time a bathroom stay
-# Up and about: the first life outside the bedroom after 04:00; late when past the latest
-# such time of the history (weekdays and weekends apart) by ``WAKE_MARGIN_S``.
+# Up for the day: the first ``state.up_for_day`` after 04:00 (10 min outside the bedroom,
+# not a trip to the toilet); late when past the
+# ``WAKE_RANK``-th latest such time of the history (weekdays and weekends apart) by
+# ``WAKE_MARGIN_S``.
 WAKE_FROM_S: Final = 4 * HOUR
+WAKE_RANK: Final = 1
 WAKE_MARGIN_S: Final = 60 * MIN
 # Going out at night on this many days of the history is usual for the elder.
 USUAL_NIGHTS_OUT: Final = 2
 # Heightened watch (加密探訪): limits shortened by a quarter.
 WATCH_FACTOR: Final = 0.75
-# Cold start: day (10:00–21:00) and night limits; frail people living alone sooner. The
-# day starts at 10:00, not at waking: a sleeper's night-long quiet would pass the day's
-# limit the moment it began; by 10:00 anyone should be up.
+# Cold start: a quiet beginning by day (07:00–20:00) or by night; frail people living
+# alone sooner. A quiet beginning at night is a night's sleep until shown otherwise.
 COLD_DAY_S: Final = 3 * HOUR
 COLD_DAY_FRAIL_ALONE_S: Final = 2.5 * HOUR
 COLD_NIGHT_S: Final = 11 * HOUR
-COLD_DAY_HOURS: Final = (10, 21)
+COLD_DAY_HOURS: Final = (7, 20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +102,10 @@ class Profiles:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """``limit_s[slot, day_type, half_hour]``: quiet longer than this is inactivity;
-    ``usual_s`` the same before margin (what the sentence calls usual), NaN when unknown;
+    """``limit_s[slot, place, half_hour]``: a quiet that began in that half-hour, its last
+    life in that place (``ELSEWHERE``, ``IN_BEDROOM``), is inactivity once longer than
+    this; ``usual_s`` the same before margin (what the sentence calls usual), NaN when
+    unknown;
     ``bath_limit_s`` / ``bath_usual_s``: a bathroom stay (inf: no bathroom sensor);
     ``wake_limit_s[slot, day_type]`` / ``wake_usual_s``: not up by then (s after local
     midnight) is late (NaN: no such rule yet);
@@ -106,7 +124,8 @@ class Baseline:
 
 @dataclass(frozen=True, slots=True)
 class Day:
-    """One local day of one home's history: the longest quiet per half-hour, the longest
+    """One local day of one home's history: the longest quiet per place and half-hour it
+    began in (``[slot, place, half_hour]``), the longest
     bathroom stay, when the elder was first up (s after local midnight; NaN: not seen),
     whether they went out at night."""
 
@@ -119,7 +138,9 @@ class Day:
 
 @dataclass(slots=True)
 class QuietHistory:
-    """Per local day: the longest quiet per slot and half-hour, the longest bathroom quiet."""
+    """Per local day: the longest quiet per slot, place and half-hour it began in (float32:
+    28 days of 100 000 homes in 1 GiB), the longest bathroom stay, the first time up, a
+    night out."""
 
     offset_s: float
     n: int
@@ -134,7 +155,7 @@ class QuietHistory:
 
     def __post_init__(self) -> None:
         self.daily = DailyHistory(self.n)
-        self.today = np.full((self.n, BINS), np.nan)
+        self.today = np.full((self.n, PLACES, BINS), np.nan, dtype=np.float32)
         self.bath_today = np.full(self.n, np.nan)
         self.wake_today = np.full(self.n, np.nan)
         self.night_out_today = np.zeros(self.n, dtype=bool)
@@ -143,24 +164,38 @@ class QuietHistory:
 def observe(
     history: QuietHistory, homes: Homes, state: HouseholdState, now: float, sensed: Bools
 ) -> None:
-    """Record the quiet spell running at ``now`` for every home at home and sensed."""
+    """Record the quiet spell running at ``now`` for every home at home and sensed, under
+    the place and half-hour it began in."""
     day = local_day(now, history.offset_s)
     if day != history.day:
         _close_day(history)
         history.day, history.weekend = day, day_type(now, history.offset_s) == 1
-    q = now - np.fmax(state.life, state.resumed)
+    heard = np.fmax(state.life, state.resumed)
+    q = now - heard
     ok = homes.monitored & sensed & ~state.away() & ~np.isnan(q)
-    b = time_bin(now, history.offset_s)
-    history.today[:, b] = np.fmax(history.today[:, b], np.where(ok, q, np.nan))
+    cell = (np.arange(history.n), place_of(state), start_bin(heard, history.offset_s))
+    history.today[cell] = np.fmax(history.today[cell], np.where(ok, q, np.nan))
     bath = ok & homes.bathroom_motion & (state.room == codes.BATHROOM)
     stay = now - state.room_since
     history.bath_today = np.fmax(history.bath_today, np.where(bath, stay, np.nan))
     midnight = day * DAY_S - history.offset_s
-    up = ok & (state.up >= midnight + WAKE_FROM_S) & np.isnan(history.wake_today)
-    history.wake_today = np.where(up, state.up - midnight, history.wake_today)
+    risen = state.up_for_day(homes)
+    up = ok & (risen >= midnight + WAKE_FROM_S) & np.isnan(history.wake_today)
+    history.wake_today = np.where(up, risen - midnight, history.wake_today)
     gone = state.away() & (state.out_since > np.nan_to_num(state.life, nan=-np.inf))
     history.night_out_today |= gone & at_night(state.out_since, history.offset_s)
     observe_daily(history.daily, state.day_count, ok, now, midnight)
+
+
+def place_of(state: HouseholdState) -> npt.NDArray[np.intp]:
+    """Per slot: where the running quiet began, ``IN_BEDROOM`` or ``ELSEWHERE``."""
+    out: npt.NDArray[np.intp] = (state.room == codes.BEDROOM).astype(np.intp)
+    return out
+
+
+def start_bin(t: Floats, offset_s: float) -> npt.NDArray[np.intp]:
+    """The local half-hour of each time in ``t`` (NaN: 0)."""
+    return (np.nan_to_num((t + offset_s) % DAY_S) // BIN_S).astype(np.intp)
 
 
 def _close_day(history: QuietHistory) -> None:
@@ -176,20 +211,20 @@ def _close_day(history: QuietHistory) -> None:
             )
         )
         del history.days[:-HISTORY_DAYS]
-    history.today = np.full((history.n, BINS), np.nan)
+    history.today = np.full((history.n, PLACES, BINS), np.nan, dtype=np.float32)
     history.bath_today = np.full(history.n, np.nan)
     history.wake_today = np.full(history.n, np.nan)
     history.night_out_today = np.zeros(history.n, dtype=bool)
 
 
-def _second_longest(stack: Floats) -> tuple[Floats, npt.NDArray[np.intp]]:
-    """Over axis 0 ignoring NaN: the second-largest value (the largest of one day), and
-    how many days had one."""
+def _nth_largest(stack: Floats, rank: int) -> tuple[Floats, npt.NDArray[np.intp]]:
+    """Over axis 0 ignoring NaN: the ``rank``-th largest value (the smallest there is when
+    fewer), and how many days had one."""
     count = np.sum(~np.isnan(stack), axis=0)
-    ordered = np.sort(stack, axis=0)  # NaN last
-    pick = np.clip(count - 2, 0, None) if len(stack) else count
     if not len(stack):
         return np.full(stack.shape[1:], np.nan), count
+    ordered = np.sort(stack, axis=0)  # NaN last
+    pick = np.clip(count - rank, 0, None)
     value = np.take_along_axis(ordered, pick[np.newaxis], axis=0)[0]
     return np.where(count > 0, value, np.nan), count
 
@@ -198,23 +233,21 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     """The baseline of every slot from the days ``history`` holds."""
     days = history.days
     n = history.n
-    pooled, pooled_n = _second_longest(_stack([d.quiet for d in days], (n, BINS)))
-    usual = np.full((n, 2, BINS), np.nan)
-    for kind in (0, 1):
-        value, count = _second_longest(
-            _stack([d.quiet for d in days if d.weekend == bool(kind)], (n, BINS))
-        )
-        usual[:, kind] = np.where(count >= MIN_DAYS_PER_BIN, value, pooled)
-        usual[:, kind] = np.where(pooled_n >= MIN_DAYS_PER_BIN, usual[:, kind], np.nan)
-    wide = usual
+    quiet = _stack([d.quiet for d in days], (n, PLACES, BINS))
+    wide = quiet
     for shift in range(1, WIDEN_BINS + 1):
-        wide = np.fmax(wide, np.fmax(np.roll(usual, shift, axis=2), np.roll(usual, -shift, axis=2)))
-    learned = np.clip(FACTOR * wide + MARGIN_S, MIN_LIMIT_S, MAX_LIMIT_S)
+        either = np.fmax(np.roll(quiet, shift, axis=3), np.roll(quiet, -shift, axis=3))
+        wide = np.fmax(wide, either)
+    usual, count = _nth_largest(wide, QUIET_RANK)
+    pooled, pooled_n = _nth_largest(np.fmax(wide[:, :, 0], wide[:, :, 1]), QUIET_RANK)
+    usual = np.where(count >= MIN_DAYS_PER_BIN, usual, pooled[:, None, :])
+    usual = np.where(pooled_n[:, None, :] >= MIN_DAYS_PER_BIN, usual, np.nan)
+    learned = np.clip(FACTOR * usual + MARGIN_S, MIN_LIMIT_S, MAX_LIMIT_S)
     cold = cold_limits(profiles)
     enough = np.full(n, len(days) >= COLD_START_DAYS)
     limit = np.where(enough[:, None, None] & ~np.isnan(learned), learned, cold[:, None, :])
     limit = _personal(limit, profiles)
-    bath_usual, _ = _second_longest(_stack([d.bath for d in days], (n,)))
+    bath_usual, _ = _nth_largest(_stack([d.bath for d in days], (n,)), QUIET_RANK)
     bath = np.maximum(BATH_FACTOR * np.nan_to_num(bath_usual) + BATH_MARGIN_S, BATH_MIN_S)
     # A home whose history has "stays" longer than any real one cannot see the bathroom's
     # end (a bedroom sensor that does not see the bed): the rule does not apply there.
@@ -224,7 +257,7 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     wake = np.where((enough & watched)[:, None], wake, np.nan)
     return Baseline(
         limit_s=limit,
-        usual_s=np.where(enough[:, None, None], wide, np.nan),
+        usual_s=np.where(enough[:, None, None], usual, np.nan),
         bath_limit_s=bath,
         bath_usual_s=bath_usual,
         wake_limit_s=wake + WAKE_MARGIN_S,
@@ -249,28 +282,21 @@ def _stack(arrays: list[Floats], shape: tuple[int, ...]) -> Floats:
 
 
 def _wake(days: list[Day], n: int) -> Floats:
-    """[slot, day_type]: the latest wake-up of the history, by day type when there are
-    ``MIN_DAYS_PER_BIN`` such days, else of all days."""
-    with np.errstate(all="ignore"):
-        pooled = _latest(_stack([d.wake for d in days], (n,)))
-        out = np.empty((n, 2))
-        for kind in (0, 1):
-            mine = _stack([d.wake for d in days if d.weekend == bool(kind)], (n,))
-            enough = np.sum(~np.isnan(mine), axis=0) >= MIN_DAYS_PER_BIN
-            out[:, kind] = np.where(enough, _latest(mine), pooled)
+    """[slot, day_type]: the second-latest wake-up of the history, by day type when there
+    are ``MIN_DAYS_PER_BIN`` such days, else of all days."""
+    pooled, _ = _nth_largest(_stack([d.wake for d in days], (n,)), WAKE_RANK)
+    out = np.empty((n, 2))
+    for kind in (0, 1):
+        mine, count = _nth_largest(
+            _stack([d.wake for d in days if d.weekend == bool(kind)], (n,)), WAKE_RANK
+        )
+        out[:, kind] = np.where(count >= MIN_DAYS_PER_BIN, mine, pooled)
     return out
 
 
-def _latest(stack: Floats) -> Floats:
-    if not len(stack):
-        return np.full(stack.shape[1:], np.nan)
-    return np.where(
-        np.isnan(stack).all(axis=0), np.nan, np.nanmax(np.nan_to_num(stack, nan=-np.inf), axis=0)
-    )
-
-
 def cold_limits(profiles: Profiles) -> Floats:
-    """[slot, half-hour] defaults for an elder with under ``COLD_START_DAYS`` of history."""
+    """[slot, half-hour] defaults for an elder with under ``COLD_START_DAYS`` of history,
+    by the half-hour a quiet began in."""
     hours = np.arange(BINS) * BIN_S / HOUR
     daytime = (hours >= COLD_DAY_HOURS[0]) & (hours < COLD_DAY_HOURS[1])
     day = np.where(profiles.frail & profiles.alone, COLD_DAY_FRAIL_ALONE_S, COLD_DAY_S)

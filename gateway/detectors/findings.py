@@ -111,7 +111,8 @@ def describe(  # noqa: PLR0917 - one finding's fields
     limit: float = float("nan"),
 ) -> tuple[str, str]:
     """The finding in words, (Chinese, English), e.g. "no activity for 3 h 10 min since
-    09:42; on weekdays at this hour the home is usually quiet for at most 55 min"."""
+    09:42; a quiet beginning at this hour usually ends within 55 min" (the hour the quiet
+    began, ``since``)."""
     if kind in (codes.ABNORMAL_VITALS, codes.ACTIVITY_DROP, codes.DEVICE_OFFLINE):
         return describe_more(kind, reason, since, usual_s, now, offset_s, limit=limit)
     at = clock_text(since, offset_s)
@@ -122,8 +123,8 @@ def describe(  # noqa: PLR0917 - one finding's fields
     else:
         zh_u, en_u = duration_text(usual_s)
         zh_usual, en_usual = (
-            f"{zh_day}此時段通常最長靜止 {zh_u}",
-            f"{en_day} at this hour the home is usually quiet for at most {en_u}",
+            f"此時段開始的靜止通常 {zh_u}內結束",
+            f"a quiet beginning at this hour usually ends within {en_u}",
         )
     if kind == codes.ABNORMAL_TEMPERATURE:
         word_zh, word_en = ("高溫", "hot") if reason == HOT else ("低溫", "cold")

@@ -35,7 +35,9 @@ class Homes:
     room code; ``activity``: the device reports what a person does; ``entrance_door``: the
     home's entrance door contact (its events say someone came or went, not who is home);
     ``monitored``: the elder has at least one activity device (else "not monitored", never
-    inactive); ``bathroom_motion``: a motion sensor watches the bathroom."""
+    inactive); ``bathroom_motion``: a motion sensor watches the bathroom;
+    ``bedroom_sensor``: an activity device in the bedroom (motion, bed mat) tells going
+    back to bed from getting up."""
 
     elder_ids: tuple[str, ...]
     device_ids: tuple[str, ...]
@@ -47,6 +49,7 @@ class Homes:
     env_sensor: Bools
     monitored: Bools
     bathroom_motion: Bools
+    bedroom_sensor: Bools
 
     @property
     def n(self) -> int:
@@ -70,6 +73,7 @@ def build_homes(elder_ids: Iterable[str], devices: Iterable[DeviceInfo]) -> Home
     mine = slot >= 0
     monitored = np.bincount(slot[mine & activity], minlength=n) > 0
     bath = np.bincount(slot[mine & motion & (room == codes.BATHROOM)], minlength=n) > 0
+    bedroom = np.bincount(slot[mine & activity & (room == codes.BEDROOM)], minlength=n) > 0
     return Homes(
         elder_ids=elders,
         device_ids=tuple(d.device_id for d in devs),
@@ -81,4 +85,5 @@ def build_homes(elder_ids: Iterable[str], devices: Iterable[DeviceInfo]) -> Home
         env_sensor=env,
         monitored=monitored,
         bathroom_motion=bath,
+        bedroom_sensor=bedroom,
     )

@@ -1,5 +1,7 @@
 """``inactivity``: no activity anywhere in the home for longer than the elder's learned
-limit for this half-hour; not up (no life outside the bedroom since 04:00) by the latest
+limit for a quiet that began at that half-hour in that place (the bedroom or elsewhere);
+not up for the day (``state.up_for_day``: 10 min outside the bedroom since 04:00 where a
+bedroom sensor tells; a night's trip to the toilet is not getting up) by the latest
 wake-up of the elder's history + a margin; in the bathroom far longer than usual.
 
 Never while the elder is out (the entrance door is the latest evidence), never while one
@@ -13,9 +15,9 @@ from typing import Final
 import numpy as np
 
 from gateway.detectors import codes, findings
-from gateway.detectors.baseline import WAKE_FROM_S
+from gateway.detectors.baseline import WAKE_FROM_S, place_of, start_bin
 from gateway.detectors.findings import Findings
-from gateway.detectors.localtime import DAY_S, day_type, local_day, time_bin
+from gateway.detectors.localtime import DAY_S, day_type, local_day
 from gateway.detectors.moment import Moment
 
 # Not up, but moving in the bedroom, is awake: late only when also quiet this long.
@@ -30,8 +32,11 @@ def detect_inactivity(m: Moment) -> Findings:
     # Silence is counted from the later of the last life and the end of a sensor outage.
     heard = np.fmax(state.life, state.resumed)
     q = now - heard
-    b, kind = time_bin(now, offset_s), day_type(now, offset_s)
-    limit = baseline.limit_s[:, kind, b]
+    kind = day_type(now, offset_s)
+    # The limit of a quiet that began then, there: a fall at 18:49 in the living room is
+    # not judged by the night's sleep that the home is usually in by midnight.
+    cell = (np.arange(len(q)), place_of(state), start_bin(heard, offset_s))
+    limit = baseline.limit_s[cell]
     watched = m.watched() & ~np.isnan(q)
     # After a sensor outage and before any life, where the elder is (or whether they got up
     # or left the bathroom unseen) is unknown: only the quiet rule, counted from its end.
@@ -46,7 +51,7 @@ def detect_inactivity(m: Moment) -> Findings:
     midnight = local_day(now, offset_s) * DAY_S - offset_s
     late = (
         seen
-        & ~(state.up >= midnight + WAKE_FROM_S)
+        & ~(state.up_for_day(m.homes) >= midnight + WAKE_FROM_S)
         & (now - midnight > baseline.wake_limit_s[:, kind])
         & (q > WAKE_QUIET_S)
     )
@@ -57,7 +62,7 @@ def detect_inactivity(m: Moment) -> Findings:
     usual = np.select(
         [is_bath, is_late],
         [baseline.bath_usual_s[fire], baseline.wake_usual_s[fire, kind]],
-        baseline.usual_s[fire, kind, b],
+        baseline.usual_s[cell][fire],
     )
     since = np.select([is_bath, is_late], [state.room_since[fire], state.life[fire]], heard[fire])
     return Findings(

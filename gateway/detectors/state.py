@@ -38,6 +38,11 @@ DOOR_PASSAGE_S: Final = 120.0
 # without a pause of a few minutes, while a stuck one fires every minute for hours.
 DOOR_SETTLE_S: Final = 60.0
 STUCK_GAP_S: Final = 150.0
+# Risen (up for the day): life outside the bedroom for this long with no pause longer
+# than ``RISEN_GAP_S`` — a night's trip to the toilet (a few minutes, then back to bed or
+# silence) is not getting up.
+RISEN_AFTER_S: Final = 10 * 60.0
+RISEN_GAP_S: Final = 30 * 60.0
 STUCK_AFTER_S: Final = 90 * 60.0
 # Heard again after this many heartbeat intervals of silence: an outage ended (the
 # device-health rule, gateway.device_health.MISSED_HEARTBEATS).
@@ -58,7 +63,10 @@ PULSE_GAP_S: Final = 25 * 60.0
 class HouseholdState:
     """Per elder slot: ``clock``, ``life``, ``door`` (entrance door), ``room`` (room code of
     the last life) and ``room_since`` (since when life has been in that room), ``up`` (the
-    last life outside the bedroom: up and about), ``out_since`` (the first entrance-door
+    last life outside the bedroom: up and about), ``risen`` (the last life of a run outside
+    the bedroom that had lasted ``RISEN_AFTER_S``: up for the day, ``up_for_day``;
+    ``outside_from`` when
+    that run began), ``out_since`` (the first entrance-door
     event after the last life: gone out then, if away; ``door_before_out`` the door's
     event before it), ``resumed`` (an activity device of the home heard again after an
     outage: the silence before it says nothing), ``bed`` (1 occupied, 0 left, NaN
@@ -76,6 +84,8 @@ class HouseholdState:
     room: Ints
     room_since: Floats
     up: Floats
+    risen: Floats
+    outside_from: Floats
     out_since: Floats
     door_before_out: Floats
     resumed: Floats
@@ -94,6 +104,14 @@ class HouseholdState:
     pulse_at: Floats
     pulse_off_since: Floats
 
+    def up_for_day(self, homes: Homes) -> Floats:
+        """When the elder was last up for the day: ``risen`` where a bedroom sensor can tell
+        a trip to the toilet from getting up, else any life outside the bedroom (``up``);
+        the entrance door too (someone who went out or came back in is up: back at 15:57
+        from a night away is not a late wake-up)."""
+        out: Floats = np.fmax(np.where(homes.bedroom_sensor, self.risen, self.up), self.door)
+        return out
+
     def away(self) -> Bools:
         """Out of the home: the entrance door is the latest evidence (activity within
         ``DOOR_SETTLE_S`` after it is the leaving itself: a PIR's late report, jitter)."""
@@ -109,6 +127,8 @@ def new_state(homes: Homes) -> HouseholdState:
         room=np.zeros(n, dtype=np.intp),
         room_since=np.full(n, np.nan),
         up=np.full(n, np.nan),
+        risen=np.full(n, np.nan),
+        outside_from=np.full(n, np.nan),
         out_since=np.full(n, np.nan),
         door_before_out=np.full(n, np.nan),
         resumed=np.full(n, np.nan),
@@ -180,11 +200,19 @@ def _lives(state: HouseholdState, life: Ints, slot: Ints, room: Ints, t: Floats)
     for r in rounds(slot[life]):
         i = life[r]
         j = i[~(t[i] < state.life[slot[i]])]
-        moved = room[j] != state.room[slot[j]]
-        state.room_since[slot[j]] = np.where(moved, t[j], state.room_since[slot[j]])
-        state.life[slot[j]] = t[j]
-        state.room[slot[j]] = room[j]
-        out = j[room[j] != codes.BEDROOM]
+        s = slot[j]
+        moved = room[j] != state.room[s]
+        state.room_since[s] = np.where(moved, t[j], state.room_since[s])
+        outside = room[j] != codes.BEDROOM
+        going = outside & (state.room[s] != codes.BEDROOM) & (t[j] - state.life[s] <= RISEN_GAP_S)
+        state.outside_from[s] = np.where(
+            outside, np.where(going, state.outside_from[s], t[j]), np.nan
+        )
+        risen = outside & (t[j] - state.outside_from[s] >= RISEN_AFTER_S)
+        state.risen[s] = np.where(risen, t[j], state.risen[s])
+        state.life[s] = t[j]
+        state.room[s] = room[j]
+        out = j[outside]
         state.up[slot[out]] = t[out]
 
 

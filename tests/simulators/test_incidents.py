@@ -10,6 +10,7 @@ import pytest
 from simulators.clock import parse_iso_or_epoch
 from simulators.generator import Generator
 from simulators.incidents import Forced
+from simulators.routine import usual_wake
 from simulators.track import room_at
 from simulators.world import World, build_world
 from tests.simulators.helpers import START, file_run, lines
@@ -243,3 +244,30 @@ def test_a_wearable_reads_around_its_own_resting_rate_with_single_spikes_only() 
         assert max(gaps) > 1200  # off the wrist at night, or for a while by day
     assert min(medians) < 70 < max(medians)
     assert not [r for r in truth if r["type"] == "abnormal_vitals"]
+
+
+def test_a_late_wake_up_is_two_to_four_hours_past_the_elders_usual_hour() -> None:
+    world, home = _single_home_with("bed")
+    plan_start = START.timestamp() + 2 * 86400 + 3 * 3600  # Wednesday's plan day, from 03:00
+    _, truth = file_run(world, 4, rate=0.0, forced=[Forced(home, "late_wake", plan_start + 3600)])
+    late = [r for r in truth if r.get("subtype") == "late_wakeup"]
+    assert len(late) == 1
+    start = parse_iso_or_epoch(late[0]["start"]) or 0.0
+    end = parse_iso_or_epoch(late[0]["end"]) or 0.0
+    usual = usual_wake(world.homes[home], plan_start)
+    # Late against the usual hour (not against a day drawn early), from when staying in
+    # bed stops being ordinary, and long enough to be an incident.
+    assert start >= usual
+    assert 2 * 3600 <= end - usual <= 4 * 3600
+    assert end - start >= 3600
+
+
+def test_a_bathroom_dwell_is_an_incident_only_for_an_elder_living_alone() -> None:
+    world = build_world(60, 23, START)
+    couple = next(h for h in world.homes if h.occupants > 1 and "pir:bathroom" in h.roles)
+    alone, home = _single_home_with("pir:bathroom")
+    for w, index, expected in ((world, couple.index, 0), (alone, home, 1)):
+        at = _bathroom_time(w, index)
+        _, truth = file_run(w, 3, rate=0.0, forced=[Forced(index, "dwell", at)])
+        dwells = [r for r in truth if r.get("subtype") == "bathroom_dwell"]
+        assert len(dwells) == expected  # a partner at home finds them, as after a fall

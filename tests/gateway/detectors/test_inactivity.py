@@ -1,22 +1,35 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
-from gateway.detectors import QuietHistory, apply, build, codes, new_state, sweep
+from gateway.detectors import (
+    DeviceInfo,
+    QuietHistory,
+    apply,
+    build,
+    build_homes,
+    codes,
+    new_state,
+    sweep,
+)
 from gateway.detectors.baseline import (
     COLD_DAY_S,
     COLD_NIGHT_S,
+    ELSEWHERE,
     FACTOR,
+    IN_BEDROOM,
     MARGIN_S,
     MAX_LIMIT_S,
     MIN_LIMIT_S,
+    WAKE_MARGIN_S,
     WIDEN_BINS,
     Baseline,
     observe,
 )
-from gateway.detectors.findings import QUIET, describe
+from gateway.detectors.findings import LATE_WAKE, QUIET, describe
 from gateway.detectors.homes import Homes
 from gateway.detectors.state import STUCK_AFTER_S, HouseholdState, mark_offline, sensed
 from tests.gateway.detectors.timeline import (
@@ -224,36 +237,162 @@ def test_a_stuck_motion_sensor_is_not_proof_of_life() -> None:
     assert _inactive(h, state, baseline, "2026-03-10 14:55")
 
 
-def test_baseline_learned_from_history_sets_the_limit_and_the_sentence() -> None:
+def _learned(days: int = 20) -> tuple[Homes, HouseholdState, Baseline]:
+    """``days`` days from 2026-03-01: up at 07:00, about every 20 min in the bathroom (the
+    kit's sensor outside the bedroom) until 20:40, to bed at 21:00 (the bedroom sensor),
+    asleep until 07:00; observed every 5 min as the gateway does."""
     h = homes()
     state = new_state(h)
     history = QuietHistory(OFFSET, h.n)
     day0 = at("2026-03-01 00:00")
-    # 20 days: active every 20 min from 07:00 to 21:00, asleep in between.
-    for d in range(20):
-        t = day0 + d * 86_400 + np.arange(7 * 3600, 21 * 3600, 1200.0)
-        for now in np.arange(day0 + d * 86_400, day0 + (d + 1) * 86_400, 300.0):
-            part = t[(t > now - 300) & (t <= now)]
-            if len(part):
-                apply(h, state, motions(h, "pir-bed", part))
+    for d in range(days):
+        base = day0 + d * 86_400
+        bath = base + np.arange(7 * 3600, 20 * 3600 + 2401, 1200.0)
+        bed = np.array([base + 21 * 3600])
+        for now in np.arange(base, base + 86_400, 300.0):
+            for device, t in (("pir-bath", bath), ("pir-bed", bed)):
+                part = t[(t > now - 300) & (t <= now)]
+                if len(part):
+                    apply(h, state, motions(h, device, part))
             apply(h, state, beats_at(h, now))
             observe(history, h, state, now, sensed(h, state, now, 2))
-    baseline = build(history, h, profiles())
+    return h, state, build(history, h, profiles())
+
+
+def test_baseline_learns_how_long_a_quiet_lasts_by_where_and_when_it_began() -> None:
+    _, _, baseline = _learned()
     assert baseline.days[0] >= 14
-    # Noon: usually 20 min at most, × 1.5 + 30 min, below the floor; 03:00: the night.
-    assert baseline.limit_s[0, 0, 24] == MIN_LIMIT_S
-    assert baseline.usual_s[0, 0, 24] == 15 * 60  # sampled every 5 min: 20 → 15
-    # 03:00 takes the neighbouring half-hours up to 06:30: asleep since 20:40, 9 h 45 min
-    # at 06:25; the limit is capped.
+    noon = 24  # half-hour 12:00–12:30
+    # Begun elsewhere at noon: 20 min at most (sampled every 5 min: 15), below the floor.
+    assert baseline.usual_s[0, ELSEWHERE, noon] == 15 * 60
+    assert baseline.limit_s[0, ELSEWHERE, noon] == MIN_LIMIT_S
+    # Begun in the bedroom at 21:00: the night, 10 h (9 h 55 min sampled), across midnight;
+    # the limit is capped.
+    assert baseline.usual_s[0, IN_BEDROOM, 42] == (9 * 60 + 55) * 60
+    assert baseline.limit_s[0, IN_BEDROOM, 42] == MAX_LIMIT_S
+    # A half-hour of which a place has no history (elsewhere at midnight: nothing begins
+    # there from 21:00 to 07:00) takes both places' history.
+    assert baseline.usual_s[0, ELSEWHERE, 0] == baseline.usual_s[0, IN_BEDROOM, 0]
+    assert baseline.usual_s[0, ELSEWHERE, 0] == (9 * 60 + 55) * 60
+    assert FACTOR * baseline.usual_s[0, ELSEWHERE, noon] + MARGIN_S < MIN_LIMIT_S
     assert WIDEN_BINS == 6
-    assert baseline.usual_s[0, 0, 6] == (9 * 60 + 45) * 60
-    expected = min(FACTOR * baseline.usual_s[0, 0, 6] + MARGIN_S, MAX_LIMIT_S)
-    assert baseline.limit_s[0, 0, 6] == expected
+
+
+def test_a_quiet_begun_in_the_evening_elsewhere_is_judged_by_the_evening_not_the_night() -> None:
+    h, state, baseline = _learned()
+    day = "2026-03-21"
+    up = at(f"{day} 07:00") + np.arange(0, 11 * 3600 + 2401, 1200.0)  # 07:00 to 18:40
+    apply(h, state, motions(h, "pir-bath", up))
+    for beats in beats_through(h, f"{day} 08:00", f"{day} 23:00"):
+        apply(h, state, beats)
+    # Last seen at 18:40 in the bathroom: a quiet that began there then usually ends within
+    # 20 min; by 21:40 the home is usually asleep, but this quiet did not begin as sleep.
+    assert baseline.limit_s[0, ELSEWHERE, 37] == MIN_LIMIT_S
+    assert not _inactive(h, state, baseline, f"{day} 21:35")
+    assert _inactive(h, state, baseline, f"{day} 21:45")
+    # Gone to bed at 21:00 instead: the night's limit, not inactive by 05:00.
+    h2, state2, baseline2 = _learned()
+    apply(h2, state2, events(h2, [(f"{day} 21:00", "pir-bed", "motion", 1)]))
+    for beats in beats_through(h2, f"{day} 22:00", "2026-03-22 05:00"):
+        apply(h2, state2, beats)
+    assert not _inactive(h2, state2, baseline2, "2026-03-22 05:00")
+
+
+def test_the_sentence_says_what_was_seen_against_what_is_usual() -> None:
     zh, en = describe(
         codes.INACTIVITY, QUIET, at("2026-03-25 09:42"), 55 * 60, at("2026-03-25 12:52"), OFFSET
     )
     assert en == (
         "no activity for 3 h 10 min since 09:42; "
-        "on weekdays at this hour the home is usually quiet for at most 55 min"
+        "a quiet beginning at this hour usually ends within 55 min"
     )
-    assert zh == "自 09:42 起 3 小時 10 分鐘 無活動；平日此時段通常最長靜止 55 分鐘"
+    assert zh == "自 09:42 起 3 小時 10 分鐘 無活動；此時段開始的靜止通常 55 分鐘內結束"
+
+
+def test_a_night_trip_to_the_toilet_is_not_getting_up() -> None:
+    h = homes()
+    state = new_state(h)
+    trip: list[tuple[str, str, str, float]] = [
+        ("2026-03-10 05:00", "mat", "bed", 0),
+        ("2026-03-10 05:01", "pir-bath", "motion", 1),
+        ("2026-03-10 05:05", "pir-bath", "motion", 1),
+        ("2026-03-10 05:07", "pir-bed", "motion", 1),
+        ("2026-03-10 05:08", "mat", "bed", 1),
+    ]
+    apply(h, state, events(h, trip))
+    assert state.up[0] == at("2026-03-10 05:05")  # outside the bedroom, but not up for the day
+    assert np.isnan(state.risen[0])
+    # Up at 06:30: the bathroom, then about outside the bedroom with pauses under 30 min.
+    morning = [(f"2026-03-10 06:{m:02d}", "pir-bath", "motion", 1.0) for m in (30, 38, 44, 47)]
+    apply(h, state, events(h, morning))
+    assert state.risen[0] == at("2026-03-10 06:47")  # 17 min outside the bedroom
+
+
+def test_not_up_by_the_usual_hour_after_a_night_trip_is_a_late_wake_up() -> None:
+    h, cold = _cold()
+    midnight = at("2026-03-10 00:00")
+    usual = 6.5 * 3600  # up by 06:30 on every day of the history
+    baseline = replace(
+        cold,
+        wake_usual_s=np.full((h.n, 2), usual),
+        wake_limit_s=np.full((h.n, 2), usual + WAKE_MARGIN_S),
+    )
+    state = new_state(h)
+    apply(h, state, heartbeats(h, "2026-03-10 04:00"))
+    trip: list[tuple[str, str, str, float]] = [
+        ("2026-03-10 04:40", "pir-bath", "motion", 1),
+        ("2026-03-10 04:44", "pir-bed", "motion", 1),
+        ("2026-03-10 07:00", "pir-bed", "motion", 1),  # awake in bed, not up
+    ]
+    apply(h, state, events(h, trip))
+    apply(h, state, heartbeats(h, "2026-03-10 07:30"))
+    limit = midnight + usual + WAKE_MARGIN_S
+    assert limit == at("2026-03-10 07:30")
+    assert not _inactive(h, state, baseline, "2026-03-10 07:29")  # not yet late
+    found = sweep(h, state, baseline, limit + 60, OFFSET)
+    assert found.reason[found.slot == 0].tolist() == [LATE_WAKE]
+    # Up at 07:50 and about for a quarter of an hour: not late any more.
+    morning = [(f"2026-03-10 07:{m:02d}", "pir-bath", "motion", 1.0) for m in (50, 58)]
+    morning += [("2026-03-10 08:06", "pir-bath", "motion", 1.0)]
+    apply(h, state, events(h, morning))
+    assert not _inactive(h, state, baseline, "2026-03-10 08:10")
+
+
+def test_without_a_bedroom_sensor_any_life_after_four_is_up_for_the_day() -> None:
+    # A contacts-only home cannot tell a trip to the toilet from getting up: the first
+    # life of the morning is up, as before (a late wake-up there needs a quiet morning).
+    h = build_homes(
+        ["KP-9"],
+        [
+            DeviceInfo("water-9", "KP-9", "water_meter", "kitchen", 7200),
+            DeviceInfo("door-9", "KP-9", "door_sensor", "entrance", 7200),
+        ],
+    )
+    state = new_state(h)
+    apply(h, state, events(h, [("2026-03-10 04:40", "water-9", "water", 5.0)]))
+    assert not h.bedroom_sensor[0]
+    assert np.isnan(state.risen[0])
+    assert state.up_for_day(h)[0] == at("2026-03-10 04:40")
+
+
+def test_back_home_in_the_afternoon_is_not_a_late_wake_up() -> None:
+    h, cold = _cold()
+    usual = 6.5 * 3600
+    baseline = replace(
+        cold,
+        wake_usual_s=np.full((h.n, 2), usual),
+        wake_limit_s=np.full((h.n, 2), usual + WAKE_MARGIN_S),
+    )
+    state = new_state(h)
+    # Away for the night (out at 17:00 the day before), back at 15:57, then dozing in bed.
+    back: list[tuple[str, str, str, float]] = [
+        ("2026-03-09 16:59", "pir-bath", "motion", 1),
+        ("2026-03-09 17:00", "door", "door", 1),
+        ("2026-03-10 15:57", "door", "door", 1),
+        ("2026-03-10 15:59", "pir-bed", "motion", 1),
+    ]
+    apply(h, state, events(h, back))
+    apply(h, state, heartbeats(h, "2026-03-10 16:00"))
+    assert not state.away()[0]
+    assert np.isnan(state.risen[0]) or state.risen[0] < at("2026-03-10 04:00")
+    assert not _inactive(h, state, baseline, "2026-03-10 16:30")
