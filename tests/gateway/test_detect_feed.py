@@ -110,7 +110,7 @@ def test_state_and_history_follow_each_elder_to_a_new_slot() -> None:
     h = homes()
     state = folded(DAY)
     history = QuietHistory(OFFSET, h.n)
-    history.today[0, 3] = 1234.0
+    history.today[0, 1, 3] = 1234.0
     grown = build_homes(
         ["KP-0", "KP-2", ELDER],
         [*KIT, KIT[0].__class__("pir-0", "KP-0", "motion_sensor", "bedroom", 7200)],
@@ -122,8 +122,8 @@ def test_state_and_history_follow_each_elder_to_a_new_slot() -> None:
     assert moved.last_motion[i_new] == state.last_motion[i_old]
     assert np.isnan(moved.last_motion[grown.device_index()["pir-0"]])
     learned = remap_history(h, history, grown)
-    assert learned.today[2, 3] == 1234.0
-    assert np.isnan(learned.today[0, 3])
+    assert learned.today[2, 1, 3] == 1234.0
+    assert np.isnan(learned.today[0, 1, 3])
 
 
 def test_the_rollups_history_replays_into_learned_limits() -> None:
