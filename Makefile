@@ -12,6 +12,9 @@ UV := .uv/bin/uv
 UV_STAMP := .uv/.uv-$(UV_VERSION)
 INSTALLED := .venv/.tanfang-installed
 PYTEST_ARGS ?=
+# The suite runs on two workers, a test file each at a time (pytest-xdist, --dist loadfile):
+# most of its time is waiting on real brokers, databases and wall-clock timeouts.
+TEST_WORKERS ?= 2
 DEMO_ARGS ?=
 
 # Use the Python we were given, never one that uv downloads.
@@ -48,7 +51,7 @@ demo: install
 
 test: install
 	scripts/ensure-test-services.sh
-	@rc=0; .venv/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; .venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that counts as a failure"; fi; \
 	exit $$rc
 
