@@ -197,14 +197,16 @@ class Gateway:
             pool=pool,
             native=ingest.handle,
         )
+        # Without adapters every message is native: no foreign lookup in front of an SOS.
+        handle = foreign.handle if self._adapters else ingest.handle
         background = asyncio.Event()  # stops the registry and upkeep after the writers
-        keeper = await self._claim_slot(url, foreign.handle, stop)
+        keeper = await self._claim_slot(url, handle, stop)
         if keeper is None and settings.gateway_slots:
             return  # stopped before a slot was free
         client_id = keeper.client_id if keeper else settings.mqtt_client_id
         session = self._session = MqttSession(
             settings,
-            foreign.handle,
+            handle,
             clock=self._clock,
             client_id=client_id,
             filters=foreign.filters,

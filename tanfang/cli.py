@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from care.audit import Actor
 from tanfang.failure import needs_extra, one_line_errors, settings_problems
+from tanfang.logs import setup_logging as _setup_logging
 from tanfang.settings import Settings, get_settings, warn_at_start
 
 if TYPE_CHECKING:
@@ -47,8 +47,6 @@ app.add_typer(report_app, name="report")
 DEMO_MODULES: Final = ("amqtt", "pgserver", "paho")
 SIM_MODULES: Final = ("paho", "matplotlib")
 
-_NOISY_LOGGERS = ("amqtt", "transitions", "pgserver", "httpx", "gmqtt", "uvicorn.access")
-
 
 @app.callback()
 def _options(
@@ -59,16 +57,6 @@ def _options(
     if debug:
         os.environ["TANFANG_LOG_LEVEL"] = "DEBUG"
         _setup_logging()
-
-
-def _setup_logging() -> None:
-    level = os.environ.get("TANFANG_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # Libraries that narrate every connection and request at INFO drown what matters.
-    for noisy in _NOISY_LOGGERS:
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _settings(*required: str) -> Settings:

@@ -8,10 +8,12 @@ import logging
 import os
 import signal
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
+import orjson
 import uvicorn
 
 from alerting.outage_watch import watch_gateways
@@ -117,12 +119,11 @@ async def run(
                     name="visit-overdue",
                 )
             if gw is not None and settings.detect:
-                # Its own thread, loop and connections, like the escalator: a sweep of every
-                # home or a new leader's rebuild never holds the loop that ingests.
-                detecting = run_in_thread(
-                    "detection", lambda own_stop: run_detection(settings, own_stop), stop
+                # A process of its own: a sweep of every home or a new leader's rebuild never
+                # holds the interpreter that ingests.
+                group.create_task(
+                    _until_stopped(run_detection(settings, stop), stop), name="detection"
                 )
-                group.create_task(_until_stopped(detecting, stop), name="detection")
             if settings.escalator:
                 # On a loop and a thread of its own: its steps and deliveries never wait
                 # for the turn of the loop that reads MQTT and writes batches.
@@ -205,25 +206,55 @@ async def run_escalator(settings: Settings, stop: asyncio.Event) -> None:
         await escalator.run(stop)
 
 
-# The detection thread's own connections: the feed and the sweep's alerts (the leader's
-# lock has a dedicated connection besides).
-DETECTION_POOL_MAX: Final = 2
+# A detection process that ended by itself (a crash, its database never came) is started
+# again after this long; a gateway never runs without detection for longer.
+DETECTION_RESTART_S: Final = 5.0
+# On stop, the detection process is given this long to release the lead, then killed.
+DETECTION_STOP_S: Final = 10.0
 
 
 async def run_detection(settings: Settings, stop: asyncio.Event) -> None:
     """Compete to lead the detectors and, while leading, sweep every home every
-    ``TANFANG_DETECT_INTERVAL_S`` (gateway.detection), on a pool of its own."""
-    from gateway.detection import DetectConfig, Detection
+    ``TANFANG_DETECT_INTERVAL_S``, in a child process (tanfang.detect_process: never in
+    the interpreter that ingests), started again whenever it ends, until ``stop``."""
     from gateway.detectors.localtime import utc_offset_s
 
     assert settings.database_url is not None
-    config = DetectConfig(
-        zone=settings.timezone,
-        offset_s=utc_offset_s(settings.timezone),
-        interval_s=settings.detect_interval_s,
+    order = orjson.dumps(
+        {
+            "database_url": settings.database_url,
+            "zone": settings.timezone,
+            "offset_s": utc_offset_s(settings.timezone),
+            "interval_s": settings.detect_interval_s,
+        }
     )
-    async with open_pool(settings.database_url, max_size=DETECTION_POOL_MAX) as pool:
-        await Detection(pool, settings.database_url, config).run(stop)
+    while not stop.is_set():
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tanfang.detect_process", stdin=asyncio.subprocess.PIPE
+        )
+        assert child.stdin is not None
+        child.stdin.write(order + b"\n")
+        ended = asyncio.ensure_future(child.wait())
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait((ended, stopping), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not ended.done():
+                child.stdin.close()  # its end of the pipe: the child stops
+                try:
+                    await asyncio.wait({ended}, timeout=DETECTION_STOP_S)
+                finally:
+                    if not ended.done():
+                        child.kill()
+        if not stop.is_set():
+            log.error(
+                "the detection process ended (exit code %s); starting it again in %.0f s",
+                child.returncode,
+                DETECTION_RESTART_S,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), DETECTION_RESTART_S)
 
 
 def build_gateway(settings: Settings, pool: Pool) -> Gateway:
