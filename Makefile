@@ -51,9 +51,7 @@ demo: install
 
 test: install
 	scripts/ensure-test-services.sh
-	@rc=0; .venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that counts as a failure"; fi; \
-	exit $$rc
+	TEST_WORKERS=$(TEST_WORKERS) scripts/run-tests.sh $(PYTEST_ARGS)
 
 lint: install
 	.venv/bin/ruff check .

@@ -106,6 +106,7 @@ async def gateway_listening(publisher: Publisher, database_url: str, root: str) 
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 async def test_abusive_requests_neither_stall_ingest_nor_get_past_413_or_422(
     settings: Settings,
     admin_token: str,
@@ -174,8 +175,12 @@ async def test_abusive_requests_neither_stall_ingest_nor_get_past_413_or_422(
     assert lag[les.index(P99_LAG_LIMIT_S)] >= 0.99 * lag[-1], f"p99 lag {measured:.3f} s"
     statuses = {(kind, status) for kind, status, _ in answers}
     assert {kind for kind, _ in statuses} == set(abuser.KINDS), statuses
-    # A chunked upload refused mid-way may see its answer lost to a TCP reset (CLOSED).
-    assert statuses <= {*ANSWERS, ("chunked_10_mb", abuser.CLOSED)}, statuses
+    # Every kind got its refusal at least once; one refused while its body was still being
+    # sent (all but the declared 10 MB, refused by its header) may instead see that answer
+    # lost to a TCP reset (CLOSED). A stalled server shows as ``slowest`` below, not here.
+    assert statuses >= ANSWERS, statuses
+    mid_body = {(kind, abuser.CLOSED) for kind, _ in ANSWERS if kind != "declared_10_mb"}
+    assert statuses <= ANSWERS | mid_body, statuses
     assert len(answers) >= 5 * len(abuser.KINDS)
     slowest = max(took for _, _, took in answers)
     assert slowest < QUICK_ANSWER_S, f"an abusive request took {slowest:.2f} s"

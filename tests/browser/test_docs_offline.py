@@ -4,11 +4,14 @@ server is refused, and Swagger UI and ReDoc still render the operations."""
 from __future__ import annotations
 
 import re
+from typing import Final
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Page, Route, expect
 
-from tests.browser.conftest import ConsoleApp
+from tests.browser.conftest import WAIT_MS, ConsoleApp
+
+REDOC_RENDER_MS: Final = 3 * WAIT_MS
 
 
 async def _offline(page: Page, app: ConsoleApp) -> list[str]:
@@ -51,9 +54,11 @@ async def test_redoc_renders_the_reference_with_the_internet_cut_off(
         page.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
         elsewhere = await _offline(page, console_app)
         await page.goto(f"{console_app.url}/redoc")
-        await expect(page.locator("h1", has_text="Tanfang").first).to_be_visible()
+        # ReDoc lays out the whole reference before it shows any: seconds on a busy machine.
+        title = page.locator("h1", has_text="Tanfang").first
+        await expect(title).to_be_visible(timeout=REDOC_RENDER_MS)
         path = page.get_by_text("/api/v1/elders/{elder_id}/activity").first
-        await expect(path).to_be_attached()
+        await expect(path).to_be_attached(timeout=REDOC_RENDER_MS)
         assert elsewhere == []
         assert all("logo-mini.svg" in message for message in refused), refused
     finally:

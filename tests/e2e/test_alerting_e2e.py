@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import httpx
 import pytest
@@ -73,9 +73,14 @@ def answering(rig: AlertRig) -> Iterator[None]:
     rig.rx.release()
 
 
+# An idle connection is dropped by the client before the server's keep-alive (uvicorn: 5 s)
+# closes it: reusing one the server is closing fails the request ("Server disconnected").
+CLIENT_LIMITS: Final = httpx.Limits(keepalive_expiry=2.0)
+
+
 def admin_client(rig: AlertRig, base: str) -> httpx.AsyncClient:
     headers = {"Authorization": f"Bearer {rig.admin_token}"}
-    return httpx.AsyncClient(base_url=base, headers=headers, timeout=10)
+    return httpx.AsyncClient(base_url=base, headers=headers, timeout=10, limits=CLIENT_LIMITS)
 
 
 async def resolved(api: httpx.AsyncClient, alert_id: str) -> None:

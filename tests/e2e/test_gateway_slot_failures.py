@@ -37,7 +37,7 @@ from tests.rig.mosquitto import Mosquitto, start_mosquitto
 from tests.rig.postgres import Postgres, start_postgres
 from tests.rig.tanfang_process import TanfangProcess
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timed]
 
 # Two failures one after the other: the first survivor dies while draining, so the last
 # one finds both slots orphaned one grace period later. Its worst SOS waits for the kill's

@@ -30,7 +30,7 @@ from tests.gateway.helpers import poll, register, stored_seqs
 from tests.rig.mosquitto import Mosquitto, start_mosquitto
 from tests.rig.tanfang_process import TanfangProcess
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timed]
 
 
 @pytest.fixture
