@@ -20,6 +20,7 @@ from alerting.outage_watch import watch_gateways
 from api.health import HealthSource
 from store.loop_thread import run_in_thread
 from store.migrate import migrate_url
+from store.pause import pause
 from store.pool import Pool, open_pool
 from tanfang.settings import Settings, SettingsError
 
@@ -253,8 +254,7 @@ async def run_detection(settings: Settings, stop: asyncio.Event) -> None:
                 child.returncode,
                 DETECTION_RESTART_S,
             )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), DETECTION_RESTART_S)
+            await pause(stop, DETECTION_RESTART_S)
 
 
 def build_gateway(settings: Settings, pool: Pool) -> Gateway:
