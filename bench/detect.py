@@ -4,7 +4,10 @@ runs it, with state that a day of events left behind.
     python -m bench.detect --homes 100000 --sweeps 200
 
 Prints figures, asserts nothing; the last line is JSON
-``{"homes", "sweep_ms_p50", "sweep_ms_p99", "rss_mib"}`` (docs/detection.md keeps the latest).
+``{"homes", "sweep_ms_p50", "sweep_ms_p99", "rss_mib"}`` (docs/detection.md keeps the latest)
+and, beside, the learned history's cost: ``history_days`` days of it held as the detection
+process holds them, the baselines' rebuild from them (``build_s``) and the process's peak
+RSS (``rss_peak_mib``, the rebuild's temporaries included).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import resource
 import time
 
 import numpy as np
@@ -26,10 +30,13 @@ from gateway.detectors import (
     build,
     build_homes,
     new_state,
+    observe,
     sweep,
 )
 from gateway.detectors.codes import KIND
-from gateway.detectors.localtime import utc_offset_s
+from gateway.detectors.homes import Homes
+from gateway.detectors.localtime import DAY_S, utc_offset_s
+from gateway.detectors.state import HouseholdState
 
 KIT = (
     ("motion_sensor", "bedroom"),
@@ -68,11 +75,29 @@ def _day_of_events(
     return EventBatch(device, codes, value, t, t, np.zeros(len(device), dtype=bool))
 
 
+def _history(
+    homes: Homes, state: HouseholdState, offset: float, days: int, rng: np.random.Generator
+) -> QuietHistory:
+    """``days`` local days of learned history, each closed by the detectors' own ``observe``
+    (so it is held in the form the detection process holds it): every quiet cell filled."""
+    history = QuietHistory(offset, homes.n)
+    everyone = np.ones(homes.n, dtype=bool)
+    for day in range(days):
+        now = START - (days - day) * DAY_S + 60.0
+        observe(history, homes, state, now, everyone)  # opens the day
+        history.today[...] = rng.uniform(60.0, 14_400.0, history.today.shape)
+        history.bath_today[:] = rng.uniform(120.0, 1_800.0, homes.n)
+        history.wake_today[:] = rng.uniform(5.5, 9.0, homes.n) * 3600.0
+    observe(history, homes, state, START + 60.0, everyone)  # closes the last
+    return history
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--homes", type=int, default=100_000)
     parser.add_argument("--sweeps", type=int, default=200)
     parser.add_argument("--events-per-device", type=int, default=20)
+    parser.add_argument("--history-days", type=int, default=28)
     args = parser.parse_args()
     rng = np.random.default_rng(1)
     t0 = time.perf_counter()
@@ -93,9 +118,17 @@ def main() -> None:
         folded += len(batch)
     del batch
     gc.collect()
-    baseline = build(QuietHistory(offset, homes.n), homes, profiles)
     print(f"{args.homes} homes, {len(homes.device_ids)} devices, {folded} events folded in "
           f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+    rss_state = rss_mib()
+    history = _history(homes, state, offset, args.history_days, rng)
+    rss_history = rss_mib()
+    t = time.perf_counter()
+    baseline = build(history, homes, profiles)
+    build_s = time.perf_counter() - t
+    gc.collect()
+    print(f"state {rss_state:.0f} MiB; with {len(history.days)} days of history "
+          f"{rss_history:.0f} MiB; baselines rebuilt in {build_s:.1f} s")  # fmt: skip
     times = []
     now = START + 86_400.0
     for i in range(args.sweeps):
@@ -109,6 +142,10 @@ def main() -> None:
         "sweep_ms_p50": round(float(p50), 2),
         "sweep_ms_p99": round(float(p99), 2),
         "rss_mib": round(rss_mib(), 1),
+        "rss_state_mib": round(rss_state, 1),
+        "history_days": len(history.days),
+        "build_s": round(build_s, 2),
+        "rss_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }))  # fmt: skip
 
 
