@@ -20,8 +20,9 @@ frailty and living arrangement (``cold_limits``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,14 @@ from gateway.detectors.state import HouseholdState
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
+# A closed day's quiets, in minutes: float16 is exact to a second up to 8.5 min and to
+# 0.1 % beyond, half of float32's memory (28 days of 100 000 homes: 0.5 GiB, not 1 GiB).
+Minutes = npt.NDArray[np.float16]
+AnyFloats = npt.NDArray[np.floating[Any]]
+MINUTES_MAX: Final = 65_000.0  # float16's largest is 65 504 (45 days)
+# Homes whose quiet limits are rebuilt at once: the rebuild's temporaries (the days
+# stacked, widened, sorted) stay ~300 MiB whatever the fleet (all of 100 000 at once: 6 GiB).
+BUILD_CHUNK: Final = 4096
 
 HOUR: Final = 3600.0
 MIN: Final = 60.0
@@ -130,7 +139,7 @@ class Day:
     whether they went out at night."""
 
     weekend: bool
-    quiet: Floats
+    quiet: Minutes
     bath: Floats
     wake: Floats
     night_out: Bools
@@ -138,9 +147,9 @@ class Day:
 
 @dataclass(slots=True)
 class QuietHistory:
-    """Per local day: the longest quiet per slot, place and half-hour it began in (float32:
-    28 days of 100 000 homes in 1 GiB), the longest bathroom stay, the first time up, a
-    night out."""
+    """Per local day: the longest quiet per slot, place and half-hour it began in (today's in
+    float32 seconds, closed days' in float16 minutes), the longest bathroom stay, the first
+    time up, a night out."""
 
     offset_s: float
     n: int
@@ -204,7 +213,7 @@ def _close_day(history: QuietHistory) -> None:
         history.days.append(
             Day(
                 history.weekend,
-                history.today,
+                np.minimum(history.today / np.float32(MIN), MINUTES_MAX).astype(np.float16),
                 history.bath_today,
                 history.wake_today,
                 history.night_out_today,
@@ -217,7 +226,7 @@ def _close_day(history: QuietHistory) -> None:
     history.night_out_today = np.zeros(history.n, dtype=bool)
 
 
-def _nth_largest(stack: Floats, rank: int) -> tuple[Floats, npt.NDArray[np.intp]]:
+def _nth_largest(stack: AnyFloats, rank: int) -> tuple[Floats, npt.NDArray[np.intp]]:
     """Over axis 0 ignoring NaN: the ``rank``-th largest value (the smallest there is when
     fewer), and how many days had one."""
     count = np.sum(~np.isnan(stack), axis=0)
@@ -233,15 +242,10 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     """The baseline of every slot from the days ``history`` holds."""
     days = history.days
     n = history.n
-    quiet = _stack([d.quiet for d in days], (n, PLACES, BINS))
-    wide = quiet
-    for shift in range(1, WIDEN_BINS + 1):
-        either = np.fmax(np.roll(quiet, shift, axis=3), np.roll(quiet, -shift, axis=3))
-        wide = np.fmax(wide, either)
-    usual, count = _nth_largest(wide, QUIET_RANK)
-    pooled, pooled_n = _nth_largest(np.fmax(wide[:, :, 0], wide[:, :, 1]), QUIET_RANK)
-    usual = np.where(count >= MIN_DAYS_PER_BIN, usual, pooled[:, None, :])
-    usual = np.where(pooled_n[:, None, :] >= MIN_DAYS_PER_BIN, usual, np.nan)
+    usual = np.full((n, PLACES, BINS), np.nan, dtype=np.float32)
+    for lo in range(0, n, BUILD_CHUNK):
+        part = slice(lo, min(lo + BUILD_CHUNK, n))
+        usual[part] = _usual_quiet([d.quiet[part] for d in days], usual[part].shape)
     learned = np.clip(FACTOR * usual + MARGIN_S, MIN_LIMIT_S, MAX_LIMIT_S)
     cold = cold_limits(profiles)
     enough = np.full(n, len(days) >= COLD_START_DAYS)
@@ -268,6 +272,20 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     )
 
 
+def _usual_quiet(quiets: list[Minutes], shape: tuple[int, ...]) -> Floats:
+    """[slot, place, half-hour] of the homes of ``quiets`` (their days): the usual longest
+    quiet, in seconds (NaN: too few days to tell)."""
+    quiet = _stack(quiets, shape).astype(np.float32) * np.float32(MIN)
+    wide = quiet
+    for shift in range(1, WIDEN_BINS + 1):
+        either = np.fmax(np.roll(quiet, shift, axis=3), np.roll(quiet, -shift, axis=3))
+        wide = np.fmax(wide, either)
+    usual, count = _nth_largest(wide, QUIET_RANK)
+    pooled, pooled_n = _nth_largest(np.fmax(wide[:, :, 0], wide[:, :, 1]), QUIET_RANK)
+    usual = np.where(count >= MIN_DAYS_PER_BIN, usual, pooled[:, None, :])
+    return np.where(pooled_n[:, None, :] >= MIN_DAYS_PER_BIN, usual, np.nan)
+
+
 def _wander(days: list[Day], profiles: Profiles) -> Floats:
     """Out at night this long is wandering; never, for someone who often goes out at night
     — unless they have dementia: their nights out are the risk itself."""
@@ -277,7 +295,7 @@ def _wander(days: list[Day], profiles: Profiles) -> Floats:
     return np.where(usual, np.inf, limit)
 
 
-def _stack(arrays: list[Floats], shape: tuple[int, ...]) -> Floats:
+def _stack(arrays: Sequence[AnyFloats], shape: tuple[int, ...]) -> Floats:
     return np.stack(arrays) if arrays else np.empty((0, *shape))
 
 

@@ -1,0 +1,54 @@
+"""The learned history in the form the detection process keeps it: closed days' quiets in
+float16 minutes, the limits rebuilt a group of homes at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gateway.detectors import QuietHistory, build, new_state, observe
+from gateway.detectors import baseline as baseline_module
+from gateway.detectors.baseline import IN_BEDROOM, PLACES
+from gateway.detectors.localtime import BINS
+from tests.gateway.detectors.timeline import OFFSET, at, homes, profiles
+
+DAYS = 20
+
+
+def _history(quiet_s: np.ndarray) -> QuietHistory:
+    """``DAYS`` closed days whose every cell of today held ``quiet_s[day]``, closed by
+    ``observe`` itself at each local midnight."""
+    h = homes()
+    state = new_state(h)
+    history = QuietHistory(OFFSET, h.n)
+    everyone = np.ones(h.n, dtype=bool)
+    for day in range(DAYS + 1):
+        now = at("2026-03-01 00:01") + day * 86_400.0
+        observe(history, h, state, now, everyone)
+        history.today[...] = quiet_s[day % DAYS]
+    return history
+
+
+def test_a_learned_quiet_keeps_its_length_to_a_thousandth() -> None:
+    rng = np.random.default_rng(3)
+    quiet_s = rng.uniform(60.0, 36_000.0, (DAYS, 2, PLACES, BINS)).astype(np.float32)
+    history = _history(quiet_s)
+    assert len(history.days) == DAYS
+    assert history.days[0].quiet.dtype == np.float16
+    stored = np.stack([d.quiet.astype(np.float64) * 60.0 for d in history.days])
+    assert np.allclose(stored, quiet_s, rtol=1e-3, atol=0.5)
+
+
+def test_limits_rebuilt_a_few_homes_at_a_time_are_those_of_all_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(4)
+    quiet_s = rng.uniform(60.0, 36_000.0, (DAYS, 2, PLACES, BINS)).astype(np.float32)
+    quiet_s[:, 1, IN_BEDROOM, :10] = np.nan  # a place and hours never seen: pooled
+    history = _history(quiet_s)
+    whole = build(history, homes(), profiles())
+    monkeypatch.setattr(baseline_module, "BUILD_CHUNK", 1)
+    apart = build(history, homes(), profiles())
+    assert np.isfinite(whole.usual_s).sum() > 0
+    np.testing.assert_array_equal(whole.usual_s, apart.usual_s)
+    np.testing.assert_array_equal(whole.limit_s, apart.limit_s)
