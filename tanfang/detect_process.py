@@ -7,8 +7,8 @@ and every wake-up of that loop waited for it (an SOS's publish → webhook p99 w
 240 ms to 640 ms under 5 000 events/s). In a process of its own it shares nothing with
 ingest but the machine's cores.
 
-The parent writes one JSON line on the child's stdin, ``{"database_url", "zone",
-"offset_s", "interval_s"}`` (so the database's password is never on a command line), then
+The parent writes one JSON line on the child's stdin, ``{"database_url", "config"}`` (the
+fields of ``DetectConfig``; so the database's password is never on a command line), then
 keeps the pipe open: its end (the parent stopped, or was killed) stops the child, which
 releases the lead for another gateway. SIGTERM and SIGINT stop it too.
 
@@ -47,11 +47,7 @@ async def detect(order: dict[str, Any]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     watching = asyncio.create_task(_parent_gone(stop), name="parent-watch")
-    config = DetectConfig(
-        zone=str(order["zone"]),
-        offset_s=float(order["offset_s"]),
-        interval_s=float(order["interval_s"]),
-    )
+    config = DetectConfig(**order["config"])
     url = str(order["database_url"])
     try:
         async with open_pool(url, max_size=POOL_MAX) as pool:

@@ -20,6 +20,7 @@ from alerting.outage_watch import watch_gateways
 from api.health import HealthSource
 from store.loop_thread import run_in_thread
 from store.migrate import migrate_url
+from store.pause import pause
 from store.pool import Pool, open_pool
 from tanfang.settings import Settings, SettingsError
 
@@ -217,17 +218,16 @@ async def run_detection(settings: Settings, stop: asyncio.Event) -> None:
     """Compete to lead the detectors and, while leading, sweep every home every
     ``TANFANG_DETECT_INTERVAL_S``, in a child process (tanfang.detect_process: never in
     the interpreter that ingests), started again whenever it ends, until ``stop``."""
+    from gateway.detection import DetectConfig
     from gateway.detectors.localtime import utc_offset_s
 
     assert settings.database_url is not None
-    order = orjson.dumps(
-        {
-            "database_url": settings.database_url,
-            "zone": settings.timezone,
-            "offset_s": utc_offset_s(settings.timezone),
-            "interval_s": settings.detect_interval_s,
-        }
+    config = DetectConfig(
+        zone=settings.timezone,
+        offset_s=utc_offset_s(settings.timezone),
+        interval_s=settings.detect_interval_s,
     )
+    order = orjson.dumps({"database_url": settings.database_url, "config": config})
     while not stop.is_set():
         child = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tanfang.detect_process", stdin=asyncio.subprocess.PIPE
@@ -253,8 +253,7 @@ async def run_detection(settings: Settings, stop: asyncio.Event) -> None:
                 child.returncode,
                 DETECTION_RESTART_S,
             )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), DETECTION_RESTART_S)
+            await pause(stop, DETECTION_RESTART_S)
 
 
 def build_gateway(settings: Settings, pool: Pool) -> Gateway:
