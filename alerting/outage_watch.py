@@ -5,7 +5,6 @@ every ``WATCH_EVERY_S``, under the same lease as the gateways' health sweep."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from typing import Final
 
 from alerting import health_repo
 from alerting.gateway_outage import HEALTH_LEASE, sweep_gateway_outage
+from store.pause import pause
 from store.pool import Pool
 
 log = logging.getLogger(__name__)
@@ -50,5 +50,4 @@ async def watch_gateways(
             failing = True
         else:
             failing = False
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=pace)
+        await pause(stop, pace)

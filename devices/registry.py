@@ -15,7 +15,6 @@ whole reload.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import psycopg
 from psycopg import AsyncConnection
 
 from store.db import Conn
+from store.pause import pause
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +135,7 @@ class Registry:
                     exc.sqlstate,
                     delay,
                 )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                await pause(stop, delay)
                 delay = min(delay * 2, RECONNECT_MAX_S)
 
     async def _listen(self, url: str, stop: asyncio.Event, reload_s: float) -> None:

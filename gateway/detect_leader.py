@@ -22,6 +22,7 @@ from psycopg.rows import TupleRow
 
 from gateway import slots_repo
 from gateway.slots import lock_key
+from store.pause import pause
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,7 @@ class Leadership:
                     return True
             except psycopg.OperationalError as exc:
                 await self._drop(exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
+            await pause(stop, self.poll_s)
         return False
 
     async def holds(self) -> bool:

@@ -13,7 +13,6 @@ leads next starts from the database."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from gateway.detectors.sweep import cleared
 from gateway.device_health import MISSED_HEARTBEATS
 from gateway.missed_checkin import ROUND_S
 from store.db import Conn
+from store.pause import pause
 from store.pool import Pool
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Detection:
         try:
             while await self.leadership.acquire(stop):
                 self.elections += 1
-                pause = self.leadership.poll_s
+                wait = self.leadership.poll_s
                 try:
                     await self._lead(stop)
                 except (psycopg.OperationalError, PoolTimeout) as exc:
@@ -96,12 +96,12 @@ class Detection:
                     # A fault of ours must never end the process: its ingest carries every
                     # SOS. Another gateway may lead meanwhile; this one tries again later.
                     log.exception("detection failed; stepping down for %.0f s", FAULT_PAUSE_S)
-                    pause = FAULT_PAUSE_S
+                    wait = FAULT_PAUSE_S
                 finally:
                     self.leading = False
                     self.watch = None
                     await self.leadership.release()
-                await _pause(stop, pause)
+                await pause(stop, wait)
         finally:
             await self.leadership.release()
 
@@ -119,7 +119,7 @@ class Detection:
                 # A fault of one turn's SQL (a constraint, a bad row): logged, counted by
                 # the next turn's retry; never a reason to stop watching every home.
                 log.error("detection turn failed (%s)", type(exc).__name__)
-            await _pause(stop, cfg.interval_s)
+            await pause(stop, cfg.interval_s)
 
     async def turn(self, watch: Watch) -> None:
         """One turn at the wall clock's now."""
@@ -195,8 +195,3 @@ class Detection:
         if len(watch.history.days) != watch.days_built:
             watch.baseline = build(watch.history, homes, watch.fleet.profiles)
             watch.days_built = len(watch.history.days)
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -13,7 +13,6 @@ included, to the next gateway that finds the slot orphaned.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import gmqtt
@@ -22,6 +21,7 @@ from gmqtt.mqtt.constants import MQTTv50, MQTTv311
 from gateway.broker import MqttError, parse_url, tls_context
 from gateway.config import GatewayConfig
 from gateway.mqtt import Handler, MqttSession
+from store.pause import pause
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,7 @@ async def _quiet(session: MqttSession, stop: asyncio.Event) -> None:
     """Until no message came for ``QUIET_S`` and none waits for its commit."""
     while not stop.is_set():
         before = session.received
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=QUIET_S)
+        await pause(stop, QUIET_S)
         if session.received == before and session.inflight == 0 and session.connected:
             return
 

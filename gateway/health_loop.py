@@ -12,7 +12,6 @@ turn after it recovers, its sweep blames no device for silence.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from gateway.device_health import (
     detect,
 )
 from store.db import Conn
+from store.pause import pause
 from store.pool import Pool
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,7 @@ class HealthLoop:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await self.once()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._every_s)
+            await pause(stop, self._every_s)
 
     async def once(self) -> None:
         """One turn: heartbeat, then the sweep. A database fault is logged once while it

@@ -42,6 +42,7 @@ from devices.schema import Topic
 from gateway import metrics
 from gateway.batcher import NotAcknowledgedError
 from gateway.writer import RETRY_MAX_S
+from store.pause import pause
 from store.pool import Pool
 
 log = logging.getLogger(__name__)
@@ -217,8 +218,7 @@ class Misses:
                 self._failing = True
                 if self._closing():
                     return None
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                await pause(stop, delay)
                 if stop.is_set():
                     return None
                 delay = min(delay * 2, RETRY_MAX_S)

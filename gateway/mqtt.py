@@ -37,6 +37,7 @@ from gateway.broker import MqttError, parse_url, subscriptions, tls_context
 from gateway.config import GatewayConfig
 from gateway.liveness import Progress
 from gateway.tls import certificate_problem, speaks_tls
+from store.pause import pause
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +210,7 @@ class MqttSession:
                     ) from None
                 wait = backoff.next()
                 log.warning("MQTT broker not reachable (%s); retrying in %.1fs", exc, wait)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=wait)
+                await pause(stop, wait)
         return False
 
     async def _attempt(self) -> None:

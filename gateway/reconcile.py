@@ -13,7 +13,6 @@ several gateways may run them side by side.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from typing import Final
 
 from gateway import metrics
 from gateway.steps import InTransactionStep
+from store.pause import pause
 from store.pool import Pool
 from store.waits import first_of
 
@@ -131,8 +131,7 @@ class Reconciler:
                     del self._urgent[name]
             if self._urgent:
                 pace = min(self._retry_s[name] for name in self._urgent)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=pace)
+                await pause(stop, pace)
 
     async def _wait(self, stop: asyncio.Event) -> None:
         """Until the next run is due: the regular pace, or soon after a step failed."""

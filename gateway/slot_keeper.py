@@ -29,6 +29,7 @@ from gateway.slots import (
     SlotLostError,
     SlotNames,
 )
+from store.pause import pause
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class SlotKeeper:
                     waiting = True
             except psycopg.OperationalError as exc:
                 await self._drop(exc)
-            await _pause(stop, self._poll_s)
+            await pause(stop, self._poll_s)
         return None
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -110,7 +111,7 @@ class SlotKeeper:
                 except (psycopg.OperationalError, TimeoutError) as exc:
                     await self._drop(exc)
                     await self._replace()
-                await _pause(stop, self._poll_s)
+                await pause(stop, self._poll_s)
         finally:
             for task in self._draining.values():
                 task.cancel()
@@ -226,8 +227,3 @@ class SlotKeeper:
             if slot not in self._lost:
                 self._lost.add(slot)
                 task.cancel()
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -5,7 +5,6 @@ applied at start and expired partitions dropped (daily), the hourly activity rol
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,7 @@ from psycopg_pool import PoolTimeout
 from devices.sources_repo import forget_message_ids
 from store.features import Features
 from store.partitions import drop_expired, ensure_partitions
+from store.pause import pause
 from store.pool import Pool
 from store.retention import apply_retention_policy, roll_up_activity
 
@@ -92,5 +92,4 @@ class Upkeep:
                     _RETRY_S,
                 )
                 wait = _RETRY_S
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait)
+            await pause(stop, wait)

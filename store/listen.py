@@ -7,13 +7,13 @@ time it opens)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Final
 
 import psycopg
 from psycopg import AsyncConnection, sql
 
+from store.pause import pause
 from store.waits import first_of
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,7 @@ class Wakeup:
                     getattr(exc, "sqlstate", None),
                     delay,
                 )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                await pause(stop, delay)
                 delay = min(delay * 2, RECONNECT_MAX_S)
 
     async def _listen(self, stop: asyncio.Event) -> None:
