@@ -46,7 +46,7 @@ class AlertBook:
         ``found`` that opened an alert."""
         held = self.active[:, :DETECTED]
         held &= ~cleared
-        new_rows = np.flatnonzero(~held[found.slot, found.kind])
+        new_rows = (~held[found.slot, found.kind]).nonzero()[0]
         device = devices(found)
         for row in new_rows:
             s, k = int(found.slot[row]), int(found.kind[row])

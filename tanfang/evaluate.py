@@ -44,6 +44,7 @@ from tanfang.eval_score import Alert, score
 
 SWEEP_S: Final = 10.0
 LEARN_DAYS: Final = 14
+_URGENT: Final = codes.kind_table([*codes.EMERGENCY_KINDS, codes.CANCEL])
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +105,14 @@ class _Run:
         status = kind < -1
         if status.any():
             mark_offline(homes, self.state, part.device[kind == OFFLINE])
-            part = part.take(np.flatnonzero(~status | (kind == ONLINE)))
+            part = part.take((~status | (kind == ONLINE)).nonzero()[0])
         apply(homes, self.state, part)
         self.events += len(part)
-        urgent = np.isin(part.kind, [*codes.EMERGENCY_KINDS, codes.CANCEL])
+        urgent = codes.in_kinds(_URGENT, part.kind)
         # A device of no elder: its alert's subject is the device, which truth never names.
         urgent &= homes.device_slot[part.device] >= 0
         times = part.time()
-        for i in np.flatnonzero(urgent):
+        for i in urgent.nonzero()[0]:
             self._emergency(part, int(i), float(times[i]))
 
     def _emergency(self, part: EventBatch, i: int, at: float) -> None:
@@ -174,7 +175,7 @@ def write_alerts(path: Path, alerts: list[Alert], offset_s: float) -> None:
 
 
 def _run_chunk(run: _Run, chunk: EventBatch) -> None:
-    finite = np.flatnonzero(np.isfinite(chunk.received))
+    finite = np.isfinite(chunk.received).nonzero()[0]
     if math.isnan(run.start):
         if not len(finite):  # status lines only, before any event
             run.feed(chunk)

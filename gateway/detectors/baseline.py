@@ -191,7 +191,7 @@ def observe(
     risen = state.up_for_day(homes)
     up = ok & (risen >= midnight + WAKE_FROM_S) & np.isnan(history.wake_today)
     history.wake_today = np.where(up, risen - midnight, history.wake_today)
-    gone = state.away() & (state.out_since > np.nan_to_num(state.life, nan=-np.inf))
+    gone = state.away() & (state.out_since > np.fmax(state.life, -np.inf))
     history.night_out_today |= gone & at_night(state.out_since, history.offset_s)
     observe_daily(history.daily, state.day_count, ok, now, midnight)
 
@@ -204,7 +204,7 @@ def place_of(state: HouseholdState) -> npt.NDArray[np.intp]:
 
 def start_bin(t: Floats, offset_s: float) -> npt.NDArray[np.intp]:
     """The local half-hour of each time in ``t`` (NaN: 0)."""
-    return (np.nan_to_num((t + offset_s) % DAY_S) // BIN_S).astype(np.intp)
+    return (np.fmax((t + offset_s) % DAY_S, 0.0) // BIN_S).astype(np.intp)
 
 
 def _close_day(history: QuietHistory) -> None:

@@ -5,7 +5,11 @@ strings; the tables here are the one place that maps them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
+
+import numpy as np
+import numpy.typing as npt
 
 KINDS: Final = (
     "motion",
@@ -39,6 +43,22 @@ SMOKE: Final = KIND["smoke"]
 GAS: Final = KIND["gas"]
 HEART_RATE: Final = KIND["heart_rate"]
 
+
+def kind_table(kinds: Iterable[int]) -> npt.NDArray[np.bool_]:
+    """``kinds`` as a lookup table for ``in_kinds``: one entry per code, and a last one
+    (False) for the codes below 0 (-1: a kind not read; the caller's own status codes)."""
+    table = np.zeros(len(KINDS) + 1, dtype=bool)
+    table[list(kinds)] = True
+    return table
+
+
+def in_kinds(table: npt.NDArray[np.bool_], kind: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+    """``np.isin(kind, kinds)`` for ``table = kind_table(kinds)``: an index, where ``isin``
+    sorts — it ran a few times on every batch of a sweep's few events."""
+    out: npt.NDArray[np.bool_] = table[np.maximum(kind, -1)]
+    return out
+
+
 # What a person causes: evidence of life (a power reading only when it switches on, below).
 ACTIVITY_KINDS: Final = frozenset(
     KIND[k]
@@ -46,6 +66,10 @@ ACTIVITY_KINDS: Final = frozenset(
 )
 # A Ping An Tong button goes out with its owner: a press says they are alive, not where.
 CARRIED_KINDS: Final = frozenset(KIND[k] for k in ("sos", "cancel", "checkin"))
+ACTIVITY_TABLE: Final = kind_table(ACTIVITY_KINDS)
+CARRIED_TABLE: Final = kind_table(CARRIED_KINDS)
+
+
 # Events that are an alert of their own at once (contract §2: critical).
 EMERGENCY_KINDS: Final[dict[int, str]] = {SOS: "sos", FALL: "fall", SMOKE: "smoke", GAS: "gas"}
 

@@ -54,14 +54,19 @@ def empty_batch() -> EventBatch:
 def rounds(keys: Ints) -> Iterator[Ints]:
     """Positions of ``keys`` in rounds where each key appears at most once, earlier
     occurrences in earlier rounds: sequential per-key updates done a round at a time."""
-    if len(keys) == 0:
+    if len(keys) <= 1:
+        if len(keys):
+            yield np.zeros(1, dtype=np.intp)
         return
     order = np.argsort(keys, kind="stable")
     k = keys[order]
-    pos = np.arange(len(k))
     first = np.empty(len(k), dtype=bool)
     first[0] = True
     np.not_equal(k[1:], k[:-1], out=first[1:])
+    if first.all():  # every key once (a sweep's few events, mostly): one round
+        yield order
+        return
+    pos = np.arange(len(k))
     rank = pos - np.maximum.accumulate(np.where(first, pos, 0))
     for r in range(int(rank.max()) + 1):
         yield order[rank == r]

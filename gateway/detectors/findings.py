@@ -58,10 +58,14 @@ class Findings:
         return len(self.slot)
 
 
+_NO_ROWS: Final = np.empty(0, dtype=np.intp)
+_NO_VALUES: Final = np.empty(0)
+_NONE: Final = Findings(_NO_ROWS, _NO_ROWS, _NO_ROWS, _NO_VALUES, _NO_VALUES, _NO_VALUES, _NO_ROWS)
+
+
 def no_findings() -> Findings:
-    f = np.empty(0)
-    i = np.empty(0, dtype=np.intp)
-    return Findings(i, i, i, f, f, f, i)
+    """No rows (shared: empty arrays hold nothing to change)."""
+    return _NONE
 
 
 def devices(found: Findings) -> Ints:
@@ -72,6 +76,7 @@ def devices(found: Findings) -> Ints:
 
 
 def concat(parts: list[Findings]) -> Findings:
+    parts = [p for p in parts if len(p)]  # most detectors find nothing at most sweeps
     if not parts:
         return no_findings()
 

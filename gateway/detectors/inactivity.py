@@ -13,12 +13,15 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from gateway.detectors import codes, findings
 from gateway.detectors.baseline import WAKE_FROM_S, place_of, start_bin
-from gateway.detectors.findings import Findings
+from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.localtime import DAY_S, day_type, local_day
 from gateway.detectors.moment import Moment
+
+Floats = npt.NDArray[np.float64]
 
 # Not up, but moving in the bedroom, is awake: late only when also quiet this long.
 WAKE_QUIET_S: Final = 20 * 60.0
@@ -55,25 +58,25 @@ def detect_inactivity(m: Moment) -> Findings:
         & (now - midnight > baseline.wake_limit_s[:, kind])
         & (q > WAKE_QUIET_S)
     )
-    fire = np.flatnonzero(quiet | bath | late)
+    fire = (quiet | bath | late).nonzero()[0]
+    if not len(fire):  # most sweeps: the rest is a dozen calls on empty arrays
+        return no_findings()
     is_bath = bath[fire] & ~quiet[fire]
     is_late = late[fire] & ~quiet[fire] & ~is_bath
-    reason = np.select([is_bath, is_late], [findings.BATHROOM, findings.LATE_WAKE], findings.QUIET)
-    usual = np.select(
-        [is_bath, is_late],
-        [baseline.bath_usual_s[fire], baseline.wake_usual_s[fire, kind]],
-        baseline.usual_s[cell][fire],
-    )
-    since = np.select([is_bath, is_late], [state.room_since[fire], state.life[fire]], heard[fire])
+
+    def pick(if_bath: Floats | int, if_late: Floats | int, otherwise: Floats | int) -> Floats:
+        out: Floats = np.where(is_bath, if_bath, np.where(is_late, if_late, otherwise))
+        return out
+
     return Findings(
         slot=fire,
         kind=np.full(len(fire), codes.INACTIVITY, dtype=np.intp),
-        reason=reason.astype(np.intp),
-        since=since,
-        usual_s=usual,
-        limit_s=np.select(
-            [is_bath, is_late],
-            [baseline.bath_limit_s[fire], baseline.wake_limit_s[fire, kind]],
-            limit[fire],
+        reason=pick(findings.BATHROOM, findings.LATE_WAKE, findings.QUIET).astype(np.intp),
+        since=pick(state.room_since[fire], state.life[fire], heard[fire]),
+        usual_s=pick(
+            baseline.bath_usual_s[fire],
+            baseline.wake_usual_s[fire, kind],
+            baseline.usual_s[cell][fire],
         ),
+        limit_s=pick(baseline.bath_limit_s[fire], baseline.wake_limit_s[fire, kind], limit[fire]),
     )

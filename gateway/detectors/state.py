@@ -115,7 +115,7 @@ class HouseholdState:
     def away(self) -> Bools:
         """Out of the home: the entrance door is the latest evidence (activity within
         ``DOOR_SETTLE_S`` after it is the leaving itself: a PIR's late report, jitter)."""
-        return self.door > np.nan_to_num(self.life, nan=-np.inf) - DOOR_SETTLE_S
+        return self.door > np.fmax(self.life, -np.inf) - DOOR_SETTLE_S  # NaN life: never
 
 
 def new_state(homes: Homes) -> HouseholdState:
@@ -157,26 +157,29 @@ def _fmax_at(target: Floats, index: Ints, values: Floats) -> None:
 
 def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     """Fold ``batch`` (in receive order) into ``state``."""
-    known = homes.device_slot[batch.device] >= 0
+    slot = homes.device_slot[batch.device]
+    known = slot >= 0
     if not known.all():
-        batch = batch.take(np.flatnonzero(known))
+        batch = batch.take(known.nonzero()[0])
+        slot = slot[known]
     if len(batch) == 0:
         return
     t = batch.time()
     dev = batch.device
-    slot = homes.device_slot[dev]
     _fmax_at(state.clock, slot, t)
     _resumed(homes, state, dev, batch.received)
     _fmax_at(state.seen, dev, batch.received)
     state.will[dev] = False
     acts = _activity(homes, state, batch, t)
-    doors = np.flatnonzero(acts & homes.entrance_door[dev])
+    doors = (acts & homes.entrance_door[dev]).nonzero()[0]
     before = _doors(state, slot[doors], t[doors])
     room = homes.device_room[dev]
-    passage = (room == codes.ENTRANCE) & ~(t - np.nan_to_num(state.door[slot]) > DOOR_PASSAGE_S)
-    carried = np.isin(batch.kind, list(codes.CARRIED_KINDS))
+    door = state.door[slot]
+    door[np.isnan(door)] = 0.0  # never: long ago
+    passage = (room == codes.ENTRANCE) & ~(t - door > DOOR_PASSAGE_S)
+    carried = codes.in_kinds(codes.CARRIED_TABLE, batch.kind)
     _lives(
-        state, np.flatnonzero(acts & ~homes.entrance_door[dev] & ~passage & ~carried), slot, room, t
+        state, (acts & ~homes.entrance_door[dev] & ~passage & ~carried).nonzero()[0], slot, room, t
     )
     _went_out(state, slot[doors], t[doors], before)
     np.add.at(state.day_count, slot[acts], 1.0)
@@ -219,8 +222,8 @@ def _lives(state: HouseholdState, life: Ints, slot: Ints, room: Ints, t: Floats)
 def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats) -> Bools:
     """Which events a person caused, updating the per-device power and stuck-run state."""
     kind = batch.kind
-    acts = np.isin(kind, list(codes.ACTIVITY_KINDS))
-    power = np.flatnonzero(kind == codes.POWER)
+    acts = codes.in_kinds(codes.ACTIVITY_TABLE, kind)
+    power = (kind == codes.POWER).nonzero()[0]
     for r in rounds(batch.device[power]):
         i = power[r]
         d = batch.device[i]
@@ -228,7 +231,7 @@ def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats)
         was = state.watts[d] >= codes.POWER_SWITCH_W
         acts[i] = ~np.isnan(state.watts[d]) & on & ~was
         state.watts[d] = batch.value[i]
-    motion = np.flatnonzero(kind == codes.MOTION)
+    motion = (kind == codes.MOTION).nonzero()[0]
     for r in rounds(batch.device[motion]):
         i = motion[r]
         d = batch.device[i]
@@ -247,7 +250,9 @@ def _resumed(homes: Homes, state: HouseholdState, dev: Ints, received: Floats) -
     d, r = dev[order], received[order]
     first = np.ones(len(d), dtype=bool)
     np.not_equal(d[1:], d[:-1], out=first[1:])
-    before = np.where(first, state.seen[d], np.roll(r, 1))  # each message's previous one
+    before = state.seen[d]  # each message's previous one: stored, or the batch's
+    later = ~first[1:]
+    before[1:][later] = r[:-1][later]
     quiet = ~(r - before <= RESUME_MISSED * homes.device_interval_s[d])
     will = first & state.will[d]
     back = homes.activity[d] & ~np.isnan(before) & (quiet | will)
@@ -266,14 +271,14 @@ def _went_out(state: HouseholdState, slot: Ints, t: Floats, before: Floats) -> N
 
 
 def _beds(state: HouseholdState, batch: EventBatch, slot: Ints) -> None:
-    beds = np.flatnonzero(batch.kind == codes.BED)
+    beds = (batch.kind == codes.BED).nonzero()[0]
     for r in rounds(slot[beds]):
         i = beds[r]
         state.bed[slot[i]] = batch.value[i]
 
 
 def _temperatures(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> None:
-    temps = np.flatnonzero((batch.kind == codes.TEMPERATURE) & ~np.isnan(batch.value))
+    temps = ((batch.kind == codes.TEMPERATURE) & ~np.isnan(batch.value)).nonzero()[0]
     for r in rounds(slot[temps]):
         i = temps[r]
         s, v = slot[i], batch.value[i]
@@ -288,7 +293,7 @@ def _pulses(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> 
     was off) starts a new run; an implausible one (off the wrist) is no reading."""
     lo, hi = PULSE_PLAUSIBLE
     v = batch.value
-    beats = np.flatnonzero(batch.kind == codes.HEART_RATE)  # few: no batch-sized temporaries
+    beats = (batch.kind == codes.HEART_RATE).nonzero()[0]  # few: no batch-sized temporaries
     beats = beats[(v[beats] >= lo) & (v[beats] <= hi)]
     for r in rounds(slot[beats]):
         i = beats[r]

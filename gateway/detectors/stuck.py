@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.detectors import codes, findings
-from gateway.detectors.findings import Findings
+from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.homes import Homes
 from gateway.detectors.state import STUCK_AFTER_S, STUCK_GAP_S, HouseholdState
 
@@ -22,7 +22,7 @@ def stuck_devices(homes: Homes, state: HouseholdState, now: float | None) -> Int
     elder. Runs over every device at every sweep: one subtraction picks the few long runs
     first."""
     with np.errstate(invalid="ignore"):
-        long = np.flatnonzero(state.last_motion - state.run_start > STUCK_AFTER_S)
+        long = (state.last_motion - state.run_start > STUCK_AFTER_S).nonzero()[0]
         at = state.clock[homes.device_slot[long]] if now is None else now
         running = at - state.last_motion[long] <= STUCK_GAP_S
     dev = long[running]
@@ -32,6 +32,8 @@ def stuck_devices(homes: Homes, state: HouseholdState, now: float | None) -> Int
 
 def detect_stuck(homes: Homes, state: HouseholdState, now: float) -> Findings:
     dev = stuck_devices(homes, state, now)
+    if not len(dev):
+        return no_findings()
     slot = homes.device_slot[dev]
     return Findings(
         slot=slot,

@@ -50,9 +50,10 @@ def cleared(
     a reading back in range; activity drop: the day's baseline no longer says so; a stuck
     sensor: none of the home's is stuck at the home's clock."""
     out = np.zeros(opened_at.shape, dtype=bool)
-    out[:, codes.INACTIVITY] = (state.up > opened_at[:, codes.INACTIVITY]) | state.away()
+    away = state.away()
+    out[:, codes.INACTIVITY] = (state.up > opened_at[:, codes.INACTIVITY]) | away
     out[:, codes.ABNORMAL_TEMPERATURE] = np.isnan(state.hot_since) & np.isnan(state.cold_since)
-    out[:, codes.NIGHT_WANDERING] = ~state.away()
+    out[:, codes.NIGHT_WANDERING] = ~away
     out[:, codes.ABNORMAL_VITALS] = np.isnan(state.pulse_off_since)
     if baseline is not None:
         daily = baseline.daily

@@ -8,7 +8,7 @@ from typing import Final
 import numpy as np
 
 from gateway.detectors import codes, findings
-from gateway.detectors.findings import Findings
+from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.state import COLD_C, HOT_C, HouseholdState
 
 SUSTAIN_S: Final = 30 * 60.0
@@ -17,7 +17,9 @@ SUSTAIN_S: Final = 30 * 60.0
 def detect_temperature(state: HouseholdState, now: float) -> Findings:
     hot = now - state.hot_since >= SUSTAIN_S
     cold = now - state.cold_since >= SUSTAIN_S
-    fire = np.flatnonzero(hot | cold)
+    fire = (hot | cold).nonzero()[0]
+    if not len(fire):
+        return no_findings()
     is_hot = hot[fire]
     return Findings(
         slot=fire,

@@ -11,7 +11,7 @@ from typing import Final
 import numpy as np
 
 from gateway.detectors import codes, findings
-from gateway.detectors.findings import Findings
+from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.moment import Moment
 from gateway.detectors.state import PULSE_GAP_S, PULSE_HIGH, PULSE_LOW
 
@@ -21,11 +21,13 @@ STALE_S: Final = PULSE_GAP_S
 
 def detect_vitals(m: Moment, sustain_s: float = SUSTAIN_S) -> Findings:
     state, now = m.state, m.now
-    run = np.flatnonzero(state.pulse_off_since <= now - sustain_s)  # NaN: no run
+    run = (state.pulse_off_since <= now - sustain_s).nonzero()[0]  # NaN: no run
     since = state.pulse_off_since[run]
     out = ~m.suppressed[run] & (state.pulse_at[run] > since)
     out &= now - state.pulse_at[run] <= STALE_S
     fire = run[out]
+    if not len(fire):
+        return no_findings()
     high = state.pulse[fire] > PULSE_HIGH
     return Findings(
         slot=fire,

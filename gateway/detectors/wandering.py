@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gateway.detectors import codes, findings
-from gateway.detectors.findings import Findings
+from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.moment import Moment
 from gateway.detectors.night import VISIT_S, at_night
 
@@ -23,12 +23,14 @@ def detect_wandering(m: Moment) -> Findings:
         & m.sensed
         & ~m.suppressed
         & state.away()
-        & (state.out_since > np.nan_to_num(state.life, nan=-np.inf))
+        & (state.out_since > np.fmax(state.life, -np.inf))
         & at_night(state.out_since, m.offset_s)
         & (gone > baseline.wander_s)
         & ~(state.out_since - state.door_before_out < VISIT_S)
     )
-    fire = np.flatnonzero(out)
+    fire = out.nonzero()[0]
+    if not len(fire):
+        return no_findings()
     return Findings(
         slot=fire,
         kind=np.full(len(fire), codes.NIGHT_WANDERING, dtype=np.intp),
