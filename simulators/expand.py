@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from simulators import codes
 from simulators.routine import DayPlan
+from simulators.track import WALK_IN_RATE
 from simulators.weather import indoor
 from simulators.world import World
 
@@ -67,8 +68,9 @@ def motion(plans: list[DayPlan], rng: np.random.Generator, out: Columns) -> None
     first = np.concatenate(([0], np.cumsum(draws)[:-1]))
     rep = np.repeat(np.arange(len(segs)), draws)
     gaps = PIR_BLIND_S + rng.exponential(1.0, rep.size) * mean_wait[rep]
-    # Walking into a room is seen at once; a sleeper's first turn is not.
-    entering = rate >= 0.2
+    # Walking into a room is seen at once (``Track.go`` adds it for quiet stays); a
+    # sleeper's first turn is not.
+    entering = rate >= WALK_IN_RATE
     gaps[first] = np.where(entering, rng.uniform(0.5, 8.0, len(segs)), gaps[first])
     total = np.cumsum(gaps)
     base = total[first] - gaps[first]

@@ -15,6 +15,10 @@ HOUR = 3600.0
 # PIR firings per minute of a sleeper turning over, when the bedroom sensor sees the bed:
 # a few a night, more for restless sleepers (× restless).
 SLEEP_RATE = 0.008
+# A room's sensor sees someone walk in. For a stay at this rate or more, the expander's
+# first firing is the walk-in; for a quieter one (sitting down to doze, back to bed from
+# the toilet) ``Track.go`` adds it, else the last room seen would be the one before.
+WALK_IN_RATE = 0.2  # (firings per minute, the stay's own: rate × scale)
 
 # A room stay: (start, end, motion sensor device index, PIR firings per minute).
 Seg = tuple[float, float, int, float]
@@ -42,6 +46,9 @@ class Track:
         device = self.roles.get("pir:" + room)
         if device is not None and rate > 0 and room != "away":
             self.segs.append((self.cursor, until, device, rate * self.scale))
+            if room != self.room and rate * self.scale < WALK_IN_RATE:
+                walk_in = round(self.cursor + self.rng.uniform(0.5, 8.0), 3)
+                self.points.append((walk_in, device, codes.MOTION, 1.0))
         self.where.append((self.cursor, until, label or room))
         self.cursor = until
         self.room = room
