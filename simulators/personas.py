@@ -120,7 +120,9 @@ PERSONAS: Final[dict[str, Persona]] = {
             "bed_bound",
             0.05,
             (75, 95),
-            "with_family",
+            # Nobody else lives there (one occupant; carers and family come by): filed as
+            # living alone, as the fall's truth (written for elders alone) says.
+            "alone",
             incapacitated=True,
             disability="severe",
             wake_h=7.0,
