@@ -58,11 +58,21 @@ HISTORY_DAYS: Final = 28
 COLD_START_DAYS: Final = 14
 # A half-hour needs this many days of observation of its own place, else both pooled.
 MIN_DAYS_PER_BIN: Final = 3
-# Where the quiet began (the room of the last life): in the bedroom (going to bed, a nap)
-# or elsewhere (a chair, the kitchen, the bathroom: someone who stops there is not asleep).
-PLACES: Final = 2
+# Where the quiet began (the room of the last life): in the bedroom (going to bed, a nap),
+# passing through (the kitchen, the bathroom, the entrance: rooms one does not sit still
+# in for hours, so a long quiet beginning there is the most suspect), or elsewhere (the
+# living room's chair and TV, a room the kit does not name).
+PLACES: Final = 3
 ELSEWHERE: Final = 0
 IN_BEDROOM: Final = 1
+PASSING: Final = 2
+_PLACE: Final = {
+    "bedroom": IN_BEDROOM,
+    "kitchen": PASSING,
+    "bathroom": PASSING,
+    "entrance": PASSING,
+}
+_PLACE_OF_ROOM: Final = np.array([_PLACE.get(r, ELSEWHERE) for r in codes.ROOMS], dtype=np.intp)
 # A day's spell beginning in a half-hour counts for this many half-hours either side: the
 # same habit drifts from day to day.
 WIDEN_BINS: Final = 6
@@ -71,6 +81,9 @@ QUIET_RANK: Final = 2
 FACTOR: Final = 2.5
 MARGIN_S: Final = 45 * MIN
 MIN_LIMIT_S: Final = 3 * HOUR
+# A quiet beginning where one passes through is judged sooner: its learned limit (the
+# same factor and margin) is floored here, not at ``MIN_LIMIT_S``.
+MIN_PASSING_LIMIT_S: Final = 60 * MIN
 MAX_LIMIT_S: Final = 14 * HOUR
 BATH_FACTOR: Final = 1.5
 BATH_MARGIN_S: Final = 10 * MIN
@@ -197,8 +210,9 @@ def observe(
 
 
 def place_of(state: HouseholdState) -> npt.NDArray[np.intp]:
-    """Per slot: where the running quiet began, ``IN_BEDROOM`` or ``ELSEWHERE``."""
-    out: npt.NDArray[np.intp] = (state.room == codes.BEDROOM).astype(np.intp)
+    """Per slot: where the running quiet began, ``IN_BEDROOM``, ``PASSING`` or
+    ``ELSEWHERE``."""
+    out: npt.NDArray[np.intp] = _PLACE_OF_ROOM[state.quiet_room()]
     return out
 
 
@@ -246,7 +260,9 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     for lo in range(0, n, BUILD_CHUNK):
         part = slice(lo, min(lo + BUILD_CHUNK, n))
         usual[part] = _usual_quiet([d.quiet[part] for d in days], usual[part].shape)
-    learned = np.clip(FACTOR * usual + MARGIN_S, MIN_LIMIT_S, MAX_LIMIT_S)
+    floor = np.full(PLACES, MIN_LIMIT_S)
+    floor[PASSING] = MIN_PASSING_LIMIT_S
+    learned = np.clip(FACTOR * usual + MARGIN_S, floor[None, :, None], MAX_LIMIT_S)
     cold = cold_limits(profiles)
     enough = np.full(n, len(days) >= COLD_START_DAYS)
     limit = np.where(enough[:, None, None] & ~np.isnan(learned), learned, cold[:, None, :])
@@ -281,7 +297,7 @@ def _usual_quiet(quiets: list[Minutes], shape: tuple[int, ...]) -> Floats:
         either = np.fmax(np.roll(quiet, shift, axis=3), np.roll(quiet, -shift, axis=3))
         wide = np.fmax(wide, either)
     usual, count = _nth_largest(wide, QUIET_RANK)
-    pooled, pooled_n = _nth_largest(np.fmax(wide[:, :, 0], wide[:, :, 1]), QUIET_RANK)
+    pooled, pooled_n = _nth_largest(np.fmax.reduce(wide, axis=2), QUIET_RANK)
     usual = np.where(count >= MIN_DAYS_PER_BIN, usual, pooled[:, None, :])
     return np.where(pooled_n[:, None, :] >= MIN_DAYS_PER_BIN, usual, np.nan)
 

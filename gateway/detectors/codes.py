@@ -66,8 +66,12 @@ ACTIVITY_KINDS: Final = frozenset(
 )
 # A Ping An Tong button goes out with its owner: a press says they are alive, not where.
 CARRIED_KINDS: Final = frozenset(KIND[k] for k in ("sos", "cancel", "checkin"))
+# A meter reports water or power used as the use ends, when the person may already be
+# walking to another room: life, but not where they are (``HouseholdState.quiet_room``).
+METER_KINDS: Final = frozenset(KIND[k] for k in ("power", "water"))
 ACTIVITY_TABLE: Final = kind_table(ACTIVITY_KINDS)
 CARRIED_TABLE: Final = kind_table(CARRIED_KINDS)
+METER_TABLE: Final = kind_table(METER_KINDS)
 
 
 # Events that are an alert of their own at once (contract §2: critical).

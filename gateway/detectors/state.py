@@ -43,6 +43,9 @@ STUCK_GAP_S: Final = 150.0
 # silence) is not getting up.
 RISEN_AFTER_S: Final = 10 * 60.0
 RISEN_GAP_S: Final = 30 * 60.0
+# The place of a quiet is where the elder was last seen if that was at most this long
+# before the last life (``HouseholdState.quiet_room``).
+SEEN_ROOM_S: Final = 2 * 60.0
 STUCK_AFTER_S: Final = 90 * 60.0
 # Heard again after this many heartbeat intervals of silence: an outage ended (the
 # device-health rule, gateway.device_health.MISSED_HEARTBEATS).
@@ -63,9 +66,11 @@ PULSE_GAP_S: Final = 25 * 60.0
 class HouseholdState:
     """Per elder slot: ``clock``, ``life``, ``door`` (entrance door), ``room`` (room code of
     the last life) and ``room_since`` (since when life has been in that room), ``up`` (the
-    last life outside the bedroom: up and about), ``risen`` (the last life of a run outside
-    the bedroom that had lasted ``RISEN_AFTER_S``: up for the day, ``up_for_day``;
-    ``outside_from`` when
+    last life outside the bedroom: up and about), ``seen_room``/``seen_at`` (where and
+    when a sensor last placed the elder — motion, bed, a door: a meter's report of water
+    or power used is life, but not where the person went next — ``quiet_room``),
+    ``risen`` (the last life of a run outside the bedroom that had lasted
+    ``RISEN_AFTER_S``: up for the day, ``up_for_day``; ``outside_from`` when
     that run began), ``out_since`` (the first entrance-door
     event after the last life: gone out then, if away; ``door_before_out`` the door's
     event before it), ``resumed`` (an activity device of the home heard again after an
@@ -83,6 +88,8 @@ class HouseholdState:
     door: Floats
     room: Ints
     room_since: Floats
+    seen_room: Ints
+    seen_at: Floats
     up: Floats
     risen: Floats
     outside_from: Floats
@@ -112,6 +119,14 @@ class HouseholdState:
         out: Floats = np.fmax(np.where(homes.bedroom_sensor, self.risen, self.up), self.door)
         return out
 
+    def quiet_room(self) -> Ints:
+        """Where the running quiet began: the room the elder was last seen in if that
+        was at most ``SEEN_ROOM_S`` before the last life (a tap's use reported as one walks
+        to the chair), else the room of the last life (a kit of meters only)."""
+        recent = self.life - self.seen_at <= SEEN_ROOM_S  # NaN: never seen moving
+        out: Ints = np.where(recent, self.seen_room, self.room)
+        return out
+
     def away(self) -> Bools:
         """Out of the home: the entrance door is the latest evidence (activity within
         ``DOOR_SETTLE_S`` after it is the leaving itself: a PIR's late report, jitter)."""
@@ -126,6 +141,8 @@ def new_state(homes: Homes) -> HouseholdState:
         door=np.full(n, np.nan),
         room=np.zeros(n, dtype=np.intp),
         room_since=np.full(n, np.nan),
+        seen_room=np.zeros(n, dtype=np.intp),
+        seen_at=np.full(n, np.nan),
         up=np.full(n, np.nan),
         risen=np.full(n, np.nan),
         outside_from=np.full(n, np.nan),
@@ -178,9 +195,9 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     door[np.isnan(door)] = 0.0  # never: long ago
     passage = (room == codes.ENTRANCE) & ~(t - door > DOOR_PASSAGE_S)
     carried = codes.in_kinds(codes.CARRIED_TABLE, batch.kind)
-    _lives(
-        state, (acts & ~homes.entrance_door[dev] & ~passage & ~carried).nonzero()[0], slot, room, t
-    )
+    life = (acts & ~homes.entrance_door[dev] & ~passage & ~carried).nonzero()[0]
+    _lives(state, life, slot, room, t)
+    _seen(state, life[~codes.in_kinds(codes.METER_TABLE, batch.kind[life])], slot, room, t)
     _went_out(state, slot[doors], t[doors], before)
     np.add.at(state.day_count, slot[acts], 1.0)
     _beds(state, batch, slot)
@@ -217,6 +234,15 @@ def _lives(state: HouseholdState, life: Ints, slot: Ints, room: Ints, t: Floats)
         state.room[s] = room[j]
         out = j[outside]
         state.up[slot[out]] = t[out]
+
+
+def _seen(state: HouseholdState, seen: Ints, slot: Ints, room: Ints, t: Floats) -> None:
+    """Events ``seen`` (life, not a meter's report): where the elder was last seen."""
+    for r in rounds(slot[seen]):
+        i = seen[r]
+        j = i[~(t[i] < state.seen_at[slot[i]])]
+        state.seen_at[slot[j]] = t[j]
+        state.seen_room[slot[j]] = room[j]
 
 
 def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats) -> Bools:
