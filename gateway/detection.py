@@ -31,7 +31,7 @@ from gateway.detectors import apply, build, observe, sweep
 from gateway.detectors.baseline import OBSERVE_S
 from gateway.detectors.localtime import local_day
 from gateway.detectors.state import sensed, start_day
-from gateway.detectors.sweep import cleared
+from gateway.detectors.sweep import DEFAULT_OFF, cleared, rules_off
 from gateway.device_health import MISSED_HEARTBEATS
 from gateway.missed_checkin import ROUND_S
 from store.db import Conn
@@ -60,6 +60,7 @@ class DetectConfig:
     interval_s: float = DEFAULT_INTERVAL_S
     fleet_reload_s: float = FLEET_RELOAD_S
     missed_round_s: float = ROUND_S
+    off: tuple[str, ...] = DEFAULT_OFF  # alert types whose rules do not run
 
 
 class Detection:
@@ -74,6 +75,7 @@ class Detection:
     ) -> None:
         self._pool = pool
         self._config = config
+        self._off = rules_off(config.off)
         self._clock = clock
         poll = {} if leader_poll_s is None else {"poll_s": leader_poll_s}
         self.leadership = Leadership(url, **poll)
@@ -136,7 +138,9 @@ class Detection:
             fleet = watch.fleet
             absent = await detect_repo.absent(conn, at)
             suppressed = np.array([e in absent for e in fleet.homes.elder_ids], dtype=bool)
-            found = sweep(fleet.homes, watch.state, watch.baseline, now, cfg.offset_s, suppressed)
+            found = sweep(
+                fleet.homes, watch.state, watch.baseline, now, cfg.offset_s, suppressed, self._off
+            )
             async with conn.transaction():
                 await watch.alerts.refresh(conn)
                 over = cleared(

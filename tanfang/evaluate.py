@@ -36,7 +36,7 @@ from gateway.detectors import (
 from gateway.detectors.baseline import OBSERVE_S, Baseline
 from gateway.detectors.localtime import DAY_S, local_day, utc_offset_s
 from gateway.detectors.state import HouseholdState, sensed, start_day
-from gateway.detectors.sweep import cleared
+from gateway.detectors.sweep import DEFAULT_OFF, NOTHING_OFF, cleared, rules_off
 from gateway.device_health import MISSED_HEARTBEATS
 from tanfang.alert_book import AlertBook
 from tanfang.eval_input import OFFLINE, ONLINE, HomesFile, load_homes_file, read_events, read_truth
@@ -56,6 +56,7 @@ class EvalOptions:
     sweep_s: float = SWEEP_S
     zone: str = "Asia/Shanghai"
     alerts: Path | None = None
+    off: tuple[str, ...] = DEFAULT_OFF  # alert types whose rules do not run, as the gateway's
 
 
 @dataclass(slots=True)
@@ -66,6 +67,7 @@ class _Run:
     history: QuietHistory
     sweep_s: float
     learn_days: int
+    off: frozenset[int]
     state: HouseholdState
     baseline: Baseline
     start: float = math.nan
@@ -77,7 +79,14 @@ class _Run:
     day: int = -1
 
     @classmethod
-    def fresh(cls, file: HomesFile, offset_s: float, sweep_s: float, learn_days: int) -> Self:
+    def fresh(
+        cls,
+        file: HomesFile,
+        offset_s: float,
+        sweep_s: float,
+        learn_days: int,
+        off: frozenset[int] = NOTHING_OFF,
+    ) -> Self:
         """A run over ``file`` before its first event: no history, cold baselines."""
         history = QuietHistory(offset_s, file.homes.n)
         return cls(
@@ -89,6 +98,7 @@ class _Run:
             history=history,
             sweep_s=sweep_s,
             learn_days=learn_days,
+            off=off,
             state=new_state(file.homes),
             baseline=build(history, file.homes, file.profiles),
         )
@@ -143,7 +153,7 @@ class _Run:
             if len(self.history.days) != self.days_built:
                 self.baseline = build(self.history, homes, self.file.profiles)
                 self.days_built = len(self.history.days)
-        found = sweep(homes, self.state, self.baseline, now, self.offset_s)
+        found = sweep(homes, self.state, self.baseline, now, self.offset_s, off=self.off)
         done = cleared(homes, self.state, self.book.opened_at, self.baseline)
         self.book.findings(found, done, now)
 
@@ -153,7 +163,7 @@ def evaluate(options: EvalOptions) -> dict[str, Any]:
     began = time.perf_counter()
     file = load_homes_file(options.homes)
     offset = utc_offset_s(options.zone)
-    run = _Run.fresh(file, offset, options.sweep_s, options.learn_days)
+    run = _Run.fresh(file, offset, options.sweep_s, options.learn_days, rules_off(options.off))
     for chunk in read_events(options.events, file.homes):
         _run_chunk(run, chunk)
     truth = read_truth(options.truth)
@@ -214,6 +224,7 @@ def _report(run: _Run, truth: list[dict[str, Any]], elapsed: float) -> dict[str,
     out["events"] = run.events
     out["sweep_s"] = run.sweep_s
     out["learn_days"] = run.learn_days
+    out["rules_off"] = sorted(codes.ALERT_TYPES[k] for k in run.off)
     out["run_time_s"] = round(elapsed, 1)
     return out
 
@@ -231,13 +242,24 @@ def evaluate_command(  # noqa: PLR0917 - typer's options
     alerts: Annotated[
         Path | None, typer.Option("--alerts", help="write every alert opened here (JSON lines)")
     ] = None,
+    off: Annotated[
+        str,
+        typer.Option(
+            "--off", help="alert types whose rules do not run, comma-separated ('': none)"
+        ),
+    ] = ",".join(DEFAULT_OFF),
 ) -> None:
     """Run the gateway's detectors over recorded events in event time and print the
     evaluation (contract §5) as one JSON object, with its own run time."""
     if sweep_s <= 0 or learn_days < 0:
         raise typer.BadParameter("--sweep-s must be > 0 and --learn-days ≥ 0")
+    types = tuple(part.strip() for part in off.split(",") if part.strip())
+    try:
+        rules_off(types)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--off") from None
     options = EvalOptions(
-        homes, events, truth, learn_days=learn_days, sweep_s=sweep_s, alerts=alerts
+        homes, events, truth, learn_days=learn_days, sweep_s=sweep_s, alerts=alerts, off=types
     )
     report = evaluate(options)
     typer.echo(json.dumps(report, ensure_ascii=False))

@@ -10,6 +10,7 @@ import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -227,6 +228,8 @@ async def run_detection(settings: Settings, stop: asyncio.Event) -> None:
         offset_s=utc_offset_s(settings.timezone),
         interval_s=settings.detect_interval_s,
     )
+    if settings.detect_off_types is not None:
+        config = replace(config, off=settings.detect_off_types)
     order = orjson.dumps({"database_url": settings.database_url, "config": config})
     while not stop.is_set():
         child = await asyncio.create_subprocess_exec(

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     # leader sweeps every home this often on the wall clock. Off: this process never leads.
     detect: bool = True
     detect_interval_s: float = Field(default=10.0, gt=0, le=600)
+    # Alert types whose rules do not run (comma-separated; empty: every rule runs). Unset:
+    # the detectors' default, activity_drop off until it is shown to find declines
+    # (gateway.detectors.sweep.DEFAULT_OFF, docs/detection.md).
+    detect_off: str | None = None
     # Foreign device sources (docs/devices.md, docs/ingest.md "Foreign sources"): the MQTT
     # sources the gateway also reads (comma-separated: zigbee2mqtt, tasmota, shelly, esphome).
     adapters: str | None = None
@@ -169,6 +173,14 @@ class Settings(BaseSettings):
         enabled(_comma_list(value or ""))  # an unknown or missing adapter raises, naming it
         return value or None
 
+    @field_validator("detect_off")
+    @classmethod
+    def _known_rules(cls, value: str | None) -> str | None:
+        from gateway.detectors.sweep import rules_off
+
+        rules_off(_comma_list(value or ""))  # an unknown type raises, naming the known ones
+        return value
+
     @field_validator("ingest_secrets")
     @classmethod
     def _secret_pairs(cls, value: str | None) -> str | None:
@@ -212,6 +224,12 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def detect_off_types(self) -> tuple[str, ...] | None:
+        """The alert types whose rules do not run (``TANFANG_DETECT_OFF``; None: the
+        detectors' default)."""
+        return None if self.detect_off is None else tuple(_comma_list(self.detect_off))
 
     @property
     def adapter_kinds(self) -> list[str]:

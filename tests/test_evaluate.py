@@ -59,6 +59,23 @@ def test_evaluate_prints_the_contract_evaluation_of_a_simulated_file(tmp_path: P
     assert report["alerts_while_away"] == 0
 
 
+def test_a_rule_is_left_out_as_the_gateway_leaves_it_and_an_unknown_one_refused(
+    tmp_path: Path,
+) -> None:
+    args = [*_simulate(tmp_path), "--learn-days", "2", "--sweep-s", "30"]
+    default = json.loads(CliRunner().invoke(app, ["evaluate", *args]).output)
+    assert default["rules_off"] == ["activity_drop"]
+    every = CliRunner().invoke(app, ["evaluate", *args, "--off", ""])
+    assert json.loads(every.output)["rules_off"] == []
+    fewer = CliRunner().invoke(app, ["evaluate", *args, "--off", "inactivity,activity_drop"])
+    report = json.loads(fewer.output)
+    assert report["rules_off"] == ["activity_drop", "inactivity"]
+    assert report["false_alarms"]["by_type"].get("inactivity", 0) == 0
+    bad = CliRunner().invoke(app, ["evaluate", *args, "--off", "decline"])
+    assert bad.exit_code == 2
+    assert "'decline' is not a detector's alert type" in bad.output
+
+
 def test_a_bad_sweep_interval_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("")
     args = ["--homes", str(tmp_path / "x"), "--events", str(tmp_path / "x")]

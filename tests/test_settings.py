@@ -326,3 +326,19 @@ def test_a_notify_url_apprise_cannot_use_refuses_the_start_naming_its_place_not_
     assert f"TANFANG_NOTIFY_URLS {named} is not a URL apprise understands" in message
     assert "S3cretPw" not in message
     assert "admin" not in message
+
+
+def test_rules_switched_off_are_read_and_an_unknown_one_is_refused_naming_the_known(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().detect_off_types is None  # unset: the detectors' own default
+    monkeypatch.setenv("TANFANG_DETECT_OFF", "")
+    assert Settings().detect_off_types == ()  # every rule runs
+    monkeypatch.setenv("TANFANG_DETECT_OFF", "activity_drop, abnormal_vitals")
+    assert Settings().detect_off_types == ("activity_drop", "abnormal_vitals")
+    monkeypatch.setenv("TANFANG_DETECT_OFF", "activity_drop,decline")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert "detect_off" in str(caught.value)
+    assert "'decline' is not a detector's alert type" in str(caught.value)
+    assert "inactivity" in str(caught.value)

@@ -10,6 +10,7 @@ from gateway.detectors.baseline import Baseline
 from gateway.detectors.baseline_daily import DailyHistory, build_daily, close_daily, observe_daily
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import DAY_S
+from gateway.detectors.sweep import DEFAULT_OFF, rules_off
 from tests.gateway.detectors.timeline import OFFSET, at, beats_at, events, homes, profiles
 
 # Ordinary days of an elder: activity per day varies by ±40 % (CV ≈ 0.4), an odd bad day.
@@ -107,6 +108,9 @@ def test_the_finding_is_raised_at_home_never_while_away_and_says_it_in_words() -
     )
     assert en.startswith("activity at home at 38 % of usual for the last 3 days (3.8 events")
     assert "近 3 天在家活動只有平時的 38%" in zh
+    off = sweep(h, state, baseline, now, OFFSET, off=rules_off(DEFAULT_OFF))
+    assert not (off.kind == codes.ACTIVITY_DROP).any()  # the default deployment's
+    assert DEFAULT_OFF == ("activity_drop",)
     apply(h, state, events(h, [("2026-08-01 09:10", "door", "door", 1)]))  # goes out
     found = sweep(h, state, baseline, at("2026-08-01 09:40"), OFFSET)
     assert not (found.kind == codes.ACTIVITY_DROP).any()
