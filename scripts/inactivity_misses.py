@@ -7,7 +7,7 @@ and prints one row per incident (missed ones, or ``--all``) with its cause.
         --truth truth.jsonl [--all] [--json out.json]
 
 Columns: the kit, what the truth says (its note/subtype), local start, how long the
-incident lasted, the room of the last life seen when it began, the quiet limit of that
+incident lasted, the room where the elder was last seen when it began, the quiet limit of that
 moment (``cold``: the cold-start default), the longest silence reached before the truth
 says it ended, the share of the incident the state inferred "away" or a sensor offline,
 whether an inactivity alert was already open when it began, and the cause:
@@ -93,7 +93,7 @@ class _Traced(_Run):
             limit = float(base.limit_s[s, kind, b])
             if not tr.start:
                 tr.start = {
-                    "room": codes.ROOMS[int(state.room[s])],
+                    "room": codes.ROOMS[int(state.quiet_room()[s])],
                     "away": bool(away[s]),
                     "sensed": bool(online[s]),
                     "limit_s": limit,

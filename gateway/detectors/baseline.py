@@ -1,7 +1,7 @@
 """Per-elder baselines learned from their own history: how long a quiet spell usually lasts
-when it **begins** at a given half-hour of the day, in the bedroom or elsewhere (the room of
-the last life before it), and how long a bathroom stay and getting up usually take. Plain
-arrays, built by pure functions.
+when it **begins** at a given half-hour of the day, in the bedroom, a room one passes through
+or elsewhere (where the elder was last seen before it), and how long a bathroom stay and
+getting up usually take. Plain arrays, built by pure functions.
 
 Why the spell's beginning, not the hour it has reached: a quiet that began at 18:49 in the
 living room and runs past midnight is not a night's sleep, though by midnight the home is
@@ -58,7 +58,8 @@ HISTORY_DAYS: Final = 28
 COLD_START_DAYS: Final = 14
 # A half-hour needs this many days of observation of its own place, else both pooled.
 MIN_DAYS_PER_BIN: Final = 3
-# Where the quiet began (the room of the last life): in the bedroom (going to bed, a nap),
+# Where the quiet began (where the elder was last seen, ``HouseholdState.quiet_room``): in
+# the bedroom (going to bed, a nap),
 # passing through (the kitchen, the bathroom, the entrance: rooms one does not sit still
 # in for hours, so a long quiet beginning there is the most suspect), or elsewhere (the
 # living room's chair and TV, a room the kit does not name).
