@@ -27,7 +27,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from gateway.detectors import codes
+from gateway.detectors import codes, quiet_code
 from gateway.detectors.baseline_daily import (
     DailyBaseline,
     DailyHistory,
@@ -42,11 +42,7 @@ from gateway.detectors.state import HouseholdState
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
-# A closed day's quiets, in minutes: float16 is exact to a second up to 8.5 min and to
-# 0.1 % beyond, half of float32's memory (28 days of 100 000 homes: 0.5 GiB, not 1 GiB).
-Minutes = npt.NDArray[np.float16]
 AnyFloats = npt.NDArray[np.floating[Any]]
-MINUTES_MAX: Final = 65_000.0  # float16's largest is 65 504 (45 days)
 # Homes whose quiet limits are rebuilt at once: the rebuild's temporaries (the days
 # stacked, widened, sorted) stay ~300 MiB whatever the fleet (all of 100 000 at once: 6 GiB).
 BUILD_CHUNK: Final = 4096
@@ -153,7 +149,7 @@ class Day:
     whether they went out at night."""
 
     weekend: bool
-    quiet: Minutes
+    quiet: quiet_code.Codes
     bath: Floats
     wake: Floats
     night_out: Bools
@@ -162,8 +158,8 @@ class Day:
 @dataclass(slots=True)
 class QuietHistory:
     """Per local day: the longest quiet per slot, place and half-hour it began in (today's in
-    float32 seconds, closed days' in float16 minutes), the longest bathroom stay, the first
-    time up, a night out."""
+    float32 seconds, closed days' in a byte each: ``quiet_code``), the longest bathroom stay,
+    the first time up, a night out."""
 
     offset_s: float
     n: int
@@ -228,7 +224,7 @@ def _close_day(history: QuietHistory) -> None:
         history.days.append(
             Day(
                 history.weekend,
-                np.minimum(history.today / np.float32(MIN), MINUTES_MAX).astype(np.float16),
+                quiet_code.encode(history.today),
                 history.bath_today,
                 history.wake_today,
                 history.night_out_today,
@@ -289,10 +285,13 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     )
 
 
-def _usual_quiet(quiets: list[Minutes], shape: tuple[int, ...]) -> Floats:
+def _usual_quiet(quiets: list[quiet_code.Codes], shape: tuple[int, ...]) -> Floats:
     """[slot, place, half-hour] of the homes of ``quiets`` (their days): the usual longest
     quiet, in seconds (NaN: too few days to tell)."""
-    quiet = _stack(quiets, shape).astype(np.float32) * np.float32(MIN)
+    if quiets:
+        quiet = quiet_code.decode(np.stack(quiets))
+    else:
+        quiet = np.empty((0, *shape), dtype=np.float32)
     wide = quiet
     for shift in range(1, WIDEN_BINS + 1):
         either = np.fmax(np.roll(quiet, shift, axis=3), np.roll(quiet, -shift, axis=3))

@@ -1,5 +1,5 @@
-"""The learned history in the form the detection process keeps it: closed days' quiets in
-float16 minutes, the limits rebuilt a group of homes at a time."""
+"""The learned history in the form the detection process keeps it: closed days' quiets in a
+byte each (log-scaled minutes), the limits rebuilt a group of homes at a time."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from gateway.detectors import QuietHistory, build, new_state, observe
 from gateway.detectors import baseline as baseline_module
 from gateway.detectors.baseline import IN_BEDROOM, PLACES
 from gateway.detectors.localtime import BINS
+from gateway.detectors.quiet_code import MAX_MIN, decode, encode
 from tests.gateway.detectors.timeline import OFFSET, at, homes, profiles
 
 DAYS = 20
@@ -29,14 +30,25 @@ def _history(quiet_s: np.ndarray) -> QuietHistory:
     return history
 
 
-def test_a_learned_quiet_keeps_its_length_to_a_thousandth() -> None:
+def test_a_learned_quiet_keeps_its_length_to_two_percent_in_a_byte() -> None:
     rng = np.random.default_rng(3)
     quiet_s = rng.uniform(60.0, 36_000.0, (DAYS, 2, PLACES, BINS)).astype(np.float32)
+    quiet_s[:, 0, 0, :3] = np.nan  # no quiet seen there
+    quiet_s[:, 0, 0, 3] = 0.0
     history = _history(quiet_s)
     assert len(history.days) == DAYS
-    assert history.days[0].quiet.dtype == np.float16
-    stored = np.stack([d.quiet.astype(np.float64) * 60.0 for d in history.days])
-    assert np.allclose(stored, quiet_s, rtol=1e-3, atol=0.5)
+    assert history.days[0].quiet.dtype == np.uint8
+    stored = np.stack([decode(d.quiet) for d in history.days])
+    assert np.isnan(stored[:, 0, 0, :3]).all()
+    assert (stored[:, 0, 0, 3] == 0.0).all()
+    assert np.allclose(stored, quiet_s, rtol=0.016, atol=1.0, equal_nan=True)
+    assert not np.allclose(stored, quiet_s, rtol=0.001, equal_nan=True)  # it is a byte
+
+
+def test_a_quiet_longer_than_two_days_is_kept_as_two_days() -> None:
+    assert decode(encode(np.array([4 * 86_400.0], dtype=np.float32)))[0] == pytest.approx(
+        MAX_MIN * 60.0, rel=1e-4
+    )
 
 
 def test_limits_rebuilt_a_few_homes_at_a_time_are_those_of_all_at_once(
