@@ -107,7 +107,7 @@ async def test_steps_reach_on_call_then_contacts_then_town_at_their_times(
     clock.at(180)
     await turn_and_settle(escalator, channel, 4)
     # One step's recipients are sent to at once, each on its own: in no set order.
-    assert sorted(n.recipient.name for n in channel.sent[2:]) == ["聯絡人2", "聯絡人3"]
+    assert sorted(n.recipient.name or "" for n in channel.sent[2:]) == ["聯絡人2", "聯絡人3"]
     clock.at(600)
     await turn_and_settle(escalator, channel, 5)
     assert channel.sent[4].recipient.role.value == "town"
