@@ -196,8 +196,8 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     passage = (room == codes.ENTRANCE) & ~(t - door > DOOR_PASSAGE_S)
     carried = codes.in_kinds(codes.CARRIED_TABLE, batch.kind)
     life = (acts & ~homes.entrance_door[dev] & ~passage & ~carried).nonzero()[0]
-    _lives(state, life, slot, room, t)
-    _seen(state, life[~codes.in_kinds(codes.METER_TABLE, batch.kind[life])], slot, room, t)
+    placed = ~codes.in_kinds(codes.METER_TABLE, batch.kind)
+    _lives(state, life, placed, slot, room, t)
     _went_out(state, slot[doors], t[doors], before)
     np.add.at(state.day_count, slot[acts], 1.0)
     _beds(state, batch, slot)
@@ -214,11 +214,17 @@ def _doors(state: HouseholdState, slot: Ints, t: Floats) -> Floats:
     return before
 
 
-def _lives(state: HouseholdState, life: Ints, slot: Ints, room: Ints, t: Floats) -> None:
+def _lives(  # noqa: PLR0917 - the batch's columns
+    state: HouseholdState, life: Ints, placed: Bools, slot: Ints, room: Ints, t: Floats
+) -> None:
     """Events ``life`` (positions in the batch) are someone at home: the last life, its
-    room and since when, and being up (outside the bedroom)."""
+    room and since when, and being up (outside the bedroom); those ``placed`` (not a
+    meter's report) also where the elder was last seen."""
     for r in rounds(slot[life]):
         i = life[r]
+        seen = i[placed[i] & ~(t[i] < state.seen_at[slot[i]])]
+        state.seen_at[slot[seen]] = t[seen]
+        state.seen_room[slot[seen]] = room[seen]
         j = i[~(t[i] < state.life[slot[i]])]
         s = slot[j]
         moved = room[j] != state.room[s]
@@ -234,15 +240,6 @@ def _lives(state: HouseholdState, life: Ints, slot: Ints, room: Ints, t: Floats)
         state.room[s] = room[j]
         out = j[outside]
         state.up[slot[out]] = t[out]
-
-
-def _seen(state: HouseholdState, seen: Ints, slot: Ints, room: Ints, t: Floats) -> None:
-    """Events ``seen`` (life, not a meter's report): where the elder was last seen."""
-    for r in rounds(slot[seen]):
-        i = seen[r]
-        j = i[~(t[i] < state.seen_at[slot[i]])]
-        state.seen_at[slot[j]] = t[j]
-        state.seen_room[slot[j]] = room[j]
 
 
 def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats) -> Bools:
