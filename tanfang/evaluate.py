@@ -36,7 +36,7 @@ from gateway.detectors import (
 from gateway.detectors.baseline import OBSERVE_S, Baseline
 from gateway.detectors.localtime import DAY_S, local_day, utc_offset_s
 from gateway.detectors.state import HouseholdState, sensed, start_day
-from gateway.detectors.sweep import DEFAULT_OFF, NOTHING_OFF, cleared, rules_off
+from gateway.detectors.sweep import DEFAULT_OFF, cleared, rule_names, rules_off
 from gateway.device_health import MISSED_HEARTBEATS
 from tanfang.alert_book import AlertBook
 from tanfang.eval_input import OFFLINE, ONLINE, HomesFile, load_homes_file, read_events, read_truth
@@ -85,7 +85,7 @@ class _Run:
         offset_s: float,
         sweep_s: float,
         learn_days: int,
-        off: frozenset[int] = NOTHING_OFF,
+        off: frozenset[int] = rules_off(DEFAULT_OFF),
     ) -> Self:
         """A run over ``file`` before its first event: no history, cold baselines."""
         history = QuietHistory(offset_s, file.homes.n)
@@ -253,9 +253,8 @@ def evaluate_command(  # noqa: PLR0917 - typer's options
     evaluation (contract §5) as one JSON object, with its own run time."""
     if sweep_s <= 0 or learn_days < 0:
         raise typer.BadParameter("--sweep-s must be > 0 and --learn-days ≥ 0")
-    types = tuple(part.strip() for part in off.split(",") if part.strip())
     try:
-        rules_off(types)
+        types = rule_names(off)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--off") from None
     options = EvalOptions(

@@ -176,9 +176,9 @@ class Settings(BaseSettings):
     @field_validator("detect_off")
     @classmethod
     def _known_rules(cls, value: str | None) -> str | None:
-        from gateway.detectors.sweep import rules_off
+        from gateway.detectors.sweep import rule_names
 
-        rules_off(_comma_list(value or ""))  # an unknown type raises, naming the known ones
+        rule_names(value or "")  # an unknown type raises, naming the known ones
         return value
 
     @field_validator("ingest_secrets")
@@ -229,7 +229,9 @@ class Settings(BaseSettings):
     def detect_off_types(self) -> tuple[str, ...] | None:
         """The alert types whose rules do not run (``TANFANG_DETECT_OFF``; None: the
         detectors' default)."""
-        return None if self.detect_off is None else tuple(_comma_list(self.detect_off))
+        from gateway.detectors.sweep import rule_names
+
+        return None if self.detect_off is None else rule_names(self.detect_off)
 
     @property
     def adapter_kinds(self) -> list[str]:

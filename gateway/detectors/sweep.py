@@ -34,6 +34,14 @@ DEFAULT_OFF: Final = ("activity_drop",)
 NOTHING_OFF: Final[frozenset[int]] = frozenset()
 
 
+def rule_names(text: str) -> tuple[str, ...]:
+    """``TANFANG_DETECT_OFF`` / ``--off``: comma-separated alert types, checked
+    (``ValueError`` naming one the detectors do not raise)."""
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    rules_off(names)
+    return names
+
+
 def rules_off(names: Iterable[str]) -> frozenset[int]:
     """The alert types ``names`` (contract names) as the codes ``sweep`` leaves out;
     ``ValueError`` naming one the detectors do not raise."""
@@ -61,15 +69,18 @@ def sweep(  # noqa: PLR0917 - the sweep's inputs
     quiet = np.zeros(homes.n, dtype=bool) if suppressed is None else suppressed
     online = sensed(homes, state, now, MISSED_HEARTBEATS)
     m = Moment(homes, state, baseline, now, offset_s, online, quiet)
-    rules: tuple[tuple[int, Callable[[], Findings]], ...] = (
-        (codes.INACTIVITY, lambda: detect_inactivity(m)),
-        (codes.NIGHT_WANDERING, lambda: detect_wandering(m)),
-        (codes.ABNORMAL_TEMPERATURE, lambda: detect_temperature(state, now)),
-        (codes.ABNORMAL_VITALS, lambda: detect_vitals(m)),
-        (codes.ACTIVITY_DROP, lambda: detect_activity_drop(m)),
-        (codes.DEVICE_OFFLINE, lambda: detect_stuck(homes, state, now)),
-    )
-    return concat([rule() for kind, rule in rules if kind not in off])
+    return concat([rule(m) for kind, rule in _RULES if kind not in off])
+
+
+# Each rule and the alert type it raises, in the order of their findings.
+_RULES: Final[tuple[tuple[int, Callable[[Moment], Findings]], ...]] = (
+    (codes.INACTIVITY, detect_inactivity),
+    (codes.NIGHT_WANDERING, detect_wandering),
+    (codes.ABNORMAL_TEMPERATURE, lambda m: detect_temperature(m.state, m.now)),
+    (codes.ABNORMAL_VITALS, detect_vitals),
+    (codes.ACTIVITY_DROP, detect_activity_drop),
+    (codes.DEVICE_OFFLINE, lambda m: detect_stuck(m.homes, m.state, m.now)),
+)
 
 
 def cleared(
