@@ -12,7 +12,7 @@ fields of ``DetectConfig``; so the database's password is never on a command lin
 keeps the pipe open: its end (the parent stopped, or was killed) stops the child, which
 releases the lead for another gateway. SIGTERM and SIGINT stop it too.
 
-Run: ``python -m tanfang.detect_process`` (by ``tanfang.runtime.run_detection`` only)."""
+Run: ``python -m tanfang.detect_process`` (by ``tanfang.detect_launch.run_detection`` only)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from psycopg import AsyncConnection
 
 from gateway import slots_repo
 from gateway.detect_leader import Leadership
-from tanfang.runtime import run_detection
+from tanfang.detect_launch import run_detection
 from tanfang.settings import Settings
 from tests.gateway.helpers import poll
 
@@ -21,7 +21,7 @@ LEAD_KEY: Final = Leadership("unused").key
 # A gateway process in miniature: nothing but its detection, until killed.
 DETECTING_PARENT: Final = """
 import asyncio, sys
-from tanfang.runtime import run_detection
+from tanfang.detect_launch import run_detection
 from tanfang.settings import Settings
 settings = Settings(database_url=sys.argv[1], _env_file=None)
 asyncio.run(run_detection(settings, asyncio.Event()))
