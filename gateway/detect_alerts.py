@@ -24,6 +24,7 @@ from alerting.clearing import clear_alert
 from alerting.models import AlertSignal, AlertType, Outcome
 from alerting.services import open_alert
 from gateway import detect_repo
+from gateway.detect_clock import WALL, DetectClock
 from gateway.detectors import Findings, codes, describe
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import WEEKEND, day_type
@@ -58,8 +59,12 @@ class Held:
 class DetectorAlerts:
     """What the leader knows of its alerts: the active ones (read again every sweep: people
     ack and resolve them), those whose end was noted, those a person resolved while their
-    condition held (``spared``, with their opening time)."""
+    condition held (``spared``, with their opening time). Times here are the detection's
+    clock; the database's (an alert's opening, its end) the wall clock: ``clock`` carries
+    one onto the other, so that on a simulated clock an alert opens at the wall time it was
+    raised and its escalation runs on the wall clock."""
 
+    clock: DetectClock = WALL
     active: dict[tuple[str, int], Held] = field(default_factory=dict)
     noted: set[int] = field(default_factory=set)
     spared: dict[tuple[str, int], float] = field(default_factory=dict)
@@ -70,7 +75,7 @@ class DetectorAlerts:
         stored = await detect_repo.active_alerts(conn, [t.value for t in LIVE_TYPES])
         now_active = {
             (a.elder_id, codes.ALERT_TYPES.index(a.type)): Held(
-                a.id, a.status, a.opened_at.timestamp()
+                a.id, a.status, self.clock.of_wall(a.opened_at.timestamp())
             )
             for a in stored
         }
@@ -104,7 +109,7 @@ class DetectorAlerts:
     ) -> int:
         """Record the ends (``over[slot, type]``), then open the new findings' alerts;
         returns how many opened."""
-        at = datetime.fromtimestamp(now, UTC)
+        at = datetime.fromtimestamp(self.clock.to_wall(now), UTC)
         slot = {e: i for i, e in enumerate(homes.elder_ids)}
         for key in [k for k in self.spared if k[0] not in slot or over[slot[k[0]], k[1]]]:
             del self.spared[key]

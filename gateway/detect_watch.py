@@ -16,6 +16,7 @@ import numpy as np
 from alerting import health_repo
 from gateway import detect_repo
 from gateway.detect_alerts import DetectorAlerts
+from gateway.detect_clock import WALL, DetectClock
 from gateway.detect_feed import Feed
 from gateway.detect_history import hours_to_batch, replay
 from gateway.detectors import (
@@ -140,7 +141,9 @@ def mark_offline_now(state: HouseholdState, fleet: Fleet) -> None:
     state.will[[fleet.index[d] for d in fleet.offline if d in fleet.index]] = True
 
 
-async def start_watch(conn: Conn, now: float, offset_s: float, zone: str) -> Watch:
+async def start_watch(
+    conn: Conn, now: float, offset_s: float, zone: str, clock: DetectClock = WALL
+) -> Watch:
     """A new leader's state: the fleet; the rollup's history replayed into the state and the
     baselines (``gateway.detect_history``); when each device was last heard; silence
     counted no earlier than the start of the oldest gateway running now (before it, nothing
@@ -156,8 +159,10 @@ async def start_watch(conn: Conn, now: float, offset_s: float, zone: str) -> Wat
     rows = await detect_repo.activity_hours(conn, until - timedelta(days=HISTORY_DAYS + 1), until)
     replay(homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp())
     seed_devices(state, fleet, now)
-    state.resumed = np.fmax(state.resumed, await ingest_since(conn, at))
-    alerts = DetectorAlerts()
+    # The gateways' starts are wall-clock times: on a simulated clock, carried onto it.
+    since = await ingest_since(conn, datetime.fromtimestamp(clock.to_wall(now), UTC))
+    state.resumed = np.fmax(state.resumed, clock.of_wall(since))
+    alerts = DetectorAlerts(clock=clock)
     await alerts.refresh(conn)
     log.info(
         "detection: %s homes, %s days of history from %s rollup rows",

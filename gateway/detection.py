@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final
 
@@ -25,6 +24,7 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from gateway import detect_repo
+from gateway.detect_clock import parse_clock
 from gateway.detect_leader import Leadership
 from gateway.detect_watch import Watch, fleet_version, mark_offline_now, read_fleet, start_watch
 from gateway.detectors import apply, build, observe, sweep
@@ -61,6 +61,7 @@ class DetectConfig:
     fleet_reload_s: float = FLEET_RELOAD_S
     missed_round_s: float = ROUND_S
     off: tuple[str, ...] = DEFAULT_OFF  # alert types whose rules do not run
+    clock: str = ""  # TANFANG_DETECT_CLOCK: "" the wall clock (gateway.detect_clock)
 
 
 class Detection:
@@ -70,13 +71,17 @@ class Detection:
         url: str,
         config: DetectConfig,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         leader_poll_s: float | None = None,
     ) -> None:
         self._pool = pool
         self._config = config
         self._off = rules_off(config.off)
-        self._clock = clock
+        # The clock the turns read: the configured one (the wall clock unless a simulated
+        # one is set), or a test's. Wall-clock times read from the database are carried
+        # onto a configured simulated clock (``DetectClock.of_wall``).
+        self._time = parse_clock(config.clock)
+        self._clock = clock or self._time.now
         poll = {} if leader_poll_s is None else {"poll_s": leader_poll_s}
         self.leadership = Leadership(url, **poll)
         self.leading = False
@@ -110,7 +115,7 @@ class Detection:
     async def _lead(self, stop: asyncio.Event) -> None:
         cfg = self._config
         async with self._pool.connection() as conn:
-            self.watch = await start_watch(conn, self._clock(), cfg.offset_s, cfg.zone)
+            self.watch = await start_watch(conn, self._clock(), cfg.offset_s, cfg.zone, self._time)
         self.leading = True
         while not stop.is_set() and await self.leadership.holds():
             try:
@@ -124,10 +129,11 @@ class Detection:
             await pause(stop, cfg.interval_s)
 
     async def turn(self, watch: Watch) -> None:
-        """One turn at the wall clock's now."""
+        """One turn at the clock's now."""
         cfg = self._config
         now = self._clock()
-        at = datetime.fromtimestamp(now, UTC)
+        # The database's times (absences, check-in prompts) are the wall clock's.
+        at = datetime.fromtimestamp(self._time.to_wall(now), UTC)
         async with self._pool.connection() as conn:
             if now >= watch.next_fleet:
                 await self._fleet(conn, watch, now)
@@ -176,7 +182,10 @@ class Detection:
             rows = await detect_repo.events_since(
                 conn, datetime.fromtimestamp(since, UTC), FEED_ROWS
             )
-            apply(fleet.homes, watch.state, feed.take(rows, fleet.index))
+            batch = feed.take(rows, fleet.index)
+            if self._time.simulated:
+                batch = replace(batch, received=self._time.of_wall(batch.received))
+            apply(fleet.homes, watch.state, batch)
             if len(rows) < FEED_ROWS:
                 return
             # The next page after this one's last receipt; rows sharing it beyond the page

@@ -71,15 +71,20 @@ def run_live(
     connections: str = "auto",
     tap: IO[str] | None = None,
     truth: IO[str] | None = None,
+    wall_origin: float | None = None,
 ) -> RunStats:
-    """Publish ``world`` live until ``duration_s`` wall seconds passed or ``stop`` is set."""
+    """Publish ``world`` live until ``duration_s`` wall seconds passed or ``stop`` is set.
+
+    ``start`` is due at the wall clock's ``wall_origin`` (epoch s; default: when publishing
+    begins) — the same anchor a detection on a simulated clock is given
+    (``TANFANG_DETECT_CLOCK``), so that both read the same simulated time."""
     begin = round(to_epoch(start) if start is not None else time.time(), 3)
     span = duration_s * speed if duration_s is not None else FOREVER_S
     generator = Generator(
         world, begin, begin + span, incident_rate=incident_rate, forced=forced, keep_busy=True
     )
     runner = _Runner(world, mqtt_url, topic_root, protocol, speed, connections, tap, truth)
-    return runner.run(stop or threading.Event(), duration_s is not None, generator)
+    return runner.run(stop or threading.Event(), duration_s is not None, generator, wall_origin)
 
 
 class _Runner:
@@ -130,7 +135,9 @@ class _Runner:
             self.link_of = [d.index % count for d in devices]
         self.stats.connections = len(self.links.clients)
 
-    def run(self, stop: threading.Event, bounded: bool, gen: Generator) -> RunStats:
+    def run(
+        self, stop: threading.Event, bounded: bool, gen: Generator, wall_origin: float | None
+    ) -> RunStats:
         self.generator = gen
         halt = threading.Event()
         # One day ahead at most: a day of 10 000 homes is a few hundred MB of rows.
@@ -146,6 +153,8 @@ class _Runner:
         try:
             self.links.connect()
             wall0 = time.monotonic()
+            if wall_origin is not None:
+                wall0 -= time.time() - wall_origin
             self.stats.sim_start = self.now_sim = gen.start
             self._loop(stop, chunks, wall0=wall0, start=gen.start, end=gen.end, bounded=bounded)
             self._power_off()

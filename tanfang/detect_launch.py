@@ -36,7 +36,15 @@ async def run_detection(settings: Settings, stop: asyncio.Event) -> None:
         zone=settings.timezone,
         offset_s=utc_offset_s(settings.timezone),
         interval_s=settings.detect_interval_s,
+        clock=settings.detect_clock or "",
     )
+    if settings.detect_clock:
+        from gateway.detect_clock import parse_clock
+
+        log.warning(
+            "detection runs on %s, not the wall clock",
+            parse_clock(settings.detect_clock).describe(),
+        )
     if settings.detect_off_types is not None:
         config = replace(config, off=settings.detect_off_types)
     order = orjson.dumps({"database_url": settings.database_url, "config": config})

@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     # the detectors' default, activity_drop off until it is shown to find declines
     # (gateway.detectors.sweep.DEFAULT_OFF, docs/detection.md).
     detect_off: str | None = None
+    # The detection's clock (gateway.detect_clock): unset, the wall clock. For rigs and
+    # replays of simulated homes only: "START,WALL,SPEED" — the simulated instant START was
+    # the wall clock's WALL (epoch s) and runs SPEED times as fast (docs/detection.md).
+    detect_clock: str | None = None
     # Foreign device sources (docs/devices.md, docs/ingest.md "Foreign sources"): the MQTT
     # sources the gateway also reads (comma-separated: zigbee2mqtt, tasmota, shelly, esphome).
     adapters: str | None = None
@@ -180,6 +184,13 @@ class Settings(BaseSettings):
 
         rule_names(value or "")  # an unknown type raises, naming the known ones
         return value
+
+    @field_validator("detect_clock")
+    @classmethod
+    def _readable_clock(cls, value: str | None) -> str | None:
+        from gateway.detect_clock import parse_clock
+
+        return None if parse_clock(value).start is None else value  # raises saying why
 
     @field_validator("ingest_secrets")
     @classmethod

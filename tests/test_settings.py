@@ -342,3 +342,25 @@ def test_rules_switched_off_are_read_and_an_unknown_one_is_refused_naming_the_kn
     assert "detect_off" in str(caught.value)
     assert "'decline' is not a detector's alert type" in str(caught.value)
     assert "inactivity" in str(caught.value)
+
+
+def test_a_simulated_detection_clock_is_read_and_a_bad_one_refused_saying_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().detect_clock is None  # unset: the wall clock
+    monkeypatch.setenv("TANFANG_DETECT_CLOCK", " ")
+    assert Settings().detect_clock is None
+    clock = "2026-11-30T08:00:00+08:00,1764540000,600"
+    monkeypatch.setenv("TANFANG_DETECT_CLOCK", clock)
+    assert Settings().detect_clock == clock
+    for bad, said in (
+        ("2026-11-30T08:00:00,1764540000,600", "START needs an offset"),
+        ("2026-11-30T08:00:00+08:00,1764540000", "expected START,WALL,SPEED"),
+        ("2026-11-30T08:00:00+08:00,1764540000,0", "SPEED is a positive number"),
+        ("yesterday,1764540000,600", "START is not an ISO 8601 time"),
+    ):
+        monkeypatch.setenv("TANFANG_DETECT_CLOCK", bad)
+        with pytest.raises(ValidationError) as caught:
+            Settings()
+        assert "detect_clock" in str(caught.value)
+        assert said in str(caught.value)
