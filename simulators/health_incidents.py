@@ -81,6 +81,10 @@ def late_wake(
     if late - begin < HOUR or any(a < late for a, _ in plan.visits) or home.occupants > 1:
         return
     blank(plan.me, plan.wake, late, "still")
+    if room_at(plan.me, late) in ("away", "night_away"):
+        # The day had them out by now and the blank took the door they left by: up late,
+        # they go straight out (else the home hears nobody leave, and the elder is "away").
+        plan.me.door(late)
     record_truth(plan, home, "inactivity", begin, late, note="did not get up at the usual hour")
     plan.truth[-1]["subtype"] = "late_wakeup"
 

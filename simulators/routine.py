@@ -324,9 +324,15 @@ def _fill(day: Awake, until: float, tv: bool = False) -> None:
             room = rng.choice(("kitchen", "bedroom", "living_room", "kitchen"))
             me.go(room, min(until, start + me.minutes(8, 30) * MIN), 0.8)
             if room == "kitchen":
-                me.cupboard(start + rng.uniform(1, 6) * MIN)
+                # Only within the stay: one cut short by what comes next (going out) must
+                # not switch the kettle on after the entrance door.
+                cupboard = start + rng.uniform(1, 6) * MIN
+                if cupboard < me.cursor:
+                    me.cupboard(cupboard)
                 if rng.random() < 0.3 * day.factor:
-                    me.kettle(start + rng.uniform(1, 4) * MIN)
+                    kettle = start + rng.uniform(1, 4) * MIN
+                    if kettle < me.cursor:
+                        me.kettle(kettle)
         since_bathroom += (me.cursor - start) / MIN
     if tv:
         me.tv(began, me.cursor)

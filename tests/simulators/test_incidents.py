@@ -271,3 +271,56 @@ def test_a_bathroom_dwell_is_an_incident_only_for_an_elder_living_alone() -> Non
         _, truth = file_run(w, 3, rate=0.0, forced=[Forced(index, "dwell", at)])
         dwells = [r for r in truth if r.get("subtype") == "bathroom_dwell"]
         assert len(dwells) == expected  # a partner at home finds them, as after a fall
+
+
+def test_an_elder_alone_leaves_by_the_door_and_nothing_in_the_home_moves_while_away() -> None:
+    """Whatever an incident blanked or a stay was cut short by: every time away begins at
+    the entrance door, and in a home of one with nobody visiting nothing moves, is
+    switched on or opened until the elder is back (a late wake-up used to swallow the door
+    of a morning outing, and a kitchen stay cut short by going out switched the kettle on
+    after the door)."""
+    world = build_world(40, 5, START)
+    text, truth = file_run(world, 14, rate=3.0)
+    begin = START.timestamp()
+    same = Generator(world, begin, begin + 14 * 86400, incident_rate=3.0, keep_plans=True)
+    others: dict[int, list[tuple[float, float]]] = {}
+    for chunk in same.chunks():  # the same run: who else was in each home, and when
+        for plan in chunk.plans:
+            others.setdefault(plan.home, []).extend(
+                (o.where[0][0], o.where[-1][1]) for o in plan.others if o.where
+            )
+    events = lines(text)
+    alone = {h.elder_id: h for h in world.homes if h.occupants == 1 and "door" in h.roles}
+    left, empty = 0, 0
+    for record in truth:
+        home = alone.get(str(record["elder_id"]))
+        if record["type"] != "away" or home is None:
+            continue
+        start = parse_iso_or_epoch(record["start"]) or 0.0
+        end = parse_iso_or_epoch(record["end"]) or 0.0
+        if start < begin + 60:
+            continue  # left before the file begins
+        ids = {world.devices[d].id for d in home.roles.values()}
+        door = world.devices[home.roles["door"]].id
+        mine = [
+            (parse_iso_or_epoch(e["event"]["ts"]) or 0.0, e["device_id"], e["event"])
+            for e in events
+            if e["device_id"] in ids and "event" in e
+        ]
+        assert any(d == door and abs(t - start) <= 60 for t, d, _ in mine), record
+        left += 1
+        if any(a < end and b > start for a, b in others.get(home.index, [])):
+            continue  # a visitor or carer was in
+        moved = [
+            (t, d, e["kind"])
+            for t, d, e in mine
+            if start + 60 < t < end - 60
+            and (
+                e["kind"] in ("motion", "bed", "door")
+                or (e["kind"] == "power" and e.get("value", 0) > 5)
+            )
+        ]
+        assert moved == [], (record, moved[:3])
+        empty += 1
+    assert left >= 50
+    assert empty >= 30

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -12,6 +13,9 @@ import pytest
 from simulators import codes
 from simulators.clock import local_hour, parse_iso_or_epoch
 from simulators.generator import Generator
+from simulators.personas import PERSONAS
+from simulators.routine import Awake, _fill
+from simulators.track import Track
 from simulators.world import build_world
 from tests.simulators.helpers import START, WINTER, file_run, lines
 
@@ -133,3 +137,20 @@ def test_evening_outings_and_nights_away_are_in_truth_door_to_door() -> None:
         times = opened[record["elder_id"]]
         assert any(abs(t - start) < 60 for t in times), record
         assert any(abs(t - end) < 60 for t in times), record
+
+
+def test_free_time_cut_short_switches_nothing_on_after_it_ends() -> None:
+    """A kitchen stay of free time cut short by what comes next (going out) keeps its
+    cupboard and kettle within the stay: never after the entrance door."""
+    roles = {"pir:kitchen": 0, "contact:cupboard": 1, "plug:kettle": 2, "pir:living_room": 3}
+    acted = 0
+    for seed in range(300):
+        rng = random.Random(seed)
+        me = Track(roles, rng, cursor=1000.0, room="living_room")
+        day = Awake(me, PERSONAS["active_alone"], rng, 1.5, [])
+        until = me.cursor + rng.uniform(2.5, 6.0) * 60
+        _fill(day, until)
+        actions = [p for p in me.points if p[1] in (1, 2) and p[3] > 0]  # opened, switched on
+        acted += len(actions)
+        assert all(p[0] < until for p in actions), (seed, until, actions)
+    assert acted >= 20
