@@ -1,4 +1,5 @@
-"""A normal day of one household: the elder's routine, the partner's, and the visitors'.
+"""A normal day of one household: the elder's routine and the partner's (the visitors'
+in ``visitors.py``).
 
 A plan day runs 03:00 → 03:00 local. Incidents (``incidents.py``) are laid over the normal
 day afterwards, so that a fall cuts a real day short rather than an invented one.
@@ -15,6 +16,7 @@ from simulators import codes
 from simulators.clock import DAY, local_date
 from simulators.personas import Persona
 from simulators.track import HOUR, MIN, SLEEP_RATE, Point, Seg, Track
+from simulators.visitors import carer, family
 from simulators.world import Home
 
 
@@ -148,9 +150,9 @@ def plan_day(home: Home, start: float, state: HomeState, rng: random.Random) -> 
     if persona.couple:
         plan.others.append(_partner(home, plan, rng))
     for index in range(persona.carer_visits):
-        _carer(plan, rng, midnight + (8.0, 12.0, 17.5)[index] * HOUR)
+        carer(plan, rng, midnight + (8.0, 12.0, 17.5)[index] * HOUR)
     if rng.random() < (persona.family_visit_p if weekend else persona.family_visit_p / 6):
-        _family(plan, rng, midnight + rng.uniform(10.5, 15.5) * HOUR)
+        family(plan, rng, midnight + rng.uniform(10.5, 15.5) * HOUR)
     return plan
 
 
@@ -375,33 +377,3 @@ def _partner(home: Home, plan: DayPlan, rng: random.Random) -> Track:
             _fill(day, bedtime)
     partner.go("bedroom", plan.end, sleeping, "sleep")
     return partner
-
-
-def _visitor(plan: DayPlan, rng: random.Random, arrive: float) -> Track:
-    visitor = Track(plan.me.roles, rng, cursor=arrive)
-    visitor.door(arrive)
-    plan.others.append(visitor)
-    return visitor
-
-
-def _carer(plan: DayPlan, rng: random.Random, arrive: float) -> None:
-    carer = _visitor(plan, rng, arrive + rng.uniform(-20, 20) * MIN)
-    carer.stay("kitchen", carer.minutes(15, 30), 1.0)
-    carer.kettle(carer.cursor - 10 * MIN)
-    carer.stay("bedroom", carer.minutes(8, 15), 1.0)
-    carer.stay("bathroom", carer.minutes(5, 10), 1.0)
-    carer.water(carer.cursor, rng.uniform(8, 15))
-    carer.stay("living_room", carer.minutes(5, 10), 1.0)
-    carer.door(carer.cursor)
-    plan.visits.append((arrive, carer.cursor))
-
-
-def _family(plan: DayPlan, rng: random.Random, arrive: float) -> None:
-    guest = _visitor(plan, rng, arrive)
-    leave = arrive + rng.uniform(1.5, 3.5) * HOUR
-    while guest.cursor < leave:
-        guest.stay(
-            rng.choice(("living_room", "living_room", "kitchen")), guest.minutes(10, 40), 1.2
-        )
-    guest.door(guest.cursor)
-    plan.visits.append((arrive, guest.cursor))
