@@ -91,8 +91,11 @@ class AlertRig:
         """The API of the ``serve`` process."""
         return f"http://127.0.0.1:{self.port}"
 
-    def spawn(self, command: str, *, port: int | None = None) -> TanfangProcess:
-        """A ``tanfang <command>`` process on this rig (not waited for)."""
+    def spawn(
+        self, command: str, *, port: int | None = None, extra: dict[str, str] | None = None
+    ) -> TanfangProcess:
+        """A ``tanfang <command>`` process on this rig (not waited for), with ``extra``
+        settings besides the rig's."""
         settings = settings_for(
             database_url=self.database_url,
             mqtt_url=self.mqtt_url,
@@ -100,16 +103,20 @@ class AlertRig:
             admin_token=self.admin_token,
             api_port=port or free_port(),
             client_id=f"tanfang-e2e-{uuid.uuid4().hex[:8]}",
-            extra={"TANFANG_WEBHOOK_URL": self.rx.url, "TANFANG_WEBHOOK_SECRET": self.secret},
+            extra={
+                "TANFANG_WEBHOOK_URL": self.rx.url,
+                "TANFANG_WEBHOOK_SECRET": self.secret,
+                **(extra or {}),
+            },
         )
         log = self.workdir / f"{command}-{len(self.processes)}.log"
         process = TanfangProcess(command, settings, log).start()
         self.processes.append(process)
         return process
 
-    async def serve(self) -> TanfangProcess:
+    async def serve(self, extra: dict[str, str] | None = None) -> TanfangProcess:
         """``tanfang serve`` on ``port``, ready (subscribed)."""
-        self.serving = self.spawn("serve", port=self.port)
+        self.serving = self.spawn("serve", port=self.port, extra=extra)
         await asyncio.to_thread(self.serving.wait_until, api_ready(self.base, gateway=True))
         return self.serving
 
@@ -189,19 +196,24 @@ async def staff(api: httpx.AsyncClient, policy: dict[str, Any] = SHORT_POLICY) -
     ``NOBODYS_TOWN``), and ``TOWN``'s duty contact."""
     answer = await api.put("/api/v1/escalation-policies/critical", json=policy)
     assert answer.status_code == 200, answer.text
+    await on_call(api, [TOWN])
+    duty = {"duty_name": "鎮值班", "duty_phone": "0750-0000000"}
+    answer = await api.put(f"/api/v1/towns/{TOWN}", json=duty)
+    assert answer.status_code == 200, answer.text
+
+
+async def on_call(api: httpx.AsyncClient, towns: list[str] | None) -> None:
+    """One on-call shift for ``towns`` (None: every town), from an hour ago to tomorrow."""
     now = datetime.now(UTC)
     shift = {
         "name": "值班員",
         "phone": "13900000000",
-        "towns": [TOWN],
+        "towns": towns,
         "starts_at": (now - timedelta(hours=1)).isoformat(),
         "ends_at": (now + timedelta(days=1)).isoformat(),
     }
     answer = await api.post("/api/v1/on-call", json=shift)
     assert answer.status_code == 201, answer.text
-    duty = {"duty_name": "鎮值班", "duty_phone": "0750-0000000"}
-    answer = await api.put(f"/api/v1/towns/{TOWN}", json=duty)
-    assert answer.status_code == 200, answer.text
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ waits about a minute and a half."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 import uuid
@@ -24,7 +23,6 @@ from devices.schema import events_topic
 from tests.e2e.alerting_rig import TOWN, AlertRig, staff
 from tests.gateway.helpers import Publisher
 from tests.rig.services import Services
-from tests.rig.tanfang_process import TanfangProcess, api_ready, settings_for
 from tests.rig.webhook_receiver import Received, WebhookReceiver
 
 QUIET = "KP-quiet"
@@ -78,18 +76,8 @@ async def test_a_quiet_home_reaches_the_webhook_as_inactivity_and_a_home_gone_ou
         rig = AlertRig(
             url, services.mqtt_url, root, secrets.token_urlsafe(24), tmp_path, rx, publisher
         )
-        settings = settings_for(
-            database_url=url,
-            mqtt_url=services.mqtt_url,
-            topic_root=root,
-            admin_token=rig.admin_token,
-            api_port=rig.port,
-            client_id=f"tanfang-e2e-{uuid.uuid4().hex[:8]}",
-            extra={"TANFANG_WEBHOOK_URL": rx.url, "TANFANG_DETECT_INTERVAL_S": "1"},
-        )
-        serving = TanfangProcess("serve", settings, tmp_path / "serve.log").start()
         try:
-            await asyncio.to_thread(serving.wait_until, api_ready(rig.base, gateway=True))
+            await rig.serve({"TANFANG_DETECT_INTERVAL_S": "1"})
             headers = {"Authorization": f"Bearer {rig.admin_token}"}
             async with httpx.AsyncClient(base_url=rig.base, headers=headers, timeout=10) as api:
                 await staff(api)  # someone on call for the town: the alert is sent to them
@@ -115,6 +103,6 @@ async def test_a_quiet_home_reaches_the_webhook_as_inactivity_and_a_home_gone_ou
             assert sorted(rows) == [(LATER,), (QUIET,)]
         finally:
             rx.release()
-            await asyncio.to_thread(serving.stop, 10)
+            await rig.stop_all()
             publisher.close()
             services.drop_database(url)

@@ -29,11 +29,10 @@ from simulators.live import RunStats, run_live
 from simulators.register import register_world
 from simulators.track import HOUR, MIN, room_at
 from simulators.world import KIT_MOTION, Home, World, build_world
-from tests.e2e.alerting_rig import AlertRig
+from tests.e2e.alerting_rig import AlertRig, on_call
 from tests.e2e.test_inactivity_e2e import of_elder
 from tests.gateway.helpers import Publisher
 from tests.rig.services import Services
-from tests.rig.tanfang_process import TanfangProcess, api_ready, settings_for
 from tests.rig.webhook_receiver import WebhookReceiver
 
 SPEED = 600.0
@@ -120,25 +119,13 @@ async def test_a_simulated_fall_at_speed_600_reaches_the_webhook_and_an_outing_d
             url, services.mqtt_url, root, secrets.token_urlsafe(24), tmp_path, rx, publisher
         )
         clock = f"{datetime.fromtimestamp(start, TZ).isoformat()},{wall_origin},{SPEED:g}"
-        settings = settings_for(
-            database_url=url,
-            mqtt_url=services.mqtt_url,
-            topic_root=root,
-            admin_token=rig.admin_token,
-            api_port=rig.port,
-            client_id=f"tanfang-e2e-{uuid.uuid4().hex[:8]}",
-            extra={
-                "TANFANG_WEBHOOK_URL": rx.url,
-                "TANFANG_DETECT_INTERVAL_S": "0.5",
-                "TANFANG_DETECT_CLOCK": clock,
-            },
-        )
-        serving = TanfangProcess("serve", settings, tmp_path / "serve.log").start()
         homes: asyncio.Future[RunStats] | None = None
         try:
-            await asyncio.to_thread(serving.wait_until, api_ready(rig.base, gateway=True))
+            await rig.serve({"TANFANG_DETECT_INTERVAL_S": "0.5", "TANFANG_DETECT_CLOCK": clock})
             await asyncio.to_thread(register_world, world, rig.base, rig.admin_token)
-            await on_call_for(rig, world)
+            headers = {"Authorization": f"Bearer {rig.admin_token}"}
+            async with httpx.AsyncClient(base_url=rig.base, headers=headers, timeout=10) as api:
+                await on_call(api, None)  # someone on call for every town: the alert goes to them
             homes = asyncio.ensure_future(
                 asyncio.to_thread(
                     run_live,
@@ -180,23 +167,6 @@ async def test_a_simulated_fall_at_speed_600_reaches_the_webhook_and_an_outing_d
             if homes is not None:
                 await homes
             rx.release()
-            await asyncio.to_thread(serving.stop, 10)
+            await rig.stop_all()
             publisher.close()
             services.drop_database(url)
-
-
-async def on_call_for(rig: AlertRig, world: World) -> None:
-    """Someone on call for every town of the world: the alert is sent to them."""
-    towns = sorted({str(h.elder["town"]) for h in world.homes})
-    now = datetime.now(UTC)
-    shift = {
-        "name": "值班員",
-        "phone": "13900000000",
-        "towns": towns,
-        "starts_at": (now - timedelta(hours=1)).isoformat(),
-        "ends_at": (now + timedelta(days=1)).isoformat(),
-    }
-    headers = {"Authorization": f"Bearer {rig.admin_token}"}
-    async with httpx.AsyncClient(base_url=rig.base, headers=headers, timeout=10) as api:
-        answer = await api.post("/api/v1/on-call", json=shift)
-    assert answer.status_code == 201, answer.text
