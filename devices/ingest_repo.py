@@ -19,6 +19,7 @@ from typing import Final, cast
 import orjson
 from psycopg import sql
 
+from devices.dead_letters_repo import DeadLetter, write_dead_letters
 from devices.retained import RETAINED, RETAINED_KEY
 from devices.schema import RECEIVE_TIME_FLAGS, Event
 from store.db import Conn
@@ -157,32 +158,9 @@ _RETAINED_BEFORE = sql.SQL(
     "   AND e.flags @> %s::text[] AND e.extra ->> {key} = s.key)"
 ).format(key=sql.Literal(RETAINED_KEY))
 
-_COPY_DEAD = sql.SQL(
-    "COPY dead_letters (received_at, topic, device_id, reason, detail, payload, payload_size,"
-    " source_kind, source_address) FROM STDIN (FORMAT BINARY)"
-)
-_DEAD_TYPES = ("timestamptz", "text", "text", "text", "text", "bytea", "int4", "text", "text")
-
-
 # A step run inside a batch's transaction (``write_batch(steps=…)``): called with the
 # connection, the batch's new events and the elder of each (None: device not assigned).
 TransactionStep = Callable[[Conn, Sequence[Event], Sequence[str | None]], Awaitable[object]]
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A refused message (or item of one), as stored: the payload is already cut."""
-
-    received_at: datetime
-    topic: str
-    device_id: str | None
-    reason: str
-    detail: str
-    payload: bytes
-    payload_size: int
-    # The foreign source (devices.adapters) and address it came from; None for a native one.
-    source_kind: str | None = None
-    source_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +254,7 @@ async def write_batch(
             for step in steps:
                 await step(conn, new_events, elder_ids)
         if dead_letters:
-            await _write_dead_letters(conn, dead_letters)
+            await write_dead_letters(conn, dead_letters)
         if statuses:
             await conn.execute(
                 _UPDATE_STATUS,
@@ -392,22 +370,3 @@ def device_ts_json(event: Event) -> str | None:
     if event.extra is None or "device_ts" not in event.extra:
         return None
     return orjson.dumps(event.extra["device_ts"]).decode()
-
-
-async def _write_dead_letters(conn: Conn, dead_letters: Sequence[DeadLetter]) -> None:
-    async with conn.cursor() as cur, cur.copy(_COPY_DEAD) as copy:
-        copy.set_types(list(_DEAD_TYPES))
-        for d in dead_letters:
-            await copy.write_row(
-                (
-                    d.received_at,
-                    d.topic,
-                    d.device_id,
-                    d.reason,
-                    d.detail,
-                    d.payload,
-                    d.payload_size,
-                    d.source_kind,
-                    d.source_address,
-                )
-            )

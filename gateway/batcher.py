@@ -13,7 +13,8 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from devices.ingest_repo import DeadLetter, StatusChange, device_ts_json
+from devices.dead_letters_repo import DeadLetter
+from devices.ingest_repo import StatusChange, device_ts_json
 from devices.kinds import CRITICAL_KINDS
 from devices.retained import RETAINED, RETAINED_KEY
 from devices.schema import RECEIVE_TIME_FLAGS, Event

@@ -22,7 +22,8 @@ from typing import Final
 import orjson
 
 from devices.adapters.base import BINARY, Availability, Output, Reading, Refusal, binary_kind
-from devices.ingest_repo import DeadLetter, StatusChange
+from devices.dead_letters_repo import DeadLetter
+from devices.ingest_repo import StatusChange
 from devices.kind_check import check_kinds
 from devices.kinds import CRITICAL_KINDS
 from devices.schema import MAX_PAYLOAD_BYTES, Event, Reason, decode_events

@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from devices.ingest_repo import DeadLetter, StatusChange
+from devices.dead_letters_repo import DeadLetter
+from devices.ingest_repo import StatusChange
 from devices.kind_check import check_kinds
 from devices.kinds import CRITICAL_KINDS
 from devices.registry import DeviceEntry, Registry

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from devices.ingest_repo import DeadLetter
+from devices.dead_letters_repo import DeadLetter
 from devices.kind_check import KIND_UNEXPECTED, payloads_of
 from devices.schema import Event, Reason
 from gateway import metrics

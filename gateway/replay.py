@@ -28,7 +28,8 @@ import psycopg
 from devices import replay_repo
 from devices.adapters.base import AdapterSettings
 from devices.adapters.registry import ADAPTERS
-from devices.ingest_repo import DeadLetter, ensure_stage, write_batch
+from devices.dead_letters_repo import DeadLetter
+from devices.ingest_repo import ensure_stage, write_batch
 from devices.kind_check import check_kinds
 from devices.registry import DeviceEntry
 from devices.replay import TRUNCATED, ReplayResult, ReplaySelection

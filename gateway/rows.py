@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import orjson
 import psycopg
 
-from devices.ingest_repo import DeadLetter, event_row
+from devices.dead_letters_repo import DeadLetter
+from devices.ingest_repo import event_row
 from devices.sanitise import UNUSABLE_KEY, storable_extra
 from devices.schema import MAX_PAYLOAD_BYTES, UNUSABLE_FIELD, Event, Reason
 

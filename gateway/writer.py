@@ -32,13 +32,8 @@ from typing import TypeVar
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from devices.ingest_repo import (
-    DeadLetter,
-    StatusChange,
-    TransactionStep,
-    WriteResult,
-    write_batch,
-)
+from devices.dead_letters_repo import DeadLetter
+from devices.ingest_repo import StatusChange, TransactionStep, WriteResult, write_batch
 from devices.schema import Event, Reason
 from gateway import metrics
 from gateway.batcher import Batch, Batcher, NotAcknowledgedError

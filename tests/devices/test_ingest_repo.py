@@ -9,7 +9,8 @@ import orjson
 import psycopg
 import pytest
 
-from devices.ingest_repo import DeadLetter, StatusChange, event_row, write_batch
+from devices.dead_letters_repo import DeadLetter
+from devices.ingest_repo import StatusChange, event_row, write_batch
 from devices.schema import Event
 from store.pool import Pool
 from tests.gateway.helpers import fetch, register

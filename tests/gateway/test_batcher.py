@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from devices.ingest_repo import DeadLetter, StatusChange
+from devices.dead_letters_repo import DeadLetter
+from devices.ingest_repo import StatusChange
 from devices.schema import Event
 from gateway import metrics
 from gateway.batcher import Batch, Batcher, NotAcknowledgedError
