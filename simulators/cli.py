@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -106,7 +106,10 @@ def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
     begin = _start(start, live=out is None and plot is None)
     homes_made = households if plot is None else max(households, plot_home + 1)
     world = build_world(homes_made, seed, datetime.fromtimestamp(begin, TZ))
-    forced = load_scenario(scenario, world, begin) if scenario is not None else []
+    try:
+        forced = load_scenario(scenario, world, begin) if scenario is not None else []
+    except ValueError as exc:  # a bad item, or not JSON: the file is the user's
+        raise typer.BadParameter(str(exc), param_hint="--scenario") from None
     if plot is not None:
         from simulators.plot import plot_week
 
@@ -119,7 +122,11 @@ def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
         _register(world, api_url, token)
     if out is not None:
         span = (wall_s if wall_s is not None else 86_400.0) * speed
-        _to_files(world, begin, span, out, truth=truth, rate=incident_rate, forced=forced)
+        absences = _to_files(
+            world, begin, span, out, truth=truth, rate=incident_rate, forced=forced
+        )
+        if homes is not None:  # again, with the absences declared meanwhile
+            write_homes(world, homes, absences)
         return
     live = _Live(
         url=mqtt_url or _DEMO_BROKER,
@@ -175,7 +182,8 @@ def _to_files(
     truth: Path | None,
     rate: float,
     forced: list[Forced],
-) -> None:
+) -> dict[str, list[dict[str, Any]]]:
+    """Events and truth into their files; returns the absences declared meanwhile."""
     from simulators.files import write_stream
     from simulators.generator import Generator
 
@@ -194,6 +202,7 @@ def _to_files(
         f"{stats.messages} messages ({stats.events} events), {stats.incidents} truth lines, "
         f"{days:.2f} simulated days in {elapsed:.1f} s"
     )
+    return generator.absences
 
 
 @dataclass(frozen=True, slots=True)

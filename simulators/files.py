@@ -24,8 +24,11 @@ class FileStats:
     days: int = 0
 
 
-def write_homes(world: World, path: Path) -> None:
-    path.write_text(json.dumps(world.homes_json(), ensure_ascii=False, indent=1) + "\n", "utf-8")
+def write_homes(
+    world: World, path: Path, absences: dict[str, list[dict[str, Any]]] | None = None
+) -> None:
+    doc = world.homes_json(absences)
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 
 def truth_line(record: dict[str, Any]) -> str:

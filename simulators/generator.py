@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulators import codes, expand, incidents
+from simulators.absences import declared
 from simulators.clock import DAY, day_start, iso
 from simulators.device_faults import Fault
 from simulators.incidents import Forced
@@ -72,6 +73,8 @@ class Generator:
         self.dead: dict[int, tuple[float, float]] = {}  # device → (battery empty, replaced)
         self.reset: dict[int, float] = {}  # device → when its battery was replaced
         self.weather = Weather(random.Random(f"tanfang-weather:{world.seed}"))
+        # Elder id → the absences declared so far (homes.json's ``"absences"``).
+        self.absences: dict[str, list[dict[str, Any]]] = {}
 
     def chunks(self) -> Iterator[Chunk]:
         day = day_start(self.start)
@@ -94,6 +97,8 @@ class Generator:
             plan = plan_day(home, start, self.states[home.index], rng)
             forced = [f for f in self.forced if f.home == home.index and start <= f.at < plan.end]
             incidents.apply(plan, home, self.states[home.index], rng, self.rate, forced)
+            if told := declared(plan, seed):
+                self.absences.setdefault(home.elder_id, []).extend(told)
             plans.append(plan)
         rng_np = np.random.default_rng([seed, index, 7])
         cols = expand.Columns()

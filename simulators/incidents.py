@@ -93,6 +93,7 @@ def _rescue(  # noqa: PLR0917 - internal, called in one place
     back = helper.cursor + rng.uniform(1.0, 3.0) * DAY
     blank(plan.me, found, plan.end, "hospital")
     state.absent_until = back
+    plan.hospital.append((helper.cursor, back))
     record_truth(plan, home, "away", helper.cursor, back, note="taken to hospital")
 
 

@@ -53,6 +53,7 @@ class DayPlan:
     vitals: tuple[float, float, float] | None = None  # start, end, heart rate (bpm)
     night_leave: float | None = None  # leaves in the afternoon to spend the night away
     nights_away: list[tuple[float, float]] = field(default_factory=list)  # (left, back)
+    hospital: list[tuple[float, float]] = field(default_factory=list)  # (taken, back)
     truth: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Any] = field(default_factory=list)  # device_faults.Fault
 

@@ -29,8 +29,9 @@ def test_same_seed_writes_byte_identical_events_and_the_contract_files(tmp_path:
     assert a.count(b"\n") > 1000
     assert (tmp_path / "a.truth").read_bytes() == (tmp_path / "b.truth").read_bytes()
     homes = json.loads((tmp_path / "a.json").read_text("utf-8"))
-    assert {"elders", "devices", "contacts"} <= set(homes)
+    assert {"elders", "devices", "contacts", "absences"} <= set(homes)
     assert len(homes["elders"]) == 3
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
 
 
 def test_simulated_span_is_duration_times_speed(tmp_path: Path) -> None:
@@ -48,6 +49,20 @@ def test_simulated_span_is_duration_times_speed(tmp_path: Path) -> None:
 def test_a_bad_duration_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, [*ARGS, "--duration", "soon", "--out", "/dev/null"])
     assert result.exit_code == 2
+
+
+def test_a_bad_scenario_is_a_usage_error_saying_what_is_wrong(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.json"
+    for items, said in (
+        ([{"type": "fall", "home": 0, "at": "+1h30m"}], "not a duration: '1h30m'"),
+        ([{"type": "meteor", "home": 0}], "type must be one of"),
+    ):
+        scenario.write_text(json.dumps(items))
+        result = CliRunner().invoke(
+            app, [*ARGS, "--scenario", str(scenario), "--duration", "1h", "--out", "/dev/null"]
+        )
+        assert result.exit_code == 2, result.output
+        assert said in result.output
 
 
 def test_plot_draws_a_png_of_one_home(tmp_path: Path) -> None:

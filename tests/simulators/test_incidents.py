@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from simulators.absences import FAMILY, HOSPITAL
 from simulators.clock import parse_iso_or_epoch
 from simulators.generator import Generator
 from simulators.incidents import Forced
@@ -324,3 +325,38 @@ def test_an_elder_alone_leaves_by_the_door_and_nothing_in_the_home_moves_while_a
         empty += 1
     assert left >= 50
     assert empty >= 30
+
+
+def test_most_nights_away_and_every_hospital_stay_are_declared_absences() -> None:
+    """The family says most nights with them (``DECLARED_P``), the on-call every hospital
+    stay; a declared absence covers what it declares, as a person would say it."""
+    world = build_world(300, 5, START)
+    begin = START.timestamp()
+    gen = Generator(world, begin, begin + 21 * 86400, incident_rate=3.0, keep_plans=True)
+    nights: list[tuple[str, float, float]] = []
+    stays: list[tuple[str, float, float]] = []
+    for chunk in gen.chunks():
+        for plan in chunk.plans:
+            elder = world.homes[plan.home].elder_id
+            nights += [(elder, a, b) for a, b in plan.nights_away]
+            stays += [(elder, a, b) for a, b in plan.hospital]
+    declared = {
+        elder: [
+            (parse_iso_or_epoch(x["from"]) or 0.0, parse_iso_or_epoch(x["to"]) or 0.0, x["reason"])
+            for x in listed
+        ]
+        for elder, listed in gen.absences.items()
+    }
+
+    def said(elder: str, left: float, reason: str) -> bool:
+        return any(a <= left < b and r == reason for a, b, r in declared.get(elder, []))
+
+    assert len(nights) >= 100
+    assert len(stays) >= 10
+    share = sum(said(e, a + 1.0, FAMILY) for e, a, _ in nights) / len(nights)
+    assert 0.7 <= share <= 0.9  # DECLARED_P = 0.8: some nights nobody tells anyone of
+    for elder, taken, back in stays:  # (the file's times are to the millisecond)
+        assert said(elder, taken + 0.001, HOSPITAL)
+        assert any(a <= taken + 0.001 and b >= back - 0.001 for a, b, _ in declared[elder])
+    total = sum(map(len, declared.values()))
+    assert total == round(share * len(nights)) + len(stays)
