@@ -227,7 +227,10 @@ def _lives(  # noqa: PLR0917 - the batch's columns
         state.seen_room[slot[seen]] = room[seen]
         j = i[~(t[i] < state.life[slot[i]])]
         s = slot[j]
-        moved = room[j] != state.room[s]
+        # A stay begins in a new room, or in the same one after a door since the last life
+        # (the toilet before going out and again on coming home are two stays).
+        came_in = (state.door[s] > state.life[s]) & (state.door[s] < t[j])
+        moved = (room[j] != state.room[s]) | came_in
         state.room_since[s] = np.where(moved, t[j], state.room_since[s])
         outside = room[j] != codes.BEDROOM
         going = outside & (state.room[s] != codes.BEDROOM) & (t[j] - state.life[s] <= RISEN_GAP_S)

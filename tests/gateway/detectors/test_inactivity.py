@@ -408,3 +408,18 @@ def test_back_home_in_the_afternoon_is_not_a_late_wake_up() -> None:
     assert not state.away()[0]
     assert np.isnan(state.risen[0]) or state.risen[0] < at("2026-03-10 04:00")
     assert not _inactive(h, state, baseline, "2026-03-10 16:30")
+
+
+def test_the_toilet_on_coming_home_is_a_new_stay_not_a_dwell_since_before_going_out() -> None:
+    h, baseline = _cold()
+    state = new_state(h)
+    apply(h, state, heartbeats(h, "2026-03-10 09:00"))
+    apply(h, state, events(h, [
+        ("2026-03-10 09:30", "pir-bath", "motion", 1),  # the toilet before going out
+        ("2026-03-10 09:42", "door", "door", 1),
+        ("2026-03-10 11:00", "door", "door", 1),  # back
+        ("2026-03-10 11:02", "pir-bath", "motion", 1),  # and the toilet again
+    ]))  # fmt: skip
+    assert state.room_since[0] == at("2026-03-10 11:02")
+    apply(h, state, heartbeats(h, "2026-03-10 11:05"))
+    assert not _inactive(h, state, baseline, "2026-03-10 11:10")
