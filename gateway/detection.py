@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import psycopg
 from psycopg_pool import PoolTimeout
 
@@ -38,6 +39,7 @@ from store.db import Conn
 from store.pause import pause
 from store.pool import Pool
 
+Bools = npt.NDArray[np.bool_]
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S: Final = 10.0
@@ -140,10 +142,10 @@ class Detection:
                 watch.next_fleet = now + cfg.fleet_reload_s
             await self._feed(conn, watch)
             watch.feed.follow()
-            self._learn(watch, now)
             fleet = watch.fleet
             absent = await detect_repo.absent(conn, at)
             suppressed = np.array([e in absent for e in fleet.homes.elder_ids], dtype=bool)
+            self._learn(watch, now, suppressed)
             found = sweep(
                 fleet.homes, watch.state, watch.baseline, now, cfg.offset_s, suppressed, self._off
             )
@@ -192,18 +194,19 @@ class Detection:
             # are read by the next turn's overlap.
             since = rows[-1][5]
 
-    def _learn(self, watch: Watch, now: float) -> None:
-        """A new local day; the baselines' observation every ``OBSERVE_S``, rebuilt when a
-        day of history closed."""
+    def _learn(self, watch: Watch, now: float, suppressed: Bools) -> None:
+        """A new local day; the baselines' observation every ``OBSERVE_S`` (of no elder
+        under a declared absence, ``suppressed``), rebuilt when a day of history closed."""
         cfg, homes = self._config, watch.fleet.homes
         day = local_day(now, cfg.offset_s)
-        if day != watch.day:
+        new_day = day != watch.day
+        if new_day:
             start_day(watch.state)
             watch.day = day
-        if now < watch.next_observe:
+        if now < watch.next_observe and not new_day:  # a day closes at its end
             return
         online = sensed(homes, watch.state, now, MISSED_HEARTBEATS)
-        observe(watch.history, homes, watch.state, now, online)
+        observe(watch.history, homes, watch.state, now, online, suppressed)
         watch.next_observe = now + OBSERVE_S
         if len(watch.history.days) != watch.days_built:
             watch.baseline = build(watch.history, homes, watch.fleet.profiles)

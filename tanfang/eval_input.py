@@ -23,6 +23,7 @@ import orjson
 from gateway.detectors import DeviceInfo, EventBatch, Homes, Profiles, build_homes
 from gateway.detectors.codes import KIND
 from gateway.detectors.profiles import ElderFacts, profiles_of
+from tanfang.eval_absences import Absences, absences_of
 
 AHEAD_S: Final = 1800.0
 BEHIND_S: Final = 7 * 86_400.0
@@ -37,6 +38,7 @@ class HomesFile:
     homes: Homes
     profiles: Profiles
     kits: dict[str, str]  # elder id → the simulator's kit, when the file says
+    absences: Absences
 
 
 def load_homes_file(path: Path) -> HomesFile:
@@ -67,7 +69,8 @@ def load_homes_file(path: Path) -> HomesFile:
     )
     sim = doc.get("simulation", {}).get("households", [])
     kits = {h["elder_id"]: h["kit"] for h in sim if "kit" in h}
-    return HomesFile(homes, profiles, kits)
+    absences = absences_of(doc.get("absences", {}), homes.elder_ids)
+    return HomesFile(homes, profiles, kits, absences)
 
 
 def _epoch(ts: object) -> float:

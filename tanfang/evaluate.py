@@ -6,8 +6,9 @@ household state; every ``sweep_s`` of event time the sweep runs, exactly the fun
 gateway runs on the wall clock; its findings open, refresh and clear alerts as
 ``open_alert`` does. The first ``learn_days`` local days are history: the baselines learn
 from them (and keep learning, rebuilt at every local midnight, as the gateway refreshes
-them daily) and nothing of them is scored. Emergencies (sos, fall, smoke, gas) are alerts
-from their events at once."""
+them daily); nothing of them is swept or scored, as a gateway replays its stored history
+into the state and the baselines and raises nothing of it. Emergencies (sos, fall, smoke,
+gas) are alerts from their events at once."""
 
 from __future__ import annotations
 
@@ -36,9 +37,10 @@ from gateway.detectors import (
 from gateway.detectors.baseline import OBSERVE_S, Baseline
 from gateway.detectors.localtime import DAY_S, local_day, utc_offset_s
 from gateway.detectors.state import HouseholdState, sensed, start_day
-from gateway.detectors.sweep import DEFAULT_OFF, cleared, rule_names, rules_off
+from gateway.detectors.sweep import DEFAULT_OFF, RULE_NAMES, cleared, rule_names, rules_off
 from gateway.device_health import MISSED_HEARTBEATS
 from tanfang.alert_book import AlertBook
+from tanfang.eval_absences import AbsenceError
 from tanfang.eval_input import OFFLINE, ONLINE, HomesFile, load_homes_file, read_events, read_truth
 from tanfang.eval_score import Alert, score
 
@@ -56,7 +58,7 @@ class EvalOptions:
     sweep_s: float = SWEEP_S
     zone: str = "Asia/Shanghai"
     alerts: Path | None = None
-    off: tuple[str, ...] = DEFAULT_OFF  # alert types whose rules do not run, as the gateway's
+    off: tuple[str, ...] = DEFAULT_OFF  # alert types and rules that do not run, as the gateway's
 
 
 @dataclass(slots=True)
@@ -138,22 +140,23 @@ class _Run:
     def tick(self) -> None:
         homes, now = self.file.homes, self.now
         day = local_day(now, self.offset_s)
-        if day != self.day:
+        new_day = day != self.day
+        if new_day:
             start_day(self.state)
             self.day = day
-        if now >= self.next_observe:
-            observe(
-                self.history,
-                homes,
-                self.state,
-                now,
-                sensed(homes, self.state, now, MISSED_HEARTBEATS),
-            )
+        absent = self.file.absences.at(now, homes.n)
+        if now >= self.next_observe or new_day:  # a day closes at its end, not minutes later
+            online = sensed(homes, self.state, now, MISSED_HEARTBEATS)
+            observe(self.history, homes, self.state, now, online, absent)
             self.next_observe = now + OBSERVE_S
             if len(self.history.days) != self.days_built:
                 self.baseline = build(self.history, homes, self.file.profiles)
                 self.days_built = len(self.history.days)
-        found = sweep(homes, self.state, self.baseline, now, self.offset_s, off=self.off)
+        if now < self.since:
+            # History, as a gateway's memory is: learned from, never swept (a leader replays
+            # the stored days into the state and the baselines and raises nothing of them).
+            return
+        found = sweep(homes, self.state, self.baseline, now, self.offset_s, absent, self.off)
         done = cleared(homes, self.state, self.book.opened_at, self.baseline)
         self.book.findings(found, done, now)
 
@@ -224,7 +227,7 @@ def _report(run: _Run, truth: list[dict[str, Any]], elapsed: float) -> dict[str,
     out["events"] = run.events
     out["sweep_s"] = run.sweep_s
     out["learn_days"] = run.learn_days
-    out["rules_off"] = sorted(codes.ALERT_TYPES[k] for k in run.off)
+    out["rules_off"] = sorted(RULE_NAMES[k] for k in run.off)
     out["run_time_s"] = round(elapsed, 1)
     return out
 
@@ -245,7 +248,8 @@ def evaluate_command(  # noqa: PLR0917 - typer's options
     off: Annotated[
         str,
         typer.Option(
-            "--off", help="alert types whose rules do not run, comma-separated ('': none)"
+            "--off",
+            help="alert types (or the rule not_back) that do not run, comma-separated ('': none)",
         ),
     ] = ",".join(DEFAULT_OFF),
 ) -> None:
@@ -260,5 +264,8 @@ def evaluate_command(  # noqa: PLR0917 - typer's options
     options = EvalOptions(
         homes, events, truth, learn_days=learn_days, sweep_s=sweep_s, alerts=alerts, off=types
     )
-    report = evaluate(options)
+    try:
+        report = evaluate(options)
+    except AbsenceError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--homes") from None
     typer.echo(json.dumps(report, ensure_ascii=False))

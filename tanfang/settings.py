@@ -122,9 +122,9 @@ class Settings(BaseSettings):
     # leader sweeps every home this often on the wall clock. Off: this process never leads.
     detect: bool = True
     detect_interval_s: float = Field(default=10.0, gt=0, le=600)
-    # Alert types whose rules do not run (comma-separated; empty: every rule runs). Unset:
-    # the detectors' default, activity_drop off until it is shown to find declines
-    # (gateway.detectors.sweep.DEFAULT_OFF, docs/detection.md).
+    # Alert types (or the rule not_back) that do not run (comma-separated; empty: every
+    # rule runs). Unset: the detectors' default, activity_drop and not_back off until they
+    # are shown to pay (gateway.detectors.sweep.DEFAULT_OFF, docs/detection.md).
     detect_off: str | None = None
     # The detection's clock (gateway.detect_clock): unset, the wall clock. For rigs and
     # replays of simulated homes only: "START,WALL,SPEED" — the simulated instant START was

@@ -4,6 +4,7 @@ alerts and truth."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def test_a_rule_is_left_out_as_the_gateway_leaves_it_and_an_unknown_one_refused(
 ) -> None:
     args = [*_simulate(tmp_path), "--learn-days", "2", "--sweep-s", "30"]
     default = json.loads(CliRunner().invoke(app, ["evaluate", *args]).output)
-    assert default["rules_off"] == ["activity_drop"]
+    assert default["rules_off"] == ["activity_drop", "not_back"]
     every = CliRunner().invoke(app, ["evaluate", *args, "--off", ""])
     assert json.loads(every.output)["rules_off"] == []
     fewer = CliRunner().invoke(app, ["evaluate", *args, "--off", "inactivity,activity_drop"])
@@ -155,3 +156,48 @@ def test_evaluate_scores_abnormal_vitals_and_a_stuck_sensor(tmp_path: Path) -> N
     # 90 min of firing without a pause (the run may begin with the elder moving just before).
     assert 80 * 60 <= stuck["delay_median_s"] <= 95 * 60
     assert report["false_alarms"]["by_type"].get("abnormal_vitals", 0) == 0
+
+
+def test_not_back_at_night_is_found_and_a_declared_absence_suppresses_it(tmp_path: Path) -> None:
+    """Home 11 of seed 7 (incapacitated, living alone: frail) goes out at 15:00 on the third
+    day and is not back for the night."""
+    forced = [{"type": "not_returning", "home": 11, "at": "+63h"}]
+    args = _simulate(tmp_path, forced, "--incident-rate", "0", homes=12)
+    homes_path = Path(args[1])
+    alerts = tmp_path / "alerts.jsonl"
+    run = ["evaluate", *args, "--learn-days", "2", "--sweep-s", "60", "--alerts", str(alerts)]
+    run += ["--off", "activity_drop"]  # not_back on (off by default)
+    result = CliRunner().invoke(app, run)
+    assert result.exit_code == 0, result.output
+    inactivity = json.loads(result.output)["by_type"]["inactivity"]
+    assert inactivity["incidents"] == 1
+    assert inactivity["recall"] == 1.0
+    raised = [json.loads(line) for line in alerts.read_text().splitlines()]
+    mine = [a for a in raised if a["elder_id"] == "KP-700012" and a["type"] == "inactivity"]
+    assert len(mine) == 1
+    assert mine[0]["opened_at"].startswith("2026-07-08T23:")  # the cold start's 23:00
+    assert re.match(
+        r"went out at 1[45]:\d\d and not back by 23:\d\d; seldom out", mine[0]["summary"]
+    )
+    # The family said she would stay with them that night: nothing is raised.
+    doc = json.loads(homes_path.read_text())
+    doc["absences"]["KP-700012"] = [
+        {"from": "2026-07-08T14:30:00+08:00", "to": "2026-07-09T12:00:00+08:00", "reason": "family"}
+    ]
+    homes_path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(app, run)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["by_type"]["inactivity"]["recall"] == 0.0
+    raised = [json.loads(line) for line in alerts.read_text().splitlines()]
+    assert not [a for a in raised if a["elder_id"] == "KP-700012" and a["type"] == "inactivity"]
+
+
+def test_a_malformed_absence_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    args = _simulate(tmp_path)
+    homes_path = Path(args[1])
+    doc = json.loads(homes_path.read_text())
+    doc["absences"] = {"KP-700001": [{"from": "2026-07-08T14:30:00", "to": "tomorrow"}]}
+    homes_path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(app, ["evaluate", *args])
+    assert result.exit_code == 2
+    assert "absences of 'KP-700001'[0]" in result.output

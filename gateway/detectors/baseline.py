@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.detectors import codes, quiet_code
+from gateway.detectors.back import OUTING_S, back_limits, evening_time
 from gateway.detectors.baseline_daily import (
     DailyBaseline,
     DailyHistory,
@@ -37,7 +38,7 @@ from gateway.detectors.baseline_daily import (
 )
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import BIN_S, BINS, DAY_S, day_type, local_day
-from gateway.detectors.night import WANDER_DEMENTIA_S, WANDER_S, at_night
+from gateway.detectors.night import VISIT_S, WANDER_DEMENTIA_S, WANDER_S, at_night
 from gateway.detectors.state import HouseholdState
 
 Floats = npt.NDArray[np.float64]
@@ -128,6 +129,9 @@ class Baseline:
     ``bath_limit_s`` / ``bath_usual_s``: a bathroom stay (inf: no bathroom sensor);
     ``wake_limit_s[slot, day_type]`` / ``wake_usual_s``: not up by then (s after local
     midnight) is late (NaN: no such rule yet);
+    ``back_limit_s`` / ``back_usual_s``: out later than this (s after the local midnight
+    of a day from 04:00 to 04:00; above a day: never) is not back (``back_usual_s``: the
+    latest seen out, NaN: never seen out or cold start);
     ``days``: days of history behind it (below ``COLD_START_DAYS``: defaults)."""
 
     limit_s: Floats
@@ -137,6 +141,8 @@ class Baseline:
     wake_limit_s: Floats
     wake_usual_s: Floats
     wander_s: Floats
+    back_limit_s: Floats
+    back_usual_s: Floats
     days: npt.NDArray[np.intp]
     daily: DailyBaseline
 
@@ -146,20 +152,22 @@ class Day:
     """One local day of one home's history: the longest quiet per place and half-hour it
     began in (``[slot, place, half_hour]``), the longest
     bathroom stay, when the elder was first up (s after local midnight; NaN: not seen),
-    whether they went out at night."""
+    whether they went out at night, the latest they were seen out (``out_late``: s after
+    the local midnight of a day from 04:00; NaN: not out)."""
 
     weekend: bool
     quiet: quiet_code.Codes
     bath: Floats
     wake: Floats
     night_out: Bools
+    out_late: Floats
 
 
 @dataclass(slots=True)
 class QuietHistory:
     """Per local day: the longest quiet per slot, place and half-hour it began in (today's in
     float32 seconds, closed days' in a byte each: ``quiet_code``), the longest bathroom stay,
-    the first time up, a night out."""
+    the first time up, a night out, the latest seen out."""
 
     offset_s: float
     n: int
@@ -169,6 +177,7 @@ class QuietHistory:
     bath_today: Floats = field(init=False)
     wake_today: Floats = field(init=False)
     night_out_today: Bools = field(init=False)
+    out_late_today: Floats = field(init=False)
     days: list[Day] = field(default_factory=list)
     daily: DailyHistory = field(init=False)  # activity per day (activity_drop)
 
@@ -178,20 +187,31 @@ class QuietHistory:
         self.bath_today = np.full(self.n, np.nan)
         self.wake_today = np.full(self.n, np.nan)
         self.night_out_today = np.zeros(self.n, dtype=bool)
+        self.out_late_today = np.full(self.n, np.nan)
 
 
-def observe(
-    history: QuietHistory, homes: Homes, state: HouseholdState, now: float, sensed: Bools
+def observe(  # noqa: PLR0917 - the moment's inputs
+    history: QuietHistory,
+    homes: Homes,
+    state: HouseholdState,
+    now: float,
+    sensed: Bools,
+    suppressed: Bools | None = None,
 ) -> None:
     """Record the quiet spell running at ``now`` for every home at home and sensed, under
-    the place and half-hour it began in."""
+    the place and half-hour it began in, and how late the elder is out. Nothing is learned
+    of an elder under a declared absence (``suppressed``): a week in hospital says nothing
+    of when they come home."""
     day = local_day(now, history.offset_s)
     if day != history.day:
         _close_day(history)
         history.day, history.weekend = day, day_type(now, history.offset_s) == 1
     heard = np.fmax(state.life, state.resumed)
     q = now - heard
-    ok = homes.monitored & sensed & ~state.away() & ~np.isnan(q)
+    known = homes.monitored & sensed
+    if suppressed is not None:
+        known &= ~suppressed
+    ok = known & ~state.away() & ~np.isnan(q)
     cell = (np.arange(history.n), place_of(state), start_bin(heard, history.offset_s))
     history.today[cell] = np.fmax(history.today[cell], np.where(ok, q, np.nan))
     bath = ok & homes.bathroom_motion & (state.room == codes.BATHROOM)
@@ -203,6 +223,13 @@ def observe(
     history.wake_today = np.where(up, risen - midnight, history.wake_today)
     gone = state.away() & (state.out_since > np.fmax(state.life, -np.inf))
     history.night_out_today |= gone & at_night(state.out_since, history.offset_s)
+    late = evening_time(now, history.offset_s)
+    # Out on their own, for a while: a carer or a visitor leaving (within ``VISIT_S`` of
+    # coming in) is no outing of the elder's, though the home hears nobody until the elder
+    # moves again; nor is a door and the first steps in minutes later.
+    alone = ~(state.out_since - state.door_before_out < VISIT_S)
+    out = known & state.away() & alone & (now - state.out_since >= OUTING_S)
+    history.out_late_today = np.fmax(history.out_late_today, np.where(out, late, np.nan))
     observe_daily(history.daily, state.day_count, ok, now, midnight)
 
 
@@ -228,6 +255,7 @@ def _close_day(history: QuietHistory) -> None:
                 history.bath_today,
                 history.wake_today,
                 history.night_out_today,
+                history.out_late_today,
             )
         )
         del history.days[:-HISTORY_DAYS]
@@ -235,6 +263,7 @@ def _close_day(history: QuietHistory) -> None:
     history.bath_today = np.full(history.n, np.nan)
     history.wake_today = np.full(history.n, np.nan)
     history.night_out_today = np.zeros(history.n, dtype=bool)
+    history.out_late_today = np.full(history.n, np.nan)
 
 
 def _nth_largest(stack: AnyFloats, rank: int) -> tuple[Floats, npt.NDArray[np.intp]]:
@@ -271,6 +300,9 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     watched = profiles.alone | ~np.isnan(profiles.override_s)
     bath = np.where(homes.bathroom_motion & watched & (bath <= BATH_MAX_S), bath, np.inf)
     wake = _wake(days, n)
+    back_limit, back_usual = back_limits(
+        [d.out_late for d in days], profiles.frail, learned=len(days) >= COLD_START_DAYS
+    )
     wake = np.where((enough & watched)[:, None], wake, np.nan)
     return Baseline(
         limit_s=limit,
@@ -280,6 +312,8 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
         wake_limit_s=wake + WAKE_MARGIN_S,
         wake_usual_s=wake,
         wander_s=_wander(days, profiles),
+        back_limit_s=back_limit,
+        back_usual_s=back_usual,
         days=np.full(n, len(days), dtype=np.intp),
         daily=build_daily(history.daily),
     )

@@ -27,6 +27,7 @@ PULSE_LOW: Final = 7
 DROP: Final = 8  # daily activity well below the elder's usual, days on end
 RESTLESS: Final = 9  # nights far busier than usual
 STUCK: Final = 10  # a motion sensor firing for hours without a pause
+NOT_BACK: Final = 11  # out later in the evening than ever seen
 
 SEVERITY: Final[dict[int, str]] = {
     codes.INACTIVITY: "high",
@@ -143,6 +144,8 @@ def describe(  # noqa: PLR0917 - one finding's fields
             f"went out at {at} at night and not back for {en_for}; "
             "going out at night is not usual for this elder",
         )
+    if reason == NOT_BACK:
+        return _not_back(at, now, usual_s, limit, offset_s)
     if reason == BATHROOM:
         zh_u, en_u = duration_text(usual_s if not np.isnan(usual_s) else 0.0)
         return (
@@ -159,6 +162,25 @@ def describe(  # noqa: PLR0917 - one finding's fields
     return (
         f"自 {at} 起 {zh_for} 無活動；{zh_usual}",
         f"no activity for {en_for} since {at}; {en_usual}",
+    )
+
+
+def _not_back(
+    at: str, now: float, usual_s: float, limit_s: float, offset_s: float
+) -> tuple[str, str]:
+    """``usual_s``: the latest the elder was seen out (s after local midnight; NaN: never,
+    or not learned yet), ``limit_s`` the latest return expected."""
+    hhmm = clock_text(now, offset_s)
+    if np.isnan(usual_s):
+        expected = clock_text(limit_s - offset_s, offset_s)
+        return (
+            f"{at} 出門，至 {hhmm} 仍未返家；此人少出門，應於 {expected} 前返家",
+            f"went out at {at} and not back by {hhmm}; seldom out, expected home by {expected}",
+        )
+    latest = clock_text(usual_s - offset_s, offset_s)
+    return (
+        f"{at} 出門，至 {hhmm} 仍未返家；平時最晚 {latest} 前返家",
+        f"went out at {at} and not back by {hhmm}; usually back by {latest} at the latest",
     )
 
 

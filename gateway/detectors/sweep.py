@@ -16,6 +16,7 @@ from gateway.detectors.findings import Findings, concat
 from gateway.detectors.homes import Homes
 from gateway.detectors.inactivity import detect_inactivity
 from gateway.detectors.moment import Moment
+from gateway.detectors.not_back import detect_not_back
 from gateway.detectors.state import HouseholdState, sensed
 from gateway.detectors.stuck import detect_stuck, stuck_devices
 from gateway.detectors.temperature import detect_temperature
@@ -26,32 +27,40 @@ from gateway.device_health import MISSED_HEARTBEATS
 Bools = npt.NDArray[np.bool_]
 Floats = npt.NDArray[np.float64]
 
+# A rule that is not a whole alert type: ``inactivity``'s "not back" (``not_back.py``), off
+# and on by itself (``inactivity`` off turns it off too).
+NOT_BACK: Final = "not_back"
+RULE_NAMES: Final = (*codes.ALERT_TYPES, NOT_BACK)
+_NOT_BACK: Final = RULE_NAMES.index(NOT_BACK)
 # Rules off unless a deployment turns them on (``TANFANG_DETECT_OFF``, ``tanfang evaluate
 # --off``): activity_drop found 2 of 26 simulated declines on the tuning seeds for 0.24
 # false alarms per 100 home-days (docs/detection.md) — pages an on-call team learns to
-# ignore.
-DEFAULT_OFF: Final = ("activity_drop",)
+# ignore; not_back, on the simulator, found 1 incident more on the tuning seeds for 3
+# false alarms and 2 alerts while away, and none on reporting seed 2 for 7 and 7: it
+# needs the families to declare their nights away.
+DEFAULT_OFF: Final = ("activity_drop", NOT_BACK)
 NOTHING_OFF: Final[frozenset[int]] = frozenset()
 
 
 def rule_names(text: str) -> tuple[str, ...]:
-    """``TANFANG_DETECT_OFF`` / ``--off``: comma-separated alert types, checked
-    (``ValueError`` naming one the detectors do not raise)."""
+    """``TANFANG_DETECT_OFF`` / ``--off``: comma-separated alert types (or ``not_back``),
+    checked (``ValueError`` naming one the detectors do not raise)."""
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     rules_off(names)
     return names
 
 
 def rules_off(names: Iterable[str]) -> frozenset[int]:
-    """The alert types ``names`` (contract names) as the codes ``sweep`` leaves out;
-    ``ValueError`` naming one the detectors do not raise."""
+    """The alert types (contract names) or rules ``names`` as the codes ``sweep`` leaves
+    out (``RULE_NAMES``' positions); ``ValueError`` naming one the detectors do not
+    raise."""
     off = set()
     for name in names:
-        if name not in codes.ALERT_TYPES:
+        if name not in RULE_NAMES:
             raise ValueError(
-                f"{name!r} is not a detector's alert type: {', '.join(codes.ALERT_TYPES)}"
+                f"{name!r} is not a detector's alert type (nor rule): {', '.join(RULE_NAMES)}"
             )
-        off.add(codes.ALERT_TYPES.index(name))
+        off.add(RULE_NAMES.index(name))
     return frozenset(off)
 
 
@@ -65,21 +74,27 @@ def sweep(  # noqa: PLR0917 - the sweep's inputs
     off: frozenset[int] = NOTHING_OFF,
 ) -> Findings:
     """Every finding at ``now``; ``suppressed``: slots under a declared absence; ``off``:
-    the alert types (codes, ``rules_off``) whose rules do not run."""
+    the alert types and rules (codes, ``rules_off``) that do not run."""
     quiet = np.zeros(homes.n, dtype=bool) if suppressed is None else suppressed
     online = sensed(homes, state, now, MISSED_HEARTBEATS)
     m = Moment(homes, state, baseline, now, offset_s, online, quiet)
-    return concat([rule(m) for kind, rule in _RULES if kind not in off])
+    return concat([rule(m) for kind, name, rule in _RULES if kind not in off and name not in off])
 
 
-# Each rule and the alert type it raises, in the order of their findings.
-_RULES: Final[tuple[tuple[int, Callable[[Moment], Findings]], ...]] = (
-    (codes.INACTIVITY, detect_inactivity),
-    (codes.NIGHT_WANDERING, detect_wandering),
-    (codes.ABNORMAL_TEMPERATURE, lambda m: detect_temperature(m.state, m.now)),
-    (codes.ABNORMAL_VITALS, detect_vitals),
-    (codes.ACTIVITY_DROP, detect_activity_drop),
-    (codes.DEVICE_OFFLINE, lambda m: detect_stuck(m.homes, m.state, m.now)),
+# Each rule: the alert type it raises, its own code (``RULE_NAMES``), in the order of their
+# findings.
+_RULES: Final[tuple[tuple[int, int, Callable[[Moment], Findings]], ...]] = (
+    (codes.INACTIVITY, codes.INACTIVITY, detect_inactivity),
+    (codes.INACTIVITY, _NOT_BACK, detect_not_back),
+    (codes.NIGHT_WANDERING, codes.NIGHT_WANDERING, detect_wandering),
+    (
+        codes.ABNORMAL_TEMPERATURE,
+        codes.ABNORMAL_TEMPERATURE,
+        lambda m: detect_temperature(m.state, m.now),
+    ),
+    (codes.ABNORMAL_VITALS, codes.ABNORMAL_VITALS, detect_vitals),
+    (codes.ACTIVITY_DROP, codes.ACTIVITY_DROP, detect_activity_drop),
+    (codes.DEVICE_OFFLINE, codes.DEVICE_OFFLINE, lambda m: detect_stuck(m.homes, m.state, m.now)),
 )
 
 
@@ -87,13 +102,15 @@ def cleared(
     homes: Homes, state: HouseholdState, opened_at: Floats, baseline: Baseline | None = None
 ) -> Bools:
     """``[slot, type]``: the condition of an alert opened at ``opened_at`` is over —
-    inactivity: up and about since (life outside the bedroom: moving in bed is not up),
-    or the elder went out; night wandering: back home; temperature: back in range; vitals:
-    a reading back in range; activity drop: the day's baseline no longer says so; a stuck
-    sensor: none of the home's is stuck at the home's clock."""
+    inactivity: up and about since (life outside the bedroom: moving in bed is not up; for
+    an elder not back, coming home and about), or the elder went out since; night
+    wandering: back home; temperature: back in range; vitals: a reading back in range;
+    activity drop: the day's baseline no longer says so; a stuck sensor: none of the
+    home's is stuck at the home's clock."""
     out = np.zeros(opened_at.shape, dtype=bool)
     away = state.away()
-    out[:, codes.INACTIVITY] = (state.up > opened_at[:, codes.INACTIVITY]) | away
+    opened = opened_at[:, codes.INACTIVITY]
+    out[:, codes.INACTIVITY] = (state.up > opened) | (away & ~(state.out_since < opened))
     out[:, codes.ABNORMAL_TEMPERATURE] = np.isnan(state.hot_since) & np.isnan(state.cold_since)
     out[:, codes.NIGHT_WANDERING] = ~away
     out[:, codes.ABNORMAL_VITALS] = np.isnan(state.pulse_off_since)

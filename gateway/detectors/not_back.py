@@ -1,0 +1,54 @@
+"""``inactivity``, not back: out of the home (the entrance door the latest evidence, no life
+since) later in the evening than the latest the elder's history has seen them out, by a
+margin (``Baseline.back_limit_s``; never before 21:00; 22:00 at cold start) — the elder who
+went to the market at 15:00 and is still not home at 23:00. Away does not last forever.
+
+Not when the outing began at night (that is ``night_wandering``'s), not when the elder left
+within ``VISIT_S`` of someone coming in (with a carer, with helpers to hospital: not
+alone), not under a declared absence (a night with family that was said), not for an
+elder the history has seen out overnight (their limit is past the day's end), never while
+a sensor of the home is offline. The alert ends when the elder is back and up."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+from gateway.detectors import codes, findings
+from gateway.detectors.back import evening_time
+from gateway.detectors.findings import Findings, no_findings
+from gateway.detectors.moment import Moment
+from gateway.detectors.night import VISIT_S, at_night
+
+# Out at least this long: leaving at 21:30 for a walk is not "not back" at 21:31.
+MIN_OUT_S: Final = 60 * 60.0
+
+
+def detect_not_back(m: Moment) -> Findings:
+    state, baseline = m.state, m.baseline
+    late = evening_time(m.now, m.offset_s) > baseline.back_limit_s
+    if not late.any():  # most sweeps: the day is young
+        return no_findings()
+    out = (
+        late
+        & m.homes.monitored
+        & m.sensed
+        & ~m.suppressed
+        & state.away()
+        & (state.out_since > np.fmax(state.life, -np.inf))
+        & (m.now - state.out_since >= MIN_OUT_S)
+        & ~at_night(state.out_since, m.offset_s)
+        & ~(state.out_since - state.door_before_out < VISIT_S)
+    )
+    fire = out.nonzero()[0]
+    if not len(fire):
+        return no_findings()
+    return Findings(
+        slot=fire,
+        kind=np.full(len(fire), codes.INACTIVITY, dtype=np.intp),
+        reason=np.full(len(fire), findings.NOT_BACK, dtype=np.intp),
+        since=state.out_since[fire],
+        usual_s=baseline.back_usual_s[fire],
+        limit_s=baseline.back_limit_s[fire],
+    )
