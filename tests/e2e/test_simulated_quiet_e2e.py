@@ -2,9 +2,9 @@
 broker to a real ``tanfang serve`` whose detection reads the same simulated clock
 (``TANFANG_DETECT_CLOCK``); an elder who falls at home and lies still raises an
 ``inactivity`` alert that reaches the webhook; an elder whose entrance door opened before
-the silence (went out in the morning, not back for the night) raises none while the day
-is young, and a "not back" ``inactivity`` once the evening is past the cold-start latest
-return (23:00).
+the silence (went out in the afternoon, not back for the night) raises none while the day
+is young, and — ``not_back`` turned on — a "not back" ``inactivity`` once the evening is
+past the cold-start latest return (23:00).
 
 Simulated time runs behind the wall clock (it starts a day in the past): ingest judges
 device clocks on the wall clock, and an event stamped in the future would be stored at
