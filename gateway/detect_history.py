@@ -22,6 +22,7 @@ import numpy as np
 
 from gateway.detect_repo import HourRow
 from gateway.detectors import EventBatch, QuietHistory, apply, observe
+from gateway.detectors.absences import Absences
 from gateway.detectors.baseline import OBSERVE_S
 from gateway.detectors.codes import KIND
 from gateway.detectors.homes import Homes
@@ -60,15 +61,17 @@ def hours_to_batch(rows: Sequence[HourRow], device_index: dict[str, int]) -> Eve
     )
 
 
-def replay(
+def replay(  # noqa: PLR0917 - the replay's inputs
     homes: Homes,
     state: HouseholdState,
     history: QuietHistory,
     batch: EventBatch,
     until: float,
+    absences: Absences | None = None,
 ) -> None:
     """Fold ``batch`` (time order) into ``state`` up to ``until``, observing the baselines'
-    history every ``OBSERVE_S`` from its first event."""
+    history every ``OBSERVE_S`` from its first event (of no elder under one of the declared
+    ``absences`` then, as the live sweep's observation)."""
     if not len(batch):
         return
     everyone = np.ones(homes.n, dtype=bool)
@@ -84,7 +87,8 @@ def replay(
         if today != day:
             start_day(state)
             day = today
-        observe(history, homes, state, t, everyone)
+        absent = None if absences is None else absences.at(t, homes.n)
+        observe(history, homes, state, t, everyone, absent)
         t += OBSERVE_S
     if done < len(batch):
         apply(homes, state, batch.take(slice(done, None)))

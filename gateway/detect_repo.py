@@ -120,6 +120,20 @@ async def activity_hours(conn: Conn, start: datetime, end: datetime) -> list[Hou
     return rows
 
 
+async def absences_between(
+    conn: Conn, start: datetime, end: datetime
+) -> list[tuple[str, float, float]]:
+    """The declared absences overlapping ``start``–``end``: (elder id, from, to) in epoch s
+    (the history a new leader replays learns nothing of an elder under one)."""
+    cur = await conn.execute(
+        "SELECT elder_id, extract(epoch FROM starts_at)::float8,"
+        " extract(epoch FROM ends_at)::float8"
+        " FROM elder_absences WHERE ends_at > %s AND starts_at < %s",
+        (start, end),
+    )
+    return [(str(e), float(a), float(b)) for e, a, b in await cur.fetchall()]
+
+
 async def absent(conn: Conn, now: datetime) -> set[str]:
     """The elders under a declared absence at ``now``."""
     cur = await conn.execute(

@@ -30,6 +30,7 @@ from gateway.detectors import (
     build_homes,
     new_state,
 )
+from gateway.detectors.absences import Absences
 from gateway.detectors.baseline import HISTORY_DAYS
 from gateway.detectors.localtime import local_day
 from gateway.detectors.profiles import ElderFacts, profiles_of
@@ -156,8 +157,11 @@ async def start_watch(
     state = new_state(homes)
     history = QuietHistory(offset_s, homes.n)
     until = (at - ROLLUP_LAG).replace(minute=0, second=0, microsecond=0)
-    rows = await detect_repo.activity_hours(conn, until - timedelta(days=HISTORY_DAYS + 1), until)
-    replay(homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp())
+    begin = until - timedelta(days=HISTORY_DAYS + 1)
+    rows = await detect_repo.activity_hours(conn, begin, until)
+    declared = await detect_repo.absences_between(conn, begin, until)
+    absences = Absences.of(declared, {e: i for i, e in enumerate(homes.elder_ids)})
+    replay(homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp(), absences)
     seed_devices(state, fleet, now)
     # The gateways' starts are wall-clock times: on a simulated clock, carried onto it.
     since = await ingest_since(conn, datetime.fromtimestamp(clock.to_wall(now), UTC))

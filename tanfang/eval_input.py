@@ -21,9 +21,10 @@ import numpy as np
 import orjson
 
 from gateway.detectors import DeviceInfo, EventBatch, Homes, Profiles, build_homes
+from gateway.detectors.absences import Absences
 from gateway.detectors.codes import KIND
 from gateway.detectors.profiles import ElderFacts, profiles_of
-from tanfang.eval_absences import Absences, absences_of
+from tanfang.eval_absences import absences_of
 
 AHEAD_S: Final = 1800.0
 BEHIND_S: Final = 7 * 86_400.0

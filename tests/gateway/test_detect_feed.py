@@ -11,6 +11,7 @@ from gateway.detect_feed import MAX_OVERLAP_S, OVERLAP_S, Feed
 from gateway.detect_history import hours_to_batch, replay
 from gateway.detect_repo import EventRow
 from gateway.detectors import QuietHistory, apply, build, build_homes, new_state
+from gateway.detectors.absences import Absences
 from gateway.detectors.baseline import COLD_START_DAYS
 from gateway.detectors.remap import remap_history, remap_state
 from gateway.detectors.state import HouseholdState
@@ -166,3 +167,29 @@ def test_the_overlap_widens_to_twice_the_lateness_of_a_late_commit_and_shrinks_b
     feed.take([stuck], h.device_index())
     feed.follow()
     assert feed.overlap_s == MAX_OVERLAP_S
+
+
+def test_the_replay_learns_nothing_of_an_elder_under_a_declared_absence() -> None:
+    """Out through the door every afternoon for the rollup's days; a week of them was a
+    declared hospital stay: those days hold no outing, the others do."""
+    h = homes()
+    rows = []
+    day0 = at("2026-03-01 00:00")
+    for d in range(COLD_START_DAYS + 2):
+        start = day0 + d * 86400
+        rows += [
+            ("pir-bed", "motion", start + 7 * 3600, 1, start + 7 * 3600 + 60),
+            ("door", "door", start + 15 * 3600, 1, start + 15 * 3600 + 60),
+            ("pir-bed", "motion", start + 18 * 3600, 1, start + 18 * 3600 + 60),
+        ]
+    batch = hours_to_batch(rows, h.device_index())
+    until = day0 + (COLD_START_DAYS + 2) * 86400
+
+    def outings(absences: Absences | None) -> list[bool]:
+        history = QuietHistory(OFFSET, h.n)
+        replay(h, new_state(h), history, batch, until, absences)
+        return [bool(not np.isnan(d.out_late[0])) for d in history.days]
+
+    assert all(outings(None))
+    stay = Absences.of([(ELDER, day0 + 3 * 86400, day0 + 10 * 86400)], {ELDER: 0})
+    assert outings(stay) == [not 3 <= d < 10 for d in range(len(outings(None)))]
