@@ -5,7 +5,7 @@ after the local midnight of a day that runs from 04:00 to 04:00 (01:00 is 25 h).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +14,7 @@ from gateway.detectors.localtime import DAY_S
 
 Bools = npt.NDArray[np.bool_]
 Floats = npt.NDArray[np.float64]
+AnyFloats = npt.NDArray[np.floating[Any]]
 
 HOUR: Final = 3600.0
 MIN: Final = 60.0
@@ -44,7 +45,7 @@ def evening_time(now: float, offset_s: float) -> float:
 
 
 def back_limits(
-    out_late: Sequence[Floats], frail: Bools, *, learned: bool
+    out_late: Sequence[AnyFloats], frail: Bools, *, learned: bool
 ) -> tuple[Floats, Floats]:
     """Per slot, from each closed day's latest time seen out (``out_late``, NaN: not out):
     out later than the first (``evening_time``) is not back (inf: the rule does not apply
@@ -53,6 +54,6 @@ def back_limits(
     if not learned:
         return np.where(frail, COLD_BACK_S, np.inf), np.full(len(frail), np.nan)
     days = np.stack(out_late)
-    latest = np.fmax.reduce(days, axis=0)
+    latest = np.fmax.reduce(days, axis=0).astype(np.float64)
     housebound = np.sum(~np.isnan(days), axis=0) <= HOUSEBOUND_SHARE * len(days)
     return np.where(housebound, np.fmax(latest + BACK_MARGIN_S, BACK_FLOOR_S), np.inf), latest

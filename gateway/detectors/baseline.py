@@ -160,7 +160,7 @@ class Day:
     bath: Floats
     wake: Floats
     night_out: Bools
-    out_late: Floats
+    out_late: AnyFloats  # float32 once the day is closed
 
 
 @dataclass(slots=True)
@@ -255,7 +255,7 @@ def _close_day(history: QuietHistory) -> None:
                 history.bath_today,
                 history.wake_today,
                 history.night_out_today,
-                history.out_late_today,
+                history.out_late_today.astype(np.float32),  # s of a day: to the 1/100 s
             )
         )
         del history.days[:-HISTORY_DAYS]

@@ -27,21 +27,23 @@ MIN_OUT_S: Final = 60 * 60.0
 
 def detect_not_back(m: Moment) -> Findings:
     state, baseline = m.state, m.baseline
-    late = evening_time(m.now, m.offset_s) > baseline.back_limit_s
-    if not late.any():  # most sweeps: the day is young
+    # Most sweeps: the day is young, or the elders past their limit are few (the rule is
+    # for those who seldom go out): the rest is judged on them alone.
+    late = (evening_time(m.now, m.offset_s) > baseline.back_limit_s).nonzero()[0]
+    if not len(late):
         return no_findings()
+    since, life = state.out_since[late], state.life[late]
     out = (
-        late
-        & m.homes.monitored
-        & m.sensed
-        & ~m.suppressed
-        & state.away()
-        & (state.out_since > np.fmax(state.life, -np.inf))
-        & (m.now - state.out_since >= MIN_OUT_S)
-        & ~at_night(state.out_since, m.offset_s)
-        & ~(state.out_since - state.door_before_out < VISIT_S)
+        m.homes.monitored[late]
+        & m.sensed[late]
+        & ~m.suppressed[late]
+        & state.away(late)
+        & (since > np.fmax(life, -np.inf))
+        & (m.now - since >= MIN_OUT_S)
+        & ~at_night(since, m.offset_s)
+        & ~(since - state.door_before_out[late] < VISIT_S)
     )
-    fire = out.nonzero()[0]
+    fire = late[out]
     if not len(fire):
         return no_findings()
     return Findings(

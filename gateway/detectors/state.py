@@ -127,10 +127,15 @@ class HouseholdState:
         out: Ints = np.where(recent, self.seen_room, self.room)
         return out
 
-    def away(self) -> Bools:
-        """Out of the home: the entrance door is the latest evidence (activity within
-        ``DOOR_SETTLE_S`` after it is the leaving itself: a PIR's late report, jitter)."""
-        return self.door > np.fmax(self.life, -np.inf) - DOOR_SETTLE_S  # NaN life: never
+    def away(self, slots: Ints | None = None) -> Bools:
+        """Out of the home (of ``slots``, or everyone): the entrance door is the latest
+        evidence (activity within ``DOOR_SETTLE_S`` after it is the leaving itself: a PIR's
+        late report, jitter)."""
+        door, life = (
+            (self.door, self.life) if slots is None else (self.door[slots], self.life[slots])
+        )
+        out: Bools = door > np.fmax(life, -np.inf) - DOOR_SETTLE_S  # NaN life: never
+        return out
 
 
 def new_state(homes: Homes) -> HouseholdState:
