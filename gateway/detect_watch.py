@@ -159,8 +159,11 @@ async def start_watch(
     until = (at - ROLLUP_LAG).replace(minute=0, second=0, microsecond=0)
     begin = until - timedelta(days=HISTORY_DAYS + 1)
     rows = await detect_repo.activity_hours(conn, begin, until)
-    declared = await detect_repo.absences_between(conn, begin, until)
-    absences = Absences.of(declared, {e: i for i, e in enumerate(homes.elder_ids)})
+    # Declared absences are wall-clock times: on a simulated clock, carried onto it.
+    wall = [datetime.fromtimestamp(clock.to_wall(t.timestamp()), UTC) for t in (begin, until)]
+    declared = await detect_repo.absences_between(conn, *wall)
+    on_clock = [(e, clock.of_wall(a), clock.of_wall(b)) for e, a, b in declared]
+    absences = Absences.of(on_clock, homes.elder_ids)
     replay(homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp(), absences)
     seed_devices(state, fleet, now)
     # The gateways' starts are wall-clock times: on a simulated clock, carried onto it.

@@ -27,7 +27,7 @@ def absences_of(doc: Any, elder_ids: tuple[str, ...]) -> Absences:
             raise AbsenceError(f'"absences" of {str(elder_id)[:64]!r} must be a list')
         for k, item in enumerate(listed):
             rows.append((elder_id, *_span(item, f"absences of {str(elder_id)[:64]!r}[{k}]")))
-    return Absences.of(rows, {e: i for i, e in enumerate(elder_ids)})
+    return Absences.of(rows, elder_ids)
 
 
 def _span(item: Any, where: str) -> tuple[float, float]:

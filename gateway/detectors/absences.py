@@ -4,7 +4,7 @@ history's (the replay of a new leader) and a file's (``tanfang evaluate``) are h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +24,10 @@ class Absences:
     end: Floats
 
     @classmethod
-    def of(cls, rows: Iterable[tuple[str, float, float]], slots: Mapping[str, int]) -> Absences:
-        """``(elder id, from, to)`` rows for the elders of ``slots`` (others left out)."""
+    def of(cls, rows: Iterable[tuple[str, float, float]], elder_ids: Sequence[str]) -> Absences:
+        """``(elder id, from, to)`` rows for the elders ``elder_ids`` (their slots; others
+        left out)."""
+        slots = {e: i for i, e in enumerate(elder_ids)}
         kept = [(slots[e], a, b) for e, a, b in rows if e in slots]
         return cls(
             slot=np.array([r[0] for r in kept], dtype=np.intp),

@@ -130,8 +130,8 @@ class Baseline:
     ``wake_limit_s[slot, day_type]`` / ``wake_usual_s``: not up by then (s after local
     midnight) is late (NaN: no such rule yet);
     ``back_limit_s`` / ``back_usual_s``: out later than this (s after the local midnight
-    of a day from 04:00 to 04:00; above a day: never) is not back (``back_usual_s``: the
-    latest seen out, NaN: never seen out or cold start);
+    of a day from 04:00 to 04:00, up to 28 h; inf: never) is not back (``back_usual_s``:
+    the latest seen out, NaN: never seen out or cold start);
     ``days``: days of history behind it (below ``COLD_START_DAYS``: defaults)."""
 
     limit_s: Floats
@@ -221,14 +221,16 @@ def observe(  # noqa: PLR0917 - the moment's inputs
     risen = state.up_for_day(homes)
     up = ok & (risen >= midnight + WAKE_FROM_S) & np.isnan(history.wake_today)
     history.wake_today = np.where(up, risen - midnight, history.wake_today)
-    gone = state.away() & (state.out_since > np.fmax(state.life, -np.inf))
+    gone = state.gone()
+    if suppressed is not None:
+        gone &= ~suppressed
     history.night_out_today |= gone & at_night(state.out_since, history.offset_s)
     late = evening_time(now, history.offset_s)
     # Out on their own, for a while: a carer or a visitor leaving (within ``VISIT_S`` of
     # coming in) is no outing of the elder's, though the home hears nobody until the elder
     # moves again; nor is a door and the first steps in minutes later.
     alone = ~(state.out_since - state.door_before_out < VISIT_S)
-    out = known & state.away() & alone & (now - state.out_since >= OUTING_S)
+    out = known & gone & alone & (now - state.out_since >= OUTING_S)
     history.out_late_today = np.fmax(history.out_late_today, np.where(out, late, np.nan))
     observe_daily(history.daily, state.day_count, ok, now, midnight)
 

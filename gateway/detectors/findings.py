@@ -179,8 +179,8 @@ def _not_back(
         )
     latest = clock_text(usual_s - offset_s, offset_s)
     return (
-        f"{at} 出門，至 {hhmm} 仍未返家；平時最晚 {latest} 前返家",
-        f"went out at {at} and not back by {hhmm}; usually back by {latest} at the latest",
+        f"{at} 出門，至 {hhmm} 仍未返家；以往在外最晚至 {latest}",
+        f"went out at {at} and not back by {hhmm}; never out later than {latest} before",
     )
 
 

@@ -1,7 +1,10 @@
 """``inactivity``, not back: out of the home (the entrance door the latest evidence, no life
 since) later in the evening than the latest the elder's history has seen them out, by a
-margin (``Baseline.back_limit_s``; never before 21:00; 22:00 at cold start) — the elder who
-went to the market at 15:00 and is still not home at 23:00. Away does not last forever.
+margin (``Baseline.back_limit_s``, ``back.py``: + 90 min, never before 23:00; 23:00 for the
+frail at cold start) — the elder who went to the market at 15:00 and is still not home at
+midnight. Away does not last forever. Only for elders seen out on their own on at most
+``back.HOUSEBOUND_SHARE`` of the days learned (everyone else's limit is inf). Off by
+default (``sweep.DEFAULT_OFF``).
 
 Not when the outing began at night (that is ``night_wandering``'s), not when the elder left
 within ``VISIT_S`` of someone coming in (with a carer, with helpers to hospital: not
@@ -32,13 +35,12 @@ def detect_not_back(m: Moment) -> Findings:
     late = (evening_time(m.now, m.offset_s) > baseline.back_limit_s).nonzero()[0]
     if not len(late):
         return no_findings()
-    since, life = state.out_since[late], state.life[late]
+    since = state.out_since[late]
     out = (
         m.homes.monitored[late]
         & m.sensed[late]
         & ~m.suppressed[late]
-        & state.away(late)
-        & (since > np.fmax(life, -np.inf))
+        & state.gone(late)
         & (m.now - since >= MIN_OUT_S)
         & ~at_night(since, m.offset_s)
         & ~(since - state.door_before_out[late] < VISIT_S)

@@ -127,6 +127,14 @@ class HouseholdState:
         out: Ints = np.where(recent, self.seen_room, self.room)
         return out
 
+    def gone(self, slots: Ints | None = None) -> Bools:
+        """Out since the entrance door (``out_since``) with no life after it: gone out, not
+        the door's settling while someone stays in."""
+        life = self.life if slots is None else self.life[slots]
+        since = self.out_since if slots is None else self.out_since[slots]
+        out: Bools = self.away(slots) & (since > np.fmax(life, -np.inf))
+        return out
+
     def away(self, slots: Ints | None = None) -> Bools:
         """Out of the home (of ``slots``, or everyone): the entrance door is the latest
         evidence (activity within ``DOOR_SETTLE_S`` after it is the leaving itself: a PIR's

@@ -102,15 +102,18 @@ def cleared(
     homes: Homes, state: HouseholdState, opened_at: Floats, baseline: Baseline | None = None
 ) -> Bools:
     """``[slot, type]``: the condition of an alert opened at ``opened_at`` is over —
-    inactivity: up and about since (life outside the bedroom: moving in bed is not up; for
-    an elder not back, coming home and about), or the elder went out since; night
+    inactivity: up and about since (life outside the bedroom: moving in bed is not up),
+    someone in through the door since (the elder not back, home), or the elder went out
+    since; night
     wandering: back home; temperature: back in range; vitals: a reading back in range;
     activity drop: the day's baseline no longer says so; a stuck sensor: none of the
     home's is stuck at the home's clock."""
     out = np.zeros(opened_at.shape, dtype=bool)
     away = state.away()
     opened = opened_at[:, codes.INACTIVITY]
-    out[:, codes.INACTIVITY] = (state.up > opened) | (away & ~(state.out_since < opened))
+    back = ~away & (state.door > opened) & (state.life > state.door)  # in through the door
+    went = away & ~(state.out_since < opened)
+    out[:, codes.INACTIVITY] = (state.up > opened) | went | back
     out[:, codes.ABNORMAL_TEMPERATURE] = np.isnan(state.hot_since) & np.isnan(state.cold_since)
     out[:, codes.NIGHT_WANDERING] = ~away
     out[:, codes.ABNORMAL_VITALS] = np.isnan(state.pulse_off_since)

@@ -22,8 +22,7 @@ def detect_wandering(m: Moment) -> Findings:
         m.homes.monitored
         & m.sensed
         & ~m.suppressed
-        & state.away()
-        & (state.out_since > np.fmax(state.life, -np.inf))
+        & state.gone()
         & at_night(state.out_since, m.offset_s)
         & (gone > baseline.wander_s)
         & ~(state.out_since - state.door_before_out < VISIT_S)

@@ -191,5 +191,5 @@ def test_the_replay_learns_nothing_of_an_elder_under_a_declared_absence() -> Non
         return [bool(not np.isnan(d.out_late[0])) for d in history.days]
 
     assert all(outings(None))
-    stay = Absences.of([(ELDER, day0 + 3 * 86400, day0 + 10 * 86400)], {ELDER: 0})
+    stay = Absences.of([(ELDER, day0 + 3 * 86400, day0 + 10 * 86400)], h.elder_ids)
     assert outings(stay) == [not 3 <= d < 10 for d in range(len(outings(None)))]
