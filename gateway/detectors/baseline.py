@@ -38,7 +38,7 @@ from gateway.detectors.baseline_daily import (
 )
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import BIN_S, BINS, DAY_S, day_type, local_day
-from gateway.detectors.night import VISIT_S, WANDER_DEMENTIA_S, WANDER_S, at_night
+from gateway.detectors.night import WANDER_DEMENTIA_S, WANDER_S, at_night
 from gateway.detectors.state import HouseholdState
 
 Floats = npt.NDArray[np.float64]
@@ -229,7 +229,7 @@ def observe(  # noqa: PLR0917 - the moment's inputs
     # Out on their own, for a while: a carer or a visitor leaving (within ``VISIT_S`` of
     # coming in) is no outing of the elder's, though the home hears nobody until the elder
     # moves again; nor is a door and the first steps in minutes later.
-    alone = ~(state.out_since - state.door_before_out < VISIT_S)
+    alone = state.left_alone()
     out = known & gone & alone & (now - state.out_since >= OUTING_S)
     history.out_late_today = np.fmax(history.out_late_today, np.where(out, late, np.nan))
     observe_daily(history.daily, state.day_count, ok, now, midnight)

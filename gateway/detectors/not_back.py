@@ -22,7 +22,7 @@ from gateway.detectors import codes, findings
 from gateway.detectors.back import evening_time
 from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.moment import Moment
-from gateway.detectors.night import VISIT_S, at_night
+from gateway.detectors.night import at_night
 
 # Out at least this long: leaving at 21:30 for a walk is not "not back" at 21:31.
 MIN_OUT_S: Final = 60 * 60.0
@@ -43,7 +43,7 @@ def detect_not_back(m: Moment) -> Findings:
         & state.gone(late)
         & (m.now - since >= MIN_OUT_S)
         & ~at_night(since, m.offset_s)
-        & ~(since - state.door_before_out[late] < VISIT_S)
+        & state.left_alone(late)
     )
     fire = late[out]
     if not len(fire):

@@ -27,6 +27,7 @@ import numpy.typing as npt
 from gateway.detectors import codes
 from gateway.detectors.events import EventBatch, rounds
 from gateway.detectors.homes import Homes
+from gateway.detectors.night import VISIT_S
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
@@ -133,6 +134,14 @@ class HouseholdState:
         life = self.life if slots is None else self.life[slots]
         since = self.out_since if slots is None else self.out_since[slots]
         out: Bools = self.away(slots) & (since > np.fmax(life, -np.inf))
+        return out
+
+    def left_alone(self, slots: Ints | None = None) -> Bools:
+        """The last going out was not within ``VISIT_S`` of the door's previous event (not
+        leaving with a visitor: a carer, helpers taking the elder to hospital)."""
+        since = self.out_since if slots is None else self.out_since[slots]
+        before = self.door_before_out if slots is None else self.door_before_out[slots]
+        out: Bools = ~(since - before < VISIT_S)
         return out
 
     def away(self, slots: Ints | None = None) -> Bools:

@@ -12,7 +12,7 @@ import numpy as np
 from gateway.detectors import codes, findings
 from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.moment import Moment
-from gateway.detectors.night import VISIT_S, at_night
+from gateway.detectors.night import at_night
 
 
 def detect_wandering(m: Moment) -> Findings:
@@ -25,7 +25,7 @@ def detect_wandering(m: Moment) -> Findings:
         & state.gone()
         & at_night(state.out_since, m.offset_s)
         & (gone > baseline.wander_s)
-        & ~(state.out_since - state.door_before_out < VISIT_S)
+        & state.left_alone()
     )
     fire = out.nonzero()[0]
     if not len(fire):

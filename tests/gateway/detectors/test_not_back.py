@@ -49,6 +49,19 @@ def _not_back(
     )
 
 
+def _sentence(found: findings.Findings, local: str) -> tuple[str, str]:
+    """The first finding's sentence (Chinese, English) as the alert says it at ``local``."""
+    return describe(
+        codes.INACTIVITY,
+        findings.NOT_BACK,
+        float(found.since[0]),
+        float(found.usual_s[0]),
+        at(local),
+        OFFSET,
+        limit=float(found.limit_s[0]),
+    )
+
+
 def _frail() -> Profiles:
     p = profiles()
     return Profiles(np.array([True, False]), p.alone, p.override_s, p.watch, p.dementia)
@@ -82,15 +95,7 @@ def test_out_past_the_cold_start_latest_return_is_not_back_and_coming_home_clear
     assert len(found) == 1
     assert found.since[0] == at("2026-01-31 15:00")
     assert found.limit_s[0] == COLD_BACK_S
-    zh, en = describe(
-        codes.INACTIVITY,
-        findings.NOT_BACK,
-        float(found.since[0]),
-        float(found.usual_s[0]),
-        at("2026-01-31 23:05"),
-        OFFSET,
-        limit=float(found.limit_s[0]),
-    )
+    zh, en = _sentence(found, "2026-01-31 23:05")
     assert en == "went out at 15:00 and not back by 23:05; seldom out, expected home by 23:00"
     assert zh.startswith("15:00 出門，至 23:05 仍未返家")
     # Past midnight at a month's end the evening goes on: still not back.
@@ -199,15 +204,7 @@ def test_the_latest_return_is_learned_and_never_earlier_than_the_floor() -> None
     assert not len(_not_back(h, state, late, at("2026-03-21 00:55")))
     found = _not_back(h, state, late, at("2026-03-21 01:05"))
     assert len(found) == 1
-    _, en = describe(
-        codes.INACTIVITY,
-        findings.NOT_BACK,
-        float(found.since[0]),
-        float(found.usual_s[0]),
-        at("2026-03-21 01:05"),
-        OFFSET,
-        limit=float(found.limit_s[0]),
-    )
+    _, en = _sentence(found, "2026-03-21 01:05")
     assert en == "went out at 14:00 and not back by 01:05; never out later than 23:30 before"
 
 
