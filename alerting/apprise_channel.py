@@ -49,6 +49,10 @@ NOTIFY_TIMEOUT_S: Final = 5.0
 # Worker threads per channel: a service that hangs holds at most this many, each for about
 # the timeout; sends past that wait in the channel's queue within their own timeout.
 DEFAULT_CONCURRENCY: Final = 8
+# A queued send that reaches a worker with less than this left of its timeout is not sent:
+# it has already been answered "timeout" (and will be retried), so sending it now could only
+# deliver it twice.
+MIN_START_S: Final = 0.05
 # How apprise's plugins word what went wrong (language "en", see apprise_urls.asset).
 _HTTP_STATUS: Final = re.compile(r"error=(\d{3})\b")
 _REFUSED: Final = re.compile(r"connection refused|errno 111\b|winerror 10061", re.IGNORECASE)
@@ -117,7 +121,7 @@ class AppriseChannel:
             url = self._url.url
         title = title_of(notice)
         body = body_of(notice, self._tz, shared=not self.personal)
-        future = self._pool.submit(_deliver, url, title, body, self._timeout_s)
+        future = self._pool.submit(_deliver, url, title, body, started + self._timeout_s)
         try:
             async with asyncio.timeout(self._timeout_s):
                 sent = await asyncio.wrap_future(future)
@@ -159,8 +163,12 @@ def apprise_channels(raw: str | None, tz: ZoneInfo) -> list[AppriseChannel]:
     return [AppriseChannel(url, name, tz=tz) for url, name in zip(urls, names, strict=True)]
 
 
-def _deliver(url: str, title: str, body: str, cap_s: float) -> _Sent:
-    """Send once, on a worker thread (apprise blocks)."""
+def _deliver(url: str, title: str, body: str, deadline: float) -> _Sent:
+    """Send once, on a worker thread (apprise blocks), within what is left until
+    ``deadline`` (``time.monotonic``); nothing is sent once too little is left."""
+    cap_s = deadline - time.monotonic()
+    if cap_s < MIN_START_S:
+        return _Sent(ok=False, timed_out=True, lines=())
     # A service object per send: apprise's objects are not meant to be shared by threads.
     service = instantiate(url)
     if service is None:

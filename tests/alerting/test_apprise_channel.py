@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerting.apprise_channel import AppriseChannel, apprise_channels
+from alerting.apprise_channel import AppriseChannel, _deliver, apprise_channels
 from alerting.apprise_urls import parse_notify_urls
 from alerting.channels import Attempt, Notice, Purpose, Recipient, RecipientRole, falls_back
 from tests.alerting.root_records import root_records
@@ -173,6 +174,20 @@ async def test_a_hanging_service_is_a_timeout_and_holds_only_its_own_threads() -
         await slow.aclose()
     assert {(a.ok, a.result, a.retry) for a in attempts} == {(False, "timeout", True)}
     assert elapsed < 2.0
+
+
+async def test_a_send_whose_time_ran_out_in_the_queue_is_never_sent() -> None:
+    # Answered "timeout" (and retried) already: sent now, it would reach the person twice.
+    async with WebhookReceiver() as rx:
+        spent = await asyncio.to_thread(
+            _deliver, f"json://127.0.0.1:{rx.port}/bot", "t", "b", time.monotonic() + 0.01
+        )
+        assert (spent.ok, spent.timed_out) == (False, True)
+        sent = await asyncio.to_thread(
+            _deliver, f"json://127.0.0.1:{rx.port}/bot", "t", "b", time.monotonic() + 5.0
+        )
+        assert sent.ok
+    assert [r.path for r in rx.requests] == ["/bot"]
 
 
 async def test_a_resolution_notice_says_it_is_over_and_carries_no_link() -> None:
