@@ -151,9 +151,8 @@ class Detection:
             )
             async with conn.transaction():
                 await watch.alerts.refresh(conn)
-                over = cleared(
-                    fleet.homes, watch.state, watch.alerts.opened_at(fleet.homes), watch.baseline
-                )
+                opened_at = watch.alerts.opened_at(fleet.homes)
+                over = cleared(fleet.homes, watch.state, opened_at, watch.baseline, suppressed)
                 opened = await watch.alerts.settle(
                     conn, fleet.homes, found, over, now=now, offset_s=cfg.offset_s
                 )

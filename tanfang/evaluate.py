@@ -157,7 +157,7 @@ class _Run:
             # the stored days into the state and the baselines and raises nothing of them).
             return
         found = sweep(homes, self.state, self.baseline, now, self.offset_s, absent, self.off)
-        done = cleared(homes, self.state, self.book.opened_at, self.baseline)
+        done = cleared(homes, self.state, self.book.opened_at, self.baseline, absent)
         self.book.findings(found, done, now)
 
 

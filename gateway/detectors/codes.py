@@ -108,6 +108,10 @@ ACTIVITY_DROP: Final = 4
 # A device problem found by the detectors (a stuck motion sensor): the contract's type for a
 # device that no longer tells us anything (docs/detection.md says why not a new type).
 DEVICE_OFFLINE: Final = 5
+# What a declared absence silences (contract §2: activity-based alerts; the wearable's
+# readings too — it is not on the elder at home); temperature and a stuck sensor are the
+# home's, emergencies are never silenced.
+SILENCED_BY_ABSENCE: Final = (INACTIVITY, NIGHT_WANDERING, ABNORMAL_VITALS, ACTIVITY_DROP)
 
 
 def kind_code(kind: str) -> int:

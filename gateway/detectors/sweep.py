@@ -99,7 +99,11 @@ _RULES: Final[tuple[tuple[int, int, Callable[[Moment], Findings]], ...]] = (
 
 
 def cleared(
-    homes: Homes, state: HouseholdState, opened_at: Floats, baseline: Baseline | None = None
+    homes: Homes,
+    state: HouseholdState,
+    opened_at: Floats,
+    baseline: Baseline | None = None,
+    suppressed: Bools | None = None,
 ) -> Bools:
     """``[slot, type]``: the condition of an alert opened at ``opened_at`` is over —
     inactivity: up and about since (life outside the bedroom: moving in bed is not up),
@@ -107,7 +111,8 @@ def cleared(
     since; night
     wandering: back home; temperature: back in range; vitals: a reading back in range;
     activity drop: the day's baseline no longer says so; a stuck sensor: none of the
-    home's is stuck at the home's clock."""
+    home's is stuck at the home's clock. Under a declared absence (``suppressed``) the
+    alerts it silences are over too: the family's or the hospital's word explains them."""
     out = np.zeros(opened_at.shape, dtype=bool)
     away = state.away()
     opened = opened_at[:, codes.INACTIVITY]
@@ -120,6 +125,8 @@ def cleared(
     if baseline is not None:
         daily = baseline.daily
         out[:, codes.ACTIVITY_DROP] = np.isnan(daily.drop_since) & np.isnan(daily.night_since)
+    if suppressed is not None:
+        out[np.ix_(suppressed, np.array(codes.SILENCED_BY_ABSENCE))] = True
     out[:, codes.DEVICE_OFFLINE] = True
     out[homes.device_slot[stuck_devices(homes, state, None)], codes.DEVICE_OFFLINE] = False
     return out

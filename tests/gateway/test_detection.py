@@ -228,6 +228,35 @@ async def test_a_declared_absence_suppresses_inactivity_and_its_end_lets_it_thro
         await poll(lambda: alerts(database_url), bool, what="inactivity after the absence")
 
 
+async def test_an_absence_declared_while_an_inactivity_alert_is_open_ends_it(
+    database_url: str, pool: Pool
+) -> None:
+    # The on-call phones the family: she is at her daughter's. Declared, the pages stop.
+    t0 = time.time()
+    await home(database_url, "KP-1")
+    await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 - MIN)
+    clock = Clock(t0)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        clock.t = t0 + 31 * MIN
+        await poll(lambda: alerts(database_url), bool, what="an inactivity alert")
+        await execute(
+            database_url,
+            "INSERT INTO elder_absences (elder_id, starts_at, ends_at, reason)"
+            " VALUES ('KP-1', to_timestamp(%s), to_timestamp(%s), 'with family')",
+            (clock.t, t0 + 24 * 3600),
+        )
+        clock.t += 10
+        done = await poll(
+            lambda: alerts(database_url), lambda a: a[0][1] == "resolved", what="cleared"
+        )
+        assert [(a[0], a[4]) for a in done] == [("KP-1", "cleared: condition over")]
+        clock.t += 2 * 3600  # still silent, still away: nothing raised again
+        await turns(det, 3)
+        assert [a[1] for a in await alerts(database_url)] == ["resolved"]
+
+
 async def test_two_gateways_elect_one_leader_that_sees_every_home_and_a_survivor_takes_over(
     database_url: str, services_pool: tuple[Pool, Pool]
 ) -> None:

@@ -35,6 +35,7 @@ from gateway.detectors.baseline import (
 from gateway.detectors.findings import LATE_WAKE, QUIET, describe
 from gateway.detectors.homes import Homes
 from gateway.detectors.state import STUCK_AFTER_S, HouseholdState, mark_offline, sensed
+from gateway.detectors.sweep import cleared
 from tests.gateway.detectors.timeline import (
     OFFSET,
     at,
@@ -53,8 +54,14 @@ def _cold(alone: bool = True, override_min: float | None = None) -> tuple[Homes,
     return h, build(QuietHistory(OFFSET, h.n), h, profiles(alone=alone, override_min=override_min))
 
 
-def _inactive(h: Homes, state: HouseholdState, baseline: Baseline, local: str) -> bool:
-    found = sweep(h, state, baseline, at(local), OFFSET)
+def _inactive(
+    h: Homes,
+    state: HouseholdState,
+    baseline: Baseline,
+    local: str,
+    suppressed: np.ndarray | None = None,
+) -> bool:
+    found = sweep(h, state, baseline, at(local), OFFSET, suppressed)
     return bool(((found.slot == 0) & (found.kind == codes.INACTIVITY)).any())
 
 
@@ -87,6 +94,31 @@ def test_quiet_across_midnight_at_the_end_of_a_month_uses_the_night_limit() -> N
     assert not _inactive(h, state, baseline, "2026-02-01 07:30")
     assert not _inactive(h, state, baseline, "2026-02-01 09:25")
     assert _inactive(h, state, baseline, "2026-02-01 09:35")
+
+
+def test_a_declared_absence_ends_the_alerts_it_silences_and_only_those() -> None:
+    # The on-call phones the family: she is at her daughter's. Declared, the open
+    # inactivity alert is over by the next sweep; the home's own alerts are not.
+    h, baseline = _cold()
+    state = new_state(h)
+    apply(h, state, heartbeats(h, "2026-03-10 09:00"))
+    apply(h, state, events(h, [("2026-03-10 09:42", "pir-bed", "motion", 1)]))
+    assert _inactive(h, state, baseline, "2026-03-10 12:43")
+    state.hot_since[0] = at("2026-03-10 12:00")  # and the flat is hot
+    opened = np.full((h.n, len(codes.ALERT_TYPES)), at("2026-03-10 12:43"))
+    away = np.ones(h.n, dtype=bool)
+    assert not cleared(h, state, opened)[0, codes.INACTIVITY]
+    over = cleared(h, state, opened, baseline, ~away)[0]
+    assert not over[codes.INACTIVITY]
+    over = cleared(h, state, opened, baseline, away)[0]
+    assert [codes.ALERT_TYPES[k] for k in np.flatnonzero(over)] == [
+        "inactivity",
+        "night_wandering",
+        "abnormal_vitals",
+        "activity_drop",
+        "device_offline",  # no sensor of the home is stuck
+    ]
+    assert not _inactive(h, state, baseline, "2026-03-10 12:45", away)
 
 
 def test_no_inactivity_while_the_elder_is_out() -> None:
