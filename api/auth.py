@@ -162,6 +162,9 @@ def _attempt(request: Request, principal: Principal) -> Attempt | None:
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 ElderReader = Annotated[Principal, Depends(require(Role.OPERATOR, Role.TOWN_STAFF, Role.VIEWER))]
 ElderWriter = Annotated[Principal, Depends(require(Role.TOWN_STAFF))]
+# A declared absence silences alerts rather than changing the file: the on-call, who hears
+# it on the phone while handling an alert ("she is at her daughter's"), declares it too.
+AbsenceWriter = Annotated[Principal, Depends(require(Role.OPERATOR, Role.TOWN_STAFF))]
 FleetReader = Annotated[Principal, Depends(require(Role.OPERATOR, Role.VIEWER))]
 FleetWriter = Annotated[Principal, Depends(require(Role.ADMIN))]
 # A device's events are when its elder is at home or out: not a viewer's to see; town

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Response, status
 
-from api.auth import ElderReader, ElderWriter
+from api.auth import AbsenceWriter, ElderReader
 from api.routes.care_common import ElderIdPath, actor_of
 from api.state import StateDep
 from care import absence_services
@@ -22,7 +22,7 @@ router = APIRouter(tags=["absences"])
 async def declare(
     elder_id: ElderIdPath,
     absence: Annotated[AbsenceCreate, Body()],
-    principal: ElderWriter,
+    principal: AbsenceWriter,
     state: StateDep,
 ) -> Absence:
     """Declare an absence ``{"from", "to", "reason"}``; in force within one sweep."""
@@ -41,7 +41,7 @@ async def absences(elder_id: ElderIdPath, principal: ElderReader, state: StateDe
 async def withdraw(
     elder_id: ElderIdPath,
     absence_id: Annotated[int, Path(ge=1, le=2**62)],
-    principal: ElderWriter,
+    principal: AbsenceWriter,
     state: StateDep,
 ) -> Response:
     """Withdraw an absence (the elder came back early, or it was declared by mistake)."""

@@ -52,3 +52,20 @@ async def test_another_towns_staff_cannot_declare_an_absence(
     other = bearer(await make_token("town_staff", town="水口鎮"))
     refused = await client.post(f"{ELDERS}/KP-1/absences", json=STAY, headers=other)
     assert refused.status_code == 403
+
+
+async def test_the_on_call_declares_and_withdraws_an_absence_and_a_viewer_may_not(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker
+) -> None:
+    await client.post(ELDERS, json=elder_body("KP-1"), headers=admin)
+    viewer = bearer(await make_token("viewer"))
+    refused = await client.post(f"{ELDERS}/KP-1/absences", json=STAY, headers=viewer)
+    assert refused.status_code == 403
+    on_call = bearer(await make_token("operator"))
+    made = await client.post(f"{ELDERS}/KP-1/absences", json=STAY, headers=on_call)
+    assert made.status_code == 201
+    assert made.json()["created_by"]
+    listed = await client.get(f"{ELDERS}/KP-1/absences", headers=viewer)
+    assert [a["id"] for a in listed.json()] == [made.json()["id"]]
+    gone = await client.delete(f"{ELDERS}/KP-1/absences/{made.json()['id']}", headers=on_call)
+    assert gone.status_code == 204

@@ -4,6 +4,8 @@ written through the API (and the device state and events as the gateway writes t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -11,6 +13,8 @@ from playwright.async_api import Page, Route, expect
 
 from tests.browser.conftest import ConsoleApp, sign_in
 from tests.browser.seed import CHIKAN, seed_homes
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,11 @@ async def homes(console_app: ConsoleApp) -> Homes:
 async def _open(page: Page, homes: Homes, role: str, route: str) -> None:
     await sign_in(page, homes.app.console, homes.tokens[role])
     await page.goto(f"{homes.app.console}{route}")
+
+
+def _as_admin(homes: Homes) -> httpx.AsyncClient:
+    token = homes.app.admin_token
+    return httpx.AsyncClient(base_url=homes.app.url, headers={"Authorization": f"Bearer {token}"})
 
 
 async def assert_no_horizontal_scroll(page: Page) -> None:
@@ -78,6 +87,52 @@ async def test_a_viewer_sees_masked_contacts_and_no_activity(page: Page, homes: 
     await expect(page.locator("#devices")).to_be_visible()
     await expect(page.locator("#activity")).to_have_count(0)
     assert "13800002222" not in await page.content()
+
+
+async def test_the_on_call_declares_an_absence_on_the_elder_card_and_withdraws_it(
+    page: Page, homes: Homes
+) -> None:
+    await _open(page, homes, "operator", "#/elder/KP-1")
+    box = page.locator("#absences")
+    await expect(box).to_contain_text("沒有申報中的外出或住院")
+    await box.locator("button.declare").click()
+    await page.fill("#absence-reason", "住在子女家")
+    # Ending before it starts: the API's 422 is shown on the form.
+    await page.fill("#absence-to", "2020-01-01T08:00")
+    await page.click(".absence-form button[type=submit]")
+    await expect(box.locator(".form-error")).to_contain_text("'to' must be after 'from'")
+    back = (datetime.now(SHANGHAI) + timedelta(days=30)).replace(hour=12, minute=0, second=0)
+    await page.fill("#absence-to", back.strftime("%Y-%m-%dT%H:%M"))
+    await page.click(".absence-form button[type=submit]")
+    await expect(box.locator(".status")).to_contain_text(
+        f"已申報：住在子女家，至 {back:%Y-%m-%d} 12:00"
+    )
+    row = box.locator("li.absence.in_force")
+    await expect(row).to_contain_text("進行中")
+    await expect(row).to_contain_text("住在子女家")
+    await expect(box.locator(".absence-form")).to_have_count(0)
+    async with _as_admin(homes) as api:
+        declared = (await api.get("/api/v1/elders/KP-1/absences")).json()
+    assert [(a["reason"], datetime.fromisoformat(a["to"])) for a in declared] == [
+        ("住在子女家", back.replace(microsecond=0))
+    ]
+    await row.locator("button.withdraw").click()
+    await expect(box.locator(".status")).to_have_text("已撤銷申報。")
+    await expect(box.locator("li.absence")).to_have_count(0)
+
+
+async def test_a_viewer_sees_an_absence_but_cannot_declare_one(page: Page, homes: Homes) -> None:
+    stay = {
+        "from": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+        "to": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        "reason": "住院",
+    }
+    async with _as_admin(homes) as api:
+        made = await api.post("/api/v1/elders/KP-1/absences", json=stay)
+    assert made.status_code == 201
+    await _open(page, homes, "viewer", "#/elder/KP-1")
+    await expect(page.locator("#absences li.absence.in_force")).to_contain_text("住院")
+    await expect(page.locator("#absences button")).to_have_count(0)
 
 
 async def test_recording_a_visit_drops_the_elder_from_the_due_list(

@@ -48,6 +48,18 @@ export function dateTime(iso, { seconds = false } = {}) {
   return `${get("year")}-${get("month")}-${get("day")} ${time}`;
 }
 
+// A <input type="datetime-local"> value for a Date, in Asia/Shanghai: "2026-11-30T14:05".
+export function localInput(date = new Date()) {
+  return dateTime(date.toISOString()).replace(" ", "T");
+}
+
+// A datetime-local value (Asia/Shanghai, as the console shows every time) as the API takes
+// it, with its offset; "" stays "" (the API names the field).
+export function fromLocalInput(value) {
+  if (!value) return "";
+  return `${value.length === 16 ? `${value}:00` : value}+08:00`;
+}
+
 // The current month in Asia/Shanghai, "YYYY-MM".
 export function currentMonth(now = new Date()) {
   return dateTime(now.toISOString()).slice(0, 7);

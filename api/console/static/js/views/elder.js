@@ -1,6 +1,7 @@
 // The elder card (#/elder/{id}): the file in short, the emergency contacts in calling order
 // with tel: links, the last 24 h of activity as rooms × time (never for viewers), device
-// health, open and recent alerts, recent visits, and this month's compliance.
+// health, open and recent alerts, declared absences (absences.js), recent visits, and this
+// month's compliance.
 
 import { dateTime, el, fill, since } from "../format.js";
 import { makeT } from "../i18n.js";
@@ -8,6 +9,7 @@ import { facts, label, roomName, section, tag } from "./parts.js";
 import { typeTitle } from "./board_texts.js";
 import { deviceRow } from "./fleet.js";
 import { activityTimeline } from "./timeline.js";
+import { absencesSection } from "./absences.js";
 
 const t = makeT({
   "zh-Hant": {
@@ -81,6 +83,7 @@ export async function render(root, params, ctx) {
       activitySection(activity, viewer),
       devicesSection(devices),
       alertsSection(alerts),
+      absencesSection(id, ctx),
       visitsSection(visits),
       complianceSection(compliance),
     ),

@@ -96,3 +96,27 @@ export function table(caption, headings, rows, attrs = {}) {
 export function tag(text, kind = "") {
   return el("span", { class: `tag ${kind}`.trim() }, text);
 }
+
+// A form field named as the API names it in a 422's loc: label, control (its id
+// `${prefix}-${name}`), and the box its error is shown in.
+export function formField(prefix, name, text, control) {
+  return el(
+    "div",
+    { class: "field", dataset: { field: name } },
+    el("label", { for: `${prefix}-${name}` }, text),
+    control,
+    el("p", { class: "field-error", id: `${prefix}-${name}-error`, "aria-live": "polite" }),
+  );
+}
+
+// Show ``message`` at the field ``name`` (the form's own error box when no field has it).
+export function showFieldError(form, name, message) {
+  const box = form.querySelector(`[data-field="${name}"] .field-error`) ?? form.querySelector(".form-error");
+  box.textContent = message;
+  form.querySelector(`[name="${name}"]`)?.setAttribute("aria-invalid", "true");
+}
+
+export function clearFieldErrors(form) {
+  for (const box of form.querySelectorAll(".field-error")) box.textContent = "";
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+}

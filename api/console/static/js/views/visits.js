@@ -3,9 +3,9 @@
 // POST /visits; a 422 is shown next to the field it names. #/visits?elder_id=X opens the form.
 
 import { ApiDown, ApiError, CONNECTION_EVENT } from "../api.js";
-import { dateTime, el, fill } from "../format.js";
+import { dateTime, el, fill, fromLocalInput, localInput } from "../format.js";
 import { makeT } from "../i18n.js";
-import { label, section, tag } from "./parts.js";
+import { clearFieldErrors, formField, label, section, showFieldError, tag } from "./parts.js";
 
 const t = makeT({
   "zh-Hant": {
@@ -111,13 +111,7 @@ function dueRow(item, openForm) {
 }
 
 // The form's fields by the name the API gives them in a 422's loc.
-function field(name, text, control) {
-  return el("div", { class: "field", dataset: { field: name } }, el("label", { for: `visit-${name}` }, text), control, el("p", { class: "field-error", id: `visit-${name}-error`, "aria-live": "polite" }));
-}
-
-function nowLocal() {
-  return dateTime(new Date().toISOString()).replace(" ", "T");
-}
+const field = (name, text, control) => formField("visit", name, text, control);
 
 // One key per form: pressing save again after a lost answer (the API away) records the
 // visit once. crypto.getRandomValues works on a plain-http intranet address too.
@@ -134,7 +128,7 @@ function visitForm(elderId, ctx, onSaved, onCancel) {
     el("h2", { id: "visit-form-title" }, t("form")),
     field("elder_id", t("elder_id"), el("input", { id: "visit-elder_id", name: "elder_id", value: elderId ?? "", required: true, autocomplete: "off" })),
     field("method", t("method"), el("select", { id: "visit-method", name: "method" }, METHODS.map((m) => el("option", { value: m }, label(m))))),
-    field("visited_at", t("visited_at"), el("input", { id: "visit-visited_at", name: "visited_at", type: "datetime-local", value: nowLocal(), max: nowLocal(), required: true })),
+    field("visited_at", t("visited_at"), el("input", { id: "visit-visited_at", name: "visited_at", type: "datetime-local", value: localInput(), max: localInput(), required: true })),
     field("visitor", t("visitor"), el("input", { id: "visit-visitor", name: "visitor", value: ctx.session?.name ?? "", required: true })),
     el("div", { class: "field check" }, refused, el("label", { for: "visit-refused" }, t("refused"))),
     el("div", { class: "field", dataset: { field: "findings" } }, findingsLabel, el("textarea", { id: "visit-findings", name: "findings", rows: "3" }), el("p", { class: "field-error", id: "visit-findings-error", "aria-live": "polite" })),
@@ -151,25 +145,17 @@ function visitForm(elderId, ctx, onSaved, onCancel) {
   return form;
 }
 
-function showError(form, name, message) {
-  const box = form.querySelector(`[data-field="${name}"] .field-error`) ?? form.querySelector(".form-error");
-  box.textContent = message;
-  form.querySelector(`[name="${name}"]`)?.setAttribute("aria-invalid", "true");
-}
-
 async function submit(form, ctx, onSaved) {
-  for (const box of form.querySelectorAll(".field-error")) box.textContent = "";
-  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  clearFieldErrors(form);
   const data = new FormData(form);
   const refused = data.get("refused") === "on";
   const findings = String(data.get("findings") ?? "").trim();
-  if (refused && !findings) return showError(form, "findings", t("reason_needed"));
+  if (refused && !findings) return showFieldError(form, "findings", t("reason_needed"));
   const local = String(data.get("visited_at") ?? "");
   const body = {
     elder_id: String(data.get("elder_id") ?? "").trim(),
     method: data.get("method"),
-    // A datetime-local is Asia/Shanghai time, as the console shows every time.
-    visited_at: local ? `${local.length === 16 ? `${local}:00` : local}+08:00` : "",
+    visited_at: fromLocalInput(local),
     visitor: String(data.get("visitor") ?? "").trim(),
     refused,
   };
@@ -181,9 +167,9 @@ async function submit(form, ctx, onSaved) {
     await onSaved(saved);
   } catch (error) {
     if (error instanceof ApiError && error.status === 422 && error.field) {
-      showError(form, error.field, error.detail[0]?.msg ?? error.message);
+      showFieldError(form, error.field, error.detail[0]?.msg ?? error.message);
     } else {
-      showError(form, "", error.message);
+      showFieldError(form, "", error.message);
     }
   } finally {
     button.disabled = false;
