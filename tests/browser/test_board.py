@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -24,6 +25,7 @@ from tests.rig.ports import free_port
 from tests.simulators.api_server import serving_app
 
 API = "/api/v1"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 LONG_VILLAGE = "赤坎鎮東南西北中心社區第一百二十三號村民小組很長很長的名字"
 
 
@@ -205,3 +207,43 @@ async def test_a_viewer_sees_the_board_masked_and_without_actions(
     await expect(row.locator("a.elder")).to_have_text("王*明")
     await expect(row).not_to_contain_text(LONG_VILLAGE)
     await expect(row.locator("button")).to_have_count(0)
+
+
+async def test_the_family_says_she_is_away_the_absence_is_declared_and_the_alert_closed(
+    console_app: ConsoleApp, page: Page
+) -> None:
+    url = console_app.database_url
+    await home(url, 1)
+    await home(url, 2)
+    sos = await raise_alert(url, AlertType.SOS, "KP-1", "pat-1", ago_s=30)
+    quiet = await raise_alert(url, AlertType.INACTIVITY, "KP-2", None, ago_s=3600)
+    made = await admin_post(console_app, "/tokens", {"role": "operator", "name": "李值班"})
+    assert made.status_code == 201, made.text
+    await sign_in(page, console_app.console, made.json()["token"])
+    await page.wait_for_selector(board_ready(page))
+    # An emergency is never explained away by an absence: no such button on it.
+    await expect(page.locator(f'.alert-row[data-alert-id="{sos}"] button.away')).to_have_count(0)
+    row = page.locator(f'.alert-row[data-alert-id="{quiet}"]')
+    await row.locator("button.away").click()
+    panel = row.locator(".away-panel")
+    await expect(panel).to_be_visible()
+    await expect(panel.locator(".away-reason")).to_be_focused()
+    await expect(panel.locator(".away-reason")).to_have_value("住在子女家")
+    back = (
+        (datetime.now(UTC) + timedelta(days=2))
+        .astimezone(SHANGHAI)
+        .replace(hour=12, minute=0, second=0, microsecond=0)
+    )
+    await panel.locator(".away-until").fill(back.strftime("%Y-%m-%dT%H:%M"))
+    await panel.locator("button.away-save").click()
+    await expect(row).to_have_count(0)
+    async with httpx.AsyncClient(base_url=console_app.url, timeout=10) as client:
+        headers = {"Authorization": f"Bearer {console_app.admin_token}"}
+        absences = (await client.get(f"{API}/elders/KP-2/absences", headers=headers)).json()
+        alert = (await client.get(f"{API}/alerts/{quiet}", headers=headers)).json()
+    assert [(a["reason"], datetime.fromisoformat(a["to"])) for a in absences] == [
+        ("住在子女家", back)
+    ]
+    assert (alert["status"], alert["outcome"]) == ("resolved", "other")
+    assert "家人告知不在家（住在子女家），已申報外出至" in alert["notes"]
+    assert back.strftime("%Y-%m-%d 12:00") in alert["notes"]

@@ -97,20 +97,25 @@ function rows(absences, withdraw) {
   ];
 }
 
-// Tomorrow at noon, Asia/Shanghai: the usual end of a night at a child's home.
-function tomorrowNoon() {
+// Tomorrow at noon, Asia/Shanghai (a datetime-local value): the usual end of a night at a
+// child's home.
+export function tomorrowNoon() {
   return `${localInput(new Date(Date.now() + 86_400_000)).slice(0, 10)}T12:00`;
+}
+
+// The usual reasons, as a <datalist id=…> for a reason input.
+export function reasonList(id) {
+  return el("datalist", { id }, ["hospital", "family", "trip"].map((key) => el("option", { value: t(key) })));
 }
 
 function absenceForm(path, ctx, onSaved, onCancel) {
   const field = (name, text, control) => formField("absence", name, text, control);
-  const reasons = ["hospital", "family", "trip"].map((key) => el("option", { value: t(key) }));
   const form = el(
     "form",
     { class: "card visit-form absence-form", novalidate: true, "aria-labelledby": "absence-form-title" },
     el("h2", { id: "absence-form-title" }, t("form")),
     field("reason", t("reason"), el("input", { id: "absence-reason", name: "reason", list: "absence-reasons", required: true, maxlength: "500", autocomplete: "off" })),
-    el("datalist", { id: "absence-reasons" }, reasons),
+    reasonList("absence-reasons"),
     field("from", t("from"), el("input", { id: "absence-from", name: "from", type: "datetime-local", value: localInput(), required: true })),
     field("to", t("to"), el("input", { id: "absence-to", name: "to", type: "datetime-local", value: tomorrowNoon(), required: true })),
     el("p", { class: "field-error form-error", "aria-live": "polite" }),

@@ -4,7 +4,7 @@
 // one tap, resolve with outcome and notes in two.
 
 import { ApiDown, ApiError } from "../api.js";
-import { el, fill } from "../format.js";
+import { dateTime, el, fill } from "../format.js";
 import { Alarm } from "./board_alarm.js";
 import { LiveStream } from "./board_live.js";
 import { createRow, tickRow, updateRow } from "./board_row.js";
@@ -265,6 +265,19 @@ class Board {
     const view = await this.api(`/alerts/${alert.id}/resolve`, { method: "POST", body: { by: this.by(), outcome, notes } });
     this.settle(view);
     (next?.querySelector("button") ?? this.headings.open).focus?.();
+  }
+
+  // The family says the elder is elsewhere: the absence from now until ``until`` (an ISO
+  // time), then the alert resolved saying so — unless the detection ended it meanwhile
+  // (the absence ends what it explains: 409, already resolved).
+  async away(alert, reason, until) {
+    const path = `/elders/${encodeURIComponent(alert.elder_id)}/absences`;
+    const declared = await this.api(path, { method: "POST", body: { from: new Date().toISOString(), to: until, reason } });
+    try {
+      await this.resolve(alert, "other", t("away_note", { reason: declared.reason, to: dateTime(declared.to) }));
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 409)) throw error;
+    }
   }
 
   // The alert as the API answered an action (a stream event will say the same).

@@ -2,10 +2,16 @@
 // form being filled in, and the focus, survive live updates). Every string from the API
 // goes in as text.
 
-import { dateTime, el, fill, since } from "../format.js";
+import { dateTime, el, fill, fromLocalInput, since } from "../format.js";
+import { reasonList, tomorrowNoon } from "./absences.js";
 import { OUTCOME_CODES, outcomeLabel, t, typeTitle } from "./board_texts.js";
 
-// actions: {ack(alert), resolve(alert, outcome, notes)}; canAct: the role may ack/resolve.
+// The alerts a declared absence explains (docs/api.md): the on-call who hears on the phone
+// that the elder is elsewhere declares it from the row and closes the alert.
+const AWAY_TYPES = new Set(["inactivity", "night_wandering", "missed_checkin", "activity_drop", "abnormal_vitals"]);
+
+// actions: {ack(alert), resolve(alert, outcome, notes), away(alert, reason, until)};
+// canAct: the role may ack/resolve.
 export function createRow(alert, { actions, canAct }) {
   const parts = {
     badge: el("span", { class: "severity" }),
@@ -26,11 +32,39 @@ export function createRow(alert, { actions, canAct }) {
     parts.error,
   );
   row.parts = parts;
-  if (canAct) row.append(actionsOf(row, actions));
+  if (canAct) row.append(actionsOf(row, actions, alert));
   return row;
 }
 
-function actionsOf(row, actions) {
+// Run an action from ``button``: disabled meanwhile, its failure said in the row.
+async function busy(row, button, work) {
+  button.disabled = true;
+  fill(row.parts.error);
+  try {
+    await work();
+  } catch (error) {
+    fill(row.parts.error, t("failed", { message: error?.message ?? String(error) }));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// A panel shown by ``opener``, hidden again by Escape or by its own cancel button.
+function toggler(opener, panel, first) {
+  const toggle = (shown) => {
+    panel.hidden = !shown;
+    opener.setAttribute("aria-expanded", String(shown));
+    if (shown) first.focus();
+    else opener.focus();
+  };
+  opener.addEventListener("click", () => toggle(panel.hidden));
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") toggle(false);
+  });
+  return toggle;
+}
+
+function actionsOf(row, actions, alert) {
   const ack = el("button", { type: "button", class: "primary ack" }, t("ack"));
   const open = el("button", { type: "button", class: "resolve", "aria-expanded": "false" }, t("resolve"));
   const notes = el("textarea", { class: "notes", rows: 2, maxlength: 2000, "aria-label": t("notes"), placeholder: t("notes") });
@@ -45,36 +79,45 @@ function actionsOf(row, actions) {
     notes,
     el("div", { class: "outcomes" }, outcomes, cancel),
   );
-  const toggle = (shown) => {
-    panel.hidden = !shown;
-    open.setAttribute("aria-expanded", String(shown));
-    if (shown) outcomes[0].focus();
-    else open.focus();
-  };
-  const busy = async (button, work) => {
-    button.disabled = true;
-    fill(row.parts.error);
-    try {
-      await work();
-    } catch (error) {
-      fill(row.parts.error, t("failed", { message: error?.message ?? String(error) }));
-    } finally {
-      button.disabled = false;
-    }
-  };
-  ack.addEventListener("click", () => busy(ack, () => actions.ack(row.alert)));
-  open.addEventListener("click", () => toggle(panel.hidden));
+  const toggle = toggler(open, panel, outcomes[0]);
+  ack.addEventListener("click", () => busy(row, ack, () => actions.ack(row.alert)));
   cancel.addEventListener("click", () => toggle(false));
   for (const button of outcomes) {
     button.addEventListener("click", () =>
-      busy(button, () => actions.resolve(row.alert, button.dataset.outcome, notes.value.trim() || undefined)),
+      busy(row, button, () => actions.resolve(row.alert, button.dataset.outcome, notes.value.trim() || undefined)),
     );
   }
-  panel.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") toggle(false);
-  });
   row.parts.ack = ack;
-  return el("div", { class: "row-actions" }, ack, open, panel);
+  const away = AWAY_TYPES.has(alert.type) && alert.elder_id ? awayOf(row, actions) : [];
+  return el("div", { class: "row-actions" }, ack, open, away[0], panel, away[1]);
+}
+
+// "Not at home": the family says the elder is elsewhere — declare the absence until when
+// they are expected back, and close the alert saying so.
+function awayOf(row, actions) {
+  const id = `away-${row.dataset.alertId}`;
+  const open = el("button", { type: "button", class: "away", "aria-expanded": "false" }, t("away"));
+  const reason = el("input", { class: "away-reason", id: `${id}-reason`, list: `${id}-reasons`, maxlength: 500, value: t("away_reason_default"), autocomplete: "off" });
+  const until = el("input", { class: "away-until", id: `${id}-until`, type: "datetime-local", value: tomorrowNoon() });
+  const save = el("button", { type: "button", class: "primary away-save" }, t("away_save"));
+  const cancel = el("button", { type: "button", class: "cancel" }, t("cancel"));
+  const panel = el(
+    "fieldset",
+    { class: "away-panel", hidden: true },
+    el("legend", {}, t("away_heading")),
+    el("label", { for: reason.id }, t("away_reason")),
+    reason,
+    reasonList(`${id}-reasons`),
+    el("label", { for: until.id }, t("away_until")),
+    until,
+    el("div", { class: "outcomes" }, save, cancel),
+  );
+  const toggle = toggler(open, panel, reason);
+  cancel.addEventListener("click", () => toggle(false));
+  save.addEventListener("click", () =>
+    busy(row, save, () => actions.away(row.alert, reason.value.trim(), fromLocalInput(until.value))),
+  );
+  return [open, panel];
 }
 
 // elder: {name, town, village} (village absent for viewers), null while loading or for an
