@@ -6,10 +6,11 @@ usual for each elder (issue 13: "a restarted gateway does not forget").
 The rollup keeps, per elder, hour, device and kind, how many activity events there were
 and the last one's time. Each row becomes one event at that last time and, when the hour
 had more, one at the hour's start plus one average gap (where its first event most likely
-was); those are folded into the state in time order and the baselines observe the state
-every ``OBSERVE_S``, as ``tanfang evaluate`` does over a file. Finer than the rollup it
-cannot be: a quiet spell inside an hour of activity is not seen (the learned limits err
-long, never short), and appliance switching (power, not in the rollup) is not history.
+was); those are folded into the state in time order and the baselines learn from the
+state every ``OBSERVE_S`` and at each midnight (``Learning``: the live sweep's and ``tanfang
+evaluate``'s own step). Finer than the rollup it cannot be: a quiet spell inside an hour of
+activity is not seen (the learned limits err long, never short), and appliance switching
+(power, not in the rollup) is not history.
 While replaying, every sensor counts as online: the rollup does not say when one was not.
 """
 
@@ -21,13 +22,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from gateway.detect_repo import HourRow
-from gateway.detectors import EventBatch, QuietHistory, apply, observe
+from gateway.detectors import EventBatch, QuietHistory, apply
 from gateway.detectors.absences import Absences
 from gateway.detectors.baseline import OBSERVE_S
 from gateway.detectors.codes import KIND
 from gateway.detectors.homes import Homes
-from gateway.detectors.localtime import local_day
-from gateway.detectors.state import HouseholdState, start_day
+from gateway.detectors.learning import Learning
+from gateway.detectors.localtime import DAY_S, local_day
+from gateway.detectors.state import HouseholdState
 
 HOUR_S = 3600.0
 
@@ -69,26 +71,24 @@ def replay(  # noqa: PLR0917 - the replay's inputs
     until: float,
     absences: Absences | None = None,
 ) -> None:
-    """Fold ``batch`` (time order) into ``state`` up to ``until``, observing the baselines'
-    history every ``OBSERVE_S`` from its first event (of no elder under one of the declared
-    ``absences`` then, as the live sweep's observation)."""
+    """Fold ``batch`` (time order) into ``state`` up to ``until``, learning as the live
+    sweep does (``Learning``: every ``OBSERVE_S`` from the first event and at each local
+    midnight; nothing of an elder under one of the declared ``absences`` then)."""
     if not len(batch):
         return
-    everyone = np.ones(homes.n, dtype=bool)
     t = float(batch.ts[0])
-    day = local_day(t, history.offset_s)
+    learning = Learning(day=local_day(t, history.offset_s))
     done = 0
     while t < until:
         cut = int(np.searchsorted(batch.ts, t, side="right"))
         if cut > done:
             apply(homes, state, batch.take(slice(done, cut)))
             done = cut
-        today = local_day(t, history.offset_s)
-        if today != day:
-            start_day(state)
-            day = today
         absent = None if absences is None else absences.at(t, homes.n)
-        observe(history, homes, state, t, everyone, absent)
-        t += OBSERVE_S
+        learning.step(history, homes, state, t, absent, heartbeats=False)
+        # The next observation, or the first moment of the next day if that comes first:
+        # a day closes at its end, as it does live.
+        midnight = (local_day(t, history.offset_s) + 1) * DAY_S - history.offset_s
+        t = min(t + OBSERVE_S, midnight)
     if done < len(batch):
         apply(homes, state, batch.take(slice(done, None)))

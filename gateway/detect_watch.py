@@ -32,6 +32,7 @@ from gateway.detectors import (
 )
 from gateway.detectors.absences import Absences
 from gateway.detectors.baseline import HISTORY_DAYS
+from gateway.detectors.learning import Learning
 from gateway.detectors.localtime import local_day
 from gateway.detectors.profiles import ElderFacts, profiles_of
 from gateway.detectors.remap import remap_history, remap_state
@@ -66,9 +67,7 @@ class Watch:
     feed: Feed
     alerts: DetectorAlerts
     missed: MissedCheckins
-    day: int
-    days_built: int
-    next_observe: float = -math.inf
+    learning: Learning
     next_fleet: float = -math.inf
     next_missed: float = -math.inf
 
@@ -160,11 +159,12 @@ async def start_watch(
     begin = until - timedelta(days=HISTORY_DAYS + 1)
     rows = await detect_repo.activity_hours(conn, begin, until)
     # Declared absences are wall-clock times: on a simulated clock, carried onto it.
-    wall = [datetime.fromtimestamp(clock.to_wall(t.timestamp()), UTC) for t in (begin, until)]
+    wall = [datetime.fromtimestamp(clock.to_wall(t.timestamp()), UTC) for t in (begin, at)]
     declared = await detect_repo.absences_between(conn, *wall)
     on_clock = [(e, clock.of_wall(a), clock.of_wall(b)) for e, a, b in declared]
     absences = Absences.of(on_clock, homes.elder_ids)
     replay(homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp(), absences)
+    state.excused = absences.excused(now, homes.n)
     seed_devices(state, fleet, now)
     # The gateways' starts are wall-clock times: on a simulated clock, carried onto it.
     since = await ingest_since(conn, datetime.fromtimestamp(clock.to_wall(now), UTC))
@@ -186,8 +186,7 @@ async def start_watch(
         feed=Feed(cursor=until.timestamp()),
         alerts=alerts,
         missed=MissedCheckins(zone),
-        day=local_day(now, offset_s),
-        days_built=len(history.days),
+        learning=Learning(day=local_day(now, offset_s), days_built=len(history.days)),
     )
 
 

@@ -28,12 +28,9 @@ from gateway import detect_repo
 from gateway.detect_clock import parse_clock
 from gateway.detect_leader import Leadership
 from gateway.detect_watch import Watch, fleet_version, mark_offline_now, read_fleet, start_watch
-from gateway.detectors import apply, build, observe, sweep
-from gateway.detectors.baseline import OBSERVE_S
-from gateway.detectors.localtime import local_day
-from gateway.detectors.state import sensed, start_day
+from gateway.detectors import apply, build, sweep
+from gateway.detectors.state import excuse
 from gateway.detectors.sweep import DEFAULT_OFF, cleared, rules_off
-from gateway.device_health import MISSED_HEARTBEATS
 from gateway.missed_checkin import ROUND_S
 from store.db import Conn
 from store.pause import pause
@@ -145,6 +142,7 @@ class Detection:
             fleet = watch.fleet
             absent = await detect_repo.absent(conn, at)
             suppressed = np.array([e in absent for e in fleet.homes.elder_ids], dtype=bool)
+            excuse(watch.state, suppressed, now)
             self._learn(watch, now, suppressed)
             found = sweep(
                 fleet.homes, watch.state, watch.baseline, now, cfg.offset_s, suppressed, self._off
@@ -194,19 +192,8 @@ class Detection:
             since = rows[-1][5]
 
     def _learn(self, watch: Watch, now: float, suppressed: Bools) -> None:
-        """A new local day; the baselines' observation every ``OBSERVE_S`` (of no elder
-        under a declared absence, ``suppressed``), rebuilt when a day of history closed."""
-        cfg, homes = self._config, watch.fleet.homes
-        day = local_day(now, cfg.offset_s)
-        new_day = day != watch.day
-        if new_day:
-            start_day(watch.state)
-            watch.day = day
-        if now < watch.next_observe and not new_day:  # a day closes at its end
-            return
-        online = sensed(homes, watch.state, now, MISSED_HEARTBEATS)
-        observe(watch.history, homes, watch.state, now, online, suppressed)
-        watch.next_observe = now + OBSERVE_S
-        if len(watch.history.days) != watch.days_built:
+        """The baselines' learning step (``Learning``; nothing learned of an elder under a
+        declared absence, ``suppressed``), rebuilt when a day of history closed."""
+        homes = watch.fleet.homes
+        if watch.learning.step(watch.history, homes, watch.state, now, suppressed):
             watch.baseline = build(watch.history, homes, watch.fleet.profiles)
-            watch.days_built = len(watch.history.days)

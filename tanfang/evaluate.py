@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Final, Self
@@ -31,14 +31,13 @@ from gateway.detectors import (
     codes,
     mark_offline,
     new_state,
-    observe,
     sweep,
 )
-from gateway.detectors.baseline import OBSERVE_S, Baseline
+from gateway.detectors.baseline import Baseline
+from gateway.detectors.learning import Learning
 from gateway.detectors.localtime import DAY_S, local_day, utc_offset_s
-from gateway.detectors.state import HouseholdState, sensed, start_day
+from gateway.detectors.state import HouseholdState, excuse
 from gateway.detectors.sweep import DEFAULT_OFF, RULE_NAMES, cleared, rule_names, rules_off
-from gateway.device_health import MISSED_HEARTBEATS
 from tanfang.alert_book import AlertBook
 from tanfang.eval_absences import AbsenceError
 from tanfang.eval_input import OFFLINE, ONLINE, HomesFile, load_homes_file, read_events, read_truth
@@ -75,10 +74,8 @@ class _Run:
     start: float = math.nan
     since: float = math.nan
     now: float = math.nan
-    next_observe: float = -math.inf
-    days_built: int = -1
+    learning: Learning = field(default_factory=Learning)
     events: int = 0
-    day: int = -1
 
     @classmethod
     def fresh(
@@ -139,19 +136,10 @@ class _Run:
 
     def tick(self) -> None:
         homes, now = self.file.homes, self.now
-        day = local_day(now, self.offset_s)
-        new_day = day != self.day
-        if new_day:
-            start_day(self.state)
-            self.day = day
         absent = self.file.absences.at(now, homes.n)
-        if now >= self.next_observe or new_day:  # a day closes at its end, not minutes later
-            online = sensed(homes, self.state, now, MISSED_HEARTBEATS)
-            observe(self.history, homes, self.state, now, online, absent)
-            self.next_observe = now + OBSERVE_S
-            if len(self.history.days) != self.days_built:
-                self.baseline = build(self.history, homes, self.file.profiles)
-                self.days_built = len(self.history.days)
+        excuse(self.state, absent, now)
+        if self.learning.step(self.history, homes, self.state, now, absent):
+            self.baseline = build(self.history, homes, self.file.profiles)
         if now < self.since:
             # History, as a gateway's memory is: learned from, never swept (a leader replays
             # the stored days into the state and the baselines and raises nothing of them).

@@ -8,7 +8,8 @@ default (``sweep.DEFAULT_OFF``).
 
 Not when the outing began at night (that is ``night_wandering``'s), not when the elder left
 within ``VISIT_S`` of someone coming in (with a carer, with helpers to hospital: not
-alone), not under a declared absence (a night with family that was said), not for an
+alone), not under a declared absence (a night with family that was said) nor for an outing
+one covered that has ended before the elder is back, not for an
 elder the history has seen out overnight (their limit is past the day's end), never while
 a sensor of the home is offline. The alert ends when the elder is back and up."""
 
@@ -44,6 +45,7 @@ def detect_not_back(m: Moment) -> Findings:
         & (m.now - since >= MIN_OUT_S)
         & ~at_night(since, m.offset_s)
         & state.left_alone(late)
+        & state.out_unexcused(late)
     )
     fire = late[out]
     if not len(fire):

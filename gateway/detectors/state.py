@@ -75,7 +75,9 @@ class HouseholdState:
     that run began), ``out_since`` (the first entrance-door
     event after the last life: gone out then, if away; ``door_before_out`` the door's
     event before it), ``resumed`` (an activity device of the home heard again after an
-    outage: the silence before it says nothing), ``bed`` (1 occupied, 0 left, NaN
+    outage: the silence before it says nothing), ``excused`` (the last sweep at which the
+    elder was under a declared absence: an outing begun before it is explained by it,
+    ``excuse``), ``bed`` (1 occupied, 0 left, NaN
     unknown), ``temperature`` and when it went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``,
     ``cold_since``), the wearable's last plausible heart rate ``pulse`` (float32), when
     (``pulse_at``) and since when every reading has been out of range (``pulse_off_since``,
@@ -97,6 +99,7 @@ class HouseholdState:
     out_since: Floats
     door_before_out: Floats
     resumed: Floats
+    excused: Floats
     bed: Floats
     temperature: Floats
     hot_since: Floats
@@ -144,6 +147,15 @@ class HouseholdState:
         out: Bools = ~(since - before < VISIT_S)
         return out
 
+    def out_unexcused(self, slots: Ints | None = None) -> Bools:
+        """The last going out began after the last declared absence (``excused``): a
+        hospital stay or a night at a child's that has ended while the elder is not yet back
+        explains the outing still — it is not wandering, nor "not back"."""
+        since = self.out_since if slots is None else self.out_since[slots]
+        excused = self.excused if slots is None else self.excused[slots]
+        out: Bools = ~(since <= excused)
+        return out
+
     def away(self, slots: Ints | None = None) -> Bools:
         """Out of the home (of ``slots``, or everyone): the entrance door is the latest
         evidence (activity within ``DOOR_SETTLE_S`` after it is the leaving itself: a PIR's
@@ -171,6 +183,7 @@ def new_state(homes: Homes) -> HouseholdState:
         out_since=np.full(n, np.nan),
         door_before_out=np.full(n, np.nan),
         resumed=np.full(n, np.nan),
+        excused=np.full(n, np.nan),
         bed=np.full(n, np.nan),
         temperature=np.full(n, np.nan),
         hot_since=np.full(n, np.nan),
@@ -356,6 +369,11 @@ def _pulses(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> 
         )
         state.pulse[s] = bpm
         state.pulse_at[s] = at
+
+
+def excuse(state: HouseholdState, suppressed: Bools, now: float) -> None:
+    """The elders under a declared absence (``suppressed``) at ``now``."""
+    state.excused[suppressed] = now
 
 
 def start_day(state: HouseholdState) -> None:

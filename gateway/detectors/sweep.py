@@ -81,6 +81,8 @@ def sweep(  # noqa: PLR0917 - the sweep's inputs
     return concat([rule(m) for kind, name, rule in _RULES if kind not in off and name not in off])
 
 
+_SILENCED: Final = np.array(codes.SILENCED_BY_ABSENCE)
+
 # Each rule: the alert type it raises, its own code (``RULE_NAMES``), in the order of their
 # findings.
 _RULES: Final[tuple[tuple[int, int, Callable[[Moment], Findings]], ...]] = (
@@ -126,7 +128,7 @@ def cleared(
         daily = baseline.daily
         out[:, codes.ACTIVITY_DROP] = np.isnan(daily.drop_since) & np.isnan(daily.night_since)
     if suppressed is not None:
-        out[np.ix_(suppressed, np.array(codes.SILENCED_BY_ABSENCE))] = True
+        out[suppressed.nonzero()[0][:, None], _SILENCED] = True
     out[:, codes.DEVICE_OFFLINE] = True
     out[homes.device_slot[stuck_devices(homes, state, None)], codes.DEVICE_OFFLINE] = False
     return out

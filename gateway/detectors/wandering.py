@@ -2,8 +2,9 @@
 local) and not back (no life since) for ``WANDER_S`` (``WANDER_DEMENTIA_S`` for an elder
 with dementia) — unless leaving at night is usual for the elder (``Baseline.night_out``).
 Leaving within ``VISIT_S`` of someone coming in is a visit (a carer, helpers taking the
-elder to hospital), not wandering. It clears when the elder is back (life after the
-door)."""
+elder to hospital), not wandering; nor is an outing a declared absence covered (the
+hospital stay that ended before the elder is back). It clears when the elder is back (life
+after the door)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def detect_wandering(m: Moment) -> Findings:
         & at_night(state.out_since, m.offset_s)
         & (gone > baseline.wander_s)
         & state.left_alone()
+        & state.out_unexcused()
     )
     fire = out.nonzero()[0]
     if not len(fire):

@@ -193,3 +193,37 @@ def test_the_replay_learns_nothing_of_an_elder_under_a_declared_absence() -> Non
     assert all(outings(None))
     stay = Absences.of([(ELDER, day0 + 3 * 86400, day0 + 10 * 86400)], h.elder_ids)
     assert outings(stay) == [not 3 <= d < 10 for d in range(len(outings(None)))]
+
+
+def test_the_replay_starts_a_day_at_midnight_as_the_live_sweep_does() -> None:
+    """Learning steps every 5 minutes from 23:48 would next fall at 00:03; the 00:02 event
+    is the new day's, not the old one's."""
+    h = homes()
+    hour = at("2026-03-01 23:00")
+    rows = [
+        ("pir-bed", "motion", hour, 1, at("2026-03-01 23:48")),
+        ("pir-bath", "motion", hour, 1, at("2026-03-01 23:55")),
+        ("pir-bed", "motion", hour + 3600, 1, at("2026-03-02 00:02")),
+    ]
+    state = new_state(h)
+    history = QuietHistory(OFFSET, h.n)
+    replay(h, state, history, hours_to_batch(rows, h.device_index()), at("2026-03-02 00:30"))
+    assert (state.yesterday_count[0], state.day_count[0]) == (2, 1)
+    assert len(history.days) == 1  # the first day closed
+
+
+def test_a_new_leader_knows_the_last_moment_each_elder_was_under_an_absence() -> None:
+    h = homes()
+    day0 = at("2026-03-01 00:00")
+    declared = Absences.of(
+        [
+            (ELDER, day0, day0 + 3600),
+            (ELDER, day0 + 7200, day0 + 9000),  # the later one counts
+            ("KP-2", day0 + 4 * 3600, day0 + 30 * 3600),  # still in force: now
+            ("KP-9", day0, day0 + 60),  # not of this fleet
+        ],
+        h.elder_ids,
+    )
+    now = day0 + 5 * 3600
+    np.testing.assert_array_equal(declared.excused(now, h.n), [day0 + 9000, now])
+    assert np.isnan(declared.excused(day0 - 1, h.n)).all()  # none had begun

@@ -5,9 +5,17 @@ import numpy as np
 from gateway.detectors import QuietHistory, apply, build, codes, new_state, sweep
 from gateway.detectors.baseline import Baseline, Profiles
 from gateway.detectors.homes import Homes
-from gateway.detectors.state import HouseholdState
+from gateway.detectors.state import HouseholdState, excuse
 from gateway.detectors.sweep import cleared
-from tests.gateway.detectors.timeline import OFFSET, at, events, heartbeats, homes, profiles
+from tests.gateway.detectors.timeline import (
+    OFFSET,
+    at,
+    beats_through,
+    events,
+    heartbeats,
+    homes,
+    profiles,
+)
 
 
 def _baseline(h: Homes, *, dementia: bool) -> Baseline:
@@ -70,3 +78,28 @@ def test_leaving_after_someone_came_in_is_a_visit_and_evenings_are_not_night() -
         ("2026-06-01 20:10", "door", "door", 1),
     ]))  # fmt: skip
     assert not _wandering(h, state, baseline, "2026-06-01 21:30")
+
+
+def test_an_outing_an_absence_covered_is_not_wandering_once_it_ends_but_the_next_one_is() -> None:
+    # Taken to hospital at 00:30 (nobody came in first: it looks like wandering); the on-call
+    # declares the stay at 00:40, until 10:00. It ends before she is home: not "out at night
+    # and not back for 10 h". Home in the afternoon, out again the next night: wandering.
+    h = homes()
+    baseline = _baseline(h, dementia=True)
+    state = new_state(h)
+    _leaves(h, state, "2026-06-01 00:30")
+    assert _wandering(h, state, baseline, "2026-06-01 00:37")
+    stay = np.array([True, False])
+    opened = np.full((h.n, len(codes.ALERT_TYPES)), np.nan)
+    opened[0, codes.NIGHT_WANDERING] = at("2026-06-01 00:37")
+    excuse(state, stay, at("2026-06-01 00:40"))
+    assert cleared(h, state, opened, baseline, stay)[0, codes.NIGHT_WANDERING]
+    for beats in beats_through(h, "2026-06-01 01:00", "2026-06-01 10:30"):
+        apply(h, state, beats)
+    excuse(state, stay, at("2026-06-01 09:59") + 50.0)  # the last sweep under the stay
+    assert not _wandering(h, state, baseline, "2026-06-01 10:30")
+    apply(h, state, events(h, [("2026-06-01 15:00", "door", "door", 1)]))
+    apply(h, state, events(h, [("2026-06-01 15:01", "pir-bed", "motion", 1)]))
+    apply(h, state, heartbeats(h, "2026-06-02 00:20"))
+    apply(h, state, events(h, [("2026-06-02 00:30", "door", "door", 1)]))
+    assert _wandering(h, state, baseline, "2026-06-02 00:37")
