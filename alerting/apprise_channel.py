@@ -49,9 +49,10 @@ NOTIFY_TIMEOUT_S: Final = 5.0
 # Worker threads per channel: a service that hangs holds at most this many, each for about
 # the timeout; sends past that wait in the channel's queue within their own timeout.
 DEFAULT_CONCURRENCY: Final = 8
-# A queued send that reaches a worker with less than this left of its timeout is not sent:
-# it has already been answered "timeout" (and will be retried), so sending it now could only
-# deliver it twice.
+# A queued send that reaches a worker with less than this left of its timeout is not
+# started: it has been (or is about to be) answered "timeout" and will be retried, so
+# starting it now would most likely deliver it twice. (One started just before still can:
+# its connect and read timeouts are each capped at what is left.)
 MIN_START_S: Final = 0.05
 # How apprise's plugins word what went wrong (language "en", see apprise_urls.asset).
 _HTTP_STATUS: Final = re.compile(r"error=(\d{3})\b")

@@ -165,6 +165,9 @@ ElderWriter = Annotated[Principal, Depends(require(Role.TOWN_STAFF))]
 # A declared absence silences alerts rather than changing the file: the on-call, who hears
 # it on the phone while handling an alert ("she is at her daughter's"), declares it too.
 AbsenceWriter = Annotated[Principal, Depends(require(Role.OPERATOR, Role.TOWN_STAFF))]
+# When an elder is away and why (a hospital stay) is how they are and when they are home:
+# not a viewer's to see.
+AbsenceReader = AbsenceWriter
 FleetReader = Annotated[Principal, Depends(require(Role.OPERATOR, Role.VIEWER))]
 FleetWriter = Annotated[Principal, Depends(require(Role.ADMIN))]
 # A device's events are when its elder is at home or out: not a viewer's to see; town

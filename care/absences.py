@@ -1,7 +1,7 @@
 """Declared absences (contract §2): the elder is away — in hospital, staying with family —
 from ``from`` to ``to``. While one is in force no activity-based alert (inactivity, night
 wandering, activity drop, missed check-in) is raised for the elder; emergencies still are.
-The detection leader reads them at every sweep (``gateway.detect_repo.absent``): a
+The detection leader reads them at every sweep (``gateway.detect_repo.absences_now``): a
 declared absence takes effect within one sweep and ends by itself at ``to``."""
 
 from __future__ import annotations

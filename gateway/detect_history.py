@@ -70,12 +70,14 @@ def replay(  # noqa: PLR0917 - the replay's inputs
     batch: EventBatch,
     until: float,
     absences: Absences | None = None,
-) -> None:
+) -> Learning:
     """Fold ``batch`` (time order) into ``state`` up to ``until``, learning as the live
     sweep does (``Learning``: every ``OBSERVE_S`` from the first event and at each local
-    midnight; nothing of an elder under one of the declared ``absences`` then)."""
+    midnight; nothing of an elder under one of the declared ``absences`` then). Answers
+    where the learning stands, for the live sweep to go on from (a leader started soon
+    after midnight starts the new day at its first step)."""
     if not len(batch):
-        return
+        return Learning()
     t = float(batch.ts[0])
     learning = Learning(day=local_day(t, history.offset_s))
     done = 0
@@ -92,3 +94,4 @@ def replay(  # noqa: PLR0917 - the replay's inputs
         t = min(t + OBSERVE_S, midnight)
     if done < len(batch):
         apply(homes, state, batch.take(slice(done, None)))
+    return learning

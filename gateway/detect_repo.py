@@ -5,7 +5,7 @@ detectors' active alerts and the check-in prompts gone unanswered."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 from store.db import Conn, fetch_all, fetch_rows
@@ -14,6 +14,9 @@ from store.db import Conn, fetch_all, fetch_rows
 # receive time, flagged ``clock_skew``, contract §1): the feed's read names a ``ts`` bound
 # too, so that only the partitions that can hold it are read.
 TS_BEFORE_RECEIPT: Final = "8 days"
+# How long after a declared absence ends the outing it covered stays explained while the
+# elder is not back (a month: longer away than that unheard of is worth a look).
+EXCUSED_DAYS: Final = 31
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +137,19 @@ async def absences_between(
     return [(str(e), float(a), float(b)) for e, a, b in await cur.fetchall()]
 
 
-async def absent(conn: Conn, now: datetime) -> set[str]:
-    """The elders under a declared absence at ``now``."""
+async def absences_now(conn: Conn, now: datetime) -> dict[str, tuple[bool, float]]:
+    """Per elder with a declared absence begun by ``now`` and ended less than
+    ``EXCUSED_DAYS`` before: whether one is in force now, and the latest moment up to now
+    under one (epoch s) — an outing begun before it is explained by it. Read at every
+    sweep, so that a withdrawn or a back-dated absence counts as the table says."""
     cur = await conn.execute(
-        "SELECT DISTINCT elder_id FROM elder_absences WHERE starts_at <= %(now)s"
-        " AND ends_at > %(now)s",
-        {"now": now},
+        "SELECT elder_id, bool_or(ends_at > %(now)s),"
+        " extract(epoch FROM max(LEAST(ends_at, %(now)s)))::float8"
+        " FROM elder_absences WHERE starts_at <= %(now)s AND ends_at > %(since)s"
+        " GROUP BY elder_id",
+        {"now": now, "since": now - timedelta(days=EXCUSED_DAYS)},
     )
-    return {str(row[0]) for row in await cur.fetchall()}
+    return {str(e): (bool(live), float(until)) for e, live, until in await cur.fetchall()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 
 from alerting import health_repo
 from gateway import detect_repo
@@ -47,6 +48,9 @@ ROLLUP_LAG: Final = timedelta(hours=1)
 # A gateway heard within this long is running now (its heartbeat every few seconds).
 LIVE_GATEWAY: Final = timedelta(seconds=60)
 
+Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
+
 
 @dataclass(slots=True)
 class Fleet:
@@ -55,6 +59,21 @@ class Fleet:
     index: dict[str, int]
     offline: list[str]  # devices under their Last Will
     last_seen: dict[str, float]
+    slot_of: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slot_of = {e: i for i, e in enumerate(self.homes.elder_ids)}
+
+    def absences(self, declared: dict[str, tuple[bool, float]]) -> tuple[Bools, Floats]:
+        """Per slot, of ``detect_repo.absences_now``: under a declared absence now, and the
+        latest moment under one (NaN: none lately)."""
+        live = np.zeros(self.homes.n, dtype=bool)
+        excused = np.full(self.homes.n, np.nan)
+        for elder, (now, until) in declared.items():
+            i = self.slot_of.get(elder)
+            if i is not None:
+                live[i], excused[i] = now, until
+        return live, excused
 
 
 @dataclass(slots=True)
@@ -159,12 +178,15 @@ async def start_watch(
     begin = until - timedelta(days=HISTORY_DAYS + 1)
     rows = await detect_repo.activity_hours(conn, begin, until)
     # Declared absences are wall-clock times: on a simulated clock, carried onto it.
-    wall = [datetime.fromtimestamp(clock.to_wall(t.timestamp()), UTC) for t in (begin, at)]
+    wall = [datetime.fromtimestamp(clock.to_wall(t.timestamp()), UTC) for t in (begin, until)]
     declared = await detect_repo.absences_between(conn, *wall)
     on_clock = [(e, clock.of_wall(a), clock.of_wall(b)) for e, a, b in declared]
     absences = Absences.of(on_clock, homes.elder_ids)
-    replay(homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp(), absences)
-    state.excused = absences.excused(now, homes.n)
+    learning = replay(
+        homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp(), absences
+    )
+    # Live, the first turn observes at once; the baselines below are built from these days.
+    learning.next_observe, learning.days_built = -math.inf, len(history.days)
     seed_devices(state, fleet, now)
     # The gateways' starts are wall-clock times: on a simulated clock, carried onto it.
     since = await ingest_since(conn, datetime.fromtimestamp(clock.to_wall(now), UTC))
@@ -186,7 +208,7 @@ async def start_watch(
         feed=Feed(cursor=until.timestamp()),
         alerts=alerts,
         missed=MissedCheckins(zone),
-        learning=Learning(day=local_day(now, offset_s), days_built=len(history.days)),
+        learning=learning,
     )
 
 

@@ -29,7 +29,6 @@ from gateway.detect_clock import parse_clock
 from gateway.detect_leader import Leadership
 from gateway.detect_watch import Watch, fleet_version, mark_offline_now, read_fleet, start_watch
 from gateway.detectors import apply, build, sweep
-from gateway.detectors.state import excuse
 from gateway.detectors.sweep import DEFAULT_OFF, cleared, rules_off
 from gateway.missed_checkin import ROUND_S
 from store.db import Conn
@@ -140,9 +139,9 @@ class Detection:
             await self._feed(conn, watch)
             watch.feed.follow()
             fleet = watch.fleet
-            absent = await detect_repo.absent(conn, at)
-            suppressed = np.array([e in absent for e in fleet.homes.elder_ids], dtype=bool)
-            excuse(watch.state, suppressed, now)
+            suppressed, excused = fleet.absences(await detect_repo.absences_now(conn, at))
+            # An outing begun before the last absence ended is explained by it.
+            watch.state.excused = self._time.of_wall(excused)
             self._learn(watch, now, suppressed)
             found = sweep(
                 fleet.homes, watch.state, watch.baseline, now, cfg.offset_s, suppressed, self._off

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Response, status
 
-from api.auth import AbsenceWriter, ElderReader
+from api.auth import AbsenceReader, AbsenceWriter
 from api.routes.care_common import ElderIdPath, actor_of
 from api.state import StateDep
 from care import absence_services
@@ -31,7 +31,9 @@ async def declare(
 
 
 @router.get("/elders/{elder_id}/absences", response_model=list[Absence])
-async def absences(elder_id: ElderIdPath, principal: ElderReader, state: StateDep) -> list[Absence]:
+async def absences(
+    elder_id: ElderIdPath, principal: AbsenceReader, state: StateDep
+) -> list[Absence]:
     """The elder's absences, latest first."""
     async with state.connection() as conn:
         return await absence_services.absences(conn, actor_of(principal), elder_id)

@@ -40,11 +40,3 @@ class Absences:
         out = np.zeros(n, dtype=bool)
         out[self.slot[(self.start <= now) & (now < self.end)]] = True
         return out
-
-    def excused(self, now: float, n: int) -> Floats:
-        """Per slot of ``n``: the latest moment up to ``now`` the elder was under a declared
-        absence (``HouseholdState.excused`` of a leader starting at ``now``); NaN: none."""
-        out = np.full(n, np.nan)
-        begun = self.start <= now
-        np.fmax.at(out, self.slot[begun], np.minimum(self.end[begun], now))
-        return out

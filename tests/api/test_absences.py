@@ -58,14 +58,33 @@ async def test_the_on_call_declares_and_withdraws_an_absence_and_a_viewer_may_no
     client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker
 ) -> None:
     await client.post(ELDERS, json=elder_body("KP-1"), headers=admin)
-    viewer = bearer(await make_token("viewer"))
-    refused = await client.post(f"{ELDERS}/KP-1/absences", json=STAY, headers=viewer)
-    assert refused.status_code == 403
     on_call = bearer(await make_token("operator"))
     made = await client.post(f"{ELDERS}/KP-1/absences", json=STAY, headers=on_call)
     assert made.status_code == 201
     assert made.json()["created_by"]
-    listed = await client.get(f"{ELDERS}/KP-1/absences", headers=viewer)
+    # When and why an elder is away (a hospital stay) is not a viewer's to see or change.
+    viewer = bearer(await make_token("viewer"))
+    assert (await client.get(f"{ELDERS}/KP-1/absences", headers=viewer)).status_code == 403
+    refused = await client.post(f"{ELDERS}/KP-1/absences", json=STAY, headers=viewer)
+    assert refused.status_code == 403
+    listed = await client.get(f"{ELDERS}/KP-1/absences", headers=on_call)
     assert [a["id"] for a in listed.json()] == [made.json()["id"]]
     gone = await client.delete(f"{ELDERS}/KP-1/absences/{made.json()['id']}", headers=on_call)
     assert gone.status_code == 204
+
+
+async def test_the_on_call_declares_a_month_at_most_town_staff_longer(
+    client: httpx.AsyncClient, admin: dict[str, str], make_token: TokenMaker
+) -> None:
+    await client.post(ELDERS, json=elder_body("KP-1"), headers=admin)
+    long_stay = {**STAY, "to": "2027-01-02T08:00:01+08:00"}  # 31 days and a second
+    on_call = bearer(await make_token("operator"))
+    refused = await client.post(f"{ELDERS}/KP-1/absences", json=long_stay, headers=on_call)
+    assert_refused_at(refused, "body", "to")
+    month = {**STAY, "to": "2027-01-01T08:00:00+08:00"}
+    assert (
+        await client.post(f"{ELDERS}/KP-1/absences", json=month, headers=on_call)
+    ).status_code == 201
+    town = bearer(await make_token("town_staff", town=elder_body("KP-1")["town"]))
+    made = await client.post(f"{ELDERS}/KP-1/absences", json=long_stay, headers=town)
+    assert made.status_code == 201

@@ -234,6 +234,10 @@ async def test_the_family_says_she_is_away_the_absence_is_declared_and_the_alert
         .astimezone(SHANGHAI)
         .replace(hour=12, minute=0, second=0, microsecond=0)
     )
+    await panel.locator(".away-until").fill("2020-01-01T08:00")  # in the past: said, not sent
+    await panel.locator("button.away-save").click()
+    await expect(panel.locator(".field-error")).to_have_text("預計回家時間須在現在之後")
+    await expect(panel.locator(".away-until")).to_have_attribute("aria-invalid", "true")
     await panel.locator(".away-until").fill(back.strftime("%Y-%m-%dT%H:%M"))
     await panel.locator("button.away-save").click()
     await expect(row).to_have_count(0)

@@ -121,7 +121,7 @@ async def test_the_on_call_declares_an_absence_on_the_elder_card_and_withdraws_i
     await expect(box.locator("li.absence")).to_have_count(0)
 
 
-async def test_a_viewer_sees_an_absence_but_cannot_declare_one(page: Page, homes: Homes) -> None:
+async def _declare_stay(homes: Homes) -> None:
     stay = {
         "from": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
         "to": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
@@ -130,9 +130,23 @@ async def test_a_viewer_sees_an_absence_but_cannot_declare_one(page: Page, homes
     async with _as_admin(homes) as api:
         made = await api.post("/api/v1/elders/KP-1/absences", json=stay)
     assert made.status_code == 201
-    await _open(page, homes, "viewer", "#/elder/KP-1")
+
+
+async def test_town_staff_see_an_absence_in_force_and_may_withdraw_it(
+    page: Page, homes: Homes
+) -> None:
+    await _declare_stay(homes)
+    await _open(page, homes, "town_staff", "#/elder/KP-1")
     await expect(page.locator("#absences li.absence.in_force")).to_contain_text("住院")
-    await expect(page.locator("#absences button")).to_have_count(0)
+    await expect(page.locator("#absences button.withdraw")).to_be_visible()
+
+
+async def test_a_viewer_does_not_even_get_the_absences(page: Page, homes: Homes) -> None:
+    await _declare_stay(homes)
+    await _open(page, homes, "viewer", "#/elder/KP-1")
+    await expect(page.locator("#devices")).to_be_visible()
+    await expect(page.locator("#absences")).to_have_count(0)
+    assert "住院" not in await page.content()
 
 
 async def test_recording_a_visit_drops_the_elder_from_the_due_list(

@@ -212,18 +212,19 @@ def test_the_replay_starts_a_day_at_midnight_as_the_live_sweep_does() -> None:
     assert len(history.days) == 1  # the first day closed
 
 
-def test_a_new_leader_knows_the_last_moment_each_elder_was_under_an_absence() -> None:
+def test_a_leader_started_after_midnight_starts_the_new_day_at_its_first_step() -> None:
+    """The history ends at the hour before the last (here midnight): the replay has not
+    reached the new day, so the live sweep's first step starts it."""
     h = homes()
-    day0 = at("2026-03-01 00:00")
-    declared = Absences.of(
-        [
-            (ELDER, day0, day0 + 3600),
-            (ELDER, day0 + 7200, day0 + 9000),  # the later one counts
-            ("KP-2", day0 + 4 * 3600, day0 + 30 * 3600),  # still in force: now
-            ("KP-9", day0, day0 + 60),  # not of this fleet
-        ],
-        h.elder_ids,
-    )
-    now = day0 + 5 * 3600
-    np.testing.assert_array_equal(declared.excused(now, h.n), [day0 + 9000, now])
-    assert np.isnan(declared.excused(day0 - 1, h.n)).all()  # none had begun
+    rows = [
+        ("pir-bed", "motion", at("2026-03-01 22:00"), 1, at("2026-03-01 22:30")),
+        ("pir-bath", "motion", at("2026-03-01 23:00"), 1, at("2026-03-01 23:40")),
+    ]
+    state = new_state(h)
+    history = QuietHistory(OFFSET, h.n)
+    batch = hours_to_batch(rows, h.device_index())
+    learning = replay(h, state, history, batch, at("2026-03-02 00:00"))
+    assert (state.yesterday_count[0], state.day_count[0]) == (0, 2)
+    assert learning.step(history, h, state, at("2026-03-02 01:30"), heartbeats=False)
+    assert (state.yesterday_count[0], state.day_count[0]) == (2, 0)
+    assert len(history.days) == 1

@@ -19,6 +19,8 @@ import pytest
 from alerting.models import AlertSignal, AlertType
 from alerting.services import open_alert
 from care.prompts import PROMPT_UNTIL
+from gateway import detect_repo
+from gateway.detect_repo import EXCUSED_DAYS
 from gateway.detection import DetectConfig, Detection
 from store.pool import Pool, open_pool
 from tests.gateway.helpers import execute, fetch, poll
@@ -449,3 +451,36 @@ async def test_a_leader_whose_lock_connection_is_cut_leads_again_from_the_databa
         await turns(det)
         # The new leadership found the open alert in the database: still one, counted once.
         assert [(r[0], r[1], r[2]) for r in await alerts(database_url)] == [("KP-1", "open", 1)]
+
+
+async def test_each_turn_reads_which_elders_are_away_and_when_they_last_were_as_the_table_says(
+    database_url: str, pool: Pool
+) -> None:
+    # A withdrawn absence excuses nothing any more, a back-dated one does at once; an
+    # absence over for longer than EXCUSED_DAYS, or not begun, is not read.
+    for elder in ("KP-1", "KP-2", "KP-3", "KP-4", "KP-5"):
+        await home(database_url, elder)
+    now = datetime.now(UTC)
+    day = timedelta(days=1)
+    rows = [
+        ("KP-1", now - day, now + day),  # in force
+        ("KP-2", now - 3 * day, now - 2 * day),  # ended two days ago
+        ("KP-2", now - 9 * day, now - 8 * day),  # the later one counts
+        ("KP-3", now - (EXCUSED_DAYS + 2) * day, now - (EXCUSED_DAYS + 1) * day),
+        ("KP-4", now + day, now + 2 * day),  # not begun
+        ("KP-5", now - day, now + day),  # withdrawn below
+    ]
+    for elder, start, end in rows:
+        await execute(
+            database_url,
+            "INSERT INTO elder_absences (elder_id, starts_at, ends_at, reason)"
+            " VALUES (%s, %s, %s, 'test')",
+            (elder, start, end),
+        )
+    await execute(database_url, "DELETE FROM elder_absences WHERE elder_id = 'KP-5'")
+    async with pool.connection() as conn:
+        declared = await detect_repo.absences_now(conn, now)
+    assert declared == {
+        "KP-1": (True, now.timestamp()),
+        "KP-2": (False, (now - 2 * day).timestamp()),
+    }

@@ -36,11 +36,12 @@ const t = makeT({
 const WRITERS = new Set(["admin", "operator", "town_staff"]);
 const ENDED_SHOWN = 3;
 
-// The section, loading itself; it reloads after a declaration or a withdrawal.
+// The section, loading itself; it reloads after a declaration or a withdrawal. Viewers do
+// not get it (the API refuses them: when and why an elder is away is not theirs to see).
 export function absencesSection(elderId, ctx) {
   const path = `/elders/${encodeURIComponent(elderId)}/absences`;
   const writer = WRITERS.has(ctx.session?.role);
-  const status = el("p", { class: "status", role: "status" });
+  const status = el("p", { class: "status", role: "status", tabindex: "-1" });
   const list = el("div", { class: "absence-list" });
   const formSlot = el("div");
   const load = async () => {
@@ -50,23 +51,31 @@ export function absencesSection(elderId, ctx) {
       fill(list, el("p", { class: "notice error" }, t("failed", { message: error.message })));
     }
   };
-  const withdraw = async (absence) => {
-    await ctx.api(`${path}/${absence.id}`, { method: "DELETE" });
-    fill(status, t("withdrawn"));
+  const withdraw = async (absence, button) => {
+    button.disabled = true;
+    try {
+      await ctx.api(`${path}/${absence.id}`, { method: "DELETE" });
+      fill(status, t("withdrawn"));
+    } catch (error) {
+      fill(status, t("failed", { message: error.message }));
+      button.disabled = false;
+    }
+    status.focus();
     await load();
   };
   const opener = el("button", { type: "button", class: "declare", onclick: () => openForm() }, t("declare"));
   const openForm = () => {
     opener.hidden = true;
-    const close = () => {
+    const close = (focus = opener) => {
       fill(formSlot);
       opener.hidden = false;
+      focus.focus();
     };
     fill(formSlot, absenceForm(path, ctx, async (saved) => {
-      close();
       fill(status, t("saved", { reason: saved.reason, to: dateTime(saved.to) }));
+      close(status);
       await load();
-    }, close));
+    }, () => close()));
     formSlot.querySelector("input")?.focus();
   };
   load();
@@ -88,7 +97,7 @@ function rows(absences, withdraw) {
       el("strong", {}, a.reason),
       el("div", { class: "small" }, `${dateTime(a.from)} – ${dateTime(a.to)}`),
       a.created_by ? el("div", { class: "muted small" }, `${t("by")}：${a.created_by}`) : null,
-      withdraw && state !== "ended" ? el("button", { type: "button", class: "withdraw", onclick: () => withdraw(a) }, t("withdraw")) : null,
+      withdraw && state !== "ended" ? el("button", { type: "button", class: "withdraw", onclick: (event) => withdraw(a, event.currentTarget) }, t("withdraw")) : null,
     );
   };
   return [
@@ -121,6 +130,9 @@ function absenceForm(path, ctx, onSaved, onCancel) {
     el("p", { class: "field-error form-error", "aria-live": "polite" }),
     el("div", { class: "actions" }, el("button", { type: "submit", class: "primary" }, t("save")), el("button", { type: "button", onclick: onCancel }, t("cancel"))),
   );
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") onCancel();
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearFieldErrors(form);

@@ -42,6 +42,7 @@ class Board {
     this.session = ctx.session;
     this.api = ctx.api;
     this.alerts = new Map(); // alert id → alert
+    this.declared = new Map(); // alert id → the absence 不在家… declared, until it is resolved
     this.towns = new Map(); // alert id → town, as the stream names it
     this.elders = new Map(); // elder id → {name, town, village} | null while loading
     this.rows = new Map(); // alert id → <li>
@@ -269,15 +270,22 @@ class Board {
 
   // The family says the elder is elsewhere: the absence from now until ``until`` (an ISO
   // time), then the alert resolved saying so — unless the detection ended it meanwhile
-  // (the absence ends what it explains: 409, already resolved).
+  // (the absence ends what it explains: 409, already resolved). Pressed again after the
+  // resolve failed, the absence already declared is not declared twice.
   async away(alert, reason, until) {
-    const path = `/elders/${encodeURIComponent(alert.elder_id)}/absences`;
-    const declared = await this.api(path, { method: "POST", body: { from: new Date().toISOString(), to: until, reason } });
+    const declared = this.declared;
+    let absence = declared.get(alert.id);
+    if (!absence) {
+      const path = `/elders/${encodeURIComponent(alert.elder_id)}/absences`;
+      absence = await this.api(path, { method: "POST", body: { from: new Date().toISOString(), to: until, reason } });
+      declared.set(alert.id, absence);
+    }
     try {
-      await this.resolve(alert, "other", t("away_note", { reason: declared.reason, to: dateTime(declared.to) }));
+      await this.resolve(alert, "other", t("away_note", { reason: absence.reason, to: dateTime(absence.to) }));
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 409)) throw error;
     }
+    declared.delete(alert.id);
   }
 
   // The alert as the API answered an action (a stream event will say the same).

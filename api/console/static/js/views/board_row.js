@@ -7,8 +7,9 @@ import { reasonList, tomorrowNoon } from "./absences.js";
 import { OUTCOME_CODES, outcomeLabel, t, typeTitle } from "./board_texts.js";
 
 // The alerts a declared absence explains (docs/api.md): the on-call who hears on the phone
-// that the elder is elsewhere declares it from the row and closes the alert.
-const AWAY_TYPES = new Set(["inactivity", "night_wandering", "missed_checkin", "activity_drop", "abnormal_vitals"]);
+// that the elder is elsewhere declares it from the row and closes the alert. Not vital
+// signs: the wearable's reading came through the home's hub, she is likely at home.
+const AWAY_TYPES = new Set(["inactivity", "night_wandering", "missed_checkin", "activity_drop"]);
 
 // actions: {ack(alert), resolve(alert, outcome, notes), away(alert, reason, until)};
 // canAct: the role may ack/resolve.
@@ -114,9 +115,17 @@ function awayOf(row, actions) {
   );
   const toggle = toggler(open, panel, reason);
   cancel.addEventListener("click", () => toggle(false));
-  save.addEventListener("click", () =>
-    busy(row, save, () => actions.away(row.alert, reason.value.trim(), fromLocalInput(until.value))),
-  );
+  const problem = el("p", { class: "field-error", id: `${id}-error`, "aria-live": "polite" });
+  until.after(problem);
+  until.setAttribute("aria-describedby", problem.id);
+  save.addEventListener("click", () => {
+    const back = fromLocalInput(until.value);
+    const bad = !back || Date.parse(back) <= Date.now();
+    fill(problem, bad ? t("away_until_past") : "");
+    until.setAttribute("aria-invalid", String(bad));
+    if (bad) return until.focus();
+    return busy(row, save, () => actions.away(row.alert, reason.value.trim(), back));
+  });
   return [open, panel];
 }
 

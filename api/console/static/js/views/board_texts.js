@@ -79,6 +79,7 @@ const TEXTS = {
     away_until: "預計回家時間",
     away_save: "申報並結案",
     away_note: "家人告知不在家（{reason}），已申報外出至 {to}",
+    away_until_past: "預計回家時間須在現在之後",
   },
   "zh-Hans": {
     heading: "警报看板",
@@ -116,6 +117,7 @@ const TEXTS = {
     away_until: "预计回家时间",
     away_save: "申报并结案",
     away_note: "家人告知不在家（{reason}），已申报外出至 {to}",
+    away_until_past: "预计回家时间须在现在之后",
   },
   en: {
     heading: "Alerts",
@@ -153,6 +155,7 @@ const TEXTS = {
     away_until: "Expected back",
     away_save: "Declare and resolve",
     away_note: "The family says the elder is not at home ({reason}); absence declared until {to}",
+    away_until_past: "The expected return must be after now",
   },
 };
 

@@ -1,7 +1,7 @@
 // The elder card (#/elder/{id}): the file in short, the emergency contacts in calling order
 // with tel: links, the last 24 h of activity as rooms × time (never for viewers), device
-// health, open and recent alerts, declared absences (absences.js), recent visits, and this
-// month's compliance.
+// health, open and recent alerts, declared absences (absences.js; never for viewers),
+// recent visits, and this month's compliance.
 
 import { dateTime, el, fill, since } from "../format.js";
 import { makeT } from "../i18n.js";
@@ -83,7 +83,7 @@ export async function render(root, params, ctx) {
       activitySection(activity, viewer),
       devicesSection(devices),
       alertsSection(alerts),
-      absencesSection(id, ctx),
+      viewer ? null : absencesSection(id, ctx),
       visitsSection(visits),
       complianceSection(compliance),
     ),
