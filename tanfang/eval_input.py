@@ -85,10 +85,29 @@ def _epoch(ts: object) -> float:
     return math.nan
 
 
-def read_events(path: Path, homes: Homes) -> Iterator[EventBatch]:
+@dataclass(slots=True)
+class LeftOut:
+    """Lines of the file that are not an object of contract §4 (not JSON, a JSON array,
+    a device id that is not a string, …): left out as the gateway dead-letters them,
+    counted, the first one's number kept."""
+
+    lines: int = 0
+    first: int = 0
+
+    def add(self, number: int) -> None:
+        self.lines += 1
+        self.first = self.first or number
+
+
+def read_events(path: Path, homes: Homes, left_out: LeftOut | None = None) -> Iterator[EventBatch]:
     """Chunks of the file's events and status lines (``OFFLINE``/``ONLINE`` kinds), in file
-    order; lines of unknown devices and raw payloads are left out (dead letters)."""
-    index = homes.device_index()
+    order; lines of unknown devices and raw payloads are left out (dead letters), and so
+    are lines that are no event at all (counted in ``left_out``)."""
+    return read_lines(path, homes.device_index(), left_out or LeftOut())
+
+
+def read_lines(path: Path, index: dict[str, int], left_out: LeftOut) -> Iterator[EventBatch]:
+    """``read_events`` with the devices' slots ``index`` (device id → slot)."""
     clock = -math.inf
     dev: list[int] = []
     kind: list[int] = []
@@ -97,32 +116,36 @@ def read_events(path: Path, homes: Homes) -> Iterator[EventBatch]:
     rec: list[float] = []
     bad: list[bool] = []
     with path.open("rb") as lines:
-        for line in lines:
-            msg = orjson.loads(line)
-            d = index.get(msg.get("device_id"))
-            if d is None:
-                continue
-            event = msg.get("event")
-            if event is None:
-                status = msg.get("status")
-                if status is None:
+        for number, line in enumerate(lines, 1):
+            try:
+                msg = orjson.loads(line)
+                d = index.get(msg.get("device_id"))
+                if d is None:
                     continue
-                k, v, t, untrusted = (
-                    (OFFLINE if status == "offline" else ONLINE),
-                    math.nan,
-                    clock,
-                    True,
-                )
-            else:
-                k = KIND.get(event.get("kind"), -1)
-                raw = event.get("value")
-                v = float(raw) if isinstance(raw, int | float) else math.nan
-                t = _epoch(event.get("ts"))
-                untrusted = not (clock - BEHIND_S <= t <= clock + AHEAD_S) and clock > -math.inf
-                if math.isnan(t):
-                    untrusted = True
-                elif not untrusted and t > clock:
-                    clock = t
+                event = msg.get("event")
+                if event is None:
+                    status = msg.get("status")
+                    if status is None:
+                        continue
+                    k, v, t, untrusted = (
+                        (OFFLINE if status == "offline" else ONLINE),
+                        math.nan,
+                        clock,
+                        True,
+                    )
+                else:
+                    k = KIND.get(event.get("kind"), -1)
+                    raw = event.get("value")
+                    v = float(raw) if isinstance(raw, int | float) else math.nan
+                    t = _epoch(event.get("ts"))
+                    untrusted = not (clock - BEHIND_S <= t <= clock + AHEAD_S) and clock > -math.inf
+            except (orjson.JSONDecodeError, AttributeError, TypeError):
+                left_out.add(number)
+                continue
+            if math.isnan(t):
+                untrusted = True
+            elif not untrusted and t > clock:
+                clock = t
             dev.append(d)
             kind.append(k)
             value.append(v)

@@ -40,7 +40,15 @@ from gateway.detectors.state import HouseholdState, excuse
 from gateway.detectors.sweep import DEFAULT_OFF, RULE_NAMES, cleared, rule_names, rules_off
 from tanfang.alert_book import AlertBook
 from tanfang.eval_absences import AbsenceError
-from tanfang.eval_input import OFFLINE, ONLINE, HomesFile, load_homes_file, read_events, read_truth
+from tanfang.eval_ahead import read_events_ahead
+from tanfang.eval_input import (
+    OFFLINE,
+    ONLINE,
+    HomesFile,
+    LeftOut,
+    load_homes_file,
+    read_truth,
+)
 from tanfang.eval_score import Alert, score
 
 SWEEP_S: Final = 10.0
@@ -155,12 +163,18 @@ def evaluate(options: EvalOptions) -> dict[str, Any]:
     file = load_homes_file(options.homes)
     offset = utc_offset_s(options.zone)
     run = _Run.fresh(file, offset, options.sweep_s, options.learn_days, rules_off(options.off))
-    for chunk in read_events(options.events, file.homes):
+    left_out = LeftOut()
+    for chunk in read_events_ahead(options.events, file.homes.device_ids, left_out):
         _run_chunk(run, chunk)
     truth = read_truth(options.truth)
     if options.alerts is not None:
         write_alerts(options.alerts, run.book.opened, offset)
-    return _report(run, truth, time.perf_counter() - began)
+    report = _report(run, truth, time.perf_counter() - began)
+    # Lines that are no event (not JSON, …): left out as dead letters, and said.
+    report["lines_left_out"] = left_out.lines
+    if left_out.lines:
+        report["first_line_left_out"] = left_out.first
+    return report
 
 
 def write_alerts(path: Path, alerts: list[Alert], offset_s: float) -> None:

@@ -8,9 +8,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from tanfang.cli import app
+from tanfang.eval_ahead import read_events_ahead
+from tanfang.eval_input import LeftOut, load_homes_file, read_events
 from tanfang.eval_score import Alert, score
 
 START = "2026-07-06T00:00:00+08:00"
@@ -201,3 +205,40 @@ def test_a_malformed_absence_is_a_usage_error_naming_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["evaluate", *args])
     assert result.exit_code == 2
     assert "absences of 'KP-700001'[0]" in result.output
+
+
+def test_lines_that_are_no_event_are_left_out_counted_and_nothing_else_changes(
+    tmp_path: Path,
+) -> None:
+    args = _simulate(tmp_path)
+    run = ["evaluate", *args, "--learn-days", "2", "--sweep-s", "30"]
+    clean = json.loads(CliRunner().invoke(app, run).output)
+    assert clean["lines_left_out"] == 0
+    events = Path(args[3])
+    lines = events.read_text().splitlines()
+    bad = ['{"device_id": "pir-', "[1, 2]", '{"device_id": ["a"], "event": {}}', '"x"']
+    events.write_text("\n".join([lines[0], *bad, *lines[1:]]) + "\n")
+    result = CliRunner().invoke(app, run)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["lines_left_out"], report["first_line_left_out"]) == (4, 2)
+    for key in ("by_type", "false_alarms", "alerts_while_away", "events", "home_days"):
+        assert report[key] == clean[key], key
+
+
+def test_the_file_read_on_the_second_core_is_the_file_read_here(tmp_path: Path) -> None:
+    args = _simulate(tmp_path)
+    homes = load_homes_file(Path(args[1])).homes
+    here = list(read_events(Path(args[3]), homes))
+    ahead = list(read_events_ahead(Path(args[3]), homes.device_ids, LeftOut()))
+    assert len(here) == len(ahead) >= 1
+    for a, b in zip(here, ahead, strict=True):
+        for name in ("device", "kind", "value", "ts", "received", "untrusted"):
+            assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+
+
+def test_a_missing_events_file_is_raised_from_the_reader(tmp_path: Path) -> None:
+    args = _simulate(tmp_path)
+    homes = load_homes_file(Path(args[1])).homes
+    with pytest.raises(FileNotFoundError):
+        list(read_events_ahead(tmp_path / "none.jsonl", homes.device_ids, LeftOut()))
