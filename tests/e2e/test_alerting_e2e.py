@@ -272,11 +272,15 @@ async def test_kill_9_of_the_escalators_process_mid_escalation_sends_each_step_o
     )
     assert rig.serving is not None
     await asyncio.to_thread(rig.serving.kill9)
+    killed = time.time()
     await rig.serve()
     ready = time.time()
     posts = await rig.posts(5, of_alert(alert_id), deadline_s=20)
-    resumed = min(p.at for p in posts if p.at > ready)
-    assert resumed - ready < RESUME_S
+    after = [p.at for p in posts if p.at > killed]
+    assert after, "the escalation did not resume after the kill"
+    # The new process's escalator may send before its API answers ready (it starts first):
+    # never later than RESUME_S after.
+    assert min(after) - ready < RESUME_S
     rows = {n.id: n.step for n in await notifications(rig, alert_id)}
     per_step = steps_once(rig, alert_id, rows)
     assert sorted(per_step.items())[:5] == [(step, 1) for step in range(5)]
