@@ -93,6 +93,24 @@ async def alerts(url: str, alert_type: str = "inactivity") -> list[tuple[Any, ..
     )
 
 
+async def declare(url: str, elder: str, start: float, end: float, reason: str = "test") -> None:
+    """A declared absence, as the API writes it (epoch s)."""
+    await execute(
+        url,
+        "INSERT INTO elder_absences (elder_id, starts_at, ends_at, reason)"
+        " VALUES (%s, to_timestamp(%s), to_timestamp(%s), %s)",
+        (elder, start, end, reason),
+    )
+
+
+async def quiet_home(url: str) -> float:
+    """KP-1, last heard a minute before now; answers now (the leader's clock starts there)."""
+    t0 = time.time()
+    await home(url, "KP-1")
+    await store(url, "pir-KP-1", "KP-1", "motion", 1, t0 - MIN)
+    return t0
+
+
 def detection(pool: Pool, url: str, clock: Clock) -> Detection:
     config = DetectConfig(
         zone=ZONE, offset_s=OFFSET, interval_s=0.02, fleet_reload_s=0.1, missed_round_s=0.02
@@ -135,9 +153,7 @@ async def leading(*dets: Detection) -> Detection:
 async def test_a_quiet_home_raises_inactivity_once_with_its_sentence_and_activity_clears_it(
     database_url: str, pool: Pool
 ) -> None:
-    t0 = time.time()
-    await home(database_url, "KP-1")
-    await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 - MIN)
+    t0 = await quiet_home(database_url)
     clock = Clock(t0)
     det = detection(pool, database_url, clock)
     async with running(det):
@@ -210,15 +226,8 @@ async def test_an_elder_who_went_out_through_the_entrance_door_raises_no_inactiv
 async def test_a_declared_absence_suppresses_inactivity_and_its_end_lets_it_through(
     database_url: str, pool: Pool
 ) -> None:
-    t0 = time.time()
-    await home(database_url, "KP-1")
-    await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 - MIN)
-    await execute(
-        database_url,
-        "INSERT INTO elder_absences (elder_id, starts_at, ends_at, reason)"
-        " VALUES ('KP-1', to_timestamp(%s), to_timestamp(%s), 'hospital')",
-        (t0 - 3600, t0 + 3600),
-    )
+    t0 = await quiet_home(database_url)
+    await declare(database_url, "KP-1", t0 - 3600, t0 + 3600, "hospital")
     clock = Clock(t0)
     det = detection(pool, database_url, clock)
     async with running(det):
@@ -234,21 +243,14 @@ async def test_an_absence_declared_while_an_inactivity_alert_is_open_ends_it(
     database_url: str, pool: Pool
 ) -> None:
     # The on-call phones the family: she is at her daughter's. Declared, the pages stop.
-    t0 = time.time()
-    await home(database_url, "KP-1")
-    await store(database_url, "pir-KP-1", "KP-1", "motion", 1, t0 - MIN)
+    t0 = await quiet_home(database_url)
     clock = Clock(t0)
     det = detection(pool, database_url, clock)
     async with running(det):
         await leading(det)
         clock.t = t0 + 31 * MIN
         await poll(lambda: alerts(database_url), bool, what="an inactivity alert")
-        await execute(
-            database_url,
-            "INSERT INTO elder_absences (elder_id, starts_at, ends_at, reason)"
-            " VALUES ('KP-1', to_timestamp(%s), to_timestamp(%s), 'with family')",
-            (clock.t, t0 + 24 * 3600),
-        )
+        await declare(database_url, "KP-1", clock.t, t0 + 24 * 3600, "with family")
         clock.t += 10
         done = await poll(
             lambda: alerts(database_url), lambda a: a[0][1] == "resolved", what="cleared"
@@ -471,12 +473,7 @@ async def test_each_turn_reads_which_elders_are_away_and_when_they_last_were_as_
         ("KP-5", now - day, now + day),  # withdrawn below
     ]
     for elder, start, end in rows:
-        await execute(
-            database_url,
-            "INSERT INTO elder_absences (elder_id, starts_at, ends_at, reason)"
-            " VALUES (%s, %s, %s, 'test')",
-            (elder, start, end),
-        )
+        await declare(database_url, elder, start.timestamp(), end.timestamp())
     await execute(database_url, "DELETE FROM elder_absences WHERE elder_id = 'KP-5'")
     async with pool.connection() as conn:
         declared = await detect_repo.absences_now(conn, now)
