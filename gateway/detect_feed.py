@@ -18,7 +18,7 @@ from the stored events (``gateway.detection``)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -27,6 +27,7 @@ import numpy as np
 from gateway.detect_repo import EventRow
 from gateway.detectors import EventBatch
 from gateway.detectors.codes import KIND
+from gateway.detectors.device_ids import DeviceIds
 from gateway.detectors.events import empty_batch
 
 # How far back each turn's read reaches before the newest receipt seen (committed), at
@@ -68,7 +69,7 @@ class Feed:
         """Read events received after this."""
         return self.cursor - self.overlap_s
 
-    def take(self, rows: Iterable[EventRow], device_index: Mapping[str, int]) -> EventBatch:
+    def take(self, rows: Iterable[EventRow], device_ids: DeviceIds) -> EventBatch:
         """The rows not taken before, as a batch in receive order; the cursor moves to the
         newest receipt. Rows of devices the detectors do not know are left out."""
         fresh: list[EventRow] = []
@@ -81,7 +82,7 @@ class Feed:
             self.late_s = max(self.late_s, self.cursor - row[5])
             self.cursor = max(self.cursor, row[5])
         self._forget()
-        return to_batch(fresh, device_index)
+        return to_batch(fresh, device_ids)
 
     def _forget(self) -> None:
         """Identities received before the overlap window can never be read again."""
@@ -90,9 +91,10 @@ class Feed:
             self._seen = {k: t for k, t in self._seen.items() if t >= edge}
 
 
-def to_batch(rows: list[EventRow], device_index: Mapping[str, int]) -> EventBatch:
+def to_batch(rows: list[EventRow], device_ids: DeviceIds) -> EventBatch:
     """Event rows as the detectors read them: devices by index, kinds by code."""
-    known = [(device_index[r[0]], r) for r in rows if r[0] in device_index]
+    where = device_ids.lookup([r[0] for r in rows])
+    known = [(int(d), r) for d, r in zip(where, rows, strict=True) if d >= 0]
     if not known:
         return empty_batch()
     return EventBatch(

@@ -26,6 +26,7 @@ from gateway.detectors import EventBatch, QuietHistory, apply
 from gateway.detectors.absences import Absences
 from gateway.detectors.baseline import OBSERVE_S
 from gateway.detectors.codes import KIND
+from gateway.detectors.device_ids import DeviceIds
 from gateway.detectors.homes import Homes
 from gateway.detectors.learning import Learning
 from gateway.detectors.localtime import DAY_S, local_day
@@ -34,15 +35,15 @@ from gateway.detectors.state import HouseholdState
 HOUR_S = 3600.0
 
 
-def hours_to_batch(rows: Sequence[HourRow], device_index: dict[str, int]) -> EventBatch:
+def hours_to_batch(rows: Sequence[HourRow], device_ids: DeviceIds) -> EventBatch:
     """The rollup's rows as events in time order (see the module's note)."""
     dev: list[int] = []
     kind: list[int] = []
     ts: list[float] = []
-    for device_id, k, hour, count, last in rows:
-        d = device_index.get(device_id)
+    where = device_ids.lookup([r[0] for r in rows]).tolist()
+    for d, (_, k, hour, count, last) in zip(where, rows, strict=True):
         code = KIND.get(k, -1)
-        if d is None or code < 0:
+        if d < 0 or code < 0:
             continue
         if count > 1:
             dev.append(d)

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alerting import health_repo
-from gateway import detect_repo
+from gateway import detect_repo, heap
 from gateway.detect_alerts import DetectorAlerts
 from gateway.detect_clock import WALL, DetectClock
 from gateway.detect_feed import Feed
@@ -56,9 +56,8 @@ Floats = npt.NDArray[np.float64]
 class Fleet:
     homes: Homes
     profiles: Profiles
-    index: dict[str, int]
     offline: list[str]  # devices under their Last Will
-    last_seen: dict[str, float]
+    last_seen: Floats  # per device of ``homes`` (NaN: never heard)
     slot_of: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -98,7 +97,7 @@ class Watch:
         self.state = remap_state(old, self.state, fleet.homes)
         self.history = remap_history(old, self.history, fleet.homes)
         self.fleet, self.version = fleet, version
-        self.baseline = build(self.history, fleet.homes, fleet.profiles)
+        self.baseline = rebuilt(self.history, fleet)
         known = set(old.elder_ids)
         new = np.array([e not in known for e in fleet.homes.elder_ids], dtype=bool)
         self.state.resumed = np.where(new, np.fmax(self.state.resumed, now), self.state.resumed)
@@ -138,26 +137,34 @@ async def read_fleet(conn: Conn, now: float, offset_s: float) -> Fleet:
     return Fleet(
         homes,
         profiles,
-        homes.device_index(),
         [d.id for d in devices if d.online is False],
-        {d.id: d.last_seen.timestamp() for d in devices if d.last_seen is not None},
+        np.array(
+            [math.nan if d.last_seen is None else d.last_seen.timestamp() for d in devices],
+            dtype=np.float64,
+        ),
     )
+
+
+def rebuilt(history: QuietHistory, fleet: Fleet) -> Baseline:
+    """The fleet's baselines built from ``history``; the build's temporaries given back to
+    the system (``gateway.heap``)."""
+    baseline = build(history, fleet.homes, fleet.profiles)
+    heap.release()
+    return baseline
 
 
 def seed_devices(state: HouseholdState, fleet: Fleet, now: float) -> None:
     """What the devices table knows: when each device was last heard, whose Last Will
     stands."""
-    for device, seen in fleet.last_seen.items():
-        i = fleet.index.get(device)
-        if i is not None:
-            state.seen[i] = np.fmax(state.seen[i], min(seen, now))
+    state.seen = np.fmax(state.seen, np.minimum(fleet.last_seen, now))
     mark_offline_now(state, fleet)
 
 
 def mark_offline_now(state: HouseholdState, fleet: Fleet) -> None:
     """The devices table says which devices' Last Will stands now."""
     state.will[:] = False
-    state.will[[fleet.index[d] for d in fleet.offline if d in fleet.index]] = True
+    where = fleet.homes.device_ids.lookup(fleet.offline)
+    state.will[where[where >= 0]] = True
 
 
 async def start_watch(
@@ -183,7 +190,7 @@ async def start_watch(
     on_clock = [(e, clock.of_wall(a), clock.of_wall(b)) for e, a, b in declared]
     absences = Absences.of(on_clock, homes.elder_ids)
     learning = replay(
-        homes, state, history, hours_to_batch(rows, fleet.index), until.timestamp(), absences
+        homes, state, history, hours_to_batch(rows, homes.device_ids), until.timestamp(), absences
     )
     # Live, the first turn observes at once; the baselines below are built from these days.
     learning.next_observe, learning.days_built = -math.inf, len(history.days)
@@ -204,7 +211,7 @@ async def start_watch(
         version=version,
         state=state,
         history=history,
-        baseline=build(history, homes, fleet.profiles),
+        baseline=rebuilt(history, fleet),
         feed=Feed(cursor=until.timestamp()),
         alerts=alerts,
         missed=MissedCheckins(zone),

@@ -27,8 +27,15 @@ from psycopg_pool import PoolTimeout
 from gateway import detect_repo
 from gateway.detect_clock import parse_clock
 from gateway.detect_leader import Leadership
-from gateway.detect_watch import Watch, fleet_version, mark_offline_now, read_fleet, start_watch
-from gateway.detectors import apply, build, sweep
+from gateway.detect_watch import (
+    Watch,
+    fleet_version,
+    mark_offline_now,
+    read_fleet,
+    rebuilt,
+    start_watch,
+)
+from gateway.detectors import apply, sweep
 from gateway.detectors.sweep import DEFAULT_OFF, cleared, rules_off
 from gateway.missed_checkin import ROUND_S
 from store.db import Conn
@@ -180,7 +187,7 @@ class Detection:
             rows = await detect_repo.events_since(
                 conn, datetime.fromtimestamp(since, UTC), FEED_ROWS
             )
-            batch = feed.take(rows, fleet.index)
+            batch = feed.take(rows, fleet.homes.device_ids)
             if self._time.simulated:
                 batch = replace(batch, received=self._time.of_wall(batch.received))
             apply(fleet.homes, watch.state, batch)
@@ -195,4 +202,4 @@ class Detection:
         declared absence, ``suppressed``), rebuilt when a day of history closed."""
         homes = watch.fleet.homes
         if watch.learning.step(watch.history, homes, watch.state, now, suppressed):
-            watch.baseline = build(watch.history, homes, watch.fleet.profiles)
+            watch.baseline = rebuilt(watch.history, watch.fleet)

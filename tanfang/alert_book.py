@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.detectors import Findings, codes, describe
+from gateway.detectors.device_ids import DeviceIds
 from gateway.detectors.findings import devices
 from gateway.detectors.localtime import WEEKEND, day_type
 from tanfang.eval_score import Alert
@@ -29,7 +30,8 @@ class AlertBook:
     elder_ids: tuple[str, ...]
     opened: list[Alert] = field(default_factory=list)
     offset_s: float = 8 * 3600.0
-    device_ids: tuple[str, ...] = ()  # a finding about one device names it (a stuck sensor)
+    # a finding about one device names it (a stuck sensor)
+    device_ids: DeviceIds = field(default_factory=lambda: DeviceIds(()))
     active: npt.NDArray[np.bool_] = field(init=False)
     last_signal: Floats = field(init=False)
     opened_at: Floats = field(init=False)  # when each detector alert opened
@@ -64,7 +66,7 @@ class AlertBook:
                 limit=float(found.limit_s[row]),
             )
             d = int(device[row])
-            named = self.device_ids[d] if 0 <= d < len(self.device_ids) else None
+            named = self.device_ids.name(d) if 0 <= d < len(self.device_ids) else None
             self.opened.append(
                 Alert(self.elder_ids[s], TYPES[k], now, named, summary=en, summary_zh=zh)
             )

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
 from gateway.detectors import EventBatch
-from tanfang.eval_input import LeftOut, read_lines
+from tanfang.eval_input import LeftOut, index_of, read_lines
 
 AHEAD: Final = 4
 # A chunk, a fault of the reader, or (the last) what it left out.
@@ -24,7 +24,7 @@ POLL_S: Final = 1.0
 
 
 def read_events_ahead(
-    path: Path, device_ids: Sequence[str], left_out: LeftOut
+    path: Path, device_ids: Iterable[str], left_out: LeftOut
 ) -> Iterator[EventBatch]:
     """``eval_input.read_events`` of ``path``, read by a child process; the lines it left
     out are counted into ``left_out`` once the file is read."""
@@ -63,7 +63,7 @@ def read_events_ahead(
 def _read(path: Path, device_ids: list[str], chunks: multiprocessing.Queue[_Item]) -> None:
     left_out = LeftOut()
     try:
-        for batch in read_lines(path, {d: i for i, d in enumerate(device_ids)}, left_out):
+        for batch in read_lines(path, index_of(device_ids), left_out):
             chunks.put(batch)
     except Exception as exc:  # every fault goes back to the evaluation
         chunks.put(exc)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -103,7 +103,12 @@ def read_events(path: Path, homes: Homes, left_out: LeftOut | None = None) -> It
     """Chunks of the file's events and status lines (``OFFLINE``/``ONLINE`` kinds), in file
     order; lines of unknown devices and raw payloads are left out (dead letters), and so
     are lines that are no event at all (counted in ``left_out``)."""
-    return read_lines(path, homes.device_index(), left_out or LeftOut())
+    return read_lines(path, index_of(homes.device_ids), left_out or LeftOut())
+
+
+def index_of(device_ids: Iterable[str]) -> dict[str, int]:
+    """Device id → position, for a line-by-line reader (an evaluated file's fleet)."""
+    return {d: i for i, d in enumerate(device_ids)}
 
 
 def read_lines(path: Path, index: dict[str, int], left_out: LeftOut) -> Iterator[EventBatch]:

@@ -1,5 +1,5 @@
 """Per-elder baselines learned from their own history: how long a quiet spell usually lasts
-when it **begins** at a given half-hour of the day, in the bedroom, a room one passes through
+when it **begins** at a given hour of the day, in the bedroom, a room one passes through
 or elsewhere (where the elder was last seen before it), and how long a bathroom stay and
 getting up usually take. Plain arrays, built by pure functions.
 
@@ -10,9 +10,9 @@ usually quiet for hours; and a quiet that began at 21:40 in the bedroom is. Inde
 
 Learning: ``observe`` is called on the household state every ``OBSERVE_S`` of time (the
 gateway: on its sweep; ``tanfang evaluate``: on event time) and keeps, per local day, place
-(``PLACES``) and half-hour in which the spell began, the longest quiet spell seen while the
+(``PLACES``) and hour in which the spell began, the longest quiet spell seen while the
 elder was at home and the sensors online. ``build`` turns up to ``HISTORY_DAYS`` such days
-into limits: each day's longest spell beginning within ``WIDEN_BINS`` half-hours, the
+into limits: each day's longest spell beginning within ``WIDEN_BINS`` hours, the
 second-longest day of those (one odd day — a fall, an illness — is not the norm), times
 ``FACTOR`` plus ``MARGIN_S``. Fewer than ``COLD_START_DAYS`` days: conservative defaults by
 frailty and living arrangement (``cold_limits``).
@@ -42,6 +42,8 @@ from gateway.detectors.night import WANDER_DEMENTIA_S, WANDER_S, at_night
 from gateway.detectors.state import HouseholdState
 
 Floats = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
+Ints = npt.NDArray[np.intp]
 Bools = npt.NDArray[np.bool_]
 AnyFloats = npt.NDArray[np.floating[Any]]
 # Homes whose quiet limits are rebuilt at once: the rebuild's temporaries (the days
@@ -53,7 +55,7 @@ MIN: Final = 60.0
 OBSERVE_S: Final = 300.0
 HISTORY_DAYS: Final = 28
 COLD_START_DAYS: Final = 14
-# A half-hour needs this many days of observation of its own place, else both pooled.
+# An hour needs this many days of observation of its own place, else both pooled.
 MIN_DAYS_PER_BIN: Final = 3
 # Where the quiet began (where the elder was last seen, ``HouseholdState.quiet_room``): in
 # the bedroom (going to bed, a nap),
@@ -71,9 +73,9 @@ _PLACE: Final = {
     "entrance": PASSING,
 }
 _PLACE_OF_ROOM: Final = np.array([_PLACE.get(r, ELSEWHERE) for r in codes.ROOMS], dtype=np.intp)
-# A day's spell beginning in a half-hour counts for this many half-hours either side: the
-# same habit drifts from day to day.
-WIDEN_BINS: Final = 6
+# A day's spell beginning in an hour counts for this many hours either side: the same
+# habit drifts from day to day.
+WIDEN_BINS: Final = 3
 # The second-longest day's: one odd day (a fall, an illness) is not the norm.
 QUIET_RANK: Final = 2
 FACTOR: Final = 2.5
@@ -122,10 +124,11 @@ class Profiles:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """``limit_s[slot, place, half_hour]``: a quiet that began in that half-hour, its last
+    """``limit_s[slot, place, hour]``: a quiet that began in that hour, its last
     life in that place (``ELSEWHERE``, ``IN_BEDROOM``), is inactivity once longer than
-    this; ``usual_s`` the same before margin (what the sentence calls usual), NaN when
-    unknown;
+    this; ``usual_code`` the same before factor and margin (what the sentence calls usual)
+    as a ``quiet_code`` (0: unknown) — it is one of the days' quiets, so the byte loses
+    nothing; ``usual_s`` decodes it;
     ``bath_limit_s`` / ``bath_usual_s``: a bathroom stay (inf: no bathroom sensor);
     ``wake_limit_s[slot, day_type]`` / ``wake_usual_s``: not up by then (s after local
     midnight) is late (NaN: no such rule yet);
@@ -134,8 +137,8 @@ class Baseline:
     the latest seen out, NaN: never seen out or cold start);
     ``days``: days of history behind it (below ``COLD_START_DAYS``: defaults)."""
 
-    limit_s: Floats
-    usual_s: Floats
+    limit_s: F32
+    usual_code: quiet_code.Codes
     bath_limit_s: Floats
     bath_usual_s: Floats
     wake_limit_s: Floats
@@ -146,34 +149,39 @@ class Baseline:
     days: npt.NDArray[np.intp]
     daily: DailyBaseline
 
+    @property
+    def usual_s(self) -> F32:
+        """``usual_code`` in seconds, all of it (NaN: unknown): for tests and tools."""
+        return quiet_code.decode(self.usual_code)
+
 
 @dataclass(frozen=True, slots=True)
 class Day:
-    """One local day of one home's history: the longest quiet per place and half-hour it
-    began in (``[slot, place, half_hour]``), the longest
+    """One local day of one home's history: the longest quiet per place and hour it
+    began in (``[slot, place, hour]``, a byte each: ``quiet_code``), the longest
     bathroom stay, when the elder was first up (s after local midnight; NaN: not seen),
     whether they went out at night, the latest they were seen out (``out_late``: s after
     the local midnight of a day from 04:00; NaN: not out)."""
 
     weekend: bool
     quiet: quiet_code.Codes
-    bath: Floats
-    wake: Floats
+    bath: F32
+    wake: F32
     night_out: Bools
-    out_late: AnyFloats  # float32 once the day is closed
+    out_late: F32
 
 
 @dataclass(slots=True)
 class QuietHistory:
-    """Per local day: the longest quiet per slot, place and half-hour it began in (today's in
-    float32 seconds, closed days' in a byte each: ``quiet_code``), the longest bathroom stay,
+    """Per local day: the longest quiet per slot, place and hour it began in (a byte each:
+    ``quiet_code``, monotonic, so today's longest is the largest code), the longest bathroom stay,
     the first time up, a night out, the latest seen out."""
 
     offset_s: float
     n: int
     day: int = -1
     weekend: bool = False
-    today: Floats = field(init=False)
+    today: quiet_code.Codes = field(init=False)
     bath_today: Floats = field(init=False)
     wake_today: Floats = field(init=False)
     night_out_today: Bools = field(init=False)
@@ -183,7 +191,7 @@ class QuietHistory:
 
     def __post_init__(self) -> None:
         self.daily = DailyHistory(self.n)
-        self.today = np.full((self.n, PLACES, BINS), np.nan, dtype=np.float32)
+        self.today = np.zeros((self.n, PLACES, BINS), dtype=np.uint8)
         self.bath_today = np.full(self.n, np.nan)
         self.wake_today = np.full(self.n, np.nan)
         self.night_out_today = np.zeros(self.n, dtype=bool)
@@ -199,7 +207,7 @@ def observe(  # noqa: PLR0917 - the moment's inputs
     suppressed: Bools | None = None,
 ) -> None:
     """Record the quiet spell running at ``now`` for every home at home and sensed, under
-    the place and half-hour it began in, and how late the elder is out. Nothing is learned
+    the place and hour it began in, and how late the elder is out. Nothing is learned
     of an elder under a declared absence (``suppressed``): a week in hospital says nothing
     of when they come home."""
     day = local_day(now, history.offset_s)
@@ -213,7 +221,8 @@ def observe(  # noqa: PLR0917 - the moment's inputs
         known &= ~suppressed
     ok = known & ~state.away() & ~np.isnan(q)
     cell = (np.arange(history.n), place_of(state), start_bin(heard, history.offset_s))
-    history.today[cell] = np.fmax(history.today[cell], np.where(ok, q, np.nan))
+    seen = quiet_code.encode(np.where(ok, q, np.nan))
+    history.today[cell] = np.maximum(history.today[cell], seen)
     bath = ok & homes.bathroom_motion & (state.room == codes.BATHROOM)
     stay = now - state.room_since
     history.bath_today = np.fmax(history.bath_today, np.where(bath, stay, np.nan))
@@ -243,7 +252,7 @@ def place_of(state: HouseholdState) -> npt.NDArray[np.intp]:
 
 
 def start_bin(t: Floats, offset_s: float) -> npt.NDArray[np.intp]:
-    """The local half-hour of each time in ``t`` (NaN: 0)."""
+    """The local hour of each time in ``t`` (NaN: 0)."""
     return (np.fmax((t + offset_s) % DAY_S, 0.0) // BIN_S).astype(np.intp)
 
 
@@ -253,15 +262,16 @@ def _close_day(history: QuietHistory) -> None:
         history.days.append(
             Day(
                 history.weekend,
-                quiet_code.encode(history.today),
-                history.bath_today,
-                history.wake_today,
+                history.today,
+                # s of a day or of a stay: to the 1/100 s
+                history.bath_today.astype(np.float32),
+                history.wake_today.astype(np.float32),
                 history.night_out_today,
-                history.out_late_today.astype(np.float32),  # s of a day: to the 1/100 s
+                history.out_late_today.astype(np.float32),
             )
         )
         del history.days[:-HISTORY_DAYS]
-    history.today = np.full((history.n, PLACES, BINS), np.nan, dtype=np.float32)
+    history.today = np.zeros((history.n, PLACES, BINS), dtype=np.uint8)
     history.bath_today = np.full(history.n, np.nan)
     history.wake_today = np.full(history.n, np.nan)
     history.night_out_today = np.zeros(history.n, dtype=bool)
@@ -280,14 +290,26 @@ def _nth_largest(stack: AnyFloats, rank: int) -> tuple[Floats, npt.NDArray[np.in
     return np.where(count > 0, value, np.nan), count
 
 
+def _nth_largest_code(stack: quiet_code.Codes, rank: int) -> tuple[quiet_code.Codes, Ints]:
+    """``_nth_largest`` of codes over axis 0, 0 being none."""
+    count = np.count_nonzero(stack, axis=0)
+    if not len(stack):
+        return np.zeros(stack.shape[1:], dtype=np.uint8), count
+    ordered = np.sort(stack, axis=0)  # none first
+    pick = len(stack) - np.clip(np.minimum(count, rank), 1, None)
+    value: quiet_code.Codes = np.take_along_axis(ordered, pick[np.newaxis], axis=0)[0]
+    return value, count
+
+
 def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     """The baseline of every slot from the days ``history`` holds."""
     days = history.days
     n = history.n
-    usual = np.full((n, PLACES, BINS), np.nan, dtype=np.float32)
+    usual_code = np.zeros((n, PLACES, BINS), dtype=np.uint8)
     for lo in range(0, n, BUILD_CHUNK):
         part = slice(lo, min(lo + BUILD_CHUNK, n))
-        usual[part] = _usual_quiet([d.quiet[part] for d in days], usual[part].shape)
+        usual_code[part] = _usual_quiet([d.quiet[part] for d in days], usual_code[part].shape)
+    usual = quiet_code.decode(usual_code)
     floor = np.full(PLACES, MIN_LIMIT_S)
     floor[PASSING] = MIN_PASSING_LIMIT_S
     learned = np.clip(FACTOR * usual + MARGIN_S, floor[None, :, None], MAX_LIMIT_S)
@@ -307,8 +329,8 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     )
     wake = np.where((enough & watched)[:, None], wake, np.nan)
     return Baseline(
-        limit_s=limit,
-        usual_s=np.where(enough[:, None, None], usual, np.nan),
+        limit_s=limit.astype(np.float32),  # to the 1/100 s; half the memory
+        usual_code=np.where(enough[:, None, None], usual_code, np.uint8(0)),
         bath_limit_s=bath,
         bath_usual_s=bath_usual,
         wake_limit_s=wake + WAKE_MARGIN_S,
@@ -321,21 +343,20 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     )
 
 
-def _usual_quiet(quiets: list[quiet_code.Codes], shape: tuple[int, ...]) -> Floats:
-    """[slot, place, half-hour] of the homes of ``quiets`` (their days): the usual longest
-    quiet, in seconds (NaN: too few days to tell)."""
-    if quiets:
-        quiet = quiet_code.decode(np.stack(quiets))
-    else:
-        quiet = np.empty((0, *shape), dtype=np.float32)
+def _usual_quiet(quiets: list[quiet_code.Codes], shape: tuple[int, ...]) -> quiet_code.Codes:
+    """[slot, place, hour] of the homes of ``quiets`` (their days): the usual longest
+    quiet's code (0: too few days to tell). On the codes themselves: they grow with the
+    length, so the longest and the second-longest are those of the seconds."""
+    quiet = np.stack(quiets) if quiets else np.zeros((0, *shape), dtype=np.uint8)
     wide = quiet
     for shift in range(1, WIDEN_BINS + 1):
-        either = np.fmax(np.roll(quiet, shift, axis=3), np.roll(quiet, -shift, axis=3))
-        wide = np.fmax(wide, either)
-    usual, count = _nth_largest(wide, QUIET_RANK)
-    pooled, pooled_n = _nth_largest(np.fmax.reduce(wide, axis=2), QUIET_RANK)
+        either = np.maximum(np.roll(quiet, shift, axis=3), np.roll(quiet, -shift, axis=3))
+        wide = np.maximum(wide, either)
+    usual, count = _nth_largest_code(wide, QUIET_RANK)
+    pooled, pooled_n = _nth_largest_code(np.maximum.reduce(wide, axis=2), QUIET_RANK)
     usual = np.where(count >= MIN_DAYS_PER_BIN, usual, pooled[:, None, :])
-    return np.where(pooled_n[:, None, :] >= MIN_DAYS_PER_BIN, usual, np.nan)
+    out: quiet_code.Codes = np.where(pooled_n[:, None, :] >= MIN_DAYS_PER_BIN, usual, 0)
+    return out.astype(np.uint8)
 
 
 def _wander(days: list[Day], profiles: Profiles) -> Floats:
@@ -365,8 +386,8 @@ def _wake(days: list[Day], n: int) -> Floats:
 
 
 def cold_limits(profiles: Profiles) -> Floats:
-    """[slot, half-hour] defaults for an elder with under ``COLD_START_DAYS`` of history,
-    by the half-hour a quiet began in."""
+    """[slot, hour] defaults for an elder with under ``COLD_START_DAYS`` of history,
+    by the hour a quiet began in."""
     hours = np.arange(BINS) * BIN_S / HOUR
     daytime = (hours >= COLD_DAY_HOURS[0]) & (hours < COLD_DAY_HOURS[1])
     day = np.where(profiles.frail & profiles.alone, COLD_DAY_FRAIL_ALONE_S, COLD_DAY_S)

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.detectors import codes
+from gateway.detectors.device_ids import DeviceIds
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
@@ -29,7 +30,7 @@ class DeviceInfo:
 
 @dataclass(frozen=True, slots=True)
 class Homes:
-    """Slot ``i`` = elder ``elder_ids[i]``; device ``j`` = ``device_ids[j]``.
+    """Slot ``i`` = elder ``elder_ids[i]``; device ``j`` = ``device_ids.name(j)``.
 
     ``device_slot``: the device's elder slot (-1: assigned to no elder); ``device_room``:
     room code; ``activity``: the device reports what a person does; ``entrance_door``: the
@@ -40,7 +41,7 @@ class Homes:
     back to bed from getting up."""
 
     elder_ids: tuple[str, ...]
-    device_ids: tuple[str, ...]
+    device_ids: DeviceIds
     device_slot: Ints
     device_room: Ints
     device_interval_s: Floats
@@ -54,9 +55,6 @@ class Homes:
     @property
     def n(self) -> int:
         return len(self.elder_ids)
-
-    def device_index(self) -> dict[str, int]:
-        return {d: i for i, d in enumerate(self.device_ids)}
 
 
 def build_homes(elder_ids: Iterable[str], devices: Iterable[DeviceInfo]) -> Homes:
@@ -76,7 +74,7 @@ def build_homes(elder_ids: Iterable[str], devices: Iterable[DeviceInfo]) -> Home
     bedroom = np.bincount(slot[mine & activity & (room == codes.BEDROOM)], minlength=n) > 0
     return Homes(
         elder_ids=elders,
-        device_ids=tuple(d.device_id for d in devs),
+        device_ids=DeviceIds(d.device_id for d in devs),
         device_slot=slot,
         device_room=room,
         device_interval_s=np.array([d.heartbeat_interval_s for d in devs], dtype=np.float64),

@@ -1,5 +1,5 @@
 """``inactivity``: no activity anywhere in the home for longer than the elder's learned
-limit for a quiet that began at that half-hour in that place (the bedroom or elsewhere);
+limit for a quiet that began in that hour in that place (the bedroom or elsewhere);
 not up for the day (``state.up_for_day``: 10 min outside the bedroom since 04:00 where a
 bedroom sensor tells; a night's trip to the toilet is not getting up) by the latest
 wake-up of the elder's history + a margin; in the bathroom far longer than usual.
@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from gateway.detectors import codes, findings
+from gateway.detectors import codes, findings, quiet_code
 from gateway.detectors.baseline import WAKE_FROM_S, place_of, start_bin
 from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.localtime import DAY_S, day_type, local_day
@@ -76,7 +76,7 @@ def detect_inactivity(m: Moment) -> Findings:
         usual_s=pick(
             baseline.bath_usual_s[fire],
             baseline.wake_usual_s[fire, kind],
-            baseline.usual_s[cell][fire],
+            quiet_code.decode(baseline.usual_code[cell][fire]).astype(np.float64),
         ),
         limit_s=pick(baseline.bath_limit_s[fire], baseline.wake_limit_s[fire, kind], limit[fire]),
     )

@@ -1,5 +1,5 @@
 """Local time of day in a zone without daylight saving (Asia/Shanghai, the default), as
-array arithmetic: a fixed UTC offset, half-hour bins, weekday or weekend."""
+array arithmetic: a fixed UTC offset, hour bins, weekday or weekend."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 DAY_S: Final = 86_400.0
-BIN_S: Final = 1_800.0
-BINS: Final = 48
+BIN_S: Final = 3_600.0
+BINS: Final = 24
 WEEKDAY: Final = 0
 WEEKEND: Final = 1
 

@@ -1,7 +1,8 @@
-"""A closed day's quiets in one byte each: log-scaled minutes.
+"""A day's quiets in one byte each: log-scaled minutes.
 
-28 days × 3 places × 48 half-hours per elder is 4 KiB in bytes (8 KiB in float16 minutes,
-16 KiB in float32 seconds): 100 000 homes' history in ~400 MiB. Code 0 is "no quiet seen";
+28 days × 3 places × 24 hours per elder is 2 KiB in bytes (4 KiB in float16 minutes,
+8 KiB in float32 seconds): 100 000 homes' history in ~190 MiB. The codes grow with the
+length, so the longest of a day's quiets is the largest code. Code 0 is "no quiet seen";
 codes 1–255 step by a constant ratio from 0 min to ``MAX_MIN`` (two days — a longer quiet
 is past every limit anyway), so a stored length is within ±1.6 % (and a second) of the
 true one (a quiet of 3 h is kept to ±3 min), finer than the ± 3 h widening and the 2.5 × factor the

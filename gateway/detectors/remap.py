@@ -40,7 +40,7 @@ def remap_state(old_homes: Homes, state: HouseholdState, homes: Homes) -> Househ
     what was known of it; a new one starts unknown. A device moved to another elder keeps
     its own readings; the homes' times are the elders'."""
     slots = _index(old_homes.elder_ids, homes.elder_ids)
-    devs = _index(old_homes.device_ids, homes.device_ids)
+    devs = old_homes.device_ids.positions_of(homes.device_ids)
     fresh = new_state(homes)
     changes = {
         f.name: _carry(

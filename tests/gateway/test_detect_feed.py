@@ -48,7 +48,7 @@ def folded(*commits: list[EventRow]) -> HouseholdState:
     state = new_state(h)
     feed = Feed(cursor=at("2026-03-02 06:00"))
     for rows in commits:
-        apply(h, state, feed.take(committed(rows, feed), h.device_index()))
+        apply(h, state, feed.take(committed(rows, feed), h.device_ids))
     return state
 
 
@@ -86,7 +86,7 @@ def test_a_batch_committed_after_a_later_one_is_read_by_the_overlap_once() -> No
 def test_the_cursor_moves_to_the_newest_receipt_and_reads_go_back_the_overlap() -> None:
     h = homes()
     feed = Feed(cursor=at("2026-03-02 06:00"), overlap_s=5.0)
-    feed.take(DAY, h.device_index())
+    feed.take(DAY, h.device_ids)
     assert feed.cursor == at("2026-03-02 11:02")
     assert feed.since == at("2026-03-02 11:02") - 5.0
 
@@ -111,7 +111,7 @@ def test_state_and_history_follow_each_elder_to_a_new_slot() -> None:
     h = homes()
     state = folded(DAY)
     history = QuietHistory(OFFSET, h.n)
-    history.today[0, 1, 3] = 1234.0
+    history.today[0, 1, 3] = 200  # a quiet's code (``quiet_code``)
     grown = build_homes(
         ["KP-0", "KP-2", ELDER],
         [*KIT, KIT[0].__class__("pir-0", "KP-0", "motion_sensor", "bedroom", 7200)],
@@ -119,12 +119,12 @@ def test_state_and_history_follow_each_elder_to_a_new_slot() -> None:
     moved = remap_state(h, state, grown)
     assert moved.life[2] == state.life[0]
     assert np.isnan(moved.life[0])
-    i_old, i_new = h.device_index()["pir-bed"], grown.device_index()["pir-bed"]
+    i_old, i_new = h.device_ids.position("pir-bed"), grown.device_ids.position("pir-bed")
     assert moved.last_motion[i_new] == state.last_motion[i_old]
-    assert np.isnan(moved.last_motion[grown.device_index()["pir-0"]])
+    assert np.isnan(moved.last_motion[grown.device_ids.position("pir-0")])
     learned = remap_history(h, history, grown)
-    assert learned.today[2, 1, 3] == 1234.0
-    assert np.isnan(learned.today[0, 1, 3])
+    assert learned.today[2, 1, 3] == 200
+    assert learned.today[0, 1, 3] == 0  # none seen
 
 
 def test_the_rollups_history_replays_into_learned_limits() -> None:
@@ -136,25 +136,25 @@ def test_the_rollups_history_replays_into_learned_limits() -> None:
             rows.append(("pir-bed", "motion", start, 3, start + 1500))
     state = new_state(h)
     history = QuietHistory(OFFSET, h.n)
-    batch = hours_to_batch(rows, h.device_index())
+    batch = hours_to_batch(rows, h.device_ids)
     assert len(batch) == 2 * len(rows)
     until = at("2026-03-01 00:00") + (COLD_START_DAYS + 2) * 86400
     replay(h, state, history, batch, until)
     assert len(history.days) >= COLD_START_DAYS
     baseline = build(history, h, profiles())
     assert baseline.days[0] >= COLD_START_DAYS
-    assert not np.isnan(baseline.usual_s[0]).all()  # learned, not the cold-start default
+    assert baseline.usual_code[0].any()  # learned, not the cold-start default
     assert state.life[0] == max(r[4] for r in rows)
 
 
 def test_the_overlap_widens_to_twice_the_lateness_of_a_late_commit_and_shrinks_back() -> None:
     h = homes()
     feed = Feed(cursor=at("2026-03-02 06:00"))
-    feed.take(DAY, h.device_index())
+    feed.take(DAY, h.device_ids)
     feed.follow()
     assert feed.overlap_s == OVERLAP_S  # in receipt order: nothing late
     late = row("2026-03-02 11:01", "pir-bath", "motion", late=60.0 - 4.0)  # 4 s behind
-    feed.take([late], h.device_index())
+    feed.take([late], h.device_ids)
     feed.follow()
     assert feed.overlap_s == 8.0
     assert feed.since == at("2026-03-02 11:02") - 8.0
@@ -164,7 +164,7 @@ def test_the_overlap_widens_to_twice_the_lateness_of_a_late_commit_and_shrinks_b
         feed.follow()
     assert feed.overlap_s == OVERLAP_S
     stuck = row("2026-03-02 09:00", "pir-bath", "motion")  # two hours late: bounded
-    feed.take([stuck], h.device_index())
+    feed.take([stuck], h.device_ids)
     feed.follow()
     assert feed.overlap_s == MAX_OVERLAP_S
 
@@ -182,7 +182,7 @@ def test_the_replay_learns_nothing_of_an_elder_under_a_declared_absence() -> Non
             ("door", "door", start + 15 * 3600, 1, start + 15 * 3600 + 60),
             ("pir-bed", "motion", start + 18 * 3600, 1, start + 18 * 3600 + 60),
         ]
-    batch = hours_to_batch(rows, h.device_index())
+    batch = hours_to_batch(rows, h.device_ids)
     until = day0 + (COLD_START_DAYS + 2) * 86400
 
     def outings(absences: Absences | None) -> list[bool]:
@@ -207,7 +207,7 @@ def test_the_replay_starts_a_day_at_midnight_as_the_live_sweep_does() -> None:
     ]
     state = new_state(h)
     history = QuietHistory(OFFSET, h.n)
-    replay(h, state, history, hours_to_batch(rows, h.device_index()), at("2026-03-02 00:30"))
+    replay(h, state, history, hours_to_batch(rows, h.device_ids), at("2026-03-02 00:30"))
     assert (state.yesterday_count[0], state.day_count[0]) == (2, 1)
     assert len(history.days) == 1  # the first day closed
 
@@ -222,7 +222,7 @@ def test_a_leader_started_after_midnight_starts_the_new_day_at_its_first_step() 
     ]
     state = new_state(h)
     history = QuietHistory(OFFSET, h.n)
-    batch = hours_to_batch(rows, h.device_index())
+    batch = hours_to_batch(rows, h.device_ids)
     learning = replay(h, state, history, batch, at("2026-03-02 00:00"))
     assert (state.yesterday_count[0], state.day_count[0]) == (0, 2)
     assert learning.step(history, h, state, at("2026-03-02 01:30"), heartbeats=False)

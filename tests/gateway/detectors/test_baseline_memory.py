@@ -1,4 +1,4 @@
-"""The learned history in the form the detection process keeps it: closed days' quiets in a
+"""The learned history in the form the detection process keeps it: each day's quiets in a
 byte each (log-scaled minutes), the limits rebuilt a group of homes at a time."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 
 from gateway.detectors import QuietHistory, build, new_state, observe
 from gateway.detectors import baseline as baseline_module
-from gateway.detectors.baseline import IN_BEDROOM, PLACES
+from gateway.detectors.baseline import IN_BEDROOM, MIN_DAYS_PER_BIN, PLACES, WIDEN_BINS
 from gateway.detectors.localtime import BINS
 from gateway.detectors.quiet_code import MAX_MIN, decode, encode
 from tests.gateway.detectors.timeline import OFFSET, at, homes, profiles
@@ -26,7 +26,7 @@ def _history(quiet_s: np.ndarray) -> QuietHistory:
     for day in range(DAYS + 1):
         now = at("2026-03-01 00:01") + day * 86_400.0
         observe(history, h, state, now, everyone)
-        history.today[...] = quiet_s[day % DAYS]
+        history.today[...] = encode(quiet_s[day % DAYS])
     return history
 
 
@@ -61,6 +61,39 @@ def test_limits_rebuilt_a_few_homes_at_a_time_are_those_of_all_at_once(
     whole = build(history, homes(), profiles())
     monkeypatch.setattr(baseline_module, "BUILD_CHUNK", 1)
     apart = build(history, homes(), profiles())
-    assert np.isfinite(whole.usual_s).sum() > 0
-    np.testing.assert_array_equal(whole.usual_s, apart.usual_s)
+    assert whole.usual_code.any()
+    np.testing.assert_array_equal(whole.usual_code, apart.usual_code)
     np.testing.assert_array_equal(whole.limit_s, apart.limit_s)
+
+
+def _usual(values: list[float]) -> float:
+    """The second-longest of the days that saw one (the only one of one), NaN under
+    ``MIN_DAYS_PER_BIN`` of them."""
+    seen = sorted(v for v in values if not np.isnan(v))
+    return seen[-2] if len(seen) >= MIN_DAYS_PER_BIN else np.nan
+
+
+def test_the_usual_quiet_worked_out_on_the_codes_is_that_of_the_seconds() -> None:
+    """The build ranks the bytes themselves; here, the rule worked out by hand in seconds:
+    each day's longest quiet begun within ``WIDEN_BINS`` hours, the second-longest day, a
+    place with under ``MIN_DAYS_PER_BIN`` such days taking all places', none under that."""
+    rng = np.random.default_rng(5)
+    quiet_s = rng.uniform(60.0, 36_000.0, (DAYS, 2, PLACES, BINS)).astype(np.float32)
+    quiet_s[rng.random(quiet_s.shape) < 0.6] = np.nan  # most hours and places see none
+    quiet_s[: DAYS - 2, 1, IN_BEDROOM] = np.nan  # two days of it only: pooled
+    quiet_s[: DAYS - 2, 0, :, :10] = np.nan  # two days of anything: none learned
+    history = _history(quiet_s)
+    usual = build(history, homes(), profiles()).usual_s
+    days = np.stack([decode(d.quiet) for d in history.days])
+    for slot, hour in np.ndindex(2, BINS):
+        near = [(hour + k) % BINS for k in range(-WIDEN_BINS, WIDEN_BINS + 1)]
+        wide = np.fmax.reduce(days[:, slot][:, :, near], axis=2)  # [day, place]
+        pooled = _usual([float(v) for v in np.fmax.reduce(wide, axis=1)])
+        for place in range(PLACES):
+            own = [float(v) for v in wide[:, place]]
+            enough = sum(not np.isnan(v) for v in own) >= MIN_DAYS_PER_BIN
+            np.testing.assert_equal(
+                float(usual[slot, place, hour]), _usual(own) if enough else pooled
+            )
+    assert np.isnan(usual[0, :, 4]).all()
+    assert not np.isnan(usual[1]).any()

@@ -20,7 +20,7 @@ def test_a_sensor_firing_every_minute_for_hours_is_a_device_finding_not_life() -
     mine = found.kind == codes.DEVICE_OFFLINE
     assert found.slot[mine].tolist() == [0]
     assert found.device is not None
-    assert [h.device_ids[d] for d in found.device[mine]] == ["pir-bath"]
+    assert [h.device_ids.name(d) for d in found.device[mine]] == ["pir-bath"]
     assert float(found.since[mine][0]) == start
     # Not life: the home's last life is when the run passed 90 min.
     assert state.life[0] < start + 91 * 60

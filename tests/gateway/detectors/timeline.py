@@ -48,10 +48,9 @@ def events(
     h: Homes, rows: list[tuple[str, str, str, float]], *, untrusted: bool = False
 ) -> EventBatch:
     """``(local time, device, kind, value)`` rows, received when they happened."""
-    index = h.device_index()
     t = np.array([at(r[0]) for r in rows])
     return EventBatch(
-        device=np.array([index[r[1]] for r in rows], dtype=np.intp),
+        device=np.array([h.device_ids.position(r[1]) for r in rows], dtype=np.intp),
         kind=np.array([KIND[r[2]] for r in rows], dtype=np.intp),
         value=np.array([r[3] for r in rows]),
         ts=t,
@@ -89,7 +88,7 @@ def motions(h: Homes, device: str, times: npt.NDArray[np.float64]) -> EventBatch
     """``device`` fires at each of ``times`` (epoch s)."""
     n = len(times)
     return EventBatch(
-        np.full(n, h.device_index()[device]),
+        np.full(n, h.device_ids.position(device)),
         np.full(n, KIND["motion"]),
         np.ones(n),
         times,
