@@ -20,14 +20,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import ssl
-import struct
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import gmqtt
 from gmqtt.mqtt.constants import MQTTv50, MQTTv311
 from gmqtt.mqtt.handler import MQTTConnectError
 
@@ -36,6 +33,7 @@ from gateway.batcher import NotAcknowledgedError
 from gateway.broker import MqttError, parse_url, subscriptions, tls_context
 from gateway.config import GatewayConfig
 from gateway.liveness import Progress
+from gateway.mqtt_client import Backoff, Client, DroppedError
 from gateway.tls import certificate_problem, speaks_tls
 from store.pause import pause
 
@@ -45,61 +43,7 @@ log = logging.getLogger(__name__)
 # everything it produced is committed.
 Handler = Callable[[str, bytes, bool, bool], "asyncio.Future[Any]"]
 
-# PUBACK with reason "success" in its short form, valid in MQTT 3.1.1 and 5.
-_PUBACK = struct.Struct("!BBH")
-_BACKOFF_FIRST_S = 0.5
-_BACKOFF_MAX_S = 30.0
 _CONNECT_TIMEOUT_S = 30.0
-
-
-class _DroppedError(ConnectionError):
-    """The broker closed the connection before answering CONNECT."""
-
-
-class _Backoff:
-    def __init__(self) -> None:
-        self.delay = _BACKOFF_FIRST_S
-
-    def next(self) -> float:
-        # Jitter keeps several gateways from reconnecting in lock step after a broker restart.
-        value = self.delay * random.uniform(0.8, 1.2)
-        self.delay = min(self.delay * 2, _BACKOFF_MAX_S)
-        return value
-
-    def reset(self) -> None:
-        self.delay = _BACKOFF_FIRST_S
-
-
-class _Client(gmqtt.Client):  # type: ignore[misc]  # gmqtt is untyped
-    """gmqtt whose reconnect delay grows on each attempt, and whose reading can be paused."""
-
-    backoff: _Backoff
-    # Until the first CONNACK, MqttSession.connect alone retries: gmqtt would otherwise
-    # reconnect on its own beside it after a connection dropped before CONNACK.
-    first_connect: bool
-
-    async def reconnect(self, delay: bool = False) -> None:
-        if self.first_connect:
-            return
-        self.reconnect_delay = self.backoff.next()
-        await super().reconnect(delay=delay)
-
-    def reading(self, on: bool) -> None:
-        """Pause or resume reading the socket (gmqtt has no flow control of its own)."""
-        transport = getattr(self._connection, "_transport", None)
-        if transport is None or transport.is_closing():
-            return
-        if on:
-            transport.resume_reading()
-        else:
-            transport.pause_reading()
-
-    def send_acks(self, mids: list[int]) -> None:
-        """PUBACK (success) for these packet ids, in one socket write."""
-        connection = self._connection
-        if connection is None or connection.is_closing():
-            return  # the broker delivers them again on the next connection
-        connection.send_package(b"".join([_PUBACK.pack(0x40, 2, mid) for mid in mids]))
 
 
 class MqttSession:
@@ -156,20 +100,20 @@ class MqttSession:
         """Messages received and not yet acknowledged (or refused)."""
         return self._inflight
 
-    def _make_client(self) -> _Client:
+    def _make_client(self) -> Client:
         props: dict[str, Any] = {}
         if self._settings.mqtt_protocol == "5":
             props = {
                 "session_expiry_interval": self._settings.mqtt_session_expiry_s,
                 "receive_maximum": self._settings.mqtt_receive_maximum,
             }
-        client = _Client(
+        client = Client(
             self.client_id,
             clean_session=False,
             optimistic_acknowledgement=False,
             **props,
         )
-        client.backoff = _Backoff()
+        client.backoff = Backoff()
         client.first_connect = True
         client._acks = []
         if self._address.username is not None:
@@ -189,7 +133,7 @@ class MqttSession:
 
         Raises ``MqttError`` when retrying cannot help: the broker refused the login, its
         certificate was refused, or the URL says plain MQTT to a TLS port."""
-        backoff = _Backoff()
+        backoff = Backoff()
         host, port = self._address.host, self._address.port
         while not stop.is_set():
             try:
@@ -238,7 +182,7 @@ class MqttSession:
         if connecting in done:
             connecting.result()  # raises what the attempt raised
         elif dropped in done:
-            raise _DroppedError("the broker closed the connection before answering CONNECT")
+            raise DroppedError("the broker closed the connection before answering CONNECT")
         else:
             raise TimeoutError(f"no CONNACK within {_CONNECT_TIMEOUT_S}s")
 
@@ -301,10 +245,10 @@ class MqttSession:
         if self._member:
             metrics.MQTT_CONNECTED.set(value)
 
-    def _on_unsubscribe(self, client: _Client, mid: int, codes: Any) -> None:
+    def _on_unsubscribe(self, client: Client, mid: int, codes: Any) -> None:
         self._unsubscribed.set()
 
-    def _on_connect(self, client: _Client, flags: int, rc: int, properties: Any) -> None:
+    def _on_connect(self, client: Client, flags: int, rc: int, properties: Any) -> None:
         self._forget_unacknowledged()
         self.connected = True
         self.connections += 1
@@ -328,7 +272,7 @@ class MqttSession:
             mid = client.subscribe(topic, qos=1, retain_as_published=mqtt5)
             self._pending_subs.add(mid)
 
-    def _on_subscribe(self, client: _Client, mid: int, qos: Any, properties: Any) -> None:
+    def _on_subscribe(self, client: Client, mid: int, qos: Any, properties: Any) -> None:
         if any(q >= 128 for q in qos):
             log.error("the broker refused a subscription (codes %s)", qos)
             return
@@ -336,7 +280,7 @@ class MqttSession:
         if not self._pending_subs:
             self.subscribed.set()
 
-    def _on_disconnect(self, client: _Client, packet: Any, exc: Any = None) -> None:
+    def _on_disconnect(self, client: Client, packet: Any, exc: Any = None) -> None:
         if not self.connected:
             self._dropped.set()
         if self.connected and not self._closing:
@@ -392,7 +336,7 @@ class MqttSession:
             mids.clear()
 
     async def _on_message(
-        self, client: _Client, topic: str, payload: bytes, qos: int, properties: Any
+        self, client: Client, topic: str, payload: bytes, qos: int, properties: Any
     ) -> int:
         """QoS 0 (and 2, which the subscription never grants): gmqtt's own path."""
         # QoS 0 is never redelivered: while stopping, it is dropped like any QoS 0.

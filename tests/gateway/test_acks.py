@@ -10,7 +10,8 @@ import orjson
 import pytest
 
 from devices.schema import events_topic
-from gateway.mqtt import MqttSession, _Client
+from gateway.mqtt import MqttSession
+from gateway.mqtt_client import Client
 from tanfang.settings import Settings
 from tests.gateway.helpers import Publisher, fetch, poll, probe, register, running_gateway
 
@@ -34,7 +35,7 @@ async def test_the_pubacks_of_a_batch_are_sent_together_after_its_commit(
     await register(database_url, ["pat-1"])
     topic = events_topic(settings.topic_root, "pat-1")
     sent: list[tuple[int, bool]] = []  # (PUBACKs in one write, a commit came first)
-    original = _Client.send_acks
+    original = Client.send_acks
     device = Publisher(mqtt_url)
     device.connect()
     try:
@@ -44,12 +45,12 @@ async def test_the_pubacks_of_a_batch_are_sent_together_after_its_commit(
             assert writer is not None
             before = writer.last_commit  # a commit of this batch must come after this one
 
-            def recording(client: _Client, mids: list[int]) -> None:
+            def recording(client: Client, mids: list[int]) -> None:
                 committed = writer.last_commit is not None and writer.last_commit != before
                 sent.append((len(mids), committed))
                 original(client, mids)
 
-            monkeypatch.setattr(_Client, "send_acks", recording)
+            monkeypatch.setattr(Client, "send_acks", recording)
             for seq in range(5):
                 device.publish(topic, orjson.dumps({"kind": "motion", "seq": seq}), wait=False)
             await poll(probe(lambda: sent), bool, what="the PUBACKs sent")

@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from devices.schema import events_topic
-from gateway.mqtt import _Client
+from gateway.mqtt_client import Client
 from tanfang.settings import Settings
 from tests.gateway.helpers import Publisher, fetch, poll, register, running_gateway
 
@@ -26,7 +26,7 @@ async def test_an_unacknowledged_event_without_device_time_is_stored_once_after_
     try:
         with monkeypatch.context() as patch:
             # The gateway commits but its PUBACKs are lost, as when it dies right after.
-            patch.setattr(_Client, "send_acks", lambda _self, _mids: None)
+            patch.setattr(Client, "send_acks", lambda _self, _mids: None)
             async with running_gateway(settings):
                 device.publish(topic, orjson.dumps({"kind": "checkin", "seq": 41}))
                 await poll(stored, lambda rows: len(rows) == 1, what="first delivery stored")
