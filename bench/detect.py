@@ -52,13 +52,16 @@ KIT = (
     ("env_sensor", "living_room"),
     ("sos_button", "bedroom"),
 )
+# Ids as the simulator makes them (``pir-977e3004b6``: 13–15 characters here), since the
+# longest id sets the width every id is held in (``DeviceIds``).
+PREFIX = ("pir", "pir", "pir", "pir", "door", "bed", "plug", "water", "env", "pat")
 KINDS = ("motion", "motion", "motion", "motion", "door", "bed", "power", "water", "temperature")
 START = 1_783_267_200.0  # 2026-07-06 00:00 Asia/Shanghai
 
 
 def _fleet(homes: int) -> list[DeviceInfo]:
     return [
-        DeviceInfo(f"d{h}-{k}", f"E{h}", kind, room, 7200)
+        DeviceInfo(f"{PREFIX[k]}-{h * len(KIT) + k:010x}", f"E{h}", kind, room, 7200)
         for h in range(homes)
         for k, (kind, room) in enumerate(KIT)
     ]

@@ -40,7 +40,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gateway.detectors import codes
-from gateway.detectors.localtime import day_type, time_bin, utc_offset_s
+from gateway.detectors.baseline import place_of, start_bin
+from gateway.detectors.localtime import day_type, utc_offset_s
 from gateway.detectors.state import sensed
 from gateway.device_health import MISSED_HEARTBEATS
 from tanfang.eval_input import load_homes_file, read_events, read_truth
@@ -85,19 +86,23 @@ class _Traced(_Run):
         homes, state, base = self.file.homes, self.state, self.baseline
         online = sensed(homes, state, now, MISSED_HEARTBEATS)
         away = state.away()
-        b, kind = time_bin(now, self.offset_s), day_type(now, self.offset_s)
+        kind = day_type(now, self.offset_s)
+        # The limit of the running quiet: by the place and the hour it began in.
+        place = place_of(state)
+        began = start_bin(np.fmax(state.life, state.resumed), self.offset_s)
         for i in live.tolist():
             tr = self.traces[i]
             s = tr.slot
             q = now - np.fmax(state.life[s], state.resumed[s])
-            limit = float(base.limit_s[s, kind, b])
+            cell = (s, place[s], began[s])
+            limit = float(base.limit_s[cell])
             if not tr.start:
                 tr.start = {
                     "room": codes.ROOMS[int(state.quiet_room()[s])],
                     "away": bool(away[s]),
                     "sensed": bool(online[s]),
                     "limit_s": limit,
-                    "cold": bool(np.isnan(base.usual_s[s, kind, b])),
+                    "cold": bool(base.usual_code[cell] == 0),
                     "bath_limit_s": float(base.bath_limit_s[s]),
                     "wake_limit_s": float(base.wake_limit_s[s, kind]),
                     "alert_open": bool(was_open[s]),

@@ -107,8 +107,12 @@ def read_events(path: Path, homes: Homes, left_out: LeftOut | None = None) -> It
 
 
 def index_of(device_ids: Iterable[str]) -> dict[str, int]:
-    """Device id → position, for a line-by-line reader (an evaluated file's fleet)."""
-    return {d: i for i, d in enumerate(device_ids)}
+    """Device id → position, for a line-by-line reader (an evaluated file's fleet); an id
+    listed twice is its first, as ``DeviceIds.lookup`` finds it."""
+    index: dict[str, int] = {}
+    for i, d in enumerate(device_ids):
+        index.setdefault(d, i)
+    return index
 
 
 def read_lines(path: Path, index: dict[str, int], left_out: LeftOut) -> Iterator[EventBatch]:

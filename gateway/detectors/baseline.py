@@ -221,7 +221,7 @@ def observe(  # noqa: PLR0917 - the moment's inputs
         known &= ~suppressed
     ok = known & ~state.away() & ~np.isnan(q)
     cell = (np.arange(history.n), place_of(state), start_bin(heard, history.offset_s))
-    seen = quiet_code.encode(np.where(ok, q, np.nan))
+    seen = quiet_code.encode(np.where(ok, q, np.nan).astype(np.float32))
     history.today[cell] = np.maximum(history.today[cell], seen)
     bath = ok & homes.bathroom_motion & (state.room == codes.BATHROOM)
     stay = now - state.room_since

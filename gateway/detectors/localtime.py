@@ -26,10 +26,6 @@ def local_day(t: float, offset_s: float) -> int:
     return int((t + offset_s) // DAY_S)
 
 
-def time_bin(t: float, offset_s: float) -> int:
-    return int(((t + offset_s) % DAY_S) // BIN_S)
-
-
 def day_type(t: float, offset_s: float) -> int:
     # 1970-01-01 was a Thursday: day 2 is Saturday.
     return WEEKEND if (local_day(t, offset_s) + 3) % 7 >= 5 else WEEKDAY

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gateway.detectors import QuietHistory, build, new_state, observe
+from gateway.detectors import QuietHistory, apply, build, new_state, observe
 from gateway.detectors import baseline as baseline_module
 from gateway.detectors.baseline import IN_BEDROOM, MIN_DAYS_PER_BIN, PLACES, WIDEN_BINS
 from gateway.detectors.localtime import BINS
 from gateway.detectors.quiet_code import MAX_MIN, decode, encode
-from tests.gateway.detectors.timeline import OFFSET, at, homes, profiles
+from tests.gateway.detectors.timeline import OFFSET, at, events, heartbeats, homes, profiles
 
 DAYS = 20
 
@@ -97,3 +97,26 @@ def test_the_usual_quiet_worked_out_on_the_codes_is_that_of_the_seconds() -> Non
             )
     assert np.isnan(usual[0, :, 4]).all()
     assert not np.isnan(usual[1]).any()
+
+
+def test_the_day_keeps_the_longest_quiet_begun_in_each_hour_as_its_code() -> None:
+    """``observe`` on the same cell several times: a longer quiet raises it, a shorter one
+    after it does not lower it; a quiet of no length is seen (code 1), none is 0."""
+    h = homes()
+    state = new_state(h)
+    history = QuietHistory(OFFSET, h.n)
+    everyone = np.ones(h.n, dtype=bool)
+    apply(h, state, heartbeats(h, "2026-03-02 09:00"))
+    apply(h, state, events(h, [("2026-03-02 09:10", "pir-bed", "motion", 1)]))
+    observe(history, h, state, at("2026-03-02 09:10"), everyone)  # just moved: no length
+    cell = (0, IN_BEDROOM, 9)
+    assert history.today[cell] == 1
+    assert not history.today[1].any()  # KP-2 has no device: nothing seen
+    observe(history, h, state, at("2026-03-02 09:40"), everyone)
+    assert decode(history.today[cell]) == pytest.approx(30 * 60, rel=0.016)
+    apply(h, state, events(h, [("2026-03-02 09:45", "pir-bed", "motion", 1)]))
+    observe(history, h, state, at("2026-03-02 09:50"), everyone)  # 5 min, same cell
+    assert decode(history.today[cell]) == pytest.approx(30 * 60, rel=0.016)
+    observe(history, h, state, at("2026-03-02 11:00"), everyone)  # 1 h 15 min, begun at 09:45
+    assert decode(history.today[cell]) == pytest.approx(75 * 60, rel=0.016)
+    assert history.today[0, IN_BEDROOM, 10] == 0  # by when it began, not when it was seen

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gateway.detectors.device_ids import DeviceIds
+from tanfang.eval_input import index_of
 
 IDS = ("pir-bed", "door", "pat-7f3a", "pir-bath", "b", "pir-bath-2")
 
@@ -43,3 +44,10 @@ def test_the_devices_of_another_fleet_are_found_here_by_position() -> None:
     new = DeviceIds(["b", "new-one-longer-than-all", "door", "pir-bed"])
     np.testing.assert_array_equal(old.positions_of(new), [4, -1, 1, 0])
     np.testing.assert_array_equal(new.positions_of(old), [3, 2, -1, -1, 0, -1])
+
+
+def test_an_id_held_twice_is_found_at_its_first_position() -> None:
+    # The devices table cannot hold one twice; a homes file given to ``tanfang evaluate``
+    # could: the fleet and the file's reader (``eval_input.index_of``) both keep the first.
+    assert DeviceIds(["a", "b", "a"]).lookup(["a", "b"]).tolist() == [0, 1]
+    assert index_of(["a", "b", "a"]) == {"a": 0, "b": 1}

@@ -28,7 +28,6 @@ from gateway.detectors.baseline import (
     MIN_PASSING_LIMIT_S,
     PASSING,
     WAKE_MARGIN_S,
-    WIDEN_BINS,
     Baseline,
     observe,
 )
@@ -318,7 +317,6 @@ def test_baseline_learns_how_long_a_quiet_lasts_by_where_and_when_it_began() -> 
     assert baseline.usual_s[0, ELSEWHERE, 0] == baseline.usual_s[0, IN_BEDROOM, 0]
     assert baseline.usual_s[0, ELSEWHERE, 0] == pytest.approx((9 * 60 + 55) * 60, rel=0.02)
     assert FACTOR * baseline.usual_s[0, ELSEWHERE, noon] + MARGIN_S < MIN_LIMIT_S
-    assert WIDEN_BINS == 3
 
 
 def test_an_evening_quiet_begun_in_the_bathroom_is_judged_by_the_evening() -> None:
