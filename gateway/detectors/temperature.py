@@ -1,5 +1,6 @@
 """``abnormal_temperature``: indoor ≥ 35 °C or ≤ 5 °C, every reading since, for
-``SUSTAIN_S`` (contract §2; heat index with humidity is not used yet)."""
+``SUSTAIN_S`` (contract §2). Not the heat index with humidity: in a humid summer it is
+past 35 °C in nearly every home every afternoon (measured: docs/detection.md)."""
 
 from __future__ import annotations
 
