@@ -203,7 +203,7 @@ def _awake_day(  # noqa: PLR0917 - internal, called in one place
     me.act(plan.wake, "bed", codes.BED, 0.0)
     me.stay("bedroom", me.minutes(3, 9), 0.8)
     me.bathroom(me.minutes(6, 13))
-    me.water(me.cursor, rng.uniform(1.5, 4))
+    me.water(me.cursor, rng.uniform(1.5, 4), bathroom=True)
     _meal(day, breakfast=True)
     if rng.random() < persona.checkin_p:
         me.act(me.cursor + rng.uniform(1, 40) * MIN, "sos", codes.CHECKIN)
@@ -256,7 +256,7 @@ def _evening(plan: DayPlan, day: Awake, bed: float, outing_p: float, summer: boo
     _fill(day, shower_at, tv=True)
     if (summer or rng.random() < 0.55) and rng.random() < day.factor:
         me.stay("bathroom", me.minutes(12, 22), 0.7)
-        me.water(me.cursor, rng.uniform(30, 48))
+        me.water(me.cursor, rng.uniform(30, 48), bathroom=True)
     _fill(day, bed - 8 * MIN, tv=True)
     return max(bed, me.cursor)
 

@@ -70,8 +70,11 @@ class Track:
         self.act(t, "door", codes.DOOR, 1.0)
         self.act(t + self.rng.uniform(4.0, 20.0), "door", codes.DOOR, 0.0)
 
-    def water(self, t: float, litres: float) -> None:
-        self.act(t, "water", codes.WATER, round(max(0.1, litres), 1))
+    def water(self, t: float, litres: float, *, bathroom: bool = False) -> None:
+        """Water drawn: on the home's meter, or on its toilet's where that is all it has
+        (the contacts kit: a tap in the kitchen is not heard there)."""
+        toilet = bathroom and "water:toilet" in self.roles
+        self.act(t, "water:toilet" if toilet else "water", codes.WATER, round(max(0.1, litres), 1))
 
     def kettle(self, t: float) -> None:
         self.act(t, "plug:kettle", codes.POWER, float(round(self.rng.gauss(1850, 60))))
@@ -101,7 +104,8 @@ class Track:
     def bathroom(self, minutes: float, flush: bool = True) -> None:
         self.stay("bathroom", minutes, 0.9)
         if flush:
-            self.water(self.cursor - self.rng.uniform(5, 40), self.rng.uniform(4.5, 6.5))
+            at = self.cursor - self.rng.uniform(5, 40)
+            self.water(at, self.rng.uniform(4.5, 6.5), bathroom=True)
 
     def go_out(self, until: float) -> None:
         """Leave through the entrance now, come back at ``until``."""

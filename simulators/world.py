@@ -35,6 +35,8 @@ ROLES: Final[dict[str, tuple[DeviceType, str, int, str, bool]]] = {
     "plug:kettle": (DeviceType.POWER_METER, "kitchen", 7200, "plug", True),
     "plug:tv": (DeviceType.POWER_METER, "living_room", 7200, "plug", True),
     "water": (DeviceType.WATER_METER, "kitchen", 7200, "water", False),
+    # The contacts kit's meter hears only the toilet, the basin and the shower.
+    "water:toilet": (DeviceType.WATER_METER, "bathroom", 7200, "water", False),
     "env": (DeviceType.ENV_SENSOR, "living_room", 7200, "env", False),
     "smoke": (DeviceType.SMOKE_DETECTOR, "kitchen", 3600, "smoke", False),
     "gas": (DeviceType.GAS_DETECTOR, "kitchen", 3600, "gas", True),
@@ -212,7 +214,8 @@ def _kit(rng: random.Random, persona: Persona, kind: str) -> list[str]:
         kit.append("pir:entrance")
     if kind == KIT_CONTACTS:
         kit = ["door", "contact:cupboard"]
-    kit += ["plug:kettle", "water", "env", "smoke", "sos"]
+    water = "water:toilet" if kind == KIT_CONTACTS else "water"
+    kit += ["plug:kettle", water, "env", "smoke", "sos"]
     if rng.random() < 0.7 or kind == KIT_CONTACTS:
         kit.append("plug:tv")
     if rng.random() < 0.85:

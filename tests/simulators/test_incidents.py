@@ -360,3 +360,20 @@ def test_most_nights_away_and_every_hospital_stay_are_declared_absences() -> Non
         assert any(a <= taken + 0.001 and b >= back - 0.001 for a, b, _ in declared[elder])
     total = sum(map(len, declared.values()))
     assert total == round(share * len(nights)) + len(stays)
+
+
+def test_a_contacts_home_hears_its_toilet_not_its_kitchen_taps() -> None:
+    """The contacts kit's meter is the toilet's: water is drawn there as a bathroom stay
+    ends (the flush, the wash, the shower), never at the kitchen's cooking."""
+    world, home = _single_home_with("water:toilet")
+    begin = START.timestamp()
+    text, _ = file_run(world, 2, rate=0.0)
+    meter = world.devices[world.homes[home].roles["water:toilet"]].id
+    drawn = [t for t, k, _ in _events_of(text, {meter}) if k == "water"]
+    gen = Generator(world, begin, begin + 2 * 86400, incident_rate=0.0, keep_plans=True)
+    where = [span for chunk in gen.chunks() for span in chunk.plans[home].me.where]
+    bathroom = [(a, b) for a, b, room in where if room == "bathroom"]
+    assert len(drawn) >= 4  # a flush and the morning's wash a day at least
+    # Within a minute of a bathroom stay (the event's clock carries the wire's jitter).
+    assert all(any(a - 60 <= t <= b + 60 for a, b in bathroom) for t in drawn)
+    assert any(room == "kitchen" for _, _, room in where)  # where the taps go unheard

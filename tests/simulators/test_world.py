@@ -52,14 +52,16 @@ def test_every_home_has_the_core_kit_and_some_have_fall_radars_or_wearables() ->
     types = {d.type for d in world.devices}
     assert types == set(DeviceType)
     for home in world.homes:
-        assert {"door", "water", "plug:kettle", "sos", "env", "smoke"} <= set(home.roles)
+        assert {"door", "plug:kettle", "sos", "env", "smoke"} <= set(home.roles)
         pirs = {role for role in home.roles if role.startswith("pir:")}
         if home.kit == KIT_CONTACTS:  # like the real home: no motion sensor, no bed mat
             assert not pirs
             assert "bed" not in home.roles
-            assert {"contact:cupboard", "plug:tv"} <= set(home.roles)
+            assert {"contact:cupboard", "plug:tv", "water:toilet"} <= set(home.roles)
+            assert "water" not in home.roles  # the toilet's meter, not the kitchen's
+            assert world.devices[home.roles["water:toilet"]].room == "bathroom"
         else:
-            assert {"pir:bedroom", "pir:bathroom", "bed"} <= set(home.roles)
+            assert {"pir:bedroom", "pir:bathroom", "bed", "water"} <= set(home.roles)
     kits = Counter(home.kit for home in world.homes)
     assert 30 <= kits[KIT_CONTACTS] <= 70
     assert 45 <= kits[KIT_BLIND_BED] <= 90
