@@ -39,6 +39,7 @@ from gateway.detectors.baseline_daily import (
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import BIN_S, BINS, DAY_S, day_type, local_day
 from gateway.detectors.night import WANDER_DEMENTIA_S, WANDER_S, at_night
+from gateway.detectors.profiles import Profiles, cold_limits, personal_limits
 from gateway.detectors.state import HouseholdState
 
 Floats = npt.NDArray[np.float64]
@@ -98,28 +99,6 @@ WAKE_RANK: Final = 1
 WAKE_MARGIN_S: Final = 60 * MIN
 # Going out at night on this many days of the history is usual for the elder.
 USUAL_NIGHTS_OUT: Final = 2
-# Heightened watch (加密探訪): limits shortened by a quarter.
-WATCH_FACTOR: Final = 0.75
-# Cold start: a quiet beginning by day (07:00–20:00) or by night; frail people living
-# alone sooner. A quiet beginning at night is a night's sleep until shown otherwise.
-COLD_DAY_S: Final = 3 * HOUR
-COLD_DAY_FRAIL_ALONE_S: Final = 2.5 * HOUR
-COLD_NIGHT_S: Final = 11 * HOUR
-COLD_DAY_HOURS: Final = (7, 20)
-
-
-@dataclass(frozen=True, slots=True)
-class Profiles:
-    """Per slot, from the elder's file: ``frail`` (incapacitated, dementia or a severe
-    disability), ``dementia``, ``alone`` (living alone or left behind), ``override_s``
-    (``inactivity_alert_after_minutes`` × 60, NaN: none), ``watch`` (a heightened-watch
-    period is in force for the elder's town)."""
-
-    frail: Bools
-    alone: Bools
-    override_s: Floats
-    watch: Bools
-    dementia: Bools
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +295,7 @@ def build(history: QuietHistory, homes: Homes, profiles: Profiles) -> Baseline:
     cold = cold_limits(profiles)
     enough = np.full(n, len(days) >= COLD_START_DAYS)
     limit = np.where(enough[:, None, None] & ~np.isnan(learned), learned, cold[:, None, :])
-    limit = _personal(limit, profiles)
+    limit = personal_limits(limit, profiles)
     bath_usual, _ = _nth_largest(_stack([d.bath for d in days], (n,)), QUIET_RANK)
     bath = np.maximum(BATH_FACTOR * np.nan_to_num(bath_usual) + BATH_MARGIN_S, BATH_MIN_S)
     # A home whose history has "stays" longer than any real one cannot see the bathroom's
@@ -383,22 +362,3 @@ def _wake(days: list[Day], n: int) -> Floats:
         )
         out[:, kind] = np.where(count >= MIN_DAYS_PER_BIN, mine, pooled)
     return out
-
-
-def cold_limits(profiles: Profiles) -> Floats:
-    """[slot, hour] defaults for an elder with under ``COLD_START_DAYS`` of history,
-    by the hour a quiet began in."""
-    hours = np.arange(BINS) * BIN_S / HOUR
-    daytime = (hours >= COLD_DAY_HOURS[0]) & (hours < COLD_DAY_HOURS[1])
-    day = np.where(profiles.frail & profiles.alone, COLD_DAY_FRAIL_ALONE_S, COLD_DAY_S)
-    return np.where(daytime[None, :], day[:, None], COLD_NIGHT_S)
-
-
-def _personal(limit: Floats, profiles: Profiles) -> Floats:
-    """The elder's own fixed threshold replaces the learned one; a watch shortens it.
-    Someone living with others is watched only with a threshold of their own: the home's
-    silence is the household's, and its activity is not theirs."""
-    fixed = ~np.isnan(profiles.override_s)
-    limit = np.where(fixed[:, None, None], profiles.override_s[:, None, None], limit)
-    limit = np.where((profiles.alone | fixed)[:, None, None], limit, np.inf)
-    return np.where(profiles.watch[:, None, None], limit * WATCH_FACTOR, limit)

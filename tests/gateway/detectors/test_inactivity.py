@@ -17,8 +17,6 @@ from gateway.detectors import (
     sweep,
 )
 from gateway.detectors.baseline import (
-    COLD_DAY_S,
-    COLD_NIGHT_S,
     ELSEWHERE,
     FACTOR,
     IN_BEDROOM,
@@ -33,6 +31,7 @@ from gateway.detectors.baseline import (
 )
 from gateway.detectors.findings import LATE_WAKE, QUIET, describe
 from gateway.detectors.homes import Homes
+from gateway.detectors.profiles import COLD_DAY_S, COLD_NIGHT_S
 from gateway.detectors.state import STUCK_AFTER_S, HouseholdState, mark_offline, sensed
 from gateway.detectors.sweep import cleared
 from tests.gateway.detectors.timeline import (

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 
 from gateway.detectors import QuietHistory, apply, build, codes, new_state, sweep
-from gateway.detectors.baseline import Baseline, Profiles
+from gateway.detectors.baseline import Baseline
 from gateway.detectors.homes import Homes
+from gateway.detectors.profiles import Profiles
 from gateway.detectors.state import HouseholdState, excuse
 from gateway.detectors.sweep import cleared
 from tests.gateway.detectors.timeline import (
