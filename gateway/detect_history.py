@@ -33,7 +33,6 @@ from gateway.detectors.localtime import DAY_S, local_day
 from gateway.detectors.state import HouseholdState
 
 HOUR_S = 3600.0
-LOOKUP_ROWS = 100_000
 
 
 def hours_to_batch(rows: Sequence[HourRow], device_ids: DeviceIds) -> EventBatch:
@@ -41,11 +40,7 @@ def hours_to_batch(rows: Sequence[HourRow], device_ids: DeviceIds) -> EventBatch
     dev: list[int] = []
     kind: list[int] = []
     ts: list[float] = []
-    where = [
-        d
-        for lo in range(0, len(rows), LOOKUP_ROWS)  # a new leader reads millions of rows
-        for d in device_ids.lookup([r[0] for r in rows[lo : lo + LOOKUP_ROWS]]).tolist()
-    ]
+    where = device_ids.lookup([r[0] for r in rows]).tolist()
     for d, (_, k, hour, count, last) in zip(where, rows, strict=True):
         code = KIND.get(k, -1)
         if d < 0 or code < 0:

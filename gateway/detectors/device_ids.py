@@ -8,12 +8,16 @@ were read from are freed."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
 Ints = npt.NDArray[np.intp]
 Names = npt.NDArray[np.bytes_]
+
+# Ids encoded and searched at once: their bytes objects and arrays stay a few MiB.
+LOOKUP_IDS: Final = 100_000
 
 
 class DeviceIds:
@@ -37,8 +41,13 @@ class DeviceIds:
         return bytes(self._names[i]).decode()
 
     def lookup(self, ids: Sequence[str]) -> Ints:
-        """The position of each of ``ids`` (-1: not a device of the fleet)."""
-        return self._find(np.array([i.encode() for i in ids], dtype=bytes))
+        """The position of each of ``ids`` (-1: not a device of the fleet), ``LOOKUP_IDS``
+        at a time (a new leader's replay asks for millions)."""
+        parts = [
+            self._find(np.array([i.encode() for i in ids[lo : lo + LOOKUP_IDS]], dtype=bytes))
+            for lo in range(0, len(ids), LOOKUP_IDS)
+        ]
+        return np.concatenate(parts) if parts else np.full(0, -1, dtype=np.intp)
 
     def positions_of(self, other: DeviceIds) -> Ints:
         """For each device of ``other``, its position here (-1: not here)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gateway.detectors import device_ids
 from gateway.detectors.device_ids import DeviceIds
 from tanfang.eval_input import index_of
 
@@ -51,3 +52,10 @@ def test_an_id_held_twice_is_found_at_its_first_position() -> None:
     # could: the fleet and the file's reader (``eval_input.index_of``) both keep the first.
     assert DeviceIds(["a", "b", "a"]).lookup(["a", "b"]).tolist() == [0, 1]
     assert index_of(["a", "b", "a"]) == {"a": 0, "b": 1}
+
+
+def test_many_ids_are_looked_up_a_part_at_a_time_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(device_ids, "LOOKUP_IDS", 2)
+    ids = DeviceIds(IDS)
+    asked = [*reversed(IDS), "nope"]
+    assert ids.lookup(asked).tolist() == [*reversed(range(len(IDS))), -1]
