@@ -75,6 +75,9 @@ class Generator:
         self.weather = Weather(random.Random(f"tanfang-weather:{world.seed}"))
         # Elder id → the absences declared so far (homes.json's ``"absences"``).
         self.absences: dict[str, list[dict[str, Any]]] = {}
+        # Truth known today that begins on a later day (a draining battery's "low" and
+        # "empty"): written out with the day it begins in.
+        self.later: list[dict[str, Any]] = []
 
     def chunks(self) -> Iterator[Chunk]:
         day = day_start(self.start)
@@ -106,7 +109,7 @@ class Generator:
         expand.actions(plans, rng_np, cols)
         expand.environment(world, plans, anomaly, rng_np, cols)
         expand.heart_rate(world, plans, rng_np, cols)
-        truth = [record for plan in plans for record in plan.truth]
+        truth = self.later + [record for plan in plans for record in plan.truth]
         for plan in plans:
             elder = world.homes[plan.home].elder_id
             truth += [
@@ -132,6 +135,7 @@ class Generator:
         aux[code == codes.RAW] = np.arange(int((code == codes.RAW).sum()), dtype=np.int32)
         t, dev, code, value, aux = self._offline(start, start + DAY, t, dev, code, value, aux)
         lo, hi = max(start, self.start), min(start + DAY, self.end)
+        self.later = [record for record in truth if record["start"] >= iso(hi)]
         t = np.round(t, 3)
         keep = (t >= lo) & (t < hi)
         order = np.argsort(t[keep], kind="stable")

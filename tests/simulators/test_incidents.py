@@ -14,7 +14,7 @@ from simulators.incidents import Forced
 from simulators.routine import usual_wake
 from simulators.track import room_at
 from simulators.world import World, build_world
-from tests.simulators.helpers import START, file_run, lines
+from tests.simulators.helpers import START, file_run, lines, small_world
 
 # Contract §2 Alerts: the only types a truth line may name, besides "away".
 ALERT_TYPES = {
@@ -377,3 +377,30 @@ def test_a_contacts_home_hears_its_toilet_not_its_kitchen_taps() -> None:
     # Within a minute of a bathroom stay (the event's clock carries the wire's jitter).
     assert all(any(a - 60 <= t <= b + 60 for a, b in bathroom) for t in drawn)
     assert any(room == "kitchen" for _, _, room in where)  # where the taps go unheard
+
+
+def test_a_draining_battery_writes_its_low_and_empty_truth_on_the_days_they_come() -> None:
+    """The drain is drawn on one day and empties the battery days later: its truth lines
+    begin then, and are written all the same (they were dropped with the day they were
+    known on)."""
+    world = small_world(4, seed=5)
+    home = world.homes[0]
+    at = START.timestamp() + 3600
+    text, truth = file_run(world, 12, rate=0.0, forced=[Forced(home.index, "drain", at)])
+    low = next(r for r in truth if r["type"] == "battery_low")
+    empty = next(r for r in truth if r["type"] == "device_offline")
+    (device,) = low["device_ids"]
+    assert empty["device_ids"] == [device]
+    assert world.devices[world.device_ids().index(device)].home == home.index
+    low_at = parse_iso_or_epoch(low["start"]) or 0.0
+    empty_at = parse_iso_or_epoch(empty["start"]) or 0.0
+    back = parse_iso_or_epoch(empty["end"]) or 0.0
+    assert at + 86400 < low_at < empty_at < back
+    levels = [
+        (parse_iso_or_epoch(line["event"]["ts"]) or 0.0, line["event"]["battery"])
+        for line in lines(text)
+        if line["device_id"] == device and "battery" in line.get("event", {})
+    ]
+    assert all(level >= 20 for t, level in levels if t < low_at - 3600)
+    assert any(level < 20 for t, level in levels if low_at <= t < empty_at)
+    assert not [t for t, _ in levels if empty_at <= t < back]
