@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +47,27 @@ class Chunk:
 
     def __len__(self) -> int:
         return len(self.t)
+
+
+# A wearable is charged overnight: off the charger at 07:00 local, it drains by day and is
+# back on it at 21:00, full again by the morning (never low: its ``battery_low`` is a
+# drain fault's, like any other device's).
+BAND_OFF_CHARGER_H: Final = 7.0
+BAND_WORN_H: Final = 14.0
+BAND_DRAIN_PER_H: Final = 3.6
+
+
+def band_level(t: F64) -> F64:
+    """A wearable's battery % at local (UTC+8) times ``t``."""
+    since = ((t + 8 * 3600) % DAY / 3600.0 - BAND_OFF_CHARGER_H) % 24
+    evening = 100.0 - BAND_DRAIN_PER_H * BAND_WORN_H
+    charging = (since - BAND_WORN_H) / (24 - BAND_WORN_H)
+    out: F64 = np.where(
+        since <= BAND_WORN_H,
+        100.0 - BAND_DRAIN_PER_H * since,
+        evening + (100.0 - evening) * charging,
+    )
+    return out
 
 
 class Generator:
@@ -163,8 +184,7 @@ class Generator:
         kind = w.battery_kind[dev]
         days = (t - self.origin) / DAY
         level = w.battery_start[dev] - w.battery_per_day[dev] * days
-        hours = ((t + 8 * 3600) % DAY) / 3600.0
-        level = np.where(kind == BATTERY_RECHARGED, 100.0 - 3.6 * ((hours - 7.0) % 24), level)
+        level = np.where(kind == BATTERY_RECHARGED, band_level(t), level)
         for device, since in self.reset.items():
             rows = (dev == device) & (t >= since)
             level[rows] = 100.0 - w.battery_per_day[device] * (t[rows] - since) / DAY

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from devices.kinds import DeviceType
 from devices.schema import DEVICE_ID_RE
 from simulators.clock import parse_duration
+from simulators.generator import band_level
 from simulators.names import TOWNS
 from simulators.world import KIT_BLIND_BED, KIT_CONTACTS, KIT_MOTION, build_world
 from tests.simulators.helpers import START
@@ -79,3 +81,17 @@ def test_durations_accept_units_and_plain_seconds(text: str, seconds: float) -> 
 def test_a_duration_without_a_known_unit_is_refused() -> None:
     with pytest.raises(ValueError):
         parse_duration("3 weeks")
+
+
+def test_a_wearable_is_charged_overnight_and_never_reads_low() -> None:
+    """Off the charger at 07:00, down by day, back on at 21:00 and full by the morning: a
+    band charged every night is no ``battery_low`` (the gateway's opens below 15 %)."""
+    midnight = START.timestamp()  # local midnight, UTC+8
+    hours = np.arange(0.0, 48.0, 0.25)
+    level = band_level(midnight + hours * 3600)
+    assert level.min() >= 45
+    at = dict(zip(hours.tolist(), level.tolist(), strict=True))
+    assert at[7.0] == 100
+    assert at[8.0] > at[12.0] > at[20.0]  # worn: drains
+    assert at[22.0] < at[2.0] < at[6.0]  # on the charger
+    assert at[31.0] == 100  # the next morning
