@@ -28,10 +28,15 @@ from tanfang.eval_absences import absences_of
 
 AHEAD_S: Final = 1800.0
 BEHIND_S: Final = 7 * 86_400.0
+_NUMBER: Final = (int, float)
 CHUNK_LINES: Final = 200_000
-# Kind codes of status lines (not events): the Last Will, and back online.
+# Kind codes of lines that are no event: the Last Will, back online, and a message the
+# gateway refuses whole (a raw payload, a status it cannot read) — the device sent it, so
+# it was heard (``eval_health``), and nothing else.
 OFFLINE: Final = -2
 ONLINE: Final = -3
+REFUSED: Final = -4
+_STATUS: Final = {"offline": OFFLINE, "online": ONLINE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +106,9 @@ class LeftOut:
 
 def read_events(path: Path, homes: Homes, left_out: LeftOut | None = None) -> Iterator[EventBatch]:
     """Chunks of the file's events and status lines (``OFFLINE``/``ONLINE`` kinds), in file
-    order; lines of unknown devices and raw payloads are left out (dead letters), and so
-    are lines that are no event at all (counted in ``left_out``)."""
+    order, raw payloads and unreadable statuses as ``REFUSED`` (heard, nothing else); lines
+    of unknown devices are left out (dead letters), and so are lines that are no message
+    at all (counted in ``left_out``)."""
     return read_lines(path, index_of(homes.device_ids), left_out or LeftOut())
 
 
@@ -124,6 +130,7 @@ def read_lines(path: Path, index: dict[str, int], left_out: LeftOut) -> Iterator
     ts: list[float] = []
     rec: list[float] = []
     bad: list[bool] = []
+    charge: list[float] = []
     with path.open("rb") as lines:
         for number, line in enumerate(lines, 1):
             try:
@@ -134,18 +141,17 @@ def read_lines(path: Path, index: dict[str, int], left_out: LeftOut) -> Iterator
                 event = msg.get("event")
                 if event is None:
                     status = msg.get("status")
-                    if status is None:
+                    if status is None and "raw" not in msg:
                         continue
-                    k, v, t, untrusted = (
-                        (OFFLINE if status == "offline" else ONLINE),
-                        math.nan,
-                        clock,
-                        True,
-                    )
+                    k = _STATUS.get(status, REFUSED) if type(status) is str else REFUSED
+                    v, t, untrusted, b = math.nan, clock, True, math.nan
                 else:
                     k = KIND.get(event.get("kind"), -1)
                     raw = event.get("value")
                     v = float(raw) if isinstance(raw, int | float) else math.nan
+                    level = event.get("battery")
+                    # As the gateway stores it: a number 0–100, else set aside.
+                    b = float(level) if type(level) in _NUMBER and 0 <= level <= 100 else math.nan
                     t = _epoch(event.get("ts"))
                     untrusted = not (clock - BEHIND_S <= t <= clock + AHEAD_S) and clock > -math.inf
             except (orjson.JSONDecodeError, AttributeError, TypeError):
@@ -161,11 +167,12 @@ def read_lines(path: Path, index: dict[str, int], left_out: LeftOut) -> Iterator
             ts.append(clock if untrusted else t)
             rec.append(clock)
             bad.append(untrusted)
+            charge.append(b)
             if len(dev) >= CHUNK_LINES:
-                yield _batch(dev, kind, value, ts, rec, bad)
-                dev, kind, value, ts, rec, bad = [], [], [], [], [], []
+                yield _batch(dev, kind, value, ts, rec, bad, charge)
+                dev, kind, value, ts, rec, bad, charge = [], [], [], [], [], [], []
     if dev:
-        yield _batch(dev, kind, value, ts, rec, bad)
+        yield _batch(dev, kind, value, ts, rec, bad, charge)
 
 
 def _batch(  # noqa: PLR0917 - the parallel lists
@@ -175,6 +182,7 @@ def _batch(  # noqa: PLR0917 - the parallel lists
     ts: list[float],
     rec: list[float],
     bad: list[bool],
+    charge: list[float],
 ) -> EventBatch:
     return EventBatch(
         device=np.array(dev, dtype=np.intp),
@@ -183,6 +191,7 @@ def _batch(  # noqa: PLR0917 - the parallel lists
         ts=np.array(ts),
         received=np.array(rec),
         untrusted=np.array(bad, dtype=bool),
+        battery=np.array(charge),
     )
 
 

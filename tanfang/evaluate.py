@@ -41,6 +41,7 @@ from gateway.detectors.sweep import DEFAULT_OFF, RULE_NAMES, cleared, rule_names
 from tanfang.alert_book import AlertBook
 from tanfang.eval_absences import AbsenceError
 from tanfang.eval_ahead import read_events_ahead
+from tanfang.eval_health import HealthBook
 from tanfang.eval_input import (
     OFFLINE,
     ONLINE,
@@ -84,6 +85,7 @@ class _Run:
     now: float = math.nan
     learning: Learning = field(default_factory=Learning)
     events: int = 0
+    health: HealthBook | None = None  # from the file's first event
 
     @classmethod
     def fresh(
@@ -112,12 +114,15 @@ class _Run:
 
     def begin(self, t: float) -> None:
         self.start = t
+        self.health = HealthBook(self.file.homes, since=t)
         midnight = local_day(t, self.offset_s) * DAY_S - self.offset_s
         self.since = midnight + self.learn_days * DAY_S
         self.now = math.ceil(t / self.sweep_s) * self.sweep_s
 
     def feed(self, part: EventBatch) -> None:
         homes = self.file.homes
+        if self.health is not None:
+            self.health.feed(part)
         kind = part.kind
         status = kind < -1
         if status.any():
@@ -148,6 +153,11 @@ class _Run:
         excuse(self.state, absent, now)
         if self.learning.step(self.history, homes, self.state, now, absent):
             self.baseline = build(self.history, homes, self.file.profiles)
+        if self.health is not None:
+            # Every day, history included: a device dead since day 10 is not news on day 14.
+            opened = self.health.sweep(self.state, now)
+            off = codes.DEVICE_OFFLINE in self.off
+            self.book.opened += [a for a in opened if not (off and a.type == "device_offline")]
         if now < self.since:
             # History, as a gateway's memory is: learned from, never swept (a leader replays
             # the stored days into the state and the baselines and raises nothing of them).
@@ -184,6 +194,8 @@ def write_alerts(path: Path, alerts: list[Alert], offset_s: float) -> None:
         for a in alerts:
             opened = datetime.fromtimestamp(a.opened_at, zone).isoformat(timespec="seconds")
             row = {"elder_id": a.elder_id, "type": a.type, "opened_at": opened}
+            if a.device_id is not None:
+                row["device_id"] = a.device_id
             if a.summary:
                 row |= {"summary": a.summary, "summary_zh": a.summary_zh}
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -21,7 +21,11 @@ START = "2026-07-06T00:00:00+08:00"
 
 
 def _simulate(
-    tmp_path: Path, incidents: list[dict[str, Any]] | None = None, *extra: str, homes: int = 4
+    tmp_path: Path,
+    incidents: list[dict[str, Any]] | None = None,
+    *extra: str,
+    homes: int = 4,
+    days: int = 4,
 ) -> list[str]:
     scenario = tmp_path / "scenario.json"
     scenario.write_text(
@@ -39,7 +43,7 @@ def _simulate(
         app,
         [
             "simulate", "--households", str(homes), "--seed", "7", "--start", START,
-            "--duration", "4d", "--scenario", str(scenario), "--out", files["events.jsonl"],
+            "--duration", f"{days}d", "--scenario", str(scenario), "--out", files["events.jsonl"],
             "--truth", files["truth.jsonl"], "--homes", files["homes.json"], *extra,
         ],
     )  # fmt: skip
@@ -160,6 +164,31 @@ def test_evaluate_scores_abnormal_vitals_and_a_stuck_sensor(tmp_path: Path) -> N
     # 90 min of firing without a pause (the run may begin with the elder moving just before).
     assert 80 * 60 <= stuck["delay_median_s"] <= 95 * 60
     assert report["false_alarms"]["by_type"].get("abnormal_vitals", 0) == 0
+
+
+def test_evaluate_runs_the_gateways_device_health_rule(tmp_path: Path) -> None:
+    """A device's Last Will, and a battery drained flat days after the drain began: found
+    as the live health loop finds them (``gateway.device_health``), naming the device."""
+    forced = [
+        {"type": "offline", "home": 1, "at": "+55h"},
+        {"type": "drain", "home": 2, "at": "+30h"},
+    ]
+    args = _simulate(tmp_path, forced, "--incident-rate", "0", homes=4, days=10)
+    alerts = tmp_path / "alerts.jsonl"
+    result = CliRunner().invoke(
+        app, ["evaluate", *args, "--learn-days", "2", "--sweep-s", "30", "--alerts", str(alerts)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    # A detection of these types names the incident's device (§5): the right devices.
+    offline, low = report["by_type"]["device_offline"], report["by_type"]["battery_low"]
+    assert (offline["incidents"], offline["detected"]) == (2, 2)  # the Will, the flat battery
+    assert offline["delay_median_s"] < 2 * 3600 + 120  # two heartbeats, or a Will at once
+    assert (low["incidents"], low["detected"]) == (1, 1)
+    assert report["false_alarms"]["by_type"].get("device_offline", 0) == 0
+    assert report["false_alarms"]["by_type"].get("battery_low", 0) == 0
+    rows = [json.loads(line) for line in alerts.read_text().splitlines()]
+    assert all("device_id" in r for r in rows if r["type"] == "battery_low")
 
 
 def test_not_back_at_night_is_found_and_a_declared_absence_suppresses_it(tmp_path: Path) -> None:

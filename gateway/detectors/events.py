@@ -18,7 +18,10 @@ class EventBatch:
     """``device``: index into ``Homes.device_ids``; ``kind``: ``codes.KIND`` (-1: not read);
     ``value``: NaN when the event has none; ``ts``: the stored event time (epoch s);
     ``received``: when the gateway received it; ``untrusted``: flagged ``clock_skew`` or
-    ``no_device_time`` — its ``ts`` is the receive time and says nothing earlier."""
+    ``no_device_time`` — its ``ts`` is the receive time and says nothing earlier;
+    ``battery``: the % the message reported (NaN: none), read from a file by ``tanfang
+    evaluate`` for the device-health rule (None: not read — the live gateway keeps it in
+    the devices table)."""
 
     device: Ints
     kind: Ints
@@ -26,6 +29,7 @@ class EventBatch:
     ts: Floats
     received: Floats
     untrusted: Bools
+    battery: Floats | None = None
 
     def __len__(self) -> int:
         return len(self.device)
@@ -42,6 +46,7 @@ class EventBatch:
             self.ts[index],
             self.received[index],
             self.untrusted[index],
+            None if self.battery is None else self.battery[index],
         )
 
 
