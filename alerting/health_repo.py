@@ -6,23 +6,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from alerting.models import DETECTOR_ACTOR
 from store.db import Conn, fetch_all, fetch_row
 
 
 @dataclass(frozen=True, slots=True)
 class ActiveHealthAlert:
+    """``by_detector``: a stuck sensor's ``device_offline``, which the detectors opened and
+    end (a stuck sensor is heard all the time: "heard again" must not clear it)."""
+
     type: str
     device_id: str
+    by_detector: bool = False
 
 
 async def active_device_alerts(conn: Conn) -> list[ActiveHealthAlert]:
     """The open or acked ``device_offline`` and ``battery_low`` alerts."""
     return await fetch_all(
         conn,
-        "SELECT type, device_id FROM alerts"
+        "SELECT type, device_id, EXISTS (SELECT 1 FROM alert_timeline t"
+        "   WHERE t.alert_id = a.id AND t.kind = 'opened' AND t.actor = %s) AS by_detector"
+        " FROM alerts a"
         " WHERE status IN ('open', 'acked') AND type IN ('device_offline', 'battery_low')"
         " AND device_id IS NOT NULL",
-        (),
+        (DETECTOR_ACTOR,),
         ActiveHealthAlert,
     )
 

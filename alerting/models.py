@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -83,6 +83,11 @@ class EventKey:
     device_id: str
     ts: datetime
     kind: str
+
+
+# The actor of the alerts the detection leader opens (gateway.detect_alerts): a stuck
+# sensor's ``device_offline`` is the detectors', not the device-health loop's.
+DETECTOR_ACTOR: Final = "detector"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The sweep's findings as alerts, through ``alerting``: one active alert per elder and
-type (the database's rule; ``open_alert`` counts on it), the finding's sentence in Chinese
-and English as its summary, and the condition's end recorded.
+type (the database's rule; ``open_alert`` counts on it) — per device for a stuck sensor's
+``device_offline``, which names the device — the finding's sentence in Chinese and
+English as its summary, and the condition's end recorded.
 
 When the condition ends (``gateway.detectors.sweep.cleared``): an alert nobody has acked is
 resolved by the system (outcome ``other``, timeline ``cleared: condition over``) — the
@@ -21,26 +22,28 @@ import numpy.typing as npt
 
 from alerting import lifecycle, repo
 from alerting.clearing import clear_alert
-from alerting.models import AlertSignal, AlertType, Outcome
+from alerting.models import DETECTOR_ACTOR, AlertSignal, AlertType, Outcome
 from alerting.services import open_alert
 from gateway import detect_repo
 from gateway.detect_clock import WALL, DetectClock
 from gateway.detectors import Findings, codes, describe
+from gateway.detectors.findings import devices
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import WEEKEND, day_type
 from store.db import Conn
 
 log = logging.getLogger(__name__)
 
-ACTOR: Final = "detector"
+ACTOR: Final = DETECTOR_ACTOR
 CONDITION_OVER: Final = "condition_over"
 OVER_REASON: Final = "condition over"
 TYPES: Final = [AlertType(t) for t in codes.ALERT_TYPES]
-# A stuck sensor's finding (``device_offline`` of one device) is keyed by the device, and the
-# device-health loop raises and clears that type: the elder-keyed book here must neither
-# hold nor clear those alerts. Scored by ``tanfang evaluate``; not raised live yet.
-NOT_LIVE: Final = frozenset({codes.DEVICE_OFFLINE})
-LIVE_TYPES: Final = [t for k, t in enumerate(TYPES) if k not in NOT_LIVE]
+# A stuck sensor's finding (``device_offline`` of one device) is keyed by the device, as the
+# device-health loop keys that type: held here by device id, and only those the detectors
+# opened (the loop's own — silence, a Last Will — are the loop's to hold and end; it leaves
+# the detectors' alone: ``alerting.health_repo.active_device_alerts``).
+BY_DEVICE: Final = frozenset({codes.DEVICE_OFFLINE})
+BY_ELDER: Final = [t for k, t in enumerate(TYPES) if k not in BY_DEVICE]
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -68,11 +71,14 @@ class DetectorAlerts:
     active: dict[tuple[str, int], Held] = field(default_factory=dict)
     noted: set[int] = field(default_factory=set)
     spared: dict[tuple[str, int], float] = field(default_factory=dict)
+    # A stuck sensor's alerts, by device id (``BY_DEVICE``), and those a person resolved.
+    stuck: dict[str, Held] = field(default_factory=dict)
+    stuck_spared: set[str] = field(default_factory=set)
 
     async def refresh(self, conn: Conn) -> None:
         """The active alerts as stored; one that went away while we held it was resolved
         by a person: spared until its condition ends."""
-        stored = await detect_repo.active_alerts(conn, [t.value for t in LIVE_TYPES])
+        stored = await detect_repo.active_alerts(conn, [t.value for t in BY_ELDER])
         now_active = {
             (a.elder_id, codes.ALERT_TYPES.index(a.type)): Held(
                 a.id, a.status, self.clock.of_wall(a.opened_at.timestamp())
@@ -83,7 +89,14 @@ class DetectorAlerts:
             if key not in now_active:
                 self.spared[key] = held.opened_at
         self.active = now_active
-        self.noted &= {h.id for h in now_active.values()}
+        stuck = {
+            a.device_id: Held(a.id, a.status, self.clock.of_wall(a.opened_at.timestamp()))
+            for a in await detect_repo.active_stuck_alerts(conn)
+        }
+        self.stuck_spared |= self.stuck.keys() - stuck.keys()
+        self.stuck = stuck
+        held_ids = [h.id for h in now_active.values()] + [h.id for h in stuck.values()]
+        self.noted &= set(held_ids)
 
     def opened_at(self, homes: Homes) -> Floats:
         """``[slot, type]``: when the active (or spared) alert opened, NaN: none."""
@@ -107,20 +120,22 @@ class DetectorAlerts:
         now: float,
         offset_s: float,
     ) -> int:
-        """Record the ends (``over[slot, type]``), then open the new findings' alerts;
-        returns how many opened."""
+        """Record the ends (``over[slot, type]``; a stuck sensor's: no longer among the
+        findings), then open the new findings' alerts; returns how many opened."""
         at = datetime.fromtimestamp(self.clock.to_wall(now), UTC)
-        slot = {e: i for i, e in enumerate(homes.elder_ids)}
-        for key in [k for k in self.spared if k[0] not in slot or over[slot[k[0]], k[1]]]:
-            del self.spared[key]
-        for (elder, k), held in list(self.active.items()):
-            if elder in slot and over[slot[elder], k]:
-                await self._over(conn, elder, k, held, at)
+        device = devices(found)
+        names = [
+            homes.device_ids.name(int(device[row])) if found.kind[row] in BY_DEVICE else None
+            for row in range(len(found))
+        ]
+        await self._ends(conn, homes, over, {n for n in names if n is not None}, at)
         opened = 0
-        for row in range(len(found)):
+        for row, name in enumerate(names):
             s, k = int(found.slot[row]), int(found.kind[row])
             elder = homes.elder_ids[s]
-            if k in NOT_LIVE or (elder, k) in self.active or (elder, k) in self.spared:
+            if name in self.stuck or name in self.stuck_spared:
+                continue
+            if name is None and ((elder, k) in self.active or (elder, k) in self.spared):
                 continue
             zh, en = describe(
                 k,
@@ -136,6 +151,7 @@ class DetectorAlerts:
             signal = AlertSignal(
                 TYPES[k],
                 elder,
+                name,
                 summary=f"{zh} / {en}",
                 actor=ACTOR,
                 detail={
@@ -147,22 +163,49 @@ class DetectorAlerts:
                 },
             )
             change = await open_alert(conn, signal, at)
-            self.active[elder, k] = Held(change.alert.id, change.alert.status, now)
+            held = Held(change.alert.id, change.alert.status, now)
+            if name is None:
+                self.active[elder, k] = held
+            else:
+                self.stuck[name] = held
             opened += 1
         return opened
 
-    async def _over(self, conn: Conn, elder: str, k: int, held: Held, at: datetime) -> None:
-        alert_type = TYPES[k]
+    async def _ends(
+        self, conn: Conn, homes: Homes, over: Bools, stuck: set[str], at: datetime
+    ) -> None:
+        """The conditions that ended: ``over[slot, type]`` of the elders' alerts, a sensor
+        no longer ``stuck`` of the devices'. Spared alerts are raised again only after."""
+        slot = {e: i for i, e in enumerate(homes.elder_ids)}
+        for key in [k for k in self.spared if k[0] not in slot or over[slot[k[0]], k[1]]]:
+            del self.spared[key]
+        for (elder, k), held in list(self.active.items()):
+            if elder in slot and over[slot[elder], k]:
+                subject = lifecycle.subject_of(TYPES[k], elder, None)
+                if await self._over(conn, TYPES[k], subject, held, at):
+                    del self.active[elder, k]
+        self.stuck_spared &= stuck
+        for name, held in list(self.stuck.items()):
+            if name not in stuck:
+                subject = lifecycle.subject_of(AlertType.DEVICE_OFFLINE, None, name)
+                if await self._over(conn, AlertType.DEVICE_OFFLINE, subject, held, at):
+                    del self.stuck[name]
+
+    async def _over(
+        self, conn: Conn, alert_type: AlertType, subject: str, held: Held, at: datetime
+    ) -> bool:
+        """The condition of ``held`` ended: resolved by the system when nobody acked it
+        (True: it is no longer active), else noted once on its timeline."""
         if held.status == "open":
-            subject = lifecycle.subject_of(alert_type, elder, None)
             await clear_alert(
                 conn, alert_type, subject, at, reason=OVER_REASON, outcome=Outcome.OTHER
             )
-            del self.active[elder, k]
-        elif held.id not in self.noted:
+            return True
+        if held.id not in self.noted:
             await repo.add_timeline(conn, held.id, CONDITION_OVER, at, actor=ACTOR)
             self.noted.add(held.id)
             log.info("alert %s: condition over while acked (type %s)", held.id, alert_type.value)
+        return False
 
 
 def _iso(t: float) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
+from alerting.models import DETECTOR_ACTOR
 from store.db import Conn, fetch_all, fetch_rows
 
 # An event's ``ts`` is never more than 7 days before its receipt (older is stored with the
@@ -169,6 +170,28 @@ async def active_alerts(conn: Conn, types: list[str]) -> list[ActiveAlert]:
         " WHERE status IN ('open', 'acked') AND type = ANY(%s) AND elder_id IS NOT NULL",
         (types,),
         ActiveAlert,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveDeviceAlert:
+    id: int
+    device_id: str
+    status: str
+    opened_at: datetime
+
+
+async def active_stuck_alerts(conn: Conn) -> list[ActiveDeviceAlert]:
+    """The open or acked ``device_offline`` alerts the detectors opened (a stuck sensor)."""
+    return await fetch_all(
+        conn,
+        "SELECT a.id, a.device_id, a.status, a.opened_at FROM alerts a"
+        " WHERE a.status IN ('open', 'acked') AND a.type = 'device_offline'"
+        " AND a.device_id IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM alert_timeline t WHERE t.alert_id = a.id"
+        "   AND t.kind = 'opened' AND t.actor = %s)",
+        (DETECTOR_ACTOR,),
+        ActiveDeviceAlert,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final
 
@@ -156,7 +156,7 @@ class HealthLoop:
         fleet = await fleet_health(conn, now=now, missed=MISSED_HEARTBEATS, low=self._battery.low)
         active = await health_repo.active_device_alerts(conn)
         state = _state(fleet, active, self._blind_until)
-        findings = detect(state, now.timestamp(), self._battery)
+        findings = _leave_stuck(fleet, active, detect(state, now.timestamp(), self._battery))
         await _apply(conn, fleet, state, findings, now, storm=self._storm)
         await sweep_gateway_outage(conn, now)
         return findings
@@ -185,6 +185,19 @@ def _state(
         battery_alert=battery,
         blind_until=blind,
     )
+
+
+def _leave_stuck(
+    fleet: FleetHealth, active: list[health_repo.ActiveHealthAlert], found: Findings
+) -> Findings:
+    """A stuck sensor's alert (the detectors') is theirs to end: being heard again, as a
+    stuck sensor is all the time, does not clear it here. It still counts as the device's
+    open ``device_offline`` (no second one opens while it stands)."""
+    stuck = {a.device_id for a in active if a.by_detector}
+    if not stuck:
+        return found
+    back = [i for i in found.back_online.tolist() if fleet.ids[i] not in stuck]
+    return replace(found, back_online=np.array(back, dtype=np.intp))
 
 
 def _first_opens(fleet: FleetHealth, slots: npt.NDArray[np.intp]) -> list[int]:

@@ -22,6 +22,7 @@ from care.prompts import PROMPT_UNTIL
 from gateway import detect_repo
 from gateway.detect_repo import EXCUSED_DAYS
 from gateway.detection import DetectConfig, Detection
+from gateway.health_loop import HealthLoop, IngestState
 from store.pool import Pool, open_pool
 from tests.gateway.helpers import execute, fetch, poll
 
@@ -204,6 +205,65 @@ async def test_a_low_heart_rate_raises_abnormal_vitals_and_leaves_device_healths
         assert "heart rate 35 bpm, below 40" in summary
         assert "心率 35" in summary
         assert [row[1] for row in await alerts(database_url, "device_offline")] == ["open"]
+
+
+async def stuck_sensor(url: str) -> Clock:
+    """KP-9's PIR fired every minute for 95 min; the clock 10 s after its last firing."""
+    t0 = time.time()
+    await home(url, "KP-9")
+    for m in range(96):
+        await store(url, "pir-KP-9", "KP-9", "motion", 1, t0 + m * MIN)
+    return Clock(t0 + 95 * MIN + 10)
+
+
+async def test_a_stuck_sensors_alert_a_person_resolved_is_not_raised_again_while_it_fires(
+    database_url: str, pool: Pool
+) -> None:
+    clock = await stuck_sensor(database_url)
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        await poll(lambda: alerts(database_url, "device_offline"), bool, what="a stuck alert")
+        await execute(
+            database_url,
+            "UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by = 'op',"
+            " outcome = 'device_fault' WHERE type = 'device_offline'",
+        )
+        clock.t += 30  # still firing, within the pause of 150 s
+        await turns(det, 5)
+        assert [r[1] for r in await alerts(database_url, "device_offline")] == ["resolved"]
+
+
+async def test_a_stuck_motion_sensor_raises_device_offline_naming_it_until_it_pauses(
+    database_url: str, pool: Pool
+) -> None:
+    """The detectors' finding about one device, live: opened by the leader, left alone by
+    the device-health loop (the sensor is heard all the time — "back" must not clear it),
+    ended by the leader when the sensor pauses."""
+    clock = await stuck_sensor(database_url)
+    query = "SELECT device_id, status, severity, summary, notes FROM alerts"
+    det = detection(pool, database_url, clock)
+    async with running(det):
+        await leading(det)
+        [(device, status, severity, summary, _)] = await poll(
+            lambda: fetch(database_url, query), bool, what="a stuck sensor's alert"
+        )
+        assert (device, status, severity) == ("pir-KP-9", "open", "low")
+        assert "stuck" in summary
+        assert "疑似故障" in summary
+        await turns(det)
+        assert len(await fetch(database_url, query)) == 1  # one alert, not one a turn
+        wall = datetime.fromtimestamp(clock.t, UTC)
+        health = HealthLoop(
+            pool, "gw-test", lambda: IngestState(working=True, connections=1), clock=lambda: wall
+        )
+        await health.once()
+        assert [r[1] for r in await fetch(database_url, query)] == ["open"]
+        clock.t += 5 * MIN  # the sensor has paused
+        [done] = await poll(
+            lambda: fetch(database_url, query), lambda a: a[0][1] == "resolved", what="ended"
+        )
+        assert done[4] == "cleared: condition over"
 
 
 async def test_an_elder_who_went_out_through_the_entrance_door_raises_no_inactivity(
