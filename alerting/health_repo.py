@@ -21,7 +21,8 @@ class ActiveHealthAlert:
 
 
 async def active_device_alerts(conn: Conn) -> list[ActiveHealthAlert]:
-    """The open or acked ``device_offline`` and ``battery_low`` alerts."""
+    """The open or acked ``device_offline`` and ``battery_low`` alerts, and which of them
+    the detectors opened (``by_detector``: the actor of their ``opened`` timeline row)."""
     return await fetch_all(
         conn,
         "SELECT type, device_id, EXISTS (SELECT 1 FROM alert_timeline t"
