@@ -207,22 +207,28 @@ async def test_a_low_heart_rate_raises_abnormal_vitals_and_leaves_device_healths
         assert [row[1] for row in await alerts(database_url, "device_offline")] == ["open"]
 
 
-async def stuck_sensor(url: str) -> Clock:
-    """KP-9's PIR fired every minute for 95 min; the clock 10 s after its last firing."""
+@asynccontextmanager
+async def stuck_sensor(url: str, pool: Pool) -> AsyncIterator[tuple[Detection, Clock]]:
+    """A leader, then KP-9's PIR firing every minute for 95 min; the clock 10 s after its
+    last firing. The firings come after the leader's start: a leader replays the hours
+    before it from the hourly rollup, which holds no run of firings (a stuck sensor is
+    found again within ``STUCK_AFTER_S`` of a new leader's start)."""
     t0 = time.time()
     await home(url, "KP-9")
-    for m in range(96):
-        await store(url, "pir-KP-9", "KP-9", "motion", 1, t0 + m * MIN)
-    return Clock(t0 + 95 * MIN + 10)
+    clock = Clock(t0)
+    det = detection(pool, url, clock)
+    async with running(det):
+        await leading(det)
+        for m in range(96):
+            await store(url, "pir-KP-9", "KP-9", "motion", 1, t0 + m * MIN)
+        clock.t = t0 + 95 * MIN + 10
+        yield det, clock
 
 
 async def test_a_stuck_sensors_alert_a_person_resolved_is_not_raised_again_while_it_fires(
     database_url: str, pool: Pool
 ) -> None:
-    clock = await stuck_sensor(database_url)
-    det = detection(pool, database_url, clock)
-    async with running(det):
-        await leading(det)
+    async with stuck_sensor(database_url, pool) as (det, clock):
         await poll(lambda: alerts(database_url, "device_offline"), bool, what="a stuck alert")
         await execute(
             database_url,
@@ -240,11 +246,8 @@ async def test_a_stuck_motion_sensor_raises_device_offline_naming_it_until_it_pa
     """The detectors' finding about one device, live: opened by the leader, left alone by
     the device-health loop (the sensor is heard all the time — "back" must not clear it),
     ended by the leader when the sensor pauses."""
-    clock = await stuck_sensor(database_url)
     query = "SELECT device_id, status, severity, summary, notes FROM alerts"
-    det = detection(pool, database_url, clock)
-    async with running(det):
-        await leading(det)
+    async with stuck_sensor(database_url, pool) as (det, clock):
         [(device, status, severity, summary, _)] = await poll(
             lambda: fetch(database_url, query), bool, what="a stuck sensor's alert"
         )
