@@ -119,19 +119,6 @@ _UPDATE_DEVICES = sql.SQL(
     "       AND s.battery IS NOT NULL))"
 ).format(_STAGE, resolution=sql.Literal(LAST_SEEN_RESOLUTION))
 
-# A refused message of a registered device (not JSON, a kind it does not send, …) is no
-# event, but the device sent it: it is on the network, so it is not offline for silence
-# (device health counts "no message of any kind"). Last seen moves; battery, signal and
-# the online status are the events' and the Last Will's to say.
-_TOUCH_LAST_SEEN = sql.SQL(
-    "UPDATE devices d SET last_seen = s.at"
-    " FROM (SELECT id, max(at) AS at FROM unnest(%s::text[], %s::timestamptz[]) AS u(id, at)"
-    "   GROUP BY id) s"
-    " WHERE d.id = s.id"
-    "   AND (d.last_seen IS NULL OR s.at > d.last_seen"
-    "     + LEAST({resolution}, make_interval(secs => d.heartbeat_interval_s / 4.0)))"
-).format(resolution=sql.Literal(LAST_SEEN_RESOLUTION))
-
 _UPDATE_STATUS = sql.SQL(
     "UPDATE devices d SET"
     " online = s.online,"
@@ -249,9 +236,8 @@ async def write_batch(
     that were new and their elders (none when no event was new): what they write commits
     with the batch or not at all, and an error of theirs rolls the whole batch back.
 
-    A dead letter of a registered device moves its last seen (``_TOUCH_LAST_SEEN``): the
-    device sent it. Without ``touch_devices`` the device rows (last seen, battery, online)
-    are left alone: events replayed from the past say nothing of the device now.
+    Without ``touch_devices`` the device rows (last seen, battery, online) are left alone:
+    events replayed from the past say nothing of the device now.
     """
     which = which or bool(steps)
     result = WriteResult(stored=0, new=[] if which else None)
@@ -269,12 +255,6 @@ async def write_batch(
                 await step(conn, new_events, elder_ids)
         if dead_letters:
             await write_dead_letters(conn, dead_letters)
-            heard = [d for d in dead_letters if d.device_id is not None]
-            if heard and touch_devices:
-                await conn.execute(
-                    _TOUCH_LAST_SEEN,
-                    ([d.device_id for d in heard], [d.received_at for d in heard]),
-                )
         if statuses:
             await conn.execute(
                 _UPDATE_STATUS,

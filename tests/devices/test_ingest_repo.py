@@ -210,35 +210,3 @@ async def test_a_fast_heartbeat_device_keeps_last_seen_within_a_quarter_interval
     assert await fetch(database_url, "SELECT last_seen FROM devices") == [
         (NOW + timedelta(seconds=6),)
     ]
-
-
-async def test_a_refused_message_of_a_registered_device_moves_only_its_last_seen(
-    pool: Pool, database_url: str
-) -> None:
-    """Garbage is no event, but the device sent it: not offline for silence (device health
-    counts any message). Battery, signal and status stay the events' to say; a replay of
-    old letters, and a letter of a device nobody registered, touch nothing."""
-    await register(database_url, ["d1"])
-    first = [event(1, ts=NOW - timedelta(hours=3), battery=80)]
-    async with pool.connection() as conn:
-        await write_batch(conn, first, rows(first), [], [])
-        await conn.execute("UPDATE devices SET online = false, status = 'offline'")
-
-    def letter(device: str, at: datetime) -> DeadLetter:
-        return DeadLetter(at, f"t/dev/{device}/events", device, "not_json", "not JSON", b"\0", 1)
-
-    late = NOW - timedelta(minutes=5)
-    async with pool.connection() as conn:
-        await write_batch(
-            conn, [], [], [letter("d1", NOW), letter("zz", NOW)], [], touch_devices=False
-        )
-    query = "SELECT last_seen, battery, online, status FROM devices"
-    assert await fetch(database_url, query) == [(NOW - timedelta(hours=3), 80, False, "offline")]
-    async with pool.connection() as conn:
-        await write_batch(
-            conn, [], [], [letter("d1", late), letter("d1", NOW), letter("zz", NOW)], []
-        )
-    assert await fetch(database_url, query) == [(NOW, 80, False, "offline")]
-    async with pool.connection() as conn:
-        await write_batch(conn, [], [], [letter("d1", late)], [])  # older: never backwards
-    assert await fetch(database_url, query) == [(NOW, 80, False, "offline")]
