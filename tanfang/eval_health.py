@@ -2,9 +2,9 @@
 Will or ``MISSED_HEARTBEATS`` heartbeat intervals of silence, ``battery_low`` below 15 %
 until above 25 %) run by ``tanfang evaluate`` in event time over the file, as the health
 loop runs it on the wall clock over the devices table: the same ``detect`` on the same
-facts — when each device was last heard (its events and statuses, which the household
-state keeps for the detectors, and the messages the gateway refuses whole, which it
-does not), whether its Last Will stands, and the battery it last reported.
+facts — when each device was last heard (its events and statuses, as the household
+state keeps them for the detectors; a message the gateway refuses is not heard), whether
+its Last Will stands, and the battery it last reported.
 
 One alert per device and type, open until its condition clears (back online, recharged).
 The live loop's caps and storm grouping (a town's outage as one incident) are left out: a
@@ -21,7 +21,6 @@ import numpy.typing as npt
 from gateway.detectors import EventBatch, Homes
 from gateway.detectors.state import HouseholdState
 from gateway.device_health import HealthState, detect
-from tanfang.eval_input import REFUSED
 from tanfang.eval_score import Alert
 
 # How often the rule runs, in event time: alerts whose conditions last hours (two missed
@@ -34,8 +33,7 @@ Bools = npt.NDArray[np.bool_]
 
 @dataclass(slots=True)
 class HealthBook:
-    """Per device of ``homes``: its last reported battery (NaN: none), when it last sent a
-    message the gateway refused whole (``refused``, NaN: never), and whether its
+    """Per device of ``homes``: its last reported battery (NaN: none), and whether its
     ``device_offline`` / ``battery_low`` alert is open; ``since``: silence is counted from
     no earlier than the file's first event (``blind_until``: before it, nothing was
     heard)."""
@@ -43,7 +41,6 @@ class HealthBook:
     homes: Homes
     since: float
     battery: Floats = field(init=False)
-    refused: Floats = field(init=False)
     offline: Bools = field(init=False)
     low: Bools = field(init=False)
     last: float = field(init=False, default=-np.inf)
@@ -51,15 +48,11 @@ class HealthBook:
     def __post_init__(self) -> None:
         n = len(self.homes.device_ids)
         self.battery = np.full(n, np.nan)
-        self.refused = np.full(n, np.nan)
         self.offline = np.zeros(n, dtype=bool)
         self.low = np.zeros(n, dtype=bool)
 
     def feed(self, part: EventBatch) -> None:
-        """The latest battery each device of ``part`` reported (file order), and when each
-        last sent what the gateway refuses."""
-        refused = part.kind == REFUSED
-        np.fmax.at(self.refused, part.device[refused], part.received[refused])
+        """The latest battery each device of ``part`` reported (file order)."""
         if part.battery is None:
             return
         said = np.flatnonzero(~np.isnan(part.battery))[::-1]  # the last report first
@@ -74,7 +67,7 @@ class HealthBook:
         homes = self.homes
         found = detect(
             HealthState(
-                last_heard=np.fmax(state.seen, self.refused),
+                last_heard=state.seen,
                 interval_s=homes.device_interval_s,
                 will=state.will,
                 battery=self.battery,

@@ -30,12 +30,11 @@ AHEAD_S: Final = 1800.0
 BEHIND_S: Final = 7 * 86_400.0
 _NUMBER: Final = (int, float)
 CHUNK_LINES: Final = 200_000
-# Kind codes of lines that are no event: the Last Will, back online, and a message the
-# gateway refuses whole (a raw payload, a status it cannot read) — the device sent it, so
-# it was heard (``eval_health``), and nothing else.
+# Kind codes of status lines (not events): the Last Will, and back online. Another status
+# is a dead letter of the gateway's: left out, as a raw payload is (neither is heard:
+# device health counts stored messages only).
 OFFLINE: Final = -2
 ONLINE: Final = -3
-REFUSED: Final = -4
 _STATUS: Final = {"offline": OFFLINE, "online": ONLINE}
 
 
@@ -106,9 +105,9 @@ class LeftOut:
 
 def read_events(path: Path, homes: Homes, left_out: LeftOut | None = None) -> Iterator[EventBatch]:
     """Chunks of the file's events and status lines (``OFFLINE``/``ONLINE`` kinds), in file
-    order, raw payloads and unreadable statuses as ``REFUSED`` (heard, nothing else); lines
-    of unknown devices are left out (dead letters), and so are lines that are no message
-    at all (counted in ``left_out``)."""
+    order; lines of unknown devices, raw payloads and unreadable statuses are left out
+    (dead letters), and so are lines that are no event at all (counted in
+    ``left_out``)."""
     return read_lines(path, index_of(homes.device_ids), left_out or LeftOut())
 
 
@@ -140,10 +139,9 @@ def read_lines(path: Path, index: dict[str, int], left_out: LeftOut) -> Iterator
                     continue
                 event = msg.get("event")
                 if event is None:
-                    status = msg.get("status")
-                    if status is None and "raw" not in msg:
+                    k = _STATUS.get(msg.get("status"), 0)
+                    if not k:
                         continue
-                    k = _STATUS.get(status, REFUSED) if type(status) is str else REFUSED
                     v, t, untrusted, b = math.nan, clock, True, math.nan
                 else:
                     k = KIND.get(event.get("kind"), -1)

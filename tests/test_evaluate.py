@@ -191,6 +191,33 @@ def test_evaluate_runs_the_gateways_device_health_rule(tmp_path: Path) -> None:
     assert all("device_id" in r for r in rows if r["type"] == "battery_low")
 
 
+def test_a_raw_payload_and_an_unreadable_status_are_no_message_heard(tmp_path: Path) -> None:
+    """As the gateway dead-letters them: left out of the batches, so device health does not
+    count a device that sends only those as heard (it tells us nothing)."""
+    homes = tmp_path / "homes.json"
+    homes.write_text(
+        json.dumps(
+            {
+                "elders": [{"id": "KP-1"}],
+                "devices": [{"id": "pir-1", "type": "motion_sensor", "elder_id": "KP-1"}],
+            }
+        )
+    )
+    events = tmp_path / "events.jsonl"
+    lines = [
+        {"device_id": "pir-1", "event": {"ts": START, "kind": "motion", "value": 1}},
+        {"device_id": "pir-1", "raw": "AT+CSQ"},
+        {"device_id": "pir-1", "status": "maybe"},
+        {"device_id": "pir-1", "status": "offline"},
+    ]
+    events.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    file = load_homes_file(homes)
+    [batch] = list(read_events(events, file.homes))
+    assert len(batch) == 2  # the event and the Last Will
+    assert batch.battery is not None
+    assert np.isnan(batch.battery).all()
+
+
 def test_not_back_at_night_is_found_and_a_declared_absence_suppresses_it(tmp_path: Path) -> None:
     """Home 11 of seed 7 (incapacitated, living alone: frail) goes out at 15:00 on the third
     day and is not back for the night."""
