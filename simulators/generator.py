@@ -156,7 +156,8 @@ class Generator:
         aux[code == codes.RAW] = np.arange(int((code == codes.RAW).sum()), dtype=np.int32)
         t, dev, code, value, aux = self._offline(start, start + DAY, t, dev, code, value, aux)
         lo, hi = max(start, self.start), min(start + DAY, self.end)
-        self.later = [record for record in truth if record["start"] >= iso(hi)]
+        hi_iso = iso(hi)
+        self.later = [record for record in truth if record["start"] >= hi_iso]
         t = np.round(t, 3)
         keep = (t >= lo) & (t < hi)
         order = np.argsort(t[keep], kind="stable")

@@ -62,13 +62,7 @@ def profiles_of(elders: Sequence[ElderFacts]) -> Profiles:
     """Frail: incapacitated, dementia or a severe disability; alone: living alone or left
     behind; the elder's own threshold in seconds (NaN: none)."""
     return Profiles(
-        frail=np.array(
-            [
-                e.incapacitated or e.dementia or e.disability_level == FRAIL_DISABILITY
-                for e in elders
-            ],
-            dtype=bool,
-        ),
+        frail=np.array([_frail(e) for e in elders], dtype=bool),
         alone=np.array([e.living_arrangement in ALONE for e in elders], dtype=bool),
         override_s=np.array(
             [
