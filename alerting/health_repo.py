@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
+
+from psycopg import sql
 
 from alerting.models import DETECTOR_ACTOR
 from store.db import Conn, fetch_all, fetch_row
+
+# An alert whose ``opened`` timeline row is the detectors' (``DETECTOR_ACTOR``, the one
+# parameter): a stuck sensor's ``device_offline``. Alias the alerts table ``a``.
+OPENED_BY_DETECTOR: Final = sql.SQL(
+    "EXISTS (SELECT 1 FROM alert_timeline t"
+    " WHERE t.alert_id = a.id AND t.kind = 'opened' AND t.actor = %s)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +35,11 @@ async def active_device_alerts(conn: Conn) -> list[ActiveHealthAlert]:
     the detectors opened (``by_detector``: the actor of their ``opened`` timeline row)."""
     return await fetch_all(
         conn,
-        "SELECT type, device_id, EXISTS (SELECT 1 FROM alert_timeline t"
-        "   WHERE t.alert_id = a.id AND t.kind = 'opened' AND t.actor = %s) AS by_detector"
-        " FROM alerts a"
-        " WHERE status IN ('open', 'acked') AND type IN ('device_offline', 'battery_low')"
-        " AND device_id IS NOT NULL",
+        sql.SQL(
+            "SELECT type, device_id, {} AS by_detector FROM alerts a"
+            " WHERE status IN ('open', 'acked') AND type IN ('device_offline', 'battery_low')"
+            " AND device_id IS NOT NULL"
+        ).format(OPENED_BY_DETECTOR),
         (DETECTOR_ACTOR,),
         ActiveHealthAlert,
     )

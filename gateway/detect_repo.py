@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
+from psycopg import sql
+
+from alerting.health_repo import OPENED_BY_DETECTOR
 from alerting.models import DETECTOR_ACTOR
 from store.db import Conn, fetch_all, fetch_rows
 
@@ -185,11 +188,11 @@ async def active_stuck_alerts(conn: Conn) -> list[ActiveDeviceAlert]:
     """The open or acked ``device_offline`` alerts the detectors opened (a stuck sensor)."""
     return await fetch_all(
         conn,
-        "SELECT a.id, a.device_id, a.status, a.opened_at FROM alerts a"
-        " WHERE a.status IN ('open', 'acked') AND a.type = 'device_offline'"
-        " AND a.device_id IS NOT NULL"
-        " AND EXISTS (SELECT 1 FROM alert_timeline t WHERE t.alert_id = a.id"
-        "   AND t.kind = 'opened' AND t.actor = %s)",
+        sql.SQL(
+            "SELECT a.id, a.device_id, a.status, a.opened_at FROM alerts a"
+            " WHERE a.status IN ('open', 'acked') AND a.type = 'device_offline'"
+            " AND a.device_id IS NOT NULL AND {}"
+        ).format(OPENED_BY_DETECTOR),
         (DETECTOR_ACTOR,),
         ActiveDeviceAlert,
     )
