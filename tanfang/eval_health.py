@@ -35,11 +35,11 @@ Bools = npt.NDArray[np.bool_]
 class HealthBook:
     """Per device of ``homes``: its last reported battery (NaN: none), and whether its
     ``device_offline`` / ``battery_low`` alert is open; ``since``: silence is counted from
-    no earlier than the file's first event (``blind_until``: before it, nothing was
-    heard)."""
+    no earlier than this (``blind_until``; ``tanfang evaluate`` sets the file's first event:
+    the status lines before it carry no time)."""
 
     homes: Homes
-    since: float
+    since: float = -np.inf
     battery: Floats = field(init=False)
     offline: Bools = field(init=False)
     low: Bools = field(init=False)

@@ -80,12 +80,12 @@ class _Run:
     off: frozenset[int]
     state: HouseholdState
     baseline: Baseline
+    health: HealthBook  # device health, as the gateway's loop (``eval_health``)
     start: float = math.nan
     since: float = math.nan
     now: float = math.nan
     learning: Learning = field(default_factory=Learning)
     events: int = 0
-    health: HealthBook | None = None  # from the file's first event
 
     @classmethod
     def fresh(
@@ -110,19 +110,19 @@ class _Run:
             off=off,
             state=new_state(file.homes),
             baseline=build(history, file.homes, file.profiles),
+            health=HealthBook(file.homes),
         )
 
     def begin(self, t: float) -> None:
         self.start = t
-        self.health = HealthBook(self.file.homes, since=t)
+        self.health.since = t  # silence is counted from the file's first event
         midnight = local_day(t, self.offset_s) * DAY_S - self.offset_s
         self.since = midnight + self.learn_days * DAY_S
         self.now = math.ceil(t / self.sweep_s) * self.sweep_s
 
     def feed(self, part: EventBatch) -> None:
         homes = self.file.homes
-        if self.health is not None:
-            self.health.feed(part)
+        self.health.feed(part)
         kind = part.kind
         status = kind < -1
         if status.any():
@@ -153,11 +153,10 @@ class _Run:
         excuse(self.state, absent, now)
         if self.learning.step(self.history, homes, self.state, now, absent):
             self.baseline = build(self.history, homes, self.file.profiles)
-        if self.health is not None:
-            # Every day, history included: a device dead since day 10 is not news on day 14.
-            opened = self.health.sweep(self.state, now)
-            off = codes.DEVICE_OFFLINE in self.off
-            self.book.opened += [a for a in opened if not (off and a.type == "device_offline")]
+        # Every day, history included: a device dead since day 10 is not news on day 14.
+        opened = self.health.sweep(self.state, now)
+        off = codes.DEVICE_OFFLINE in self.off
+        self.book.opened += [a for a in opened if not (off and a.type == "device_offline")]
         if now < self.since:
             # History, as a gateway's memory is: learned from, never swept (a leader replays
             # the stored days into the state and the baselines and raises nothing of them).
