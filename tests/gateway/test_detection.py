@@ -142,6 +142,26 @@ async def _now(value: T) -> T:
     return value
 
 
+@asynccontextmanager
+async def leader_at(pool: Pool, url: str, t0: float) -> AsyncIterator[tuple[Detection, Clock]]:
+    """A detection on a clock at ``t0``, running and leading."""
+    clock = Clock(t0)
+    det = detection(pool, url, clock)
+    async with running(det):
+        await leading(det)
+        yield det, clock
+
+
+async def resolve(url: str, alert_type: str, outcome: str) -> None:
+    """A person resolves the active alerts of ``alert_type``, as the console would."""
+    await execute(
+        url,
+        "UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by = 'op',"
+        " outcome = %s WHERE type = %s AND status <> 'resolved'",
+        (outcome, alert_type),
+    )
+
+
 async def leading(*dets: Detection) -> Detection:
     """The one of ``dets`` that leads, once one does."""
     found = await poll(
@@ -213,12 +233,9 @@ async def stuck_sensor(url: str, pool: Pool) -> AsyncIterator[tuple[Detection, C
     last firing. The firings come after the leader's start: a leader replays the hours
     before it from the hourly rollup, which holds no run of firings (a stuck sensor is
     found again within ``STUCK_AFTER_S`` of a new leader's start)."""
-    t0 = time.time()
     await home(url, "KP-9")
-    clock = Clock(t0)
-    det = detection(pool, url, clock)
-    async with running(det):
-        await leading(det)
+    async with leader_at(pool, url, time.time()) as (det, clock):
+        t0 = clock.t
         for m in range(96):
             await store(url, "pir-KP-9", "KP-9", "motion", 1, t0 + m * MIN)
         clock.t = t0 + 95 * MIN + 10
@@ -230,11 +247,7 @@ async def test_a_stuck_sensors_alert_a_person_resolved_is_not_raised_again_while
 ) -> None:
     async with stuck_sensor(database_url, pool) as (det, clock):
         await poll(lambda: alerts(database_url, "device_offline"), bool, what="a stuck alert")
-        await execute(
-            database_url,
-            "UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by = 'op',"
-            " outcome = 'device_fault' WHERE type = 'device_offline'",
-        )
+        await resolve(database_url, "device_offline", "device_fault")
         clock.t += 30  # still firing, within the pause of 150 s
         await turns(det, 5)
         assert [r[1] for r in await alerts(database_url, "device_offline")] == ["resolved"]
@@ -416,13 +429,9 @@ async def timeline(url: str) -> list[str]:
 @asynccontextmanager
 async def quiet_alert(url: str, pool: Pool) -> AsyncIterator[tuple[Detection, Clock]]:
     """A leader running over KP-1's home, quiet past its threshold: its alert is open."""
-    t0 = time.time()
     await home(url, "KP-1")
-    clock = Clock(t0)
-    det = detection(pool, url, clock)
-    async with running(det):
-        await leading(det)
-        clock.t = t0 + 31 * MIN
+    async with leader_at(pool, url, time.time()) as (det, clock):
+        clock.t += 31 * MIN
         await poll(lambda: alerts(url), bool, what="an inactivity alert")
         yield det, clock
 
@@ -450,11 +459,7 @@ async def test_an_alert_a_person_resolved_is_not_raised_again_while_the_silence_
     database_url: str, pool: Pool
 ) -> None:
     async with quiet_alert(database_url, pool) as (det, clock):
-        await execute(
-            database_url,
-            "UPDATE alerts SET status = 'resolved', resolved_at = now(), resolved_by = 'op',"
-            " outcome = 'false_alarm' WHERE type = 'inactivity'",
-        )
+        await resolve(database_url, "inactivity", "false_alarm")
         clock.t += 10 * MIN
         await turns(det, 5)
         assert [r[1] for r in await alerts(database_url)] == ["resolved"]
