@@ -19,7 +19,9 @@ Ints = npt.NDArray[np.intp]
 A = TypeVar("A", bound=np.generic)
 
 # The state's per-device arrays; every other array is one slot per elder.
-DEVICE_FIELDS: Final = frozenset({"seen", "will", "run_start", "last_motion", "watts"})
+DEVICE_FIELDS: Final = frozenset(
+    {"seen", "will", "run_start", "last_motion", "dev_life", "life_before_run", "watts"}
+)
 
 
 def _index(old: tuple[str, ...], new: tuple[str, ...]) -> Ints:

@@ -13,7 +13,12 @@ Pure: no database, no MQTT, no clock read. Times are epoch seconds, NaN = never.
 * **presence**: after the entrance door, any life means home; none means away (``away``).
 * **stuck sensor**: a motion sensor firing with gaps under ``STUCK_GAP_S`` for more than
   ``STUCK_AFTER_S`` is a device fault, not proof of life: its firings stop counting until
-  it pauses.
+  it pauses, and the life its run had counted until then is taken back (``_retract``): the
+  home's last life is again the latest that another device, or this one before the run,
+  saw. A sensor that sticks while its elder is out does not bring the elder home. Nor is
+  the home's silence the person's while it fires: a room whose sensor always fires is a
+  room nobody can see, like one whose sensor is offline, so each of its firings is when
+  the home can be heard again (``resumed``) — silence counts from the run's end.
 """
 
 from __future__ import annotations
@@ -75,16 +80,19 @@ class HouseholdState:
     that run began), ``out_since`` (the first entrance-door
     event after the last life: gone out then, if away; ``door_before_out`` the door's
     event before it), ``resumed`` (an activity device of the home heard again after an
-    outage: the silence before it says nothing), ``excused`` (the last sweep at which the
-    elder was under a declared absence: an outing begun before it is explained by it,
-    ``excuse``), ``bed`` (1 occupied, 0 left, NaN
-    unknown), ``temperature`` and when it went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``,
+    outage, or a stuck sensor's latest firing: the silence before it says nothing),
+    ``excused`` (the last sweep at which the elder was under a declared absence: an
+    outing begun before it is explained by it, ``excuse``), ``bed`` (1 occupied, 0 left,
+    NaN unknown), ``temperature`` and when it went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``,
     ``cold_since``), the wearable's last plausible heart rate ``pulse`` (float32), when
     (``pulse_at``) and since when every reading has been out of range (``pulse_off_since``,
     NaN: in range), ``day_count`` / ``yesterday_count`` (activity events of the local day
     and the one before, float32; ``start_day`` cuts them). Per device: ``seen`` (last message),
     ``will`` (its Last Will
-    stands), ``run_start``/``last_motion`` (stuck-sensor run), ``watts``."""
+    stands), ``run_start``/``last_motion`` (stuck-sensor run), ``dev_life`` (the last
+    event of the device that counted as life) and ``life_before_run`` (its ``dev_life``
+    when its current motion run began: what is left if the run turns out stuck),
+    ``watts``."""
 
     clock: Floats
     life: Floats
@@ -110,6 +118,8 @@ class HouseholdState:
     will: Bools
     run_start: Floats
     last_motion: Floats
+    dev_life: Floats
+    life_before_run: Floats
     watts: Floats
     pulse: npt.NDArray[np.float32]
     pulse_at: Floats
@@ -194,6 +204,8 @@ def new_state(homes: Homes) -> HouseholdState:
         will=np.zeros(d, dtype=bool),
         run_start=np.full(d, np.nan),
         last_motion=np.full(d, np.nan),
+        dev_life=np.full(d, np.nan),
+        life_before_run=np.full(d, np.nan),
         watts=np.full(d, np.nan),
         pulse=np.full(n, np.nan, dtype=np.float32),
         pulse_at=np.full(n, np.nan),
@@ -222,7 +234,9 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     _resumed(homes, state, dev, batch.received)
     _fmax_at(state.seen, dev, batch.received)
     state.will[dev] = False
-    acts = _activity(homes, state, batch, t)
+    acts, stuck = _activity(homes, state, batch, t)
+    blind = ((batch.kind == codes.MOTION) & ~acts).nonzero()[0]  # a stuck sensor's firing
+    _fmax_at(state.resumed, slot[blind], t[blind])
     doors = (acts & homes.entrance_door[dev]).nonzero()[0]
     before = _doors(state, slot[doors], t[doors])
     room = homes.device_room[dev]
@@ -233,6 +247,9 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     life = (acts & ~homes.entrance_door[dev] & ~passage & ~carried).nonzero()[0]
     placed = ~codes.in_kinds(codes.METER_TABLE, batch.kind)
     _lives(state, life, placed, slot, room, t)
+    _fmax_at(state.dev_life, dev[life], t[life])
+    if len(stuck):
+        _retract(homes, state, stuck)
     _went_out(state, slot[doors], t[doors], before)
     np.add.at(state.day_count, slot[acts], 1.0)
     _beds(state, batch, slot)
@@ -280,8 +297,12 @@ def _lives(  # noqa: PLR0917 - the batch's columns
         state.up[slot[out]] = t[out]
 
 
-def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats) -> Bools:
-    """Which events a person caused, updating the per-device power and stuck-run state."""
+def _activity(
+    homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats
+) -> tuple[Bools, Ints]:
+    """Which events a person caused, updating the per-device power and stuck-run state;
+    and the motion sensors whose run this batch found stuck (its firing past
+    ``STUCK_AFTER_S`` after one that still counted)."""
     kind = batch.kind
     acts = codes.in_kinds(codes.ACTIVITY_TABLE, kind)
     power = (kind == codes.POWER).nonzero()[0]
@@ -293,14 +314,39 @@ def _activity(homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats)
         acts[i] = ~np.isnan(state.watts[d]) & on & ~was
         state.watts[d] = batch.value[i]
     motion = (kind == codes.MOTION).nonzero()[0]
+    stuck: list[Ints] = []
     for r in rounds(batch.device[motion]):
         i = motion[r]
         d = batch.device[i]
         pause = ~(t[i] - state.last_motion[d] <= STUCK_GAP_S)
+        counted = state.last_motion[d] - state.run_start[d] <= STUCK_AFTER_S
+        state.life_before_run[d] = np.where(pause, state.dev_life[d], state.life_before_run[d])
         state.run_start[d] = np.where(pause, t[i], state.run_start[d])
         state.last_motion[d] = np.fmax(state.last_motion[d], t[i])
         acts[i] = t[i] - state.run_start[d] <= STUCK_AFTER_S
-    return acts
+        stuck.append(d[counted & ~pause & ~acts[i]])
+    return acts, np.concatenate(stuck) if stuck else np.zeros(0, dtype=np.intp)
+
+
+def _retract(homes: Homes, state: HouseholdState, devices: Ints) -> None:
+    """Motion sensors just found stuck: the life their runs counted was no person. Each
+    home's last life is set back to the latest that its devices saw honestly — a stuck
+    one's life before its run, every other's last — with its room; an elder who was out
+    is out again. Rare (a device fault), so a home at a time."""
+    for d in np.unique(devices):
+        s = homes.device_slot[d]
+        mates = (homes.device_slot == s).nonzero()[0]
+        stuck = state.last_motion[mates] - state.run_start[mates] > STUCK_AFTER_S
+        honest = np.where(stuck, state.life_before_run[mates], state.dev_life[mates])
+        known = (~np.isnan(honest)).nonzero()[0]
+        last = honest[known].max() if len(known) else np.nan
+        if np.isnan(state.life[s]) or last >= state.life[s]:
+            continue  # nothing of the run is the home's last life
+        # NaN: no honest life known, nor where the elder was.
+        state.life[s] = state.room_since[s] = state.seen_at[s] = last
+        if len(known):
+            room = homes.device_room[mates[known[honest[known].argmax()]]]
+            state.room[s] = state.seen_room[s] = room
 
 
 def _resumed(homes: Homes, state: HouseholdState, dev: Ints, received: Floats) -> None:

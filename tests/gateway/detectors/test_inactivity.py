@@ -32,7 +32,7 @@ from gateway.detectors.baseline import (
 from gateway.detectors.findings import LATE_WAKE, QUIET, describe
 from gateway.detectors.homes import Homes
 from gateway.detectors.profiles import COLD_DAY_S, COLD_NIGHT_S
-from gateway.detectors.state import STUCK_AFTER_S, HouseholdState, mark_offline, sensed
+from gateway.detectors.state import HouseholdState, mark_offline, sensed
 from gateway.detectors.sweep import cleared
 from tests.gateway.detectors.timeline import (
     OFFSET,
@@ -242,32 +242,24 @@ def test_a_skewed_clock_never_moves_the_home_back_nor_forward() -> None:
     assert state.life[0] == at("2026-03-10 09:50")
 
 
-def test_a_stuck_motion_sensor_is_not_proof_of_life() -> None:
+def test_a_stuck_motion_sensor_is_not_proof_of_life_nor_the_persons_silence() -> None:
     h, baseline = _cold()
     state = new_state(h)
-    start = at("2026-03-10 09:00")
     apply(h, state, heartbeats(h, "2026-03-10 09:00"))
-    minutes = np.arange(0, 6 * 60, 1.0)
-    index = h.device_ids.position("pir-bath")
-    from gateway.detectors import EventBatch
-
-    t = start + 60 * minutes
-    apply(
-        h,
-        state,
-        EventBatch(
-            np.full(len(t), index),
-            np.full(len(t), codes.MOTION),
-            np.ones(len(t)),
-            t,
-            t,
-            np.zeros(len(t), dtype=bool),
-        ),
-    )
-    assert state.life[0] == start + STUCK_AFTER_S  # the last firing that still counted
-    for beats in beats_through(h, "2026-03-10 10:00", "2026-03-10 14:00"):
+    apply(h, state, events(h, [("2026-03-10 08:50", "pir-bed", "motion", 1)]))
+    # The bathroom's sensor fires every minute from 09:00 until 14:59.
+    start = at("2026-03-10 09:00")
+    apply(h, state, motions(h, "pir-bath", start + 60 * np.arange(0, 6 * 60, 1.0)))
+    # Neither its firings nor its first 90 min that had counted: the last life before it.
+    assert state.life[0] == at("2026-03-10 08:50")
+    for beats in beats_through(h, "2026-03-10 10:00", "2026-03-10 18:00"):
         apply(h, state, beats)
-    assert _inactive(h, state, baseline, "2026-03-10 14:55")
+    # While it fires the bathroom cannot be seen: that is the device's alert, not the
+    # elder's; the silence counts from its last firing, against the day's 3 h.
+    found = sweep(h, state, baseline, at("2026-03-10 14:55"), OFFSET)
+    assert found.kind[found.slot == 0].tolist() == [codes.DEVICE_OFFLINE]
+    assert not _inactive(h, state, baseline, "2026-03-10 17:55")
+    assert _inactive(h, state, baseline, "2026-03-10 18:01")
 
 
 def _learned(days: int = 20) -> tuple[Homes, HouseholdState, Baseline]:
