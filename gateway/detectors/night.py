@@ -18,6 +18,12 @@ WANDER_S: Final = 15 * 60.0
 WANDER_DEMENTIA_S: Final = 5 * 60.0
 # Leaving this soon after someone came in is the end of a visit.
 VISIT_S: Final = 2 * 3600.0
+# The entrance door this soon after a call for help (an SOS press not cancelled, a fall
+# detected) is help coming in — a neighbour, a contact person, the ambulance — not the
+# elder going out. In a home without a motion sensor the helpers are not heard inside, so
+# their arrival reads as the elder leaving. Hours, not minutes: the escalation runs
+# through the contact persons until someone acknowledges, and someone may come late.
+HELP_S: Final = 6 * 3600.0
 
 
 def at_night(t: Floats, offset_s: float) -> Bools:

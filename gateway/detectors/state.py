@@ -32,7 +32,7 @@ import numpy.typing as npt
 from gateway.detectors import codes
 from gateway.detectors.events import EventBatch, rounds
 from gateway.detectors.homes import Homes
-from gateway.detectors.night import VISIT_S
+from gateway.detectors.night import HELP_S, VISIT_S
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
@@ -82,7 +82,8 @@ class HouseholdState:
     event before it), ``resumed`` (an activity device of the home heard again after an
     outage, or a stuck sensor's latest firing: the silence before it says nothing),
     ``excused`` (the last sweep at which the elder was under a declared absence: an
-    outing begun before it is explained by it, ``excuse``), ``bed`` (1 occupied, 0 left,
+    outing begun before it is explained by it, ``excuse``), ``called`` (the last call for
+    help — an SOS press, a fall detected — not cancelled since), ``bed`` (1 occupied, 0 left,
     NaN unknown), ``temperature`` and when it went ≥ ``HOT_C`` / ≤ ``COLD_C`` (``hot_since``,
     ``cold_since``), the wearable's last plausible heart rate ``pulse`` (float32), when
     (``pulse_at``) and since when every reading has been out of range (``pulse_off_since``,
@@ -108,6 +109,7 @@ class HouseholdState:
     door_before_out: Floats
     resumed: Floats
     excused: Floats
+    called: Floats
     bed: Floats
     temperature: Floats
     hot_since: Floats
@@ -151,10 +153,14 @@ class HouseholdState:
 
     def left_alone(self, slots: Ints | None = None) -> Bools:
         """The last going out was not within ``VISIT_S`` of the door's previous event (not
-        leaving with a visitor: a carer, helpers taking the elder to hospital)."""
-        since = self.out_since if slots is None else self.out_since[slots]
-        before = self.door_before_out if slots is None else self.door_before_out[slots]
+        leaving with a visitor: a carer, helpers taking the elder to hospital), nor the
+        first use of the door within ``HELP_S`` after a call for help (``called``: help
+        coming in; once help has come, a later door is the elder's again)."""
+        pick = slice(None) if slots is None else slots
+        since, before = self.out_since[pick], self.door_before_out[pick]
         out: Bools = ~(since - before < VISIT_S)
+        after = since - self.called[pick]
+        out &= ~((after >= 0) & (after <= HELP_S) & ~(before >= self.called[pick]))
         return out
 
     def out_unexcused(self, slots: Ints | None = None) -> Bools:
@@ -194,6 +200,7 @@ def new_state(homes: Homes) -> HouseholdState:
         door_before_out=np.full(n, np.nan),
         resumed=np.full(n, np.nan),
         excused=np.full(n, np.nan),
+        called=np.full(n, np.nan),
         bed=np.full(n, np.nan),
         temperature=np.full(n, np.nan),
         hot_since=np.full(n, np.nan),
@@ -253,6 +260,7 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     _went_out(state, slot[doors], t[doors], before)
     np.add.at(state.day_count, slot[acts], 1.0)
     _beds(state, batch, slot)
+    _calls(state, batch, slot, t)
     _temperatures(state, batch, slot, t)
     _pulses(state, batch, slot, t)
 
@@ -375,6 +383,21 @@ def _went_out(state: HouseholdState, slot: Ints, t: Floats, before: Floats) -> N
         fresh = ~(state.out_since[s] > state.life[s]) & ~(t[r] <= state.life[s])
         state.out_since[s] = np.where(fresh, t[r], state.out_since[s])
         state.door_before_out[s] = np.where(fresh, before[r], state.door_before_out[s])
+
+
+def _calls(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> None:
+    """``called``: an SOS press or a fall detected is a call for help; a cancel after it
+    (pressed by mistake) withdraws it."""
+    kind = batch.kind
+    calls = ((kind == codes.SOS) | (kind == codes.FALL) | (kind == codes.CANCEL)).nonzero()[0]
+    for r in rounds(slot[calls]):
+        i = calls[r]
+        s = slot[i]
+        call = kind[i] != codes.CANCEL
+        later = ~(t[i] < state.called[s])  # an older event does not move it back
+        state.called[s] = np.where(
+            call, np.fmax(state.called[s], t[i]), np.where(later, np.nan, state.called[s])
+        )
 
 
 def _beds(state: HouseholdState, batch: EventBatch, slot: Ints) -> None:

@@ -104,3 +104,55 @@ def test_an_outing_an_absence_covered_is_not_wandering_once_it_ends_but_the_next
     apply(h, state, heartbeats(h, "2026-06-02 00:20"))
     apply(h, state, events(h, [("2026-06-02 00:30", "door", "door", 1)]))
     assert _wandering(h, state, baseline, "2026-06-02 00:37")
+
+
+def _happen(h: Homes, state: HouseholdState, *rows: tuple[str, str, str, float]) -> None:
+    """Each row as the gateway would store it, one after another."""
+    for row in rows:
+        apply(h, state, events(h, [row]))
+
+
+def test_the_door_after_a_call_for_help_is_help_coming_in_not_the_elder_going_out() -> None:
+    # A home where nobody is heard inside but the elder: she presses SOS at 00:29, the
+    # neighbour comes in at 00:45 and is not heard inside. Without the call, or with the
+    # call cancelled (pressed by mistake), the same door and silence are wandering.
+    for call, wandering in (("sos", False), ("fall", False), (None, True), ("cancel", True)):
+        h = homes()
+        baseline = _baseline(h, dementia=False)
+        state = new_state(h)
+        apply(h, state, heartbeats(h, "2026-05-31 23:50"))
+        _happen(
+            h, state, ("2026-05-31 23:55", "mat", "bed", 1), ("2026-06-01 00:28", "mat", "bed", 0)
+        )
+        if call is not None:
+            _happen(h, state, ("2026-06-01 00:29", "pat", "sos" if call == "cancel" else call, 1))
+        if call == "cancel":
+            _happen(h, state, ("2026-06-01 00:29:30", "pat", "cancel", 1))
+        _happen(h, state, ("2026-06-01 00:45", "door", "door", 1))
+        assert _wandering(h, state, baseline, "2026-06-01 01:05") is wandering, call
+        # Helpers taking her to hospital at 01:30: the outing is still explained at 05:00.
+        _happen(h, state, ("2026-06-01 01:30", "door", "door", 1))
+        for beats in beats_through(h, "2026-06-01 02:00", "2026-06-01 04:00"):
+            apply(h, state, beats)
+        assert _wandering(h, state, baseline, "2026-06-01 04:59") is wandering, call
+
+
+def test_once_help_has_come_and_gone_a_later_door_at_night_is_hers_again() -> None:
+    # SOS at 20:43, the helper in at 21:04 and out at 21:51; at 00:44 she leaves alone.
+    h = homes()
+    baseline = _baseline(h, dementia=False)
+    state = new_state(h)
+    apply(h, state, heartbeats(h, "2026-07-29 20:30"))
+    _happen(
+        h,
+        state,
+        ("2026-07-29 20:40", "pir-bed", "motion", 1),
+        ("2026-07-29 20:43", "pat", "sos", 1),
+        ("2026-07-29 21:04", "door", "door", 1),
+        ("2026-07-29 21:51", "door", "door", 1),
+    )
+    for beats in beats_through(h, "2026-07-29 22:00", "2026-07-30 00:00"):
+        apply(h, state, beats)
+    _happen(h, state, ("2026-07-30 00:19", "pir-bed", "motion", 1))
+    _happen(h, state, ("2026-07-30 00:44", "door", "door", 1))
+    assert _wandering(h, state, baseline, "2026-07-30 01:00")
