@@ -44,15 +44,15 @@ def dwell(
     plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: float | None
 ) -> None:
     """In the bathroom for 1–2.5 h (dizzy on the toilet, cannot get up), then out. Only
-    for an elder living alone: a partner at home finds them within minutes, as after a fall
-    (``incidents.fall``), which is no inactivity."""
+    for an elder living alone, and not while someone visits: a partner or a visitor finds
+    them within minutes, as after a fall (``incidents.fall``), which is no inactivity."""
     if home.occupants > 1:
         return
     spans = [(a, b) for a, b, r in plan.me.where if r == "bathroom" and b - a > MIN]
     if at is None and not spans:
         return
     t = at if at is not None else rng.choice(spans)[0]
-    if room_at(plan.me, t) != "bathroom":
+    if room_at(plan.me, t) != "bathroom" or plan.attended(t):
         return
     end = min(t + rng.uniform(60, 150) * MIN, plan.end)
     blank(plan.me, t, end, "still")

@@ -127,7 +127,7 @@ def fall(plan: DayPlan, home: Home, state: HomeState, rng: random.Random, at: fl
         detector = home.roles["fall"]
     elif plan.wear and plan.wear[0] <= t < plan.wear[1] and rng.random() < 0.85:
         detector = home.roles["wear"]
-    alone = home.occupants == 1
+    alone = home.occupants == 1 and not plan.attended(t)
     helpers = [a for a, _ in plan.visits if a > t + 10 * MIN]
     found = t + (rng.uniform(10, 40) * MIN if not alone else rng.uniform(2.5, 10) * HOUR)
     found = min([found, *helpers])

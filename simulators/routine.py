@@ -69,6 +69,11 @@ class DayPlan:
         outings = [(a, b) for a, b, room in self.me.where if room == "away" and b - a >= 10 * MIN]
         return outings + self.nights_away
 
+    def attended(self, t: float) -> bool:
+        """Someone is visiting at ``t`` (a carer's round, family): a fall or a collapse then
+        is seen at once, as with a partner at home — no silence of anyone's."""
+        return any(a <= t < b for a, b in self.visits)
+
     def busy(self) -> list[tuple[float, float]]:
         """When the elder cannot press a button: asleep, out, or unable to move."""
         spans: list[tuple[float, float]] = []

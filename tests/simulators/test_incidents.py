@@ -404,3 +404,31 @@ def test_a_draining_battery_writes_its_low_and_empty_truth_on_the_days_they_come
     assert all(level >= 20 for t, level in levels if t < low_at - 3600)
     assert any(level < 20 for t, level in levels if low_at <= t < empty_at)
     assert not [t for t, _ in levels if empty_at <= t < back]
+
+
+def test_a_fall_or_a_dwell_while_someone_visits_is_seen_at_once_not_a_silence() -> None:
+    """A carer or family in the home finds an elder who falls, or cannot get up from the
+    toilet, within minutes: it is no inactivity incident, as with a partner at home (a
+    carer used to leave a bed-bound elder lying on the living-room floor, unseen)."""
+    world = build_world(60, 23, START)
+    begin = START.timestamp()
+    gen = Generator(world, begin, begin + 6 * 86400, incident_rate=0.0, keep_plans=True)
+    plans = [plan for chunk in list(gen.chunks())[1:] for plan in chunk.plans]
+    awake = ("bedroom", "living_room", "kitchen", "bathroom")
+    found = [
+        (plan.home, t, room_at(plan.me, t))
+        for plan in plans
+        if world.homes[plan.home].occupants == 1
+        for a, b in plan.visits
+        for t in (a + (b - a) * k / 8 for k in range(1, 8))
+        if room_at(plan.me, t) in awake
+    ]
+    assert found, "a visit to someone living alone on days 2-6"
+    home, at, _ = found[0]
+    _, truth = file_run(world, 7, rate=0.0, forced=[Forced(home, "fall", at)])
+    elder = world.homes[home].elder_id
+    assert not [r for r in truth if r["elder_id"] == elder and r["type"] == "inactivity"]
+    assert any(r["elder_id"] == elder and r.get("note") == "taken to hospital" for r in truth)
+    home, at = next((h, t) for h, t, room in found if room == "bathroom")
+    _, truth = file_run(world, 7, rate=0.0, forced=[Forced(home, "dwell", at)])
+    assert not [r for r in truth if r.get("subtype") == "bathroom_dwell"]
