@@ -93,17 +93,35 @@ async def fleet_version(conn: Conn) -> tuple[Any, ...]:
 EventRow = tuple[str, float, int | None, str, float | None, float, bool]
 
 
+# An event as ``EventRow`` (binary: no float is printed and parsed again).
+_EVENT_ROW: Final = (
+    "SELECT device_id, extract(epoch FROM ts)::float8, seq, kind, value,"
+    " extract(epoch FROM received_at)::float8,"
+    " flags && ARRAY['clock_skew', 'no_device_time']"
+)
+
+
 async def events_since(conn: Conn, since: datetime, limit: int) -> list[EventRow]:
-    """Committed events received after ``since``, oldest receipt first, at most ``limit``
-    (binary: no float is printed and parsed again)."""
+    """Committed events received after ``since``, oldest receipt first, at most ``limit``."""
     cur = await conn.execute(
-        "SELECT device_id, extract(epoch FROM ts)::float8, seq, kind, value,"
-        " extract(epoch FROM received_at)::float8,"
-        " flags && ARRAY['clock_skew', 'no_device_time']"
-        " FROM events WHERE received_at > %(since)s"
+        _EVENT_ROW + " FROM events WHERE received_at > %(since)s"
         " AND ts > %(since)s::timestamptz - %(back)s::interval"
         " ORDER BY received_at LIMIT %(limit)s",
         {"since": since, "back": TS_BEFORE_RECEIPT, "limit": limit},
+        binary=True,
+    )
+    rows: list[EventRow] = await cur.fetchall()
+    return rows
+
+
+async def calls_between(conn: Conn, since: datetime, until: datetime) -> list[EventRow]:
+    """The calls for help (SOS presses, falls detected) and cancels received after
+    ``since`` up to ``until``, oldest receipt first: the partial index ``events_alerting``
+    (migration 0040) holds only such events, so hours of them are a small read."""
+    cur = await conn.execute(
+        _EVENT_ROW + " FROM events WHERE kind IN ('sos', 'fall', 'cancel')"
+        " AND received_at > %(since)s AND received_at <= %(until)s ORDER BY received_at",
+        {"since": since, "until": until},
         binary=True,
     )
     rows: list[EventRow] = await cur.fetchall()

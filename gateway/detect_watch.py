@@ -18,7 +18,7 @@ from alerting import health_repo
 from gateway import detect_repo, heap
 from gateway.detect_alerts import DetectorAlerts
 from gateway.detect_clock import WALL, DetectClock
-from gateway.detect_feed import Feed
+from gateway.detect_feed import Feed, to_batch
 from gateway.detect_history import hours_to_batch, replay
 from gateway.detectors import (
     Baseline,
@@ -27,6 +27,7 @@ from gateway.detectors import (
     HouseholdState,
     Profiles,
     QuietHistory,
+    apply,
     build,
     build_homes,
     new_state,
@@ -35,6 +36,7 @@ from gateway.detectors.absences import Absences
 from gateway.detectors.baseline import HISTORY_DAYS
 from gateway.detectors.learning import Learning
 from gateway.detectors.localtime import local_day
+from gateway.detectors.night import HELP_S
 from gateway.detectors.profiles import ElderFacts, profiles_of
 from gateway.detectors.remap import remap_history, remap_state
 from gateway.missed_checkin import MissedCheckins
@@ -171,7 +173,8 @@ async def start_watch(
     conn: Conn, now: float, offset_s: float, zone: str, clock: DetectClock = WALL
 ) -> Watch:
     """A new leader's state: the fleet; the rollup's history replayed into the state and the
-    baselines (``gateway.detect_history``); when each device was last heard; silence
+    baselines (``gateway.detect_history``), and the calls for help of the hours before the
+    feed; when each device was last heard; silence
     counted no earlier than the start of the oldest gateway running now (before it, nothing
     was ingested: our outage is not the elder's silence); the feed from the hour the
     history ends, and the active alerts."""
@@ -194,6 +197,10 @@ async def start_watch(
     )
     # Live, the first turn observes at once; the baselines below are built from these days.
     learning.next_observe, learning.days_built = -math.inf, len(history.days)
+    # The rollup holds activity, not presses: the calls for help of the hours before the
+    # feed's first (the door of the help they brought is no wandering, ``HELP_S``).
+    calls = await detect_repo.calls_between(conn, until - timedelta(seconds=HELP_S), until)
+    apply(homes, state, to_batch(calls, homes.device_ids))
     seed_devices(state, fleet, now)
     # The gateways' starts are wall-clock times: on a simulated clock, carried onto it.
     since = await ingest_since(conn, datetime.fromtimestamp(clock.to_wall(now), UTC))

@@ -299,6 +299,29 @@ async def test_an_elder_who_went_out_through_the_entrance_door_raises_no_inactiv
         assert await alerts(database_url) == []
 
 
+async def test_a_new_leader_knows_the_sos_of_hours_ago_so_help_at_the_door_is_no_wandering(
+    database_url: str, pool: Pool
+) -> None:
+    # At 22:00 KP-1 pressed SOS; at 01:30 the door opened — help coming in, not heard inside
+    # — and nothing since (the last life: 01:20, awake). KP-2: the same night without the
+    # call. A leader elected at 02:00 reads events from 01:00 on; the SOS is older, and the
+    # rollup holds no presses.
+    wall = time.time()
+    t0 = (wall + OFFSET) // 86400 * 86400 - OFFSET + 2 * 3600  # 02:00 local
+    if t0 > wall - 3600:
+        t0 -= 86400
+    for elder in ("KP-1", "KP-2"):
+        await home(database_url, elder, devices=("pir", "door", "pat"))
+        await store(database_url, f"pir-{elder}", elder, "motion", 1, t0 - 40 * MIN)
+        await store(database_url, f"door-{elder}", elder, "door", 1, t0 - 30 * MIN)
+        await store(database_url, f"door-{elder}", elder, "door", 0, t0 - 30 * MIN + 8)
+    await store(database_url, "pat-KP-1", "KP-1", "sos", None, t0 - 4 * 3600)
+    async with leader_at(pool, database_url, t0) as (det, _):
+        await turns(det, 5)
+        raised = await alerts(database_url, "night_wandering")
+    assert [(elder, status) for elder, status, *_ in raised] == [("KP-2", "open")]
+
+
 async def test_a_declared_absence_suppresses_inactivity_and_its_end_lets_it_through(
     database_url: str, pool: Pool
 ) -> None:
