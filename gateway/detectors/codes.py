@@ -72,6 +72,8 @@ METER_KINDS: Final = frozenset(KIND[k] for k in ("power", "water"))
 ACTIVITY_TABLE: Final = kind_table(ACTIVITY_KINDS)
 CARRIED_TABLE: Final = kind_table(CARRIED_KINDS)
 METER_TABLE: Final = kind_table(METER_KINDS)
+# A call for help (an SOS press, a fall detected) and its withdrawal (a cancel).
+CALL_TABLE: Final = kind_table(KIND[k] for k in ("sos", "fall", "cancel"))
 
 
 # Events that are an alert of their own at once (contract §2: critical).

@@ -241,8 +241,7 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
     _resumed(homes, state, dev, batch.received)
     _fmax_at(state.seen, dev, batch.received)
     state.will[dev] = False
-    acts, stuck = _activity(homes, state, batch, t)
-    blind = ((batch.kind == codes.MOTION) & ~acts).nonzero()[0]  # a stuck sensor's firing
+    acts, blind, stuck = _activity(homes, state, batch, t)
     _fmax_at(state.resumed, slot[blind], t[blind])
     doors = (acts & homes.entrance_door[dev]).nonzero()[0]
     before = _doors(state, slot[doors], t[doors])
@@ -307,10 +306,11 @@ def _lives(  # noqa: PLR0917 - the batch's columns
 
 def _activity(
     homes: Homes, state: HouseholdState, batch: EventBatch, t: Floats
-) -> tuple[Bools, Ints]:
+) -> tuple[Bools, Ints, Ints]:
     """Which events a person caused, updating the per-device power and stuck-run state;
-    and the motion sensors whose run this batch found stuck (its firing past
-    ``STUCK_AFTER_S`` after one that still counted)."""
+    the firings of stuck sensors (positions in the batch); and the motion sensors whose run
+    this batch found stuck (its firing past ``STUCK_AFTER_S`` after one that still
+    counted)."""
     kind = batch.kind
     acts = codes.in_kinds(codes.ACTIVITY_TABLE, kind)
     power = (kind == codes.POWER).nonzero()[0]
@@ -333,7 +333,8 @@ def _activity(
         state.last_motion[d] = np.fmax(state.last_motion[d], t[i])
         acts[i] = t[i] - state.run_start[d] <= STUCK_AFTER_S
         stuck.append(d[counted & ~pause & ~acts[i]])
-    return acts, np.concatenate(stuck) if stuck else np.zeros(0, dtype=np.intp)
+    blind = motion[~acts[motion]]
+    return acts, blind, np.concatenate(stuck) if stuck else np.zeros(0, dtype=np.intp)
 
 
 def _retract(homes: Homes, state: HouseholdState, devices: Ints) -> None:
@@ -389,7 +390,7 @@ def _calls(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> N
     """``called``: an SOS press or a fall detected is a call for help; a cancel after it
     (pressed by mistake) withdraws it."""
     kind = batch.kind
-    calls = ((kind == codes.SOS) | (kind == codes.FALL) | (kind == codes.CANCEL)).nonzero()[0]
+    calls = codes.in_kinds(codes.CALL_TABLE, kind).nonzero()[0]
     for r in rounds(slot[calls]):
         i = calls[r]
         s = slot[i]
