@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gateway.detectors import codes
 from gateway.detectors.baseline import place_of, start_bin
+from gateway.detectors.hearing import sensed
 from gateway.detectors.localtime import day_type, utc_offset_s
-from gateway.detectors.state import sensed
 from gateway.device_health import MISSED_HEARTBEATS
 from tanfang.eval_input import load_homes_file, read_events, read_truth
 from tanfang.eval_score import EARLY_S, OPEN_END_S

@@ -16,9 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.detectors.baseline import OBSERVE_S, QuietHistory, observe
+from gateway.detectors.hearing import sensed
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import local_day
-from gateway.detectors.state import HouseholdState, sensed, start_day
+from gateway.detectors.state import HouseholdState, start_day
 from gateway.device_health import MISSED_HEARTBEATS
 
 Bools = npt.NDArray[np.bool_]

@@ -33,6 +33,7 @@ from gateway.detectors import codes
 from gateway.detectors.events import EventBatch, rounds
 from gateway.detectors.homes import Homes
 from gateway.detectors.night import HELP_S, VISIT_S
+from gateway.detectors.readings import fold_readings
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
@@ -56,16 +57,6 @@ STUCK_AFTER_S: Final = 90 * 60.0
 # Heard again after this many heartbeat intervals of silence: an outage ended (the
 # device-health rule, gateway.device_health.MISSED_HEARTBEATS).
 RESUME_MISSED: Final = 2
-HOT_C: Final = 35.0
-COLD_C: Final = 5.0
-# Heart rate (bpm): outside these bounds is out of range (contract §2 ``abnormal_vitals``,
-# issue 13); a reading outside ``PULSE_PLAUSIBLE`` is a band off the wrist, not a pulse.
-PULSE_LOW: Final = 40.0
-PULSE_HIGH: Final = 130.0
-PULSE_PLAUSIBLE: Final = (15.0, 250.0)
-# A wearable reads every 10 min while worn: no reading for this long, it was taken off (a
-# run of out-of-range readings across such a gap is two runs, not one).
-PULSE_GAP_S: Final = 25 * 60.0
 
 
 @dataclass(slots=True)
@@ -258,10 +249,7 @@ def apply(homes: Homes, state: HouseholdState, batch: EventBatch) -> None:
         _retract(homes, state, stuck)
     _went_out(state, slot[doors], t[doors], before)
     np.add.at(state.day_count, slot[acts], 1.0)
-    _beds(state, batch, slot)
-    _calls(state, batch, slot, t)
-    _temperatures(state, batch, slot, t)
-    _pulses(state, batch, slot, t)
+    fold_readings(state, batch, slot, t)
 
 
 def _doors(state: HouseholdState, slot: Ints, t: Floats) -> Floats:
@@ -386,61 +374,6 @@ def _went_out(state: HouseholdState, slot: Ints, t: Floats, before: Floats) -> N
         state.door_before_out[s] = np.where(fresh, before[r], state.door_before_out[s])
 
 
-def _calls(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> None:
-    """``called``: an SOS press or a fall detected is a call for help; a cancel after it
-    (pressed by mistake) withdraws it."""
-    kind = batch.kind
-    calls = codes.in_kinds(codes.CALL_TABLE, kind).nonzero()[0]
-    for r in rounds(slot[calls]):
-        i = calls[r]
-        s = slot[i]
-        call = kind[i] != codes.CANCEL
-        later = ~(t[i] < state.called[s])  # an older event does not move it back
-        state.called[s] = np.where(
-            call, np.fmax(state.called[s], t[i]), np.where(later, np.nan, state.called[s])
-        )
-
-
-def _beds(state: HouseholdState, batch: EventBatch, slot: Ints) -> None:
-    beds = (batch.kind == codes.BED).nonzero()[0]
-    for r in rounds(slot[beds]):
-        i = beds[r]
-        state.bed[slot[i]] = batch.value[i]
-
-
-def _temperatures(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> None:
-    temps = ((batch.kind == codes.TEMPERATURE) & ~np.isnan(batch.value)).nonzero()[0]
-    for r in rounds(slot[temps]):
-        i = temps[r]
-        s, v = slot[i], batch.value[i]
-        state.temperature[s] = v
-        state.hot_since[s] = np.where(v >= HOT_C, np.fmin(state.hot_since[s], t[i]), np.nan)
-        state.cold_since[s] = np.where(v <= COLD_C, np.fmin(state.cold_since[s], t[i]), np.nan)
-
-
-def _pulses(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> None:
-    """The wearable's heart rate: the last reading and since when the readings have all been
-    out of ``PULSE_LOW``–``PULSE_HIGH``. A reading after a gap of ``PULSE_GAP_S`` (the band
-    was off) starts a new run; an implausible one (off the wrist) is no reading."""
-    lo, hi = PULSE_PLAUSIBLE
-    v = batch.value
-    beats = (batch.kind == codes.HEART_RATE).nonzero()[0]  # few: no batch-sized temporaries
-    beats = beats[(v[beats] >= lo) & (v[beats] <= hi)]
-    for r in rounds(slot[beats]):
-        i = beats[r]
-        s, bpm, at = slot[i], v[i], t[i]
-        fresh = ~(at < state.pulse_at[s])  # an older reading does not move anything back
-        s, bpm, at = s[fresh], bpm[fresh], at[fresh]
-        off = (bpm < PULSE_LOW) | (bpm > PULSE_HIGH)
-        was = ~np.isnan(state.pulse_off_since[s]) & (at - state.pulse_at[s] <= PULSE_GAP_S)
-        same = was & ((bpm > PULSE_HIGH) == (state.pulse[s] > PULSE_HIGH))
-        state.pulse_off_since[s] = np.where(
-            off, np.where(same, state.pulse_off_since[s], at), np.nan
-        )
-        state.pulse[s] = bpm
-        state.pulse_at[s] = at
-
-
 def excuse(state: HouseholdState, suppressed: Bools, now: float) -> None:
     """The elders under a declared absence (``suppressed``) at ``now``."""
     state.excused[suppressed] = now
@@ -450,19 +383,3 @@ def start_day(state: HouseholdState) -> None:
     """A new local day: today's counts become yesterday's."""
     state.yesterday_count = state.day_count
     state.day_count = np.zeros_like(state.day_count)
-
-
-def mark_offline(homes: Homes, state: HouseholdState, device: Ints) -> None:
-    """A device's Last Will (status ``offline``) stands until it is heard again."""
-    state.will[device] = True
-
-
-def sensed(homes: Homes, state: HouseholdState, now: float, missed: float) -> Bools:
-    """Per slot: every activity device of the home is online now (heard within ``missed``
-    heartbeat intervals, no Last Will). A silent home whose sensors are not is a device's
-    fault, never the person's."""
-    dead = homes.activity & (homes.device_slot >= 0)
-    late = ~(now - state.seen <= missed * homes.device_interval_s)
-    dead &= late | state.will
-    out: Bools = np.bincount(homes.device_slot[dead], minlength=homes.n) == 0
-    return out

@@ -13,11 +13,12 @@ from gateway.detectors import codes
 from gateway.detectors.activity_drop import detect_activity_drop
 from gateway.detectors.baseline import Baseline
 from gateway.detectors.findings import Findings, concat
+from gateway.detectors.hearing import sensed
 from gateway.detectors.homes import Homes
 from gateway.detectors.inactivity import detect_inactivity
 from gateway.detectors.moment import Moment
 from gateway.detectors.not_back import detect_not_back
-from gateway.detectors.state import HouseholdState, sensed
+from gateway.detectors.state import HouseholdState
 from gateway.detectors.stuck import detect_stuck, stuck_devices
 from gateway.detectors.temperature import detect_temperature
 from gateway.detectors.vitals import detect_vitals

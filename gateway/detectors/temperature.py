@@ -10,7 +10,8 @@ import numpy as np
 
 from gateway.detectors import codes, findings
 from gateway.detectors.findings import Findings, no_findings
-from gateway.detectors.state import COLD_C, HOT_C, HouseholdState
+from gateway.detectors.readings import COLD_C, HOT_C
+from gateway.detectors.state import HouseholdState
 
 SUSTAIN_S: Final = 30 * 60.0
 

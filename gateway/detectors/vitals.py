@@ -13,7 +13,7 @@ import numpy as np
 from gateway.detectors import codes, findings
 from gateway.detectors.findings import Findings, no_findings
 from gateway.detectors.moment import Moment
-from gateway.detectors.state import PULSE_GAP_S, PULSE_HIGH, PULSE_LOW
+from gateway.detectors.readings import PULSE_GAP_S, PULSE_HIGH, PULSE_LOW
 
 SUSTAIN_S: Final = 10 * 60.0
 STALE_S: Final = PULSE_GAP_S

@@ -30,9 +30,10 @@ from gateway.detectors.baseline import (
     observe,
 )
 from gateway.detectors.findings import LATE_WAKE, QUIET, describe
+from gateway.detectors.hearing import mark_offline, sensed
 from gateway.detectors.homes import Homes
 from gateway.detectors.profiles import COLD_DAY_S, COLD_NIGHT_S
-from gateway.detectors.state import HouseholdState, mark_offline, sensed
+from gateway.detectors.state import HouseholdState
 from gateway.detectors.sweep import cleared
 from tests.gateway.detectors.timeline import (
     OFFSET,

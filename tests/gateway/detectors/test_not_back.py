@@ -10,9 +10,10 @@ from gateway.detectors import QuietHistory, apply, build, codes, findings, new_s
 from gateway.detectors.back import BACK_FLOOR_S, BACK_MARGIN_S, COLD_BACK_S
 from gateway.detectors.baseline import Baseline
 from gateway.detectors.findings import describe
+from gateway.detectors.hearing import sensed
 from gateway.detectors.homes import Homes
 from gateway.detectors.profiles import Profiles
-from gateway.detectors.state import HouseholdState, sensed
+from gateway.detectors.state import HouseholdState
 from gateway.detectors.sweep import DEFAULT_OFF, NOT_BACK, cleared, rules_off
 from tests.gateway.detectors.timeline import (
     OFFSET,
