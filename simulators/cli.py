@@ -19,6 +19,7 @@ from simulators.clock import TZ, midnight, parse_duration, to_epoch
 
 if TYPE_CHECKING:
     from simulators.incidents import Forced
+    from simulators.prompts import PromptRule
     from simulators.world import World
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ _DEMO_BROKER = "mqtt://127.0.0.1:1883"
 
 
 def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
+    ctx: typer.Context,
     households: Annotated[int, typer.Option(help="How many homes.", min=1)] = 10,
     speed: Annotated[float, typer.Option(help="Simulated seconds per wall-clock second.")] = 1.0,
     duration: Annotated[
@@ -81,7 +83,10 @@ def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
     ] = None,
     plot_home: Annotated[int, typer.Option(help="Which home --plot draws.")] = 0,
 ) -> None:
-    """Simulated households: live to the broker, or with --out as fast as they generate."""
+    """Simulated households: live to the broker, or with --out as fast as they generate.
+
+    A file run plays the gateway's check-in prompts to the elders the composition root's
+    ``ctx.obj["prompt_rule"]`` names (``simulators.prompts``); without one, none."""
     # The simulation's modules are imported here, not at the top: mounting the command (every
     # `tanfang` start, `tanfang --help` included) then costs only typer.
     from simulators.files import write_homes
@@ -122,11 +127,12 @@ def simulate(  # noqa: PLR0917 - typer maps each option to a parameter
         _register(world, api_url, token)
     if out is not None:
         span = (wall_s if wall_s is not None else 86_400.0) * speed
-        absences = _to_files(
-            world, begin, span, out, truth=truth, rate=incident_rate, forced=forced
+        rule = ctx.obj.get("prompt_rule") if isinstance(ctx.obj, dict) else None
+        absences, watch = _to_files(
+            world, begin, span, out, truth=truth, rate=incident_rate, forced=forced, rule=rule
         )
-        if homes is not None:  # again, with the absences declared meanwhile
-            write_homes(world, homes, absences)
+        if homes is not None:  # again, with the absences and watch periods declared meanwhile
+            write_homes(world, homes, absences, watch)
         return
     live = _Live(
         url=mqtt_url or _DEMO_BROKER,
@@ -182,12 +188,18 @@ def _to_files(
     truth: Path | None,
     rate: float,
     forced: list[Forced],
-) -> dict[str, list[dict[str, Any]]]:
-    """Events and truth into their files; returns the absences declared meanwhile."""
+    rule: PromptRule | None = None,
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Events and truth into their files; returns the absences and the heightened-watch
+    periods declared meanwhile."""
     from simulators.files import write_stream
     from simulators.generator import Generator
+    from simulators.prompts import Prompter
 
-    generator = Generator(world, begin, begin + span, incident_rate=rate, forced=forced)
+    prompter = Prompter(rule) if rule is not None else None
+    generator = Generator(
+        world, begin, begin + span, incident_rate=rate, forced=forced, prompter=prompter
+    )
     t0 = time.perf_counter()
     with out.open("w", encoding="utf-8") as events:
         handle = truth.open("w", encoding="utf-8") if truth is not None else None
@@ -202,7 +214,9 @@ def _to_files(
         f"{stats.messages} messages ({stats.events} events), {stats.incidents} truth lines, "
         f"{days:.2f} simulated days in {elapsed:.1f} s"
     )
-    return generator.absences
+    if prompter is not None and prompter.prompts:
+        typer.echo(f"{prompter.prompts} check-in prompts, {prompter.answered} answered")
+    return generator.absences, prompter.watch if prompter is not None else []
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,12 @@ class FileStats:
 
 
 def write_homes(
-    world: World, path: Path, absences: dict[str, list[dict[str, Any]]] | None = None
+    world: World,
+    path: Path,
+    absences: dict[str, list[dict[str, Any]]] | None = None,
+    watch: list[dict[str, Any]] | None = None,
 ) -> None:
-    doc = world.homes_json(absences)
+    doc = world.homes_json(absences, watch)
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 

@@ -19,6 +19,7 @@ from simulators.absences import declared
 from simulators.clock import DAY, day_start, iso
 from simulators.device_faults import Fault
 from simulators.incidents import Forced
+from simulators.prompts import Prompter
 from simulators.routine import DayPlan, HomeState, plan_day
 from simulators.weather import Weather
 from simulators.world import BATTERY_RECHARGED, World
@@ -81,6 +82,7 @@ class Generator:
         forced: list[Forced] | None = None,
         keep_plans: bool = False,
         keep_busy: bool = False,
+        prompter: Prompter | None = None,
     ) -> None:
         self.world = world
         self.start, self.end = start, end
@@ -88,6 +90,9 @@ class Generator:
         self.forced = forced or []
         self.keep_plans = keep_plans
         self.keep_busy = keep_busy
+        # A file run's check-in prompts (the gateway's part, ``prompts.py``); live, the
+        # gateway sends them.
+        self.prompter = prompter
         self.origin = world.start.timestamp()
         self.states = [HomeState() for _ in world.homes]
         self.faults: list[Fault] = []
@@ -124,13 +129,17 @@ class Generator:
             if told := declared(plan, seed):
                 self.absences.setdefault(home.elder_id, []).extend(told)
             plans.append(plan)
+        prompter = self.prompter
+        prompted = (
+            prompter.play(world, plans, anomaly, self.absences, self.start) if prompter else []
+        )
         rng_np = np.random.default_rng([seed, index, 7])
         cols = expand.Columns()
         expand.motion(plans, rng_np, cols)
         expand.actions(plans, rng_np, cols)
         expand.environment(world, plans, anomaly, rng_np, cols)
         expand.heart_rate(world, plans, rng_np, cols)
-        truth = self.later + [record for plan in plans for record in plan.truth]
+        truth = self.later + [record for plan in plans for record in plan.truth] + prompted
         for plan in plans:
             elder = world.homes[plan.home].elder_id
             truth += [

@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import logging
 import queue
-import random
 import threading
 import time
 import uuid
@@ -27,11 +26,12 @@ import orjson
 from devices.kinds import DeviceType
 from devices.schema import cmd_topic, events_topic, status_topic
 from simulators import codes
-from simulators.clock import parse_iso_or_epoch, to_epoch
+from simulators.clock import to_epoch
 from simulators.files import truth_line
 from simulators.generator import Chunk, Generator, concat, online_rows
 from simulators.incidents import Forced
 from simulators.mqttio import Links
+from simulators.prompts import answer_time
 from simulators.wire import Wire
 from simulators.world import World
 
@@ -281,28 +281,6 @@ class _Runner:
         if answer is not None:
             self.stats.answered += 1
             heapq.heappush(self.adhoc, (round(answer, 3), device))
-
-
-def answer_time(
-    world: World,
-    device: int,
-    command: dict[str, object],
-    now: float,
-    busy: dict[int, list[tuple[float, float]]],
-) -> float | None:
-    """When (simulated epoch s) the elder presses "I am fine" for this prompt, or None."""
-    home = world.homes[world.devices[device].home]
-    rng = random.Random(f"tanfang-prompt:{world.seed}:{device}:{command.get('id')}")
-    if rng.random() >= home.persona.prompt_answer_p:
-        return None  # forgot, did not hear, could not reach the button
-    when = now + rng.lognormvariate(5.2, 0.6)  # about three minutes
-    for a, b in busy.get(home.index, []):
-        if a <= when < b:  # asleep, out, or lying helpless: later, or never
-            when = b + rng.uniform(2, 10) * 60
-    expires = parse_iso_or_epoch(command.get("expires"))
-    if expires is not None and when > expires:
-        return None
-    return when
 
 
 def _produce(

@@ -36,6 +36,13 @@ class HomeState:
         return max(0.55, 1.0 - 0.065 * (t - self.decline_start) / DAY)
 
 
+# Where the elder is when nothing can be asked of them (``DayPlan.busy``): asleep, dozing,
+# out, in hospital, lying helpless, lost.
+CANNOT_PRESS: Final = frozenset(
+    {"away", "still", "sleep", "hospital", "missing", "night_away", "doze"}
+)
+
+
 @dataclass(slots=True)
 class DayPlan:
     home: int
@@ -78,7 +85,7 @@ class DayPlan:
         """When the elder cannot press a button: asleep, out, or unable to move."""
         spans: list[tuple[float, float]] = []
         for a, b, room in sorted(self.me.where):
-            if room not in ("away", "still", "sleep", "hospital", "missing", "night_away", "doze"):
+            if room not in CANNOT_PRESS:
                 continue
             if spans and a - spans[-1][1] < 15 * MIN:  # a night trip does not wake them up
                 spans[-1] = (spans[-1][0], max(b, spans[-1][1]))

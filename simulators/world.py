@@ -117,15 +117,21 @@ class World:
     battery_per_day: npt.NDArray[np.float64]
     heartbeat_s: npt.NDArray[np.float64]
 
-    def homes_json(self, absences: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    def homes_json(
+        self,
+        absences: dict[str, list[dict[str, Any]]] | None = None,
+        watch: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         """The contract's homes.json, plus the absences declared while it was simulated
         (elder id → ``{"from", "to", "reason"}`` as ``POST /elders/{id}/absences`` takes
-        them) and a ``simulation`` block naming each persona."""
+        them), the heightened-watch periods declared (``watch_periods``, as ``POST
+        /watch-periods`` takes them) and a ``simulation`` block naming each persona."""
         return {
             "elders": [home.elder for home in self.homes],
             "devices": [device.as_json() for device in self.devices],
             "contacts": {home.elder_id: home.contacts for home in self.homes},
             "absences": absences or {},
+            "watch_periods": watch or [],
             "simulation": {
                 "seed": self.seed,
                 "start": self.start.isoformat(),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -50,13 +50,23 @@ SIM_MODULES: Final = ("paho", "matplotlib")
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="Log at DEBUG, with the traceback of a failure.")
     ] = False,
 ) -> None:
+    # What the simulator may not import (it speaks only the wire contract): who the
+    # gateway prompts to check in, for a file run to play the prompts (simulators.prompts).
+    ctx.obj = {"prompt_rule": _prompt_rule}
     if debug:
         os.environ["TANFANG_LOG_LEVEL"] = "DEBUG"
         _setup_logging()
+
+
+def _prompt_rule(elder: Mapping[str, Any], on: date) -> bool:
+    from tanfang.eval_prompts import prompted
+
+    return prompted(elder, on)
 
 
 def _settings(*required: str) -> Settings:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from gateway.detectors import DeviceInfo, EventBatch, Homes, Profiles, build_hom
 from gateway.detectors.absences import Absences
 from gateway.detectors.codes import KIND
 from gateway.detectors.profiles import ElderFacts, profiles_of
-from tanfang.eval_absences import absences_of
+from tanfang.eval_absences import Watch, absences_of, watch_of
 
 AHEAD_S: Final = 1800.0
 BEHIND_S: Final = 7 * 86_400.0
@@ -44,6 +44,9 @@ class HomesFile:
     profiles: Profiles
     kits: dict[str, str]  # elder id → the simulator's kit, when the file says
     absences: Absences
+    elders: tuple[dict[str, Any], ...]  # the file's elder objects, in slot order
+    buttons: dict[int, str]  # slot → the elder's first Ping An Tong button
+    watch: tuple[Watch, ...]  # heightened-watch periods
 
 
 def load_homes_file(path: Path) -> HomesFile:
@@ -75,7 +78,20 @@ def load_homes_file(path: Path) -> HomesFile:
     sim = doc.get("simulation", {}).get("households", [])
     kits = {h["elder_id"]: h["kit"] for h in sim if "kit" in h}
     absences = absences_of(doc.get("absences", {}), homes.elder_ids)
-    return HomesFile(homes, profiles, kits, absences)
+    buttons = buttons_of(doc["devices"], homes.elder_ids)
+    watch = watch_of(doc.get("watch_periods", []))
+    return HomesFile(homes, profiles, kits, absences, tuple(elders), buttons, watch)
+
+
+def buttons_of(devices: Sequence[Mapping[str, Any]], elder_ids: Sequence[str]) -> dict[int, str]:
+    """Slot → the elder's first Ping An Tong button of homes.json's devices."""
+    slots = {e: i for i, e in enumerate(elder_ids)}
+    out: dict[int, str] = {}
+    for d in devices:
+        slot = slots.get(d.get("elder_id"))  # type: ignore[arg-type]
+        if d.get("type") == "sos_button" and slot is not None:
+            out.setdefault(slot, d["id"])
+    return out
 
 
 def _epoch(ts: object) -> float:

@@ -39,7 +39,7 @@ from gateway.detectors.localtime import DAY_S, local_day, utc_offset_s
 from gateway.detectors.state import HouseholdState, excuse
 from gateway.detectors.sweep import DEFAULT_OFF, RULE_NAMES, cleared, rule_names, rules_off
 from tanfang.alert_book import AlertBook
-from tanfang.eval_absences import AbsenceError
+from tanfang.eval_absences import DeclaredError
 from tanfang.eval_ahead import read_events_ahead
 from tanfang.eval_health import HealthBook
 from tanfang.eval_input import (
@@ -50,6 +50,7 @@ from tanfang.eval_input import (
     load_homes_file,
     read_truth,
 )
+from tanfang.eval_prompts import PromptBook
 from tanfang.eval_score import Alert, score
 
 SWEEP_S: Final = 10.0
@@ -81,6 +82,7 @@ class _Run:
     state: HouseholdState
     baseline: Baseline
     health: HealthBook  # device health, as the gateway's loop (``eval_health``)
+    prompts: PromptBook  # check-in prompts and their misses (``eval_prompts``)
     start: float = math.nan
     since: float = math.nan
     now: float = math.nan
@@ -111,6 +113,7 @@ class _Run:
             state=new_state(file.homes),
             baseline=build(history, file.homes, file.profiles),
             health=HealthBook(file.homes),
+            prompts=PromptBook(file.elders, file.buttons, offset_s, file.watch),
         )
 
     def begin(self, t: float) -> None:
@@ -129,6 +132,7 @@ class _Run:
             mark_offline(homes, self.state, part.device[kind == OFFLINE])
             part = part.take((~status | (kind == ONLINE)).nonzero()[0])
         apply(homes, self.state, part)
+        self.prompts.feed(homes, part)
         self.events += len(part)
         urgent = codes.in_kinds(_URGENT, part.kind)
         # A device of no elder: its alert's subject is the device, which truth never names.
@@ -157,10 +161,12 @@ class _Run:
         opened = self.health.sweep(self.state, now)
         off = codes.DEVICE_OFFLINE in self.off
         self.book.opened += [a for a in opened if not (off and a.type == "device_offline")]
+        missed = self.prompts.tick(homes, self.file.absences, now)  # prompts go out in history too
         if now < self.since:
             # History, as a gateway's memory is: learned from, never swept (a leader replays
             # the stored days into the state and the baselines and raises nothing of them).
             return
+        self.book.opened += missed
         found = sweep(homes, self.state, self.baseline, now, self.offset_s, absent, self.off)
         done = cleared(homes, self.state, self.book.opened_at, self.baseline, absent)
         self.book.findings(found, done, now)
@@ -241,6 +247,7 @@ def _report(run: _Run, truth: list[dict[str, Any]], elapsed: float) -> dict[str,
     out["sweep_s"] = run.sweep_s
     out["learn_days"] = run.learn_days
     out["rules_off"] = sorted(RULE_NAMES[k] for k in run.off)
+    out["checkin_prompts"] = run.prompts.prompts  # sent as the gateway would (eval_prompts)
     out["run_time_s"] = round(elapsed, 1)
     return out
 
@@ -279,6 +286,6 @@ def evaluate_command(  # noqa: PLR0917 - typer's options
     )
     try:
         report = evaluate(options)
-    except AbsenceError as exc:
+    except DeclaredError as exc:
         raise typer.BadParameter(str(exc), param_hint="--homes") from None
     typer.echo(json.dumps(report, ensure_ascii=False))
