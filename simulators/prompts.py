@@ -164,6 +164,8 @@ class Prompter:
         if not due or button is None or not self.rule(home.elder, on):
             return None
         sent, end = day0 + PROMPT_AT_S, day0 + WINDOW_END_S
+        if sent < self.since:
+            return None  # before the run: no gateway was fed from it
         if any(k == codes.CHECKIN and self.since <= t < sent for t, _, k, _ in plan.me.points):
             return None  # checked in today
         if not watched and self.month.get(plan.home) == (on.year, on.month):

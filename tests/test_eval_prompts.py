@@ -208,3 +208,15 @@ def test_evaluate_finds_the_missed_checkin_of_an_elder_out_all_day(tmp_path: Pat
     assert (found["incidents"], found["detected"]) == (1, 1)
     assert found["delay_median_s"] <= 30
     assert report["false_alarms"]["by_type"].get("missed_checkin", 0) == 0
+
+
+def test_a_run_begun_after_the_prompt_day_prompts_as_the_evaluation_does(tmp_path: Path) -> None:
+    """A run from the 25th: nobody's check-ins of the month are in the file, so every
+    class B/C elder is due — from the run's first 09:00, not on the plan day before it
+    (the simulator once prompted on the 24th, unseen by a gateway fed from the file)."""
+    *args, output = _simulate(tmp_path, datetime(2026, 7, 25, tzinfo=TZ), [])
+    sent = int(output.split(" check-in prompts")[0].split("\n")[-1])
+    evaluate = ["evaluate", *args, "--learn-days", "1", "--sweep-s", "30"]
+    report = json.loads(CliRunner().invoke(app, evaluate).output)
+    assert sent > 0
+    assert report["checkin_prompts"] == sent
