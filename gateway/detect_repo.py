@@ -12,6 +12,7 @@ from psycopg import sql
 
 from alerting.health_repo import OPENED_BY_DETECTOR
 from alerting.models import DETECTOR_ACTOR
+from gateway.detectors import codes
 from store.db import Conn, fetch_all, fetch_rows
 
 # An event's ``ts`` is never more than 7 days before its receipt (older is stored with the
@@ -225,37 +226,61 @@ class MissedPrompt:
     expired_at: datetime
 
 
+# An event ``e`` that shows someone at home, as the detectors count life: a kind of
+# ``is_activity`` (a check-in press among them), or an appliance switched on — a power
+# reading at or above ``switch_w`` whose device's reading before it was below (or none): a
+# TV reporting every 15 min while on is not someone moving, switching it on is. Without the
+# second, a contacts-only home using its kettle and TV all afternoon had its unanswered
+# prompt paged as "nothing has moved at home" (seed 3 of the simulator).
+_ACTIVE: Final = sql.SQL(
+    "(is_activity(e.kind, e.value) OR (e.kind = 'power' AND e.value >= %(switch_w)s"
+    " AND COALESCE((SELECT b.value FROM events AS b WHERE b.device_id = e.device_id"
+    "   AND b.kind = 'power' AND b.ts < e.ts ORDER BY b.ts DESC LIMIT 1), 0) < %(switch_w)s))"
+)
+
+
 async def missed_prompts(
     conn: Conn, now: datetime, until: time, zone: str, within: str
 ) -> list[MissedPrompt]:
     """Check-in prompts whose window (until ``until`` local time on their day) ended within
     ``within`` before ``now``, whose elder has pressed no check-in and done nothing at home
-    since the prompt, is under no declared absence, and has had no ``missed_checkin``
-    alert opened since the window ended."""
+    since the prompt (``_ACTIVE``), is under no declared absence, and has had no
+    ``missed_checkin`` alert opened since the window ended."""
     return await fetch_all(
         conn,
-        "SELECT p.elder_id, p.device_id, p.day, p.sent_at, x.expired_at"
-        " FROM checkin_prompts AS p"
-        " CROSS JOIN LATERAL (SELECT ((p.day + %(until)s::time) AT TIME ZONE %(zone)s)"
-        "   AS expired_at) AS x"
-        " WHERE x.expired_at <= %(now)s AND x.expired_at > %(now)s - %(within)s::interval"
-        " AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.elder_id = p.elder_id"
-        "   AND e.ts >= p.sent_at AND e.ts <= %(now)s AND is_activity(e.kind, e.value))"
-        " AND NOT EXISTS (SELECT 1 FROM elder_absences AS a WHERE a.elder_id = p.elder_id"
-        "   AND a.starts_at <= %(now)s AND a.ends_at > p.sent_at)"
-        " AND NOT EXISTS (SELECT 1 FROM alerts AS al WHERE al.type = 'missed_checkin'"
-        "   AND al.elder_id = p.elder_id AND al.opened_at >= x.expired_at)"
-        " ORDER BY p.elder_id",
-        {"now": now, "until": until, "zone": zone, "within": within},
+        sql.SQL(
+            "SELECT p.elder_id, p.device_id, p.day, p.sent_at, x.expired_at"
+            " FROM checkin_prompts AS p"
+            " CROSS JOIN LATERAL (SELECT ((p.day + %(until)s::time) AT TIME ZONE %(zone)s)"
+            "   AS expired_at) AS x"
+            " WHERE x.expired_at <= %(now)s AND x.expired_at > %(now)s - %(within)s::interval"
+            " AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.elder_id = p.elder_id"
+            "   AND e.ts >= p.sent_at AND e.ts <= %(now)s AND {active})"
+            " AND NOT EXISTS (SELECT 1 FROM elder_absences AS a WHERE a.elder_id = p.elder_id"
+            "   AND a.starts_at <= %(now)s AND a.ends_at > p.sent_at)"
+            " AND NOT EXISTS (SELECT 1 FROM alerts AS al WHERE al.type = 'missed_checkin'"
+            "   AND al.elder_id = p.elder_id AND al.opened_at >= x.expired_at)"
+            " ORDER BY p.elder_id"
+        ).format(active=_ACTIVE),
+        {
+            "now": now,
+            "until": until,
+            "zone": zone,
+            "within": within,
+            "switch_w": codes.POWER_SWITCH_W,
+        },
         MissedPrompt,
     )
 
 
 async def checked_in_since(conn: Conn, elder_ids: list[str], since: datetime) -> set[str]:
-    """Those of ``elder_ids`` with a check-in press or any activity at home stored since."""
+    """Those of ``elder_ids`` with a check-in press or any activity at home (``_ACTIVE``)
+    stored since."""
     cur = await conn.execute(
-        "SELECT DISTINCT e.elder_id FROM events AS e WHERE e.elder_id = ANY(%s)"
-        " AND e.ts >= %s AND is_activity(e.kind, e.value)",
-        (elder_ids, since),
+        sql.SQL(
+            "SELECT DISTINCT e.elder_id FROM events AS e WHERE e.elder_id = ANY(%(elders)s)"
+            " AND e.ts >= %(since)s AND {active}"
+        ).format(active=_ACTIVE),
+        {"elders": elder_ids, "since": since, "switch_w": codes.POWER_SWITCH_W},
     )
     return {str(row[0]) for row in await cur.fetchall()}

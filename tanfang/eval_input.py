@@ -88,7 +88,7 @@ def buttons_of(devices: Sequence[Mapping[str, Any]], elder_ids: Sequence[str]) -
     slots = {e: i for i, e in enumerate(elder_ids)}
     out: dict[int, str] = {}
     for d in devices:
-        slot = slots.get(d.get("elder_id"))  # type: ignore[arg-type]
+        slot = slots.get(str(d.get("elder_id")))
         if d.get("type") == "sos_button" and slot is not None:
             out.setdefault(slot, d["id"])
     return out

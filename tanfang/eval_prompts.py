@@ -10,8 +10,9 @@ period (the file's ``"watch_periods"``) to whoever has not checked in that day. 
 simulator answers the same prompts (``simulators.prompts``, handed ``prompted`` below by the
 composition root). At the first
 sweep from 20:00, a prompt whose home has had no activity since it went out (the kinds of
-the database's ``is_activity``: a check-in press is one) and whose elder declared no
-absence meanwhile opens ``missed_checkin``, as the leader's query does."""
+the database's ``is_activity`` — a check-in press is one — or an appliance switched on) and
+whose elder declared no absence meanwhile opens ``missed_checkin``, as the leader's query
+does (``gateway.detect_repo.missed_prompts``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from datetime import date
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 
 from care.category import Facts, classify
 from care.models import PromptCandidate
@@ -34,6 +36,7 @@ from gateway.detectors.localtime import DAY_S, local_day
 from tanfang.eval_absences import Watch
 from tanfang.eval_score import Alert
 
+Floats = npt.NDArray[np.float64]
 PROMPT_DAY: Final = 20  # TANFANG_CHECKIN_PROMPT_DAY's default
 _EPOCH: Final = date(1970, 1, 1).toordinal()
 _FROM_S: Final = PROMPT_FROM.hour * 3600.0 + PROMPT_FROM.minute * 60.0
@@ -82,10 +85,12 @@ class PromptBook:
     elders: Sequence[Mapping[str, Any]]
     buttons: Mapping[int, str]  # slot → the elder's first Ping An Tong button
     offset_s: float
+    devices: int  # how many devices the homes have
     watch: Sequence[Watch] = ()
     prompt_day: int = PROMPT_DAY
-    checkin: np.ndarray = field(default_factory=lambda: np.empty(0))
-    active: np.ndarray = field(default_factory=lambda: np.empty(0))
+    checkin: Floats = field(default_factory=lambda: np.empty(0))
+    active: Floats = field(default_factory=lambda: np.empty(0))
+    watts: Floats = field(default_factory=lambda: np.empty(0))  # per device: its last reading
     sent: dict[int, float] = field(default_factory=dict)
     prompted_day: int = -1  # the local day whose prompts went out
     prompts: int = 0
@@ -94,6 +99,7 @@ class PromptBook:
         n = len(self.elders)
         self.checkin = np.full(n, -math.inf)
         self.active = np.full(n, -math.inf)
+        self.watts = np.full(self.devices, math.nan)
 
     def feed(self, homes: Homes, part: EventBatch) -> None:
         slot = homes.device_slot[part.device]
@@ -101,8 +107,32 @@ class PromptBook:
         act = codes.in_kinds(_ACTIVE, part.kind) & (slot >= 0)
         act &= ~((part.kind == _WATER) & (part.value == 0.0))
         np.maximum.at(self.active, slot[act], times[act])
+        on = self._switched_on(part)
+        on = on[slot[on] >= 0]
+        np.maximum.at(self.active, slot[on], times[on])
         pressed = (part.kind == _CHECKIN) & (slot >= 0)
         np.maximum.at(self.checkin, slot[pressed], times[pressed])
+
+    def _switched_on(self, part: EventBatch) -> npt.NDArray[np.intp]:
+        """The rows of ``part`` that switch an appliance on: a power reading at or above
+        ``POWER_SWITCH_W`` whose device's reading before it was below, or none (the leader's
+        query: ``gateway.detect_repo._ACTIVE``)."""
+        rows: npt.NDArray[np.intp] = (part.kind == codes.POWER).nonzero()[0]
+        if not rows.size:
+            return rows
+        rows = rows[np.argsort(part.device[rows], kind="stable")]  # by device, in order
+        device, watts = part.device[rows], part.value[rows]
+        before = np.empty_like(watts)
+        before[1:] = watts[:-1]
+        first = np.ones(rows.size, dtype=bool)
+        first[1:] = device[1:] != device[:-1]
+        before[first] = self.watts[device[first]]
+        last = np.ones(rows.size, dtype=bool)
+        last[:-1] = first[1:]
+        self.watts[device[last]] = watts[last]
+        on = (watts >= codes.POWER_SWITCH_W) & ~(before >= codes.POWER_SWITCH_W)
+        switched: npt.NDArray[np.intp] = rows[on]
+        return switched
 
     def tick(self, homes: Homes, absences: Absences, now: float) -> list[Alert]:
         """The prompts due at ``now`` go out; the misses known at ``now`` open."""

@@ -113,7 +113,9 @@ class _Run:
             state=new_state(file.homes),
             baseline=build(history, file.homes, file.profiles),
             health=HealthBook(file.homes),
-            prompts=PromptBook(file.elders, file.buttons, offset_s, file.watch),
+            prompts=PromptBook(
+                file.elders, file.buttons, offset_s, len(file.homes.device_ids), file.watch
+            ),
         )
 
     def begin(self, t: float) -> None:

@@ -22,6 +22,7 @@ from tanfang.eval_input import HomesFile, load_homes_file
 from tanfang.eval_prompts import PromptBook, prompted
 
 OFFSET = utc_offset_s("Asia/Shanghai")
+NAN = math.nan
 C_ELDER = {  # 65, lives alone: class C
     "birth_date": "1961-03-01",
     "living_arrangement": "alone",
@@ -45,6 +46,7 @@ def _file(tmp_path: Path, elders: list[dict[str, Any]], doc: dict[str, Any]) -> 
         devices += [
             {"id": f"btn-{i}", "elder_id": f"E{i}", "type": "sos_button", "room": "bedroom"},
             {"id": f"pir-{i}", "elder_id": f"E{i}", "type": "motion", "room": "living_room"},
+            {"id": f"plug-{i}", "elder_id": f"E{i}", "type": "power_meter", "room": "kitchen"},
         ]
     body = {"elders": [e | {"id": f"E{i}"} for i, e in enumerate(elders)], "devices": devices}
     path = tmp_path / "homes.json"
@@ -52,15 +54,15 @@ def _file(tmp_path: Path, elders: list[dict[str, Any]], doc: dict[str, Any]) -> 
     return load_homes_file(path)
 
 
-def _events(file: HomesFile, rows: list[tuple[str, str, str]]) -> EventBatch:
-    """``(device id, kind, local time)`` rows."""
+def _events(file: HomesFile, rows: list[tuple[str, str, str, float]]) -> EventBatch:
+    """``(device id, kind, local time, value)`` rows."""
     from gateway.detectors.codes import KIND
 
-    ts = np.array([_at(t) for _, _, t in rows])
+    ts = np.array([_at(t) for _, _, t, _ in rows])
     return EventBatch(
-        device=file.homes.device_ids.lookup([d for d, _, _ in rows]).astype(np.intp),
-        kind=np.array([KIND[k] for _, k, _ in rows], dtype=np.intp),
-        value=np.full(len(rows), math.nan),
+        device=file.homes.device_ids.lookup([d for d, _, _, _ in rows]).astype(np.intp),
+        kind=np.array([KIND[k] for _, k, _, _ in rows], dtype=np.intp),
+        value=np.array([v for _, _, _, v in rows]),
         ts=ts,
         received=ts,
         untrusted=np.zeros(len(rows), dtype=bool),
@@ -70,7 +72,7 @@ def _events(file: HomesFile, rows: list[tuple[str, str, str]]) -> EventBatch:
 def _run(file: HomesFile, events: EventBatch, until: str) -> tuple[PromptBook, list[str]]:
     """Feed ``events`` in time order, ticking every 30 s from 2026-07-19 00:00 to ``until``;
     the elders of the ``missed_checkin`` alerts opened, and when."""
-    book = PromptBook(file.elders, file.buttons, OFFSET, file.watch)
+    book = PromptBook(file.elders, file.buttons, OFFSET, len(file.homes.device_ids), file.watch)
     opened = []
     times = events.time()
     for now in np.arange(_at("2026-07-19T00:00:00"), _at(until), 30.0):
@@ -99,9 +101,9 @@ def test_an_unanswered_prompt_in_a_silent_home_is_missed_at_the_windows_end(
     events = _events(
         file,
         [
-            ("btn-2", "checkin", "2026-07-19T10:00:00"),
-            ("pir-0", "motion", "2026-07-20T08:00:00"),
-            ("pir-1", "motion", "2026-07-20T15:00:00"),
+            ("btn-2", "checkin", "2026-07-19T10:00:00", NAN),
+            ("pir-0", "motion", "2026-07-20T08:00:00", NAN),
+            ("pir-1", "motion", "2026-07-20T15:00:00", NAN),
         ],
     )
     book, opened = _run(file, events, "2026-07-21T12:00:00")
@@ -111,9 +113,29 @@ def test_an_unanswered_prompt_in_a_silent_home_is_missed_at_the_windows_end(
     assert opened == ["E0 20 20:00 btn-0"]
 
 
+def test_an_appliance_switched_on_after_the_prompt_is_someone_at_home(tmp_path: Path) -> None:
+    """E0's TV, on since before the prompt and reporting every 15 min, says nothing of
+    anyone: missed. E1's kettle, off before and switched on at 14:00: no miss (the leader's
+    query, ``gateway.detect_repo._ACTIVE``, counts the same)."""
+    file = _file(tmp_path, [C_ELDER, C_ELDER], {})
+    rows = [  # 08:00 to 17:45
+        ("plug-0", "power", f"2026-07-20T{8 + k // 4:02d}:{k % 4 * 15:02d}:00", 120.0)
+        for k in range(40)
+    ]
+    rows += [
+        ("plug-1", "power", "2026-07-20T08:00:00", 0.0),
+        ("plug-1", "power", "2026-07-20T14:00:00", 1850.0),
+        ("plug-1", "power", "2026-07-20T14:03:00", 0.0),
+    ]
+    book, opened = _run(
+        file, _events(file, sorted(rows, key=lambda r: r[2])), "2026-07-21T00:00:00"
+    )
+    assert (book.prompts, opened) == (2, ["E0 20 20:00 btn-0"])
+
+
 def test_a_check_in_press_after_the_prompt_answers_it(tmp_path: Path) -> None:
     file = _file(tmp_path, [C_ELDER], {})
-    events = _events(file, [("btn-0", "checkin", "2026-07-20T19:59:00")])
+    events = _events(file, [("btn-0", "checkin", "2026-07-20T19:59:00", NAN)])
     book, opened = _run(file, events, "2026-07-21T00:00:00")
     assert (book.prompts, opened) == (1, [])
 
@@ -134,8 +156,8 @@ def test_a_watch_period_prompts_daily_whoever_has_not_checked_in_today(tmp_path:
     events = _events(
         file,
         [
-            ("btn-0", "checkin", "2026-07-20T08:00:00"),
-            ("btn-0", "checkin", "2026-07-23T08:30:00"),  # before the 23rd's prompt
+            ("btn-0", "checkin", "2026-07-20T08:00:00", NAN),
+            ("btn-0", "checkin", "2026-07-23T08:30:00", NAN),  # before the 23rd's prompt
         ],
     )
     book, opened = _run(file, events, "2026-07-25T00:00:00")

@@ -57,6 +57,7 @@ async def home(url: str, elder: str, *, devices: tuple[str, ...] = ("pir", "door
         "door": ("door_sensor", "entrance"),
         "pat": ("sos_button", "bedroom"),
         "band": ("wearable", "bedroom"),
+        "plug": ("power_meter", "living_room"),
     }
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute(
@@ -438,6 +439,38 @@ async def test_a_prompt_unanswered_by_its_window_raises_missed_checkin_and_a_pre
             lambda a: a[0][1] == "resolved",
             what="cleared by the press",
         )
+
+
+async def test_an_appliance_switched_on_after_the_prompt_is_someone_at_home(
+    database_url: str, pool: Pool
+) -> None:
+    """KP-2's kettle, switched on after the prompt, says someone is at home: no miss, and
+    it ends one. KP-1's TV, on since before the prompt and reporting every 15 min, says
+    nothing of anyone: a miss (the detectors count life the same way, and `tanfang evaluate`
+    raised a false `missed_checkin` for a home using its kettle and TV all afternoon when the
+    rule counted no power at all)."""
+    day = datetime.now(UTC).date() - timedelta(days=1)
+    local = datetime.combine(day, PROMPT_UNTIL).replace(tzinfo=UTC) - timedelta(seconds=OFFSET)
+    sent = local - timedelta(hours=9)  # 11:00 local
+    for elder in ("KP-1", "KP-2"):
+        await home(database_url, elder, devices=("pat", "plug"))
+        await execute(
+            database_url,
+            "INSERT INTO checkin_prompts (device_id, day, elder_id, prompt_id, sent_at)"
+            " VALUES (%s, %s, %s, 'checkin-x', %s)",
+            (f"pat-{elder}", day, elder, sent),
+        )
+    t0 = sent.timestamp()
+    for k in range(40):  # 10 h of the TV on, from an hour before the prompt
+        await store(database_url, "plug-KP-1", "KP-1", "power", 120.0, t0 - 3600 + k * 900)
+    await store(database_url, "plug-KP-2", "KP-2", "power", 0.0, t0 - 3600)
+    await store(database_url, "plug-KP-2", "KP-2", "power", 1850.0, t0 + 3 * 3600)
+    await store(database_url, "plug-KP-2", "KP-2", "power", 0.0, t0 + 3 * 3600 + 180)
+    async with pool.connection() as conn:
+        after = local + timedelta(minutes=5)
+        missed = await detect_repo.missed_prompts(conn, after, PROMPT_UNTIL, ZONE, "12 hours")
+        assert [m.elder_id for m in missed] == ["KP-1"]
+        assert await detect_repo.checked_in_since(conn, ["KP-1", "KP-2"], sent) == {"KP-2"}
 
 
 async def timeline(url: str) -> list[str]:
