@@ -2,17 +2,17 @@
 its ``missed_checkin`` rule (``gateway.missed_checkin``), played in event time over a file.
 
 A file holds no prompts (they are commands to a button, not events), so the run sends them
-as the gateway would: on the month's prompt day, at the first sweep from 09:00, to each
-elder with a Ping An Tong button for whom ``care.prompts.should_prompt`` says so — class
-B/C, visits accepted, no visit this month (a file has no visit records: a check-in press is
-the month's online visit), not checked in today — and every day of a heightened-watch
-period (the file's ``"watch_periods"``) to whoever has not checked in that day. The
-simulator answers the same prompts (``simulators.prompts``, handed ``prompted`` below by the
-composition root). At the first
-sweep from 20:00, a prompt whose home has had no activity since it went out (the kinds of
-the database's ``is_activity`` — a check-in press is one — or an appliance switched on) and
-whose elder declared no absence meanwhile opens ``missed_checkin``, as the leader's query
-does (``gateway.detect_repo.missed_prompts``)."""
+as the gateway would: at the first sweep from 09:00, to each elder with a Ping An Tong
+button for whom ``care.prompts.should_prompt`` says so — class B/C, visits accepted, every
+day from the month's prompt day until the month's visit is made (a file has no visit
+records: a check-in press is the month's online visit), not checked in today — and every
+day of a heightened-watch period (the file's ``"watch_periods"``) to whoever has not checked
+in that day. The simulator answers the same prompts (``simulators.prompts``, handed
+``prompted`` below by the composition root). At the first sweep from 20:00, a prompt whose
+home has had no activity since it went out (the kinds of the database's ``is_activity`` — a
+check-in press is one — or an appliance switched on) and whose elder declared no absence
+meanwhile opens ``missed_checkin``, as the leader's query does
+(``gateway.detect_repo.missed_prompts``)."""
 
 from __future__ import annotations
 
@@ -80,7 +80,8 @@ def prompted(elder: Mapping[str, Any], on: date) -> bool:
 @dataclass(slots=True)
 class PromptBook:
     """Per elder slot: ``checkin`` (the last check-in press) and ``active`` (the last
-    activity, ``is_activity``'s kinds); ``sent``: the open prompts, slot → sent at."""
+    activity: ``is_activity``'s kinds, an appliance switched on); ``sent``: the open prompts,
+    slot → sent at."""
 
     elders: Sequence[Mapping[str, Any]]
     buttons: Mapping[int, str]  # slot → the elder's first Ping An Tong button
