@@ -59,6 +59,7 @@ class DayPlan:
     heat: tuple[float, float, float] | None = None  # start, end, peak °C
     vitals: tuple[float, float, float] | None = None  # start, end, heart rate (bpm)
     night_leave: float | None = None  # leaves in the afternoon to spend the night away
+    day_out: tuple[float, float] | None = None  # a day out: leaves after breakfast, back
     nights_away: list[tuple[float, float]] = field(default_factory=list)  # (left, back)
     hospital: list[tuple[float, float]] = field(default_factory=list)  # (taken, back)
     truth: list[dict[str, Any]] = field(default_factory=list)
@@ -113,6 +114,12 @@ STILL_SIGMA: Final = 0.86  # log-normal: p90 ≈ 2 h
 DOZE_RATE: Final = 0.004  # PIR firings per minute of someone dozing in a chair
 EVENING_OUT_P: Final = 0.7  # × the persona's outing chance: temple, square, neighbours
 NIGHT_AWAY_P: Final = 1 / 25  # a night at a child's home (mobile personas)
+# A day out (the town's market, a temple fair, the children in the city; mobile personas):
+# gone after breakfast, back in the evening — drawn from a generator of its own (``plan_day``)
+# so that every other day of a seed stays as it was.
+DAY_OUT_P: Final = 1 / 30
+DAY_OUT_LEAVE_H: Final = (7.5, 10.0)
+DAY_OUT_BACK_H: Final = (16.5, 21.5)
 
 
 def usual_wake(home: Home, start: float) -> float:
@@ -146,9 +153,15 @@ def plan_day(home: Home, start: float, state: HomeState, rng: random.Random) -> 
     night = (plan.end - bed) + (wake - start)
     morning_trips = _poisson(rng, trips_mean * (wake - start) / night)
     evening_trips = _poisson(rng, trips_mean * (plan.end - bed) / night)
-    away_p = NIGHT_AWAY_P * decline if persona.outing_p >= 0.3 else 0.0
+    mobile = persona.outing_p >= 0.3
+    away_p = NIGHT_AWAY_P * decline if mobile else 0.0
     if rng.random() < away_p and state.absent_until < start:
         plan.night_leave = midnight + rng.uniform(15.0, 19.5) * HOUR
+    out = random.Random(f"tanfang-day-out:{home.elder_id}:{round(start)}")
+    free = mobile and plan.night_leave is None and state.absent_until < start
+    if out.random() < DAY_OUT_P * decline and free:
+        leave = midnight + out.uniform(*DAY_OUT_LEAVE_H) * HOUR
+        plan.day_out = (leave, midnight + out.uniform(*DAY_OUT_BACK_H) * HOUR)
     if persona.key == "bed_bound":
         _bed_bound_day(plan, wake, bed, restless)
     else:
@@ -221,6 +234,13 @@ def _awake_day(  # noqa: PLR0917 - internal, called in one place
         me.act(me.cursor + rng.uniform(1, 40) * MIN, "sos", codes.CHECKIN)
     if "wear" in home.roles and rng.random() < 0.85:
         plan.wear = (me.cursor, bed - 20 * MIN)
+    if plan.day_out is not None:
+        leave, back = plan.day_out
+        _fill(day, max(me.cursor + 5 * MIN, leave))
+        _outing(plan, day, back)
+        if me.cursor < midnight + 19.5 * HOUR:
+            _meal(day)
+        return _evening(plan, day, bed, 0.0, summer)
     lunch = midnight + rng.gauss(11.6, 0.6) * HOUR
     outing_p = persona.outing_p * decline * (0.75 if weekend else 1.0) * min(1.0, day.factor)
     if rng.random() < outing_p:

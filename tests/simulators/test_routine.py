@@ -139,6 +139,31 @@ def test_evening_outings_and_nights_away_are_in_truth_door_to_door() -> None:
         assert any(abs(t - end) < 60 for t in times), record
 
 
+def test_a_mobile_elder_has_a_day_out_now_and_then_and_a_bed_bound_one_never() -> None:
+    """A day out (the town's market, the children in the city): gone after breakfast, back
+    in the evening, about one day in 30 for the personas who go out; none for those who
+    cannot."""
+    world = build_world(90, 11, START)
+    gen = Generator(
+        world, START.timestamp(), START.timestamp() + 14 * 86400, incident_rate=0.0, keep_plans=True
+    )
+    outs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for chunk in gen.chunks():
+        for plan in chunk.plans:
+            home = world.homes[plan.home]
+            if plan.day_out is not None:
+                outs[home.persona.key].append(plan.day_out)
+                leave, back = plan.day_out
+                assert any(a <= leave + 3600 and b >= back - 60 for a, b in plan.outings)
+    assert "bed_bound" not in outs
+    assert "incapacitated" not in outs
+    days = sum(len(v) for v in outs.values())
+    assert 5 <= days <= 60  # ~1 in 30 of the mobile homes' 14 days
+    for leave, back in (x for v in outs.values() for x in v):
+        assert 7.5 <= local_hour(leave) <= 10.0
+        assert 16.5 <= local_hour(back) <= 21.5
+
+
 def test_free_time_cut_short_switches_nothing_on_after_it_ends() -> None:
     """A kitchen stay of free time cut short by what comes next (going out) keeps its
     cupboard and kettle within the stay: never after the entrance door."""
