@@ -116,7 +116,8 @@ EVENING_OUT_P: Final = 0.7  # × the persona's outing chance: temple, square, ne
 NIGHT_AWAY_P: Final = 1 / 25  # a night at a child's home (mobile personas)
 # A day out (the town's market, a temple fair, the children in the city; mobile personas):
 # gone after breakfast, back in the evening — drawn from a generator of its own (``plan_day``)
-# so that every other day of a seed stays as it was.
+# so that it shifts no other draw of the routine (the day's expansion into events, drawn
+# across all homes, still moves: a seed's files change a little everywhere).
 DAY_OUT_P: Final = 1 / 30
 DAY_OUT_LEAVE_H: Final = (7.5, 10.0)
 DAY_OUT_BACK_H: Final = (16.5, 21.5)
