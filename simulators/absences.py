@@ -15,7 +15,7 @@ import random
 from typing import Any, Final
 
 from simulators.clock import iso
-from simulators.routine import DayPlan
+from simulators.day_plan import DayPlan
 from simulators.track import HOUR
 
 DECLARED_P: Final = 0.8

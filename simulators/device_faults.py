@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from simulators.clock import DAY
-from simulators.routine import DayPlan
+from simulators.day_plan import DayPlan
 from simulators.track import HOUR
 from simulators.truth import record_truth
 from simulators.world import Home

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulators import codes
-from simulators.routine import DayPlan
+from simulators.day_plan import DayPlan
 from simulators.track import WALK_IN_RATE
 from simulators.weather import indoor
 from simulators.world import World

@@ -17,10 +17,11 @@ import numpy.typing as npt
 from simulators import codes, expand, incidents
 from simulators.absences import declared
 from simulators.clock import DAY, day_start, iso
+from simulators.day_plan import DayPlan, HomeState
 from simulators.device_faults import Fault
 from simulators.incidents import Forced
 from simulators.prompts import Prompter
-from simulators.routine import DayPlan, HomeState, plan_day
+from simulators.routine import plan_day
 from simulators.weather import Weather
 from simulators.world import BATTERY_RECHARGED, World
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Final
 
 from simulators import codes
-from simulators.routine import DayPlan, HomeState, usual_wake
+from simulators.day_plan import DayPlan, HomeState
+from simulators.routine import usual_wake
 from simulators.track import HOUR, MIN, blank, room_at
 from simulators.truth import record_truth
 from simulators.world import Home

@@ -14,9 +14,9 @@ from typing import Final
 
 from simulators import codes
 from simulators.clock import DAY, local_date
+from simulators.day_plan import DayPlan, HomeState
 from simulators.device_faults import FAULTS, fault
 from simulators.health_incidents import HEALTH
-from simulators.routine import DayPlan, HomeState
 from simulators.track import HOUR, MIN, Track, blank, room_at
 from simulators.truth import record_truth
 from simulators.world import Home

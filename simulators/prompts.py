@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from simulators import codes
 from simulators.clock import TZ, iso, midnight, parse_iso_or_epoch
-from simulators.routine import CANNOT_PRESS
+from simulators.day_plan import CANNOT_PRESS
 
 if TYPE_CHECKING:
-    from simulators.routine import DayPlan
+    from simulators.day_plan import DayPlan
     from simulators.track import Track
     from simulators.world import World
 

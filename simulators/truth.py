@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulators.clock import iso
-from simulators.routine import DayPlan
+from simulators.day_plan import DayPlan
 from simulators.world import Home
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from simulators.track import HOUR, MIN, Track
 
 if TYPE_CHECKING:
-    from simulators.routine import DayPlan
+    from simulators.day_plan import DayPlan
 
 
 def _visitor(plan: DayPlan, rng: random.Random, arrive: float) -> Track:
