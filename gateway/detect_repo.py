@@ -228,14 +228,15 @@ class MissedPrompt:
 
 # An event ``e`` that shows someone at home, as the detectors count life: a kind of
 # ``is_activity`` (a check-in press among them), or an appliance switched on — a power
-# reading at or above ``switch_w`` whose device's reading before it was below (or none): a
-# TV reporting every 15 min while on is not someone moving, switching it on is. Without the
-# second, a contacts-only home using its kettle and TV all afternoon had its unanswered
-# prompt paged as "nothing has moved at home" (seed 3 of the simulator).
+# reading at or above ``switch_w`` whose device's reading before it was below
+# (``gateway.detectors.readings.switched_on``): a TV reporting every 15 min while on is not
+# someone moving, switching it on is. Without the second, a contacts-only home using its
+# kettle and TV all afternoon had its unanswered prompt paged as "nothing has moved at
+# home" (seed 3 of the simulator).
 _ACTIVE: Final = sql.SQL(
     "(is_activity(e.kind, e.value) OR (e.kind = 'power' AND e.value >= %(switch_w)s"
-    " AND COALESCE((SELECT b.value FROM events AS b WHERE b.device_id = e.device_id"
-    "   AND b.kind = 'power' AND b.ts < e.ts ORDER BY b.ts DESC LIMIT 1), 0) < %(switch_w)s))"
+    " AND (SELECT b.value FROM events AS b WHERE b.device_id = e.device_id"
+    "   AND b.kind = 'power' AND b.ts < e.ts ORDER BY b.ts DESC LIMIT 1) < %(switch_w)s))"
 )
 
 

@@ -33,6 +33,7 @@ from gateway.detectors.absences import Absences
 from gateway.detectors.events import EventBatch
 from gateway.detectors.homes import Homes
 from gateway.detectors.localtime import DAY_S, local_day
+from gateway.detectors.readings import switched_on
 from tanfang.eval_absences import Watch
 from tanfang.eval_score import Alert
 
@@ -108,32 +109,12 @@ class PromptBook:
         act = codes.in_kinds(_ACTIVE, part.kind) & (slot >= 0)
         act &= ~((part.kind == _WATER) & (part.value == 0.0))
         np.maximum.at(self.active, slot[act], times[act])
-        on = self._switched_on(part)
+        power = (part.kind == codes.POWER).nonzero()[0]
+        on = power[switched_on(self.watts, part.device[power], part.value[power])]
         on = on[slot[on] >= 0]
         np.maximum.at(self.active, slot[on], times[on])
         pressed = (part.kind == _CHECKIN) & (slot >= 0)
         np.maximum.at(self.checkin, slot[pressed], times[pressed])
-
-    def _switched_on(self, part: EventBatch) -> npt.NDArray[np.intp]:
-        """The rows of ``part`` that switch an appliance on: a power reading at or above
-        ``POWER_SWITCH_W`` whose device's reading before it was below, or none (the leader's
-        query: ``gateway.detect_repo._ACTIVE``)."""
-        rows: npt.NDArray[np.intp] = (part.kind == codes.POWER).nonzero()[0]
-        if not rows.size:
-            return rows
-        rows = rows[np.argsort(part.device[rows], kind="stable")]  # by device, in order
-        device, watts = part.device[rows], part.value[rows]
-        before = np.empty_like(watts)
-        before[1:] = watts[:-1]
-        first = np.ones(rows.size, dtype=bool)
-        first[1:] = device[1:] != device[:-1]
-        before[first] = self.watts[device[first]]
-        last = np.ones(rows.size, dtype=bool)
-        last[:-1] = first[1:]
-        self.watts[device[last]] = watts[last]
-        on = (watts >= codes.POWER_SWITCH_W) & ~(before >= codes.POWER_SWITCH_W)
-        switched: npt.NDArray[np.intp] = rows[on]
-        return switched
 
     def tick(self, homes: Homes, absences: Absences, now: float) -> list[Alert]:
         """The prompts due at ``now`` go out; the misses known at ``now`` open."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
+Bools = npt.NDArray[np.bool_]
 
 HOT_C: Final = 35.0
 COLD_C: Final = 5.0
@@ -29,6 +30,22 @@ PULSE_PLAUSIBLE: Final = (15.0, 250.0)
 # A wearable reads every 10 min while worn: no reading for this long, it was taken off (a
 # run of out-of-range readings across such a gap is two runs, not one).
 PULSE_GAP_S: Final = 25 * 60.0
+
+
+def switched_on(watts: Floats, device: Ints, value: Floats) -> Bools:
+    """Which of the power readings ``value`` (of ``device``, in order) switch an appliance
+    on: at or above ``codes.POWER_SWITCH_W`` after a reading of the same device below it. A
+    first reading switches nothing (a TV may have been on for hours); ``watts``, each
+    device's last reading, is brought up to date. A plug reporting every 15 min while on is
+    not someone moving; switching it on is."""
+    out = np.zeros(len(device), dtype=bool)
+    for r in rounds(device):
+        d = device[r]
+        was = watts[d]
+        out[r] = ~np.isnan(was) & (value[r] >= codes.POWER_SWITCH_W)
+        out[r] &= ~(was >= codes.POWER_SWITCH_W)
+        watts[d] = value[r]
+    return out
 
 
 def fold_readings(state: HouseholdState, batch: EventBatch, slot: Ints, t: Floats) -> None:

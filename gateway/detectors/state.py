@@ -33,7 +33,7 @@ from gateway.detectors import codes
 from gateway.detectors.events import EventBatch, rounds
 from gateway.detectors.homes import Homes
 from gateway.detectors.night import HELP_S, VISIT_S
-from gateway.detectors.readings import fold_readings
+from gateway.detectors.readings import fold_readings, switched_on
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
@@ -302,13 +302,7 @@ def _activity(
     kind = batch.kind
     acts = codes.in_kinds(codes.ACTIVITY_TABLE, kind)
     power = (kind == codes.POWER).nonzero()[0]
-    for r in rounds(batch.device[power]):
-        i = power[r]
-        d = batch.device[i]
-        on = batch.value[i] >= codes.POWER_SWITCH_W
-        was = state.watts[d] >= codes.POWER_SWITCH_W
-        acts[i] = ~np.isnan(state.watts[d]) & on & ~was
-        state.watts[d] = batch.value[i]
+    acts[power] = switched_on(state.watts, batch.device[power], batch.value[power])
     motion = (kind == codes.MOTION).nonzero()[0]
     stuck: list[Ints] = []
     for r in rounds(batch.device[motion]):
