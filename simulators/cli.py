@@ -196,7 +196,7 @@ def _to_files(
     from simulators.generator import Generator
     from simulators.prompts import Prompter
 
-    prompter = Prompter(rule) if rule is not None else None
+    prompter = Prompter(rule, since=begin) if rule is not None else None
     generator = Generator(
         world, begin, begin + span, incident_rate=rate, forced=forced, prompter=prompter
     )

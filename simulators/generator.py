@@ -131,9 +131,7 @@ class Generator:
                 self.absences.setdefault(home.elder_id, []).extend(told)
             plans.append(plan)
         prompter = self.prompter
-        prompted = (
-            prompter.play(world, plans, anomaly, self.absences, self.start) if prompter else []
-        )
+        prompted = prompter.play(world, plans, anomaly, self.absences) if prompter else []
         rng_np = np.random.default_rng([seed, index, 7])
         cols = expand.Columns()
         expand.motion(plans, rng_np, cols)

@@ -17,6 +17,7 @@ incident: from 20:00, when the miss can first be known, until someone is up at h
 
 from __future__ import annotations
 
+import calendar
 import math
 import random
 from collections.abc import Mapping
@@ -56,9 +57,9 @@ class PromptRule(Protocol):
 
 
 def prompt_day_of(on: date, prompt_day: int) -> int:
-    """The prompt day in ``on``'s month: a day of 29-31 is a shorter month's last day."""
-    following = date(on.year + on.month // 12, on.month % 12 + 1, 1)
-    return min(prompt_day, (following.toordinal() - date(on.year, on.month, 1).toordinal()))
+    """The prompt day in ``on``'s month: a day of 29-31 is a shorter month's last day
+    (``care.prompts.effective_prompt_day``, which the simulators may not import)."""
+    return min(prompt_day, calendar.monthrange(on.year, on.month)[1])
 
 
 def answer_time(
@@ -85,10 +86,12 @@ def answer_time(
 
 @dataclass(slots=True)
 class Prompter:
-    """The gateway's prompt loop for a file run; ``month``: home → (year, month) of its
-    latest check-in press."""
+    """The gateway's prompt loop for a file run from ``since`` (the run's start: a press
+    before it is not in the file, so unknown to a gateway fed from it, and no prompt goes
+    out before it); ``month``: home → (year, month) of its latest check-in press."""
 
     rule: PromptRule
+    since: float = -math.inf
     prompt_day: int = DEFAULT_PROMPT_DAY
     month: dict[int, tuple[int, int]] = field(default_factory=dict)
     # The heightened-watch periods declared (homes.json's ``"watch_periods"``, as ``POST
@@ -96,7 +99,6 @@ class Prompter:
     watch: list[dict[str, Any]] = field(default_factory=list)
     prompts: int = 0
     answered: int = 0
-    since: float = -math.inf
 
     def play(
         self,
@@ -104,15 +106,12 @@ class Prompter:
         plans: list[DayPlan],
         anomaly: float,
         absences: Mapping[str, list[dict[str, Any]]],
-        since: float,
     ) -> list[dict[str, Any]]:
         """Prompt and answer the day of ``plans`` (before they are expanded into events),
         whose weather is ``anomaly`` °C off the month's mean; returns the day's
-        ``missed_checkin`` truth. Presses before ``since`` (the run's start: not in the
-        file, so unknown to a gateway fed from it) are not a check-in."""
+        ``missed_checkin`` truth."""
         if not plans:
             return []
-        self.since = since
         watched = self._declare(
             datetime.fromtimestamp(midnight(plans[0].start), TZ).date(), anomaly
         )
@@ -121,7 +120,7 @@ class Prompter:
             if (record := self._prompt(world, plan, watched, absences)) is not None:
                 truth.append(record)
             for t, _, kind, _ in plan.me.points:
-                if kind == codes.CHECKIN and t >= since:
+                if kind == codes.CHECKIN and t >= self.since:
                     local = datetime.fromtimestamp(t, TZ)
                     self.month[plan.home] = max(
                         self.month.get(plan.home, (0, 0)), (local.year, local.month)
