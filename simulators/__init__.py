@@ -4,7 +4,8 @@ Speaks only the wire contract (MQTT, HTTP) and imports nothing of ours but
 ``devices.schema`` and ``devices.kinds``. Importing the package imports nothing: import
 what you use from its modules (the live and plotting ones need the ``sim`` extra):
 
-- ``simulators.cli.simulate``: the ``tanfang simulate`` typer command.
+- ``simulators.cli.simulate``: the ``tanfang simulate`` typer command (a file run plays the
+  check-in prompts to whom ``ctx.obj["prompt_rule"]`` names: ``simulators.prompts``).
 - ``simulators.world.build_world(households, seed, start) -> World``;
   ``World.homes_json()`` is the contract's homes.json.
 - ``simulators.live.run_live(world, *, mqtt_url, topic_root, protocol, speed, stop,
